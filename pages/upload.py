@@ -1,0 +1,159 @@
+"""Upload: load spend and contracts files, see each file's quality report, remove a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sp_analysis import ui
+from sp_analysis.ingest.columns import COLUMNS_BY_KIND
+from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
+from sp_analysis.ingest.load import load_file, remove_file
+from sp_analysis.ingest.source import ColumnChoice
+from sp_analysis.summary import loaded_files
+
+MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")
+KIND_LABELS = {"spend": "Spend (payments over £500)", "contracts": "Contracts register"}
+
+st.title("Upload")
+st.write(
+    "Load the monthly spend files your council publishes, or a contracts-register extract, as CSV "
+    f"or XLSX (up to {MAX_UPLOAD_MB} MB each). Each file lands whole or not at all; a file loaded "
+    "before is recognised and not counted twice."
+)
+
+results: list[dict[str, Any]] = st.session_state.setdefault("upload_results", [])
+pending: list[dict[str, Any]] = st.session_state.setdefault("upload_pending", [])
+
+
+def run_load(name: str, data: bytes, kind: str, sheet: str | None = None, choice: ColumnChoice | None = None) -> None:
+    """Load one file with a progress bar and record the outcome for display."""
+    bar = st.progress(0.0, text=f"{name}: starting")
+    try:
+        result = load_file(ui.workspace(), name, data, kind, sheet=sheet, choice=choice,  # type: ignore[arg-type]
+                           progress=lambda f, m: bar.progress(f, text=f"{name}: {m}"))
+    except AlreadyLoaded as exc:
+        results.append({"name": name, "status": "skipped", "message": exc.message})
+    except NeedsMapping as exc:
+        pending.append({"name": name, "data": data, "kind": kind, "sheet": sheet, "error": exc})
+    except NeedsSheet as exc:
+        pending.append({"name": name, "data": data, "kind": kind, "sheet": None, "error": exc})
+    except LoadError as exc:
+        results.append({"name": name, "status": "refused", "message": exc.message})
+    else:
+        results.append({"name": name, "status": "loaded", "kind": kind, "rows": result.rows,
+                        "total": result.total, "quality": result.quality})
+    finally:
+        bar.empty()
+
+
+with st.form("upload_form", clear_on_submit=True):
+    kind = st.radio("The files hold", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="upload_kind")
+    uploads = st.file_uploader("Files", type=["csv", "xlsx", "xls"], accept_multiple_files=True, key="upload_files")
+    submitted = st.form_submit_button("Load files", type="primary", key="upload_submit")
+
+if submitted and uploads:
+    results.clear()
+    for upload in uploads:
+        run_load(upload.name, upload.getvalue(), kind)
+    st.rerun()
+
+# Files that need an answer first: which sheet, or which column is which.
+for index, item in enumerate(list(pending)):
+    error = item["error"]
+    with st.container(border=True):
+        st.warning(error.message)
+        if isinstance(error, NeedsSheet):
+            sheet = st.selectbox("Sheet to load", error.sheets, key=f"sheet_{index}")
+            if st.button("Load this sheet", key=f"sheet_load_{index}"):
+                pending.remove(item)
+                run_load(item["name"], item["data"], item["kind"], sheet=sheet)
+                st.rerun()
+            continue
+        st.write("Choose the row that holds the column names and which column is which. "
+                 "The choice is saved, so later files with the same columns load unasked.")
+        header_row = st.number_input("Header is on row (counted in the preview below)", min_value=1,
+                                     value=error.header_row + 1, key=f"map_header_{index}") - 1
+        preview = pd.DataFrame([error.header, *error.preview]).fillna("")
+        preview.index = [f"row {error.header_row + 1 + i}" for i in range(len(preview))]
+        st.dataframe(preview, key=f"map_preview_{index}")
+        options = [None, *range(len(error.header))]
+
+        def label(position: int | None, header: tuple[str, ...] = error.header) -> str:
+            if position is None:
+                return "(not in this file)"
+            return f"column {position + 1}: {header[position] or '(no name)'}"
+
+        chosen: dict[str, int] = {}
+        columns = st.columns(3)
+        for number, canonical in enumerate(COLUMNS_BY_KIND[item["kind"]]):
+            guess = error.guessed.get(canonical.name)
+            pick = columns[number % 3].selectbox(
+                canonical.label + (" (required)" if canonical.required else ""), options,
+                index=options.index(guess) if guess in options else 0, format_func=label,
+                key=f"map_{index}_{canonical.name}",
+            )
+            if pick is not None:
+                chosen[canonical.name] = pick
+        missing = [c.label for c in COLUMNS_BY_KIND[item["kind"]] if c.required and c.name not in chosen]
+        if st.button("Load with these columns", key=f"map_load_{index}", disabled=bool(missing)):
+            pending.remove(item)
+            run_load(item["name"], item["data"], item["kind"], sheet=item["sheet"],
+                     choice=ColumnChoice(header_row=int(header_row), mapping=chosen))
+            st.rerun()
+        if missing:
+            st.caption("Still to choose: " + ", ".join(missing))
+        if st.button("Cancel", key=f"map_cancel_{index}"):
+            pending.remove(item)
+            st.rerun()
+
+for outcome in results:
+    if outcome["status"] == "loaded":
+        quality = outcome["quality"]
+        noun = "payments" if outcome["kind"] == "spend" else "contracts"
+        st.success(f"{outcome['name']}: loaded {outcome['rows']:,} {noun}, total {ui.pounds(outcome['total'])}.")
+        with st.expander(f"Quality report: {outcome['name']}"):
+            st.json(quality, expanded=True)
+    elif outcome["status"] == "skipped":
+        st.info(outcome["message"])
+    else:
+        st.error(outcome["message"])
+
+st.subheader("Loaded files")
+files = ui.query(loaded_files)
+if files.empty:
+    st.caption("Nothing loaded yet.")
+    st.stop()
+
+shown = pd.DataFrame({
+    "File": files["name"],
+    "Kind": files["kind"],
+    "Rows": files["rows"],
+    "Total": files["total"].map(ui.pounds),
+    "Skipped rows": files["quality"].map(lambda q: sum(q.get("skipped", {}).values())),
+    "Credit notes": files["quality"].map(lambda q: q.get("credit_notes")),
+    "Redacted payees": files["quality"].map(lambda q: q.get("redacted")),
+    "Dates": files["quality"].map(lambda q: f"{q.get('first_date')} to {q.get('last_date')}"),
+    "Published total": files["quality"].map(
+        lambda q: "" if q.get("published_total") is None
+        else ("matches" if q.get("published_total_matches") else f"differs: £{q['published_total']}")),
+    "Loaded at": files["loaded_at"].map(lambda t: f"{t:%-d %b %Y %H:%M}"),
+})
+st.dataframe(shown, hide_index=True, key="loaded_files_table")
+
+with st.expander("Quality report of a loaded file"):
+    pick = st.selectbox("File", files.index, format_func=lambda i: files.at[i, "name"], key="quality_pick")
+    st.json(files.at[pick, "quality"], expanded=True)
+
+with st.expander("Remove a file"):
+    target = st.selectbox("File to remove", files.index, format_func=lambda i: files.at[i, "name"], key="remove_pick")
+    confirmed = st.checkbox(f"Yes, remove {files.at[target, 'name']} and its {files.at[target, 'rows']:,} rows",
+                            key="remove_confirm")
+    if st.button("Remove file", disabled=not confirmed, key="remove_button"):
+        removed = remove_file(ui.workspace(), int(files.at[target, "file_id"]))
+        st.session_state["upload_results"] = [
+            {"name": files.at[target, "name"], "status": "skipped",
+             "message": f"Removed {files.at[target, 'name']} and its {removed:,} rows."}]
+        st.rerun()

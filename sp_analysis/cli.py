@@ -1,0 +1,156 @@
+"""The command line: load files, print the summary, build the sample workspace.
+
+Exit codes: 0 everything loaded (or was already loaded), 1 some file refused, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from sp_analysis import config
+from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
+from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
+from sp_analysis.ingest.load import LoadResult, load_path
+from sp_analysis.sample import build_sample_workspace
+from sp_analysis.summary import build_summary
+from sp_analysis.workspace import Workspace, WorkspaceError, open_workspace
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sp_analysis",
+        description="Sustainable procurement analysis: load council spend and contracts files "
+        "into a workspace and report on them.",
+        epilog=f"The workspace is --workspace, else ${config.WORKSPACE_ENV}, else {config.DEFAULT_WORKSPACE}. "
+        "Exit codes: 0 all loaded (or already loaded), 1 some file refused, 2 bad usage.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def workspace_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--workspace", metavar="PATH", help="the workspace file (DuckDB)")
+
+    load = sub.add_parser(
+        "load",
+        help="load spend or contracts files (CSV or XLSX)",
+        description="Load files into the workspace. Each file lands whole or not at all; a file "
+        "loaded before (same bytes) is skipped. Good files land even when others in the batch are refused.",
+    )
+    workspace_option(load)
+    load.add_argument("--kind", choices=("spend", "contracts"), default="spend", help="what the files hold (default: spend)")
+    load.add_argument("--sheet", help="the worksheet to read, for workbooks with several")
+    load.add_argument("--json", action="store_true", help="print each file's quality report as JSON lines")
+    load.add_argument("paths", nargs="+", metavar="PATH_OR_GLOB", help="files or glob patterns such as 'spend/*.csv'")
+
+    summary = sub.add_parser("summary", help="print the workspace's headline figures")
+    workspace_option(summary)
+    summary.add_argument("--json", action="store_true", help="print one JSON object (money as decimal strings)")
+
+    sample = sub.add_parser("sample", help="build the fictional sample council's workspace from sample_data/")
+    workspace_option(sample)
+    return parser
+
+
+def _expand(patterns: Sequence[str]) -> tuple[list[Path], list[str]]:
+    paths: list[Path] = []
+    unmatched: list[str] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        if not matches:
+            unmatched.append(pattern)
+        paths.extend(Path(m) for m in matches)
+    return paths, unmatched
+
+
+def _describe(result: LoadResult) -> str:
+    noun = "payments" if result.kind == "spend" else "contracts"
+    quality = result.quality
+    text = f"loaded {result.name}: {result.rows:,} {noun}, total £{result.total:,.2f}"
+    if quality.get("skipped"):
+        text += "; skipped " + ", ".join(f"{n} {k}" for k, n in quality["skipped"].items())
+    if quality.get("published_total") is not None:
+        verdict = "matches" if quality["published_total_matches"] else "DOES NOT match"
+        text += f"; published total £{quality['published_total']} {verdict}"
+    return text
+
+
+def _refusal_hint(error: LoadError, kind: Kind) -> str:
+    if isinstance(error, NeedsMapping):
+        names = ", ".join(c.label for c in COLUMNS_BY_KIND[kind] if c.required)
+        return (f" The header read was: {', '.join(repr(h) for h in error.header if h)}. "
+                f"Load it once through the dashboard's Upload page to choose the {names} columns; "
+                "the choice is saved and later files of this shape load here unasked.")
+    if isinstance(error, NeedsSheet):
+        return " Pass --sheet NAME."
+    return ""
+
+
+def _load(ws: Workspace, args: argparse.Namespace) -> int:
+    paths, unmatched = _expand(args.paths)
+    status = EXIT_OK
+    for pattern in unmatched:
+        print(f"error: {pattern}: no such file", file=sys.stderr)
+        status = EXIT_REFUSED
+    for index, path in enumerate(paths, start=1):
+        prefix = f"[{index}/{len(paths)}] " if len(paths) > 1 else ""
+        try:
+            result = load_path(ws, path, args.kind, sheet=args.sheet)
+        except AlreadyLoaded as exc:
+            print(f"{prefix}skipped {exc.message}")
+            continue
+        except LoadError as exc:
+            print(f"{prefix}refused {exc.message}{_refusal_hint(exc, args.kind)}", file=sys.stderr)
+            status = EXIT_REFUSED
+            continue
+        if args.json:
+            print(json.dumps({"name": result.name, "file_id": result.file_id, "sha256": result.sha256,
+                              "rows": result.rows, "total": f"{result.total:.2f}", "quality": result.quality}))
+        else:
+            print(prefix + _describe(result))
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        ws = open_workspace(config.workspace_path(args.workspace))
+        if args.command == "load":
+            return _load(ws, args)
+        if args.command == "summary":
+            summary = build_summary(ws)
+            if args.json:
+                print(json.dumps(summary, indent=2))
+            else:
+                _print_summary(summary)
+            return EXIT_OK
+        if args.command == "sample":
+            loaded, refused = build_sample_workspace(ws)
+            for result in loaded:
+                print(_describe(result))
+            for error in refused:
+                print(f"refused {error.message}", file=sys.stderr)
+            return EXIT_REFUSED if refused else EXIT_OK
+    except WorkspaceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_USAGE
+
+
+def _print_summary(summary: dict[str, object]) -> None:
+    spend = summary["spend"]
+    contracts = summary["contracts"]
+    assert isinstance(spend, dict) and isinstance(contracts, dict)
+    print(f"Workspace: {summary['workspace']}")
+    print(f"Spend: {spend['rows']:,} payments, £{Decimal(spend['total']):,.2f}, "
+          f"{spend['first_date']} to {spend['last_date']}, from {len(spend['files'])} files")
+    for year, total in spend["by_financial_year"].items():
+        print(f"  {year}: £{Decimal(total):,.2f}")
+    print(f"Contracts: {contracts['rows']:,} contracts, whole-life value £{Decimal(contracts['total_value']):,.2f}")

@@ -1,0 +1,121 @@
+"""Contracts-register lines: from a staged file to typed contracts.
+
+A contract is a row with a title or reference and a supplier. Values and dates are optional (real
+registers leave them blank), but text in them that cannot be read refuses the file, naming the line.
+"""
+
+from __future__ import annotations
+
+from sp_analysis.ingest.source import StagedSource
+
+MONEY_FIELDS = ("value_whole_life", "value_annual")
+DATE_FIELDS = ("start_date", "end_date", "review_date")
+TEXT_FIELDS = (
+    "reference", "title", "department", "description", "supplier_name", "supplier_id",
+    "company_number", "extension_options", "route", "charity_number", "cpv_code", "proclass_code",
+)
+FLAG_FIELDS = ("sme", "vcse")
+
+
+def parse_contracts_sql(src: StagedSource, parsed: str) -> str:
+    """CREATE TEMP TABLE `parsed`: each staged row typed, with a kind and a first problem if any."""
+    col = src.column
+    text = ",\n".join(f"sp_clean({col(f)}) AS {f}" for f in TEXT_FIELDS)
+    money = ",\n".join(
+        f"sp_clean({col(f)}) AS {f}_text, sp_parse_amount({col(f)}) AS {f}" for f in MONEY_FIELDS
+    )
+    dates = ",\n".join(
+        f"sp_clean({col(f)}) AS {f}_text, sp_parse_date({col(f)}) AS {f}" for f in DATE_FIELDS
+    )
+    flags = ",\n".join(f"sp_parse_flag({col(f)}) AS {f}" for f in FLAG_FIELDS)
+    named = [f"c{i}" for i in range(src.width) if i not in src.unnamed()]
+    any_named = " OR ".join(f"sp_clean({c}) IS NOT NULL" for c in named) or "false"
+    extra = src.unmapped()
+    if extra:
+        values = ", ".join(f"sp_clean(c{pos})" for _, pos in extra)
+        extra_sql = f"map($extra_keys, [{values}])"
+    else:
+        extra_sql = "NULL::MAP(VARCHAR, VARCHAR)"
+    bad_money = " ".join(
+        f"WHEN {f}_text IS NOT NULL AND {f} IS NULL THEN 'bad_{f}'" for f in MONEY_FIELDS
+    )
+    bad_dates = " ".join(
+        f"WHEN {f}_text IS NOT NULL AND {f} IS NULL THEN 'bad_{f}'" for f in DATE_FIELDS
+    )
+    return f"""
+    CREATE TEMP TABLE {parsed} AS
+    WITH typed AS (
+        SELECT line, {text}, {money}, {dates}, {flags}, {extra_sql} AS extra,
+               ({any_named}) AS has_any
+        FROM {src.table}
+    )
+    SELECT *,
+        CASE
+            WHEN NOT has_any THEN 'blank'
+            WHEN title IS NULL AND reference IS NULL THEN 'no_title'
+            WHEN supplier_name IS NULL THEN 'no_supplier'
+            {bad_money}
+            {bad_dates}
+            WHEN end_date IS NOT NULL AND start_date IS NOT NULL AND end_date < start_date
+                THEN 'end_before_start'
+            ELSE 'contract'
+        END AS row_kind
+    FROM typed
+    """
+
+
+SKIP_REASONS = {
+    "blank": "blank row",
+    "no_title": "no title or reference (titles, footers, notes)",
+    "no_supplier": "no supplier named",
+}
+
+PROBLEM_REASONS = {
+    **{f"bad_{f}": (f, f"{f}_text", "is not an amount of money") for f in MONEY_FIELDS},
+    **{f"bad_{f}": (f, f"{f}_text", "is not a date this tool can read (day first)") for f in DATE_FIELDS},
+    "end_before_start": ("end_date", "end_date_text", "the end date is before the start date"),
+}
+
+
+def problems_sql(parsed: str) -> str:
+    """Rows that refuse the file, first 50 by line."""
+    kinds = ", ".join(f"'{k}'" for k in PROBLEM_REASONS)
+    return f"""
+    SELECT line, row_kind, value_whole_life_text, value_annual_text, start_date_text,
+           end_date_text, review_date_text
+    FROM {parsed} WHERE row_kind IN ({kinds}) ORDER BY line LIMIT 50
+    """
+
+
+def quality_sql(parsed: str) -> str:
+    """One row of figures for the quality report."""
+    return f"""
+    SELECT
+        (SELECT count(*) FROM {parsed}) AS rows_read,
+        count(*) AS contracts,
+        coalesce(sum(value_whole_life), 0) AS total,
+        coalesce(sum(value_annual), 0) AS annual_total,
+        count(*) FILTER (WHERE value_whole_life IS NULL AND value_annual IS NULL) AS no_value,
+        count(*) FILTER (WHERE end_date IS NULL) AS no_end_date,
+        count(*) FILTER (WHERE sme IS NULL) AS sme_unknown,
+        count(*) FILTER (WHERE vcse IS NULL) AS vcse_unknown,
+        min(start_date) AS first_date,
+        max(end_date) AS last_date,
+        (SELECT map(list(row_kind), list(n)) FROM (
+            SELECT row_kind, count(*) AS n FROM {parsed} WHERE row_kind <> 'contract'
+            GROUP BY row_kind ORDER BY row_kind)) AS skipped
+    FROM {parsed} WHERE row_kind = 'contract'
+    """
+
+
+def insert_contracts_sql(parsed: str) -> str:
+    """Append the contracts of a parsed file to the workspace."""
+    return f"""
+    INSERT INTO contracts
+    SELECT $file_id, line, reference, title, department, description, supplier_name, supplier_id,
+           company_number, value_whole_life, value_annual, start_date, end_date, review_date,
+           extension_options, route, sme, vcse, charity_number, cpv_code, proclass_code, extra
+    FROM {parsed}
+    WHERE row_kind = 'contract'
+    ORDER BY line
+    """

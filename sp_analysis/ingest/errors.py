@@ -1,0 +1,85 @@
+"""What a load can answer besides success: each carries a message an analyst can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One published line that stops a file loading."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def describe(self) -> str:
+        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        return f"line {self.line}, column '{self.column}': {self.reason} ('{shown}')"
+
+
+class LoadError(Exception):
+    """A file was refused; nothing of it was written."""
+
+    def __init__(self, file_name: str, reason: str, problems: tuple[RowProblem, ...] = ()) -> None:
+        self.file_name = file_name
+        self.reason = reason
+        self.problems = problems
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.file_name}: {self.reason}"
+        if self.problems:
+            shown = "; ".join(p.describe() for p in self.problems[:5])
+            more = len(self.problems) - 5
+            text += f" First problem{'s' if len(self.problems) > 1 else ''}: {shown}"
+            if more > 0:
+                text += f" (and {more} more)"
+            text += "."
+        return text
+
+    @property
+    def line(self) -> int | None:
+        """The first line named, if any."""
+        return self.problems[0].line if self.problems else None
+
+
+@dataclass
+class NeedsMapping(LoadError):
+    """The date, payee or amount column (or the sheet) cannot be recognised: ask the analyst."""
+
+    file_name: str
+    reason: str
+    header: tuple[str, ...] = ()
+    header_row: int = 0
+    preview: list[list[str]] = field(default_factory=list)
+    guessed: dict[str, int] = field(default_factory=dict)
+    signature: str = ""
+
+    def __post_init__(self) -> None:
+        LoadError.__init__(self, self.file_name, self.reason)
+
+
+@dataclass
+class NeedsSheet(LoadError):
+    """A workbook has several sheets with data: the analyst chooses one."""
+
+    file_name: str
+    reason: str
+    sheets: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        LoadError.__init__(self, self.file_name, self.reason)
+
+
+class AlreadyLoaded(LoadError):
+    """The same bytes were loaded before; nothing changed."""
+
+    def __init__(self, file_name: str, earlier_name: str, loaded_at: str) -> None:
+        self.earlier_name = earlier_name
+        super().__init__(
+            file_name,
+            f"already loaded (identical to '{earlier_name}', loaded {loaded_at}); nothing was added.",
+        )

@@ -1,0 +1,259 @@
+"""Loading files into the workspace: one transaction per file, refused whole or landed whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sp_analysis.ingest import contracts as contract_sql
+from sp_analysis.ingest import spend as spend_sql
+from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
+from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
+from sp_analysis.ingest.source import ColumnChoice, StagedSource, stage_file
+from sp_analysis.workspace import Workspace
+
+Progress = Callable[[float, str], None]
+
+FIND_BY_SHA = "SELECT name, strftime(loaded_at, '%d %b %Y %H:%M') FROM loaded_files WHERE sha256 = $sha"
+SAVED_MAPPINGS = "SELECT signature, mapping FROM mapping_profiles WHERE kind = $kind"
+SAVE_MAPPING = """
+INSERT OR REPLACE INTO mapping_profiles VALUES ($signature, $kind, $header, $mapping, current_localtimestamp())
+"""
+NEXT_FILE_ID = "SELECT nextval('file_id_seq')"
+INSERT_FILE = """
+INSERT INTO loaded_files (file_id, name, sha256, kind, rows, total, loaded_at, sheet, quality)
+VALUES ($file_id, $name, $sha, $kind, $rows, $total, current_localtimestamp(), $sheet, $quality)
+"""
+DELETE_FILE = "DELETE FROM loaded_files WHERE file_id = $file_id"
+DELETE_PAYMENTS = "DELETE FROM payments WHERE file_id = $file_id"
+DELETE_CONTRACTS = "DELETE FROM contracts WHERE file_id = $file_id"
+FILE_BY_ID = "SELECT name, kind, rows FROM loaded_files WHERE file_id = $file_id"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """A file that landed: its id, figures and quality report."""
+
+    file_id: int
+    name: str
+    kind: Kind
+    sha256: str
+    rows: int
+    total: Decimal
+    quality: dict[str, Any]
+
+
+def sha256_of(data: bytes) -> str:
+    """The file's fingerprint: the same bytes are never loaded twice."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_path(ws: Workspace, path: Path, kind: Kind, **options: Any) -> LoadResult:
+    """Load a file from disk (see `load_file`)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(path.name, f"cannot be read ({exc.strerror or exc}).") from exc
+    return load_file(ws, path.name, data, kind, **options)
+
+
+def load_file(
+    ws: Workspace,
+    name: str,
+    data: bytes,
+    kind: Kind,
+    *,
+    sheet: str | None = None,
+    choice: ColumnChoice | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load one spend or contracts file; raise LoadError (and change nothing) if it cannot be.
+
+    Staging and checking run on a private cursor outside the write lock; only the final insert
+    takes the lock, so two analysts' loads overlap until their last step.
+    """
+    report = progress or (lambda _f, _m: None)
+    sha = sha256_of(data)
+    with ws.read() as cur:
+        _refuse_if_loaded(cur, name, sha)
+        report(0.1, "reading the file")
+        saved = {sig: json.loads(m) for sig, m in cur.execute(SAVED_MAPPINGS, {"kind": kind}).fetchall()}
+        src = stage_file(cur, name, data, kind, sheet=sheet, choice=choice, saved_mappings=saved)
+        parsed = f"parsed_{uuid.uuid4().hex[:12]}"
+        try:
+            report(0.5, "checking every line")
+            _parse(cur, src, parsed, kind)
+            _refuse_on_problems(cur, name, src, parsed, kind)
+            report(0.7, "measuring quality")
+            quality = _quality(cur, src, parsed, kind)
+            report(0.8, "writing to the workspace")
+            result = _commit(ws, name, sha, kind, src, parsed, quality, cur, save_profile=choice is not None)
+        finally:
+            cur.execute(f"DROP TABLE IF EXISTS {parsed}")
+            cur.execute(f"DROP TABLE IF EXISTS {src.table}")
+    report(1.0, "done")
+    return result
+
+
+def _refuse_if_loaded(cur: duckdb.DuckDBPyConnection, name: str, sha: str) -> None:
+    row = cur.execute(FIND_BY_SHA, {"sha": sha}).fetchone()
+    if row is not None:
+        raise AlreadyLoaded(name, row[0], row[1])
+
+
+def _parse(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind: Kind) -> None:
+    params: dict[str, Any] = {}
+    if src.unmapped():
+        params["extra_keys"] = [n for n, _ in src.unmapped()]
+    if kind == "spend":
+        today = dt.date.today()
+        params["earliest"] = spend_sql.EARLIEST_PLAUSIBLE_DATE
+        params["latest"] = today.replace(year=today.year + spend_sql.LATEST_PLAUSIBLE_YEARS_AHEAD)
+        cur.execute(spend_sql.parse_spend_sql(src, parsed), params)
+    else:
+        cur.execute(contract_sql.parse_contracts_sql(src, parsed), params)
+
+
+def _header_name(src: StagedSource, canonical: str) -> str:
+    position = src.mapping.get(canonical)
+    if position is None or position >= len(src.header):
+        return canonical
+    return src.header[position].strip() or canonical
+
+
+def _refuse_on_problems(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, parsed: str, kind: Kind) -> None:
+    problems: list[RowProblem] = []
+    if kind == "spend":
+        for line, row_kind, amount_text, date_text, overflow in cur.execute(spend_sql.problems_sql(parsed)).fetchall():
+            if row_kind in spend_sql.PROBLEM_KINDS:
+                field, _, reason = spend_sql.PROBLEM_KINDS[row_kind]
+                value = amount_text if field == "amount" else date_text
+                problems.append(RowProblem(int(line), _header_name(src, field), value or "", reason))
+            elif overflow:
+                problems.append(
+                    RowProblem(int(line), "(whole row)", "", f"the row has more cells than the header's {len(src.header)}; "
+                               "a comma inside an unquoted cell may have split it")
+                )
+    else:
+        rows = cur.execute(contract_sql.problems_sql(parsed)).fetchall()
+        for line, row_kind, *texts in rows:
+            field, text_col, reason = contract_sql.PROBLEM_REASONS[row_kind]
+            order = ["value_whole_life_text", "value_annual_text", "start_date_text", "end_date_text", "review_date_text"]
+            value = texts[order.index(text_col)] or ""
+            problems.append(RowProblem(int(line), _header_name(src, field), value, reason))
+    if problems:
+        count = len(problems)
+        raise LoadError(
+            name,
+            f"{count}{'+' if count >= 50 else ''} line{'s' if count > 1 else ''} cannot be read, so nothing was loaded.",
+            tuple(problems),
+        )
+
+
+def _quality(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind: Kind) -> dict[str, Any]:
+    sql = spend_sql.quality_sql(parsed) if kind == "spend" else contract_sql.quality_sql(parsed)
+    relation = cur.execute(sql)
+    names = [d[0] for d in relation.description]
+    row = relation.fetchone()
+    assert row is not None
+    figures = dict(zip(names, row, strict=True))
+    skipped = {str(k): int(v) for k, v in (figures.pop("skipped") or {}).items()}
+    labels = spend_sql.SKIP_REASONS if kind == "spend" else contract_sql.SKIP_REASONS
+    quality: dict[str, Any] = {
+        "encoding": src.encoding,
+        "sheet": src.sheet,
+        "header_line": src.header_line,
+        "columns": {c.name: _header_name(src, c.name) for c in COLUMNS_BY_KIND[kind] if c.name in src.mapping},
+        "unmapped_columns": [n for n, _ in src.unmapped()],
+        "skipped": skipped,
+        "skipped_described": {labels.get(k, k): v for k, v in skipped.items()},
+    }
+    for key, value in figures.items():
+        if isinstance(value, Decimal):
+            quality[key] = str(value)
+        elif isinstance(value, dt.date):
+            quality[key] = value.isoformat()
+        elif isinstance(value, list):
+            quality[key] = [str(v) for v in value]
+        else:
+            quality[key] = value
+    if kind == "spend":
+        published = quality.pop("published_totals") or []
+        quality["published_total"] = published[-1] if published else None
+        quality["published_total_matches"] = (
+            Decimal(published[-1]) == Decimal(quality["total"]) if published else None
+        )
+        quality["rows"] = quality.pop("payments")
+    else:
+        quality["rows"] = quality.pop("contracts")
+    return quality
+
+
+def _commit(
+    ws: Workspace,
+    name: str,
+    sha: str,
+    kind: Kind,
+    src: StagedSource,
+    parsed: str,
+    quality: dict[str, Any],
+    staging_cursor: duckdb.DuckDBPyConnection,
+    *,
+    save_profile: bool,
+) -> LoadResult:
+    rows = int(quality["rows"])
+    total = Decimal(quality["total"])
+    if rows == 0:
+        raise LoadError(name, "no rows in it are payments or contracts (each needs a date, payee and amount, "
+                        "or a title and supplier), so nothing was loaded.")
+    # Temp tables belong to the staging cursor's connection: the insert must run there too,
+    # inside a transaction that the write lock guards.
+    with ws.write_on(staging_cursor) as cur:
+        _refuse_if_loaded(cur, name, sha)
+        file_id = int(cur.execute(NEXT_FILE_ID).fetchone()[0])  # type: ignore[index]
+        cur.execute(
+            INSERT_FILE,
+            {"file_id": file_id, "name": name, "sha": sha, "kind": kind, "rows": rows, "total": total,
+             "sheet": src.sheet, "quality": json.dumps(quality)},
+        )
+        insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
+        cur.execute(insert, {"file_id": file_id})
+        if save_profile:
+            cur.execute(
+                SAVE_MAPPING,
+                {"signature": src.signature, "kind": kind, "header": json.dumps(list(src.header)),
+                 "mapping": json.dumps(src.mapping)},
+            )
+    return LoadResult(file_id, name, kind, sha, rows, total, quality)
+
+
+def remove_file(ws: Workspace, file_id: int) -> int:
+    """Remove a loaded file and every row it brought; returns how many rows went."""
+    with ws.write() as cur:
+        row = cur.execute(FILE_BY_ID, {"file_id": file_id}).fetchone()
+        if row is None:
+            raise LoadError(f"file {file_id}", "is not loaded in this workspace.")
+        cur.execute(DELETE_PAYMENTS if row[1] == "spend" else DELETE_CONTRACTS, {"file_id": file_id})
+        cur.execute(DELETE_FILE, {"file_id": file_id})
+        return int(row[2])
+
+
+def load_many(ws: Workspace, paths: Iterable[Path], kind: Kind) -> tuple[list[LoadResult], list[LoadError]]:
+    """A batch: the good files land, the bad ones are reported; each file is its own transaction."""
+    loaded: list[LoadResult] = []
+    refused: list[LoadError] = []
+    for path in paths:
+        try:
+            loaded.append(load_path(ws, path, kind))
+        except LoadError as exc:
+            refused.append(exc)
+    return loaded, refused

@@ -1,0 +1,370 @@
+"""Staging a published file as a temporary table of text cells, one row per published line.
+
+CSV goes through DuckDB's reader after the text is cleaned (encoding, line ends); XLSX through
+calamine. Either way the result is `line, c0 .. cN` as VARCHAR, with `line` the file's own line
+(or sheet row) number, so every figure can be traced back to what was published.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from sp_analysis.ingest.columns import HeaderMatch, Kind, find_header, header_signature, map_header
+from sp_analysis.ingest.errors import LoadError, NeedsMapping, NeedsSheet
+from sp_analysis.ingest.text import DELIMITERS, decode_bytes, normalise_lines, split_rows
+
+PREVIEW_ROWS = 8
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The widest published line DuckDB will take (the default is 2 MB; real files have run to 10 MB).
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ColumnChoice:
+    """An analyst's answer to NeedsMapping: which row is the header, which column is which."""
+
+    header_row: int
+    mapping: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class StagedSource:
+    """A file staged as a temp table `line, c0..cN` (text), with its header and mapping."""
+
+    table: str
+    header: tuple[str, ...]
+    header_line: int
+    mapping: dict[str, int]
+    encoding: str
+    sheet: str | None
+    signature: str
+    width: int
+
+    def column(self, name: str) -> str:
+        """The staged column holding canonical `name` (quoted), or NULL when the file lacks it."""
+        position = self.mapping.get(name)
+        return "NULL::VARCHAR" if position is None else f"c{position}"
+
+    def unmapped(self) -> list[tuple[str, int]]:
+        """Named header cells that map to no canonical column: kept in `extra`, never dropped."""
+        used = set(self.mapping.values())
+        seen: set[str] = set()
+        result = []
+        for position, cell in enumerate(self.header):
+            name = cell.strip()
+            if name and position not in used and name not in seen:
+                seen.add(name)
+                result.append((name, position))
+        return result
+
+    def unnamed(self) -> list[int]:
+        """Header positions with no name (e.g. hundreds of empty trailing columns)."""
+        used = set(self.mapping.values())
+        return [i for i in range(self.width) if i not in used and (i >= len(self.header) or not self.header[i].strip())]
+
+
+def is_workbook(name: str, data: bytes) -> bool:
+    """XLSX/XLS by content, falling back on the extension."""
+    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
+        return True
+    return name.lower().endswith((".xlsx", ".xlsm", ".xls"))
+
+
+def stage_file(
+    cur: duckdb.DuckDBPyConnection,
+    name: str,
+    data: bytes,
+    kind: Kind,
+    *,
+    sheet: str | None = None,
+    choice: ColumnChoice | None = None,
+    saved_mappings: Mapping[str, dict[str, int]] | None = None,
+) -> StagedSource:
+    """Stage one file, or raise LoadError / NeedsMapping / NeedsSheet (nothing is written)."""
+    if not data.strip():
+        raise LoadError(name, "the file is empty.")
+    if is_workbook(name, data):
+        return _stage_workbook(cur, name, data, kind, sheet, choice, saved_mappings or {})
+    return _stage_csv(cur, name, data, kind, choice, saved_mappings or {})
+
+
+def _resolve_header(
+    name: str,
+    rows: Sequence[Sequence[str]],
+    kind: Kind,
+    choice: ColumnChoice | None,
+    saved_mappings: Mapping[str, dict[str, int]],
+) -> HeaderMatch:
+    """Where the header is and what maps where: the analyst's choice, a saved profile, or a guess."""
+    if choice is not None:
+        if choice.header_row >= len(rows):
+            raise LoadError(name, f"row {choice.header_row + 1} chosen as header is past the rows read.")
+        header = tuple(rows[choice.header_row])
+        return HeaderMatch(choice.header_row, header, dict(choice.mapping), 0)
+    match = find_header(rows, kind)
+    if match is not None:
+        saved = saved_mappings.get(header_signature(match.header, kind))
+        if saved is not None:
+            return HeaderMatch(match.row_index, match.header, dict(saved), match.score)
+    if match is None:
+        # Maybe a saved profile names a header our wordings do not know.
+        for index, row in enumerate(rows):
+            saved = saved_mappings.get(header_signature(row, kind))
+            if saved is not None:
+                return HeaderMatch(index, tuple(row), dict(saved), 0)
+    from sp_analysis.ingest.columns import missing_required
+
+    if match is None or missing_required(match.mapping, kind):
+        header_row = match.row_index if match is not None else _first_wide_row(rows)
+        header = tuple(rows[header_row]) if rows else ()
+        missing = missing_required(match.mapping if match else {}, kind)
+        wanted = ", ".join(c.label.lower() for c in missing) or "date, payee and amount"
+        raise NeedsMapping(
+            file_name=name,
+            reason=f"cannot tell which column holds the {wanted}; choose the columns to load it.",
+            header=header,
+            header_row=header_row,
+            preview=[list(r) for r in rows[header_row + 1 : header_row + 1 + PREVIEW_ROWS]],
+            guessed=dict(match.mapping) if match else map_header(header, kind),
+            signature=header_signature(header, kind),
+        )
+    return match
+
+
+def _first_wide_row(rows: Sequence[Sequence[str]]) -> int:
+    widths = [sum(1 for c in r if str(c).strip()) for r in rows]
+    widest = max(widths, default=0)
+    for index, width in enumerate(widths):
+        if width and width >= max(2, widest // 2):
+            return index
+    return 0
+
+
+def _stage_csv(
+    cur: duckdb.DuckDBPyConnection,
+    name: str,
+    data: bytes,
+    kind: Kind,
+    choice: ColumnChoice | None,
+    saved_mappings: Mapping[str, dict[str, int]],
+) -> StagedSource:
+    if b"\x00" in data[:65536]:
+        raise LoadError(
+            name, "this is not a text CSV file (it holds binary bytes); export the data as CSV or XLSX."
+        )
+    decoded = decode_bytes(data)
+    head = decoded.text[: 512 * 1024]
+    best: tuple[int, str, list[list[str]], HeaderMatch | None] | None = None
+    for delimiter in DELIMITERS:
+        rows = split_rows(head, delimiter, HEADER_ROWS_READ)
+        match = find_header(rows, kind)
+        score = match.score if match else 0
+        if best is None or score > best[0]:
+            best = (score, delimiter, rows, match)
+    assert best is not None
+    _, delimiter, rows, _ = best
+    match = _resolve_header(name, rows, kind, choice, saved_mappings)
+    text = normalise_lines(decoded.text, delimiter)
+    skip = _lines_through_record(text, delimiter, match.row_index)
+    widest = max((len(r) for r in rows), default=len(match.header))
+    width = max(len(match.header), widest) + 1  # one spare column catches over-long rows
+    table = f"stage_{uuid.uuid4().hex[:12]}"
+    handle, temp_path = tempfile.mkstemp(suffix=".csv", prefix="sp-stage-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        columns = {f"c{i}": "VARCHAR" for i in range(width)}
+        options = {
+            "path": temp_path,
+            "delim": delimiter,
+            "skip": skip,
+            "columns": columns,
+            "max_line_size": MAX_LINE_BYTES,
+        }
+        try:
+            cur.execute(_stage_csv_sql(table), options)
+        except duckdb.Error as exc:
+            raise LoadError(name, _explain_csv_error(str(exc), skip)) from exc
+        records = _scalar(cur, f"SELECT count(*) FROM {table}")
+        physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+        if skip + records != physical:
+            # Line breaks inside quoted cells: count them so `line` stays the published line.
+            cur.execute(_renumber_sql(table, width))
+    finally:
+        os.unlink(temp_path)
+    return StagedSource(
+        table=table,
+        header=match.header,
+        header_line=skip,
+        mapping=dict(match.mapping),
+        encoding=f"{decoded.encoding}, delimiter {_DELIMITER_NAMES[delimiter]}",
+        sheet=None,
+        signature=header_signature(match.header, kind),
+        width=width,
+    )
+
+
+HEADER_ROWS_READ = 80
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _stage_csv_sql(table: str) -> str:
+    # `line` is the published line number: records after the `skip` lines above the first.
+    return f"""
+    CREATE TEMP TABLE {table} AS
+    SELECT CAST(row_number() OVER () + $skip AS BIGINT) AS line, *
+    FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = false,
+                  skip = $skip, auto_detect = false, columns = $columns, null_padding = true,
+                  strict_mode = false, parallel = false, max_line_size = $max_line_size)
+    """
+
+
+def _renumber_sql(table: str, width: int) -> str:
+    cells = ", ".join(f"coalesce(c{i}, '')" for i in range(width))
+    return f"""
+    UPDATE {table} AS t SET line = r.new_line
+    FROM (
+        SELECT line, line + coalesce(sum(breaks) OVER (ORDER BY line
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS new_line
+        FROM (SELECT line, length(concat({cells})) - length(replace(concat({cells}), chr(10), ''))
+                  AS breaks
+              FROM {table})
+    ) AS r
+    WHERE t.line = r.line
+    """
+
+
+def _explain_csv_error(message: str, skip: int) -> str:
+    first = message.strip().splitlines()[0] if message.strip() else message
+    import re
+
+    found = re.search(r"Line:\s*(\d+)", message)
+    where = f" near line {int(found.group(1)) + skip}" if found else ""
+    if "quote" in message.lower():
+        return f"the CSV quoting is broken{where}: a quoted cell never closes. ({first})"
+    if "maximum line size" in message.lower():
+        return f"a line is longer than the reader accepts{where}. ({first})"
+    return f"the CSV could not be read{where}. ({first})"
+
+
+def _lines_through_record(text: str, delimiter: str, record_index: int) -> int:
+    """How many physical lines the first `record_index + 1` CSV records occupy."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', strict=False)
+    for index, _row in enumerate(reader):
+        if index == record_index:
+            return reader.line_num
+    return record_index + 1
+
+
+def _stage_workbook(
+    cur: duckdb.DuckDBPyConnection,
+    name: str,
+    data: bytes,
+    kind: Kind,
+    sheet: str | None,
+    choice: ColumnChoice | None,
+    saved_mappings: Mapping[str, dict[str, int]],
+) -> StagedSource:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own error types for every kind of bad file
+        detail = str(exc).strip() or type(exc).__name__
+        hint = ""
+        if data.startswith(_OLE_MAGIC):
+            hint = " If the workbook is password-protected, save an unprotected copy first."
+        raise LoadError(name, f"cannot be read as an Excel workbook ({detail}).{hint}") from exc
+    sheets_with_data = []
+    for sheet_name in workbook.sheet_names:
+        try:
+            if workbook.get_sheet_by_name(sheet_name).to_python(nrows=2):
+                sheets_with_data.append(sheet_name)
+        except Exception:  # chart sheets and the like hold no cells
+            continue
+    if sheet is None:
+        if not sheets_with_data:
+            raise LoadError(name, "the workbook has no sheet with data.")
+        if len(sheets_with_data) > 1:
+            raise NeedsSheet(
+                file_name=name,
+                reason=f"the workbook has {len(sheets_with_data)} sheets with data "
+                f"({', '.join(sheets_with_data)}); choose the one to load.",
+                sheets=tuple(sheets_with_data),
+            )
+        sheet = sheets_with_data[0]
+    elif sheet not in workbook.sheet_names:
+        raise LoadError(name, f"the workbook has no sheet called '{sheet}'.")
+    try:
+        frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, header=None, dtype=object, engine="calamine")
+    except Exception as exc:
+        raise LoadError(name, f"sheet '{sheet}' cannot be read ({exc}).") from exc
+    text_frame = _cells_as_text(frame)
+    head_rows = [[("" if v is None else str(v)) for v in row] for row in text_frame.head(HEADER_ROWS_READ).itertuples(index=False)]
+    match = _resolve_header(name, head_rows, kind, choice, saved_mappings)
+    body = text_frame.iloc[match.row_index + 1 :].copy()
+    width = max(len(match.header), body.shape[1])
+    body.columns = [f"c{i}" for i in range(body.shape[1])]
+    # Sheet row numbers: calamine starts at the first used row, which may be below row 1.
+    first_row = _first_used_row(workbook, sheet)
+    body.insert(0, "line", (body.index.to_numpy() + first_row).astype("int64"))
+    table = f"stage_{uuid.uuid4().hex[:12]}"
+    view = f"{table}_frame"
+    cur.register(view, body)
+    try:
+        cast_cells = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(body.shape[1] - 1))
+        cur.execute(f"CREATE TEMP TABLE {table} AS SELECT line, {cast_cells} FROM {view}")
+    finally:
+        cur.unregister(view)
+    return StagedSource(
+        table=table,
+        header=match.header,
+        header_line=int(match.row_index + first_row),
+        mapping=dict(match.mapping),
+        encoding="Excel workbook",
+        sheet=sheet,
+        signature=header_signature(match.header, kind),
+        width=width,
+    )
+
+
+def _first_used_row(workbook: object, sheet: str) -> int:
+    """1-based sheet row of the first row calamine returns."""
+    try:
+        start = workbook.get_sheet_by_name(sheet).start  # type: ignore[attr-defined]
+        return int(start[0]) + 1 if start else 1
+    except Exception:
+        return 1
+
+
+def _cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the text a CSV export would show: dates ISO, numbers as written, blanks None."""
+
+    def cell(value: object) -> str | None:
+        if value is None or (isinstance(value, float) and value != value):
+            return None
+        if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+            text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()  # type: ignore[call-arg]
+            return text
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    return frame.map(cell)
+
+
+def _scalar(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = cur.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])

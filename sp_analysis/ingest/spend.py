@@ -1,0 +1,148 @@
+"""Spend lines: from a staged file to typed payments, with the rows that are not payments counted.
+
+A payment is a published row with a readable amount, a date and a payee. Blank rows, rows with
+only the body's name, totals rows and report footers are skipped and counted. Text that should be
+a date or an amount but cannot be read refuses the whole file, naming the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sp_analysis.ingest.source import StagedSource
+
+# Dates outside this window are taken as typing errors, not payments.
+EARLIEST_PLAUSIBLE_DATE = dt.date(1990, 1, 1)
+LATEST_PLAUSIBLE_YEARS_AHEAD = 1
+
+# Row kinds, in the order the CASE below decides them.
+SKIP_REASONS = {
+    "blank": "blank row",
+    "totals": "totals row",
+    "text_only": "text without an amount (titles, footers, the body's name alone)",
+    "no_date": "amount without a date",
+    "no_payee": "amount and date without a payee",
+}
+
+
+def parse_spend_sql(src: StagedSource, parsed: str) -> str:
+    """CREATE TEMP TABLE `parsed`: each staged row typed and given a kind (payment or skip reason)."""
+    all_cells = ", ".join(f"c{i}" for i in range(src.width))
+    named_cells = [f"c{i}" for i in range(src.width) if i not in src.unnamed()]
+    any_named = " OR ".join(f"sp_clean({c}) IS NOT NULL" for c in named_cells) or "false"
+    extra = src.unmapped()
+    if extra:
+        # Header names are bound as $extra_keys, never written into the SQL.
+        values = ", ".join(f"sp_clean(c{pos})" for _, pos in extra)
+        extra_sql = f"map($extra_keys, [{values}])"
+    else:
+        extra_sql = "NULL::MAP(VARCHAR, VARCHAR)"
+    # Cells past the header's last column mean a row was split (an unquoted comma, say).
+    beyond = [f"sp_clean(c{i}) IS NOT NULL" for i in range(len(src.header), src.width)]
+    overflow = " OR ".join(beyond) or "false"
+    col = src.column
+    return f"""
+    CREATE TEMP TABLE {parsed} AS
+    WITH typed AS (
+        SELECT
+            line,
+            sp_clean({col('payment_date')}) AS date_text,
+            sp_clean({col('amount')}) AS amount_text,
+            sp_clean({col('supplier_name')}) AS supplier_name,
+            sp_parse_date({col('payment_date')}) AS payment_date,
+            sp_parse_amount({col('amount')}) AS amount,
+            sp_clean({col('supplier_id')}) AS supplier_id,
+            sp_clean({col('department')}) AS department,
+            sp_clean({col('expense_type')}) AS expense_type,
+            sp_clean({col('expense_code')}) AS expense_code,
+            sp_clean({col('transaction_ref')}) AS transaction_ref,
+            sp_clean({col('body')}) AS body,
+            sp_clean({col('creditor_type')}) AS creditor_type,
+            sp_clean({col('vat_number')}) AS vat_number,
+            sp_clean({col('invoice_ref')}) AS invoice_ref,
+            {extra_sql} AS extra,
+            ({any_named}) AS has_any,
+            regexp_matches(lower(concat_ws(' ', {all_cells})), '(^|\\W)(grand )?totals?(\\W|$)')
+                AS says_total,
+            ({overflow}) AS overflow
+        FROM {src.table}
+    )
+    SELECT *,
+        CASE
+            WHEN NOT has_any THEN 'blank'
+            WHEN amount_text IS NULL THEN 'text_only'
+            WHEN amount IS NULL THEN 'bad_amount'
+            WHEN date_text IS NULL AND (supplier_name IS NULL OR says_total) THEN 'totals'
+            WHEN supplier_name IS NULL AND says_total THEN 'totals'
+            WHEN date_text IS NULL THEN 'no_date'
+            WHEN payment_date IS NULL THEN 'bad_date'
+            WHEN payment_date < $earliest OR payment_date > $latest THEN 'date_out_of_range'
+            WHEN supplier_name IS NULL THEN 'no_payee'
+            ELSE 'payment'
+        END AS row_kind
+    FROM typed
+    """
+
+
+PROBLEM_KINDS = {
+    "bad_amount": ("amount", "amount_text", "the amount is not a number"),
+    "bad_date": ("payment_date", "date_text", "the date is not one this tool can read (day first, e.g. 31/03/2025)"),
+    "date_out_of_range": ("payment_date", "date_text", "the date is implausible (before 1990 or more than a year ahead)"),
+}
+
+
+def problems_sql(parsed: str) -> str:
+    """Rows that refuse the file: unreadable amounts and dates, over-long rows; first 50 by line."""
+    return f"""
+    SELECT line, row_kind, amount_text, date_text, overflow FROM {parsed}
+    WHERE row_kind IN ('bad_amount', 'bad_date', 'date_out_of_range') OR (overflow AND row_kind = 'payment')
+    ORDER BY line
+    LIMIT 50
+    """
+
+
+def quality_sql(parsed: str) -> str:
+    """One row of figures for the quality report."""
+    return f"""
+    WITH pay AS (SELECT * FROM {parsed} WHERE row_kind = 'payment'),
+    dupes AS (
+        SELECT count(*) - count(DISTINCT (payment_date, amount, supplier_name, supplier_id,
+               transaction_ref, department, expense_type, expense_code, invoice_ref)) AS repeated
+        FROM pay
+    ),
+    refs AS (
+        SELECT count(*) AS repeated_refs FROM (
+            SELECT transaction_ref FROM pay WHERE transaction_ref IS NOT NULL
+            GROUP BY transaction_ref HAVING count(*) > 1)
+    )
+    SELECT
+        (SELECT count(*) FROM {parsed}) AS rows_read,
+        count(*) AS payments,
+        coalesce(sum(amount), 0) AS total,
+        count(*) FILTER (WHERE amount < 0) AS credit_notes,
+        coalesce(sum(amount) FILTER (WHERE amount < 0), 0) AS credit_total,
+        count(*) FILTER (WHERE sp_is_redacted(supplier_name)) AS redacted,
+        min(payment_date) AS first_date,
+        max(payment_date) AS last_date,
+        (SELECT repeated FROM dupes) AS repeated_lines,
+        (SELECT repeated_refs FROM refs) AS repeated_transaction_refs,
+        (SELECT list(amount ORDER BY line) FROM {parsed} WHERE row_kind = 'totals') AS published_totals,
+        (SELECT map(list(row_kind), list(n)) FROM (
+            SELECT row_kind, count(*) AS n FROM {parsed} WHERE row_kind <> 'payment'
+            GROUP BY row_kind ORDER BY row_kind)) AS skipped
+    FROM pay
+    """
+
+
+def insert_payments_sql(parsed: str) -> str:
+    """Append the payments of a parsed file to the workspace."""
+    return f"""
+    INSERT INTO payments
+    SELECT $file_id, line, payment_date, sp_fy_label(sp_fy_start(payment_date)),
+           sp_fy_start(payment_date), date_trunc('month', payment_date), amount, supplier_name,
+           supplier_id, sp_is_redacted(supplier_name), department, expense_type, expense_code,
+           transaction_ref, body, creditor_type, vat_number, invoice_ref, extra
+    FROM {parsed}
+    WHERE row_kind = 'payment'
+    ORDER BY line
+    """

@@ -1,0 +1,89 @@
+"""Turning a published file's bytes into clean text: encoding, line ends, delimiter."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+# A valid UTF-8 multi-byte sequence: its presence says "this file was meant as UTF-8".
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_BLANK_LINE = re.compile(r"(?m)^[ \t]*$")
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _cp1252_for_bad_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Read each byte that is not valid UTF-8 as Windows-1252 (the usual culprit, e.g. '£')."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start : error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("sp_cp1252", _cp1252_for_bad_bytes)
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """A file's text and how it was read."""
+
+    text: str
+    encoding: str
+    bad_bytes: int
+
+
+def decode_bytes(data: bytes) -> DecodedText:
+    """UTF-8 (with or without BOM), Windows-1252, or mostly UTF-8 with a few bad bytes."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        label = "UTF-8 with BOM"
+    else:
+        label = "UTF-8"
+    try:
+        return DecodedText(data.decode("utf-8"), label, 0)
+    except UnicodeDecodeError:
+        pass
+    if _UTF8_MULTIBYTE.search(data) is None:
+        return DecodedText(data.decode("cp1252", errors="replace"), "Windows-1252", 0)
+    text = data.decode("utf-8", errors="sp_cp1252")
+    good = data.decode("utf-8", errors="ignore")
+    bad = len(data) - len(good.encode("utf-8"))
+    return DecodedText(text, f"{label} with {bad} byte(s) read as Windows-1252", bad)
+
+
+def normalise_lines(text: str, delimiter: str) -> str:
+    """LF line ends, and each blank line turned into a lone delimiter.
+
+    The CSV reader drops blank lines, which would shift every later line number; a lone delimiter
+    is an empty row instead, so record N is always line N (bar line breaks inside quoted cells).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # The empty string after the last line end is not a line.
+    body = text[:-1] if text.endswith("\n") else text
+    return _BLANK_LINE.sub(delimiter, body) + "\n"
+
+
+def sniff_delimiter(sample_lines: list[str]) -> str:
+    """The delimiter that splits the most likely header line into the most cells."""
+    best, best_count = ",", 0
+    for delimiter in DELIMITERS:
+        counts = [line.count(delimiter) for line in sample_lines if line.strip()]
+        count = max(counts, default=0)
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+def split_rows(text: str, delimiter: str, limit: int) -> list[list[str]]:
+    """The first `limit` records of the text, split as CSV (for header detection and previews)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', strict=False)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) >= limit:
+                break
+    except csv.Error:
+        pass
+    return rows

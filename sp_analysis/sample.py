@@ -1,0 +1,33 @@
+"""The fictional sample council's workspace, built from the committed files in sample_data/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sp_analysis.config import SAMPLE_DATA_DIR
+from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
+from sp_analysis.ingest.load import LoadResult, load_path
+from sp_analysis.workspace import Workspace
+
+SPEND_GLOBS = ("*.csv", "*.xlsx")
+
+
+def sample_files(kind: str, root: Path = SAMPLE_DATA_DIR) -> list[Path]:
+    """The sample's files of one kind, in name order (months in order)."""
+    folder = root / ("spend" if kind == "spend" else "contracts")
+    return sorted(p for pattern in SPEND_GLOBS for p in folder.glob(pattern))
+
+
+def build_sample_workspace(ws: Workspace, root: Path = SAMPLE_DATA_DIR) -> tuple[list[LoadResult], list[LoadError]]:
+    """Load every sample file; files already in the workspace are passed over quietly."""
+    loaded: list[LoadResult] = []
+    refused: list[LoadError] = []
+    for kind in ("spend", "contracts"):
+        for path in sample_files(kind, root):
+            try:
+                loaded.append(load_path(ws, path, kind))  # type: ignore[arg-type]
+            except AlreadyLoaded:
+                continue
+            except LoadError as exc:
+                refused.append(exc)
+    return loaded, refused

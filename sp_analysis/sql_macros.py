@@ -1,0 +1,110 @@
+"""DuckDB macros that turn published text into money, dates and financial years, in bulk.
+
+They are (re)created on every open of a workspace, so the file always runs this code's rules.
+Each parser returns NULL for an empty cell and NULL for text it cannot read; the loaders tell
+the two apart (an empty cell is skipped, unreadable text refuses the file with its line).
+"""
+
+from __future__ import annotations
+
+# The date formats councils publish, day-first (UK). Two-digit-year forms come before their
+# four-digit twins: '%Y' would read '24' as the year 24, while '%y' fails on '2024'.
+DATE_FORMATS: tuple[str, ...] = (
+    "%d/%m/%y",
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d-%B-%Y",
+    "%d-%m-%y",
+    "%d-%m-%Y",
+    "%d.%m.%y",
+    "%d.%m.%Y",
+    "%d %b %y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y/%m/%d",
+    "%Y%m%d",
+)
+
+_FORMAT_LIST = "[" + ", ".join(f"'{fmt}'" for fmt in DATE_FORMATS) + "]"
+
+# A number with optional thousands commas in groups of three, decimals and an exponent.
+# '1.234,56' (continental style) does not match, so it is refused rather than misread.
+_NUMBER_PATTERN = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?$"
+
+MACROS: tuple[str, ...] = (
+    # Whitespace-only and NULL cells are both "empty".
+    """
+    CREATE OR REPLACE MACRO sp_clean(x) AS
+        nullif(trim(replace(replace(x, chr(160), ' '), chr(65279), '')), '')
+    """,
+    # '£1,234.56', ' 1,234.56 ', '-£9.9', '(123.45)', '6.82121E-13', '1234.5-', '12.00 CR' -> text
+    # a DECIMAL cast can read; NULL when it is not a number.
+    """
+    CREATE OR REPLACE MACRO sp_amount_stripped(x) AS
+        regexp_replace(upper(sp_clean(x)), '[£\\s]|GBP', '', 'g')
+    """,
+    """
+    CREATE OR REPLACE MACRO sp_amount_signed(t) AS
+        CASE
+            WHEN t ~ '^\\(.*\\)$' THEN '-' || substr(t, 2, length(t) - 2)
+            WHEN t ~ '^[^-]*[0-9.]-$' THEN '-' || substr(t, 1, length(t) - 1)
+            WHEN t ~ '^[^-]*CR$' THEN '-' || substr(t, 1, length(t) - 2)
+            ELSE t
+        END
+    """,
+    f"""
+    CREATE OR REPLACE MACRO sp_amount_text(x) AS
+        CASE WHEN regexp_matches(sp_amount_signed(sp_amount_stripped(x)), '{_NUMBER_PATTERN}')
+                  AND regexp_matches(sp_amount_signed(sp_amount_stripped(x)), '[0-9]')
+             THEN replace(sp_amount_signed(sp_amount_stripped(x)), ',', '')
+        END
+    """,
+    # Exact pence: rounded half away from zero from the published text, never through a float.
+    """
+    CREATE OR REPLACE MACRO sp_parse_amount(x) AS
+        CAST(TRY_CAST(sp_amount_text(x) AS DECIMAL(38, 12)) AS DECIMAL(18, 2))
+    """,
+    # Day-first dates in the formats above, and Excel serial day numbers (1900 date system).
+    f"""
+    CREATE OR REPLACE MACRO sp_parse_date(x) AS (
+        CASE
+            WHEN sp_clean(x) IS NULL THEN NULL
+            WHEN regexp_matches(sp_clean(x), '^[0-9]{{5}}(\\.[0-9]+)?$')
+                THEN CAST(DATE '1899-12-30'
+                          + CAST(floor(CAST(sp_clean(x) AS DOUBLE)) AS INTEGER) AS DATE)
+            ELSE CAST(try_strptime(sp_clean(x), {_FORMAT_LIST}) AS DATE)
+        END
+    )
+    """,
+    # The UK public-sector financial year starts on 1 April.
+    """
+    CREATE OR REPLACE MACRO sp_fy_start(d) AS
+        CAST(year(d) - CASE WHEN month(d) < 4 THEN 1 ELSE 0 END AS SMALLINT)
+    """,
+    """
+    CREATE OR REPLACE MACRO sp_fy_label(start_year) AS
+        CAST(start_year AS VARCHAR) || '/' || lpad(CAST((start_year + 1) % 100 AS VARCHAR), 2, '0')
+    """,
+    # Payees withheld under data protection law: the spend is real, the name is not published.
+    """
+    CREATE OR REPLACE MACRO sp_is_redacted(name) AS
+        coalesce(regexp_matches(lower(name),
+            '^\\W*(redacted|withheld|personal data|data protection)|redacted under|personal data\\W*$'),
+            false)
+    """,
+    # Yes/No style flags from registers: Y, Yes, TRUE, 1 / N, No, FALSE, 0; anything else unknown.
+    """
+    CREATE OR REPLACE MACRO sp_parse_flag(x) AS
+        CASE
+            WHEN lower(sp_clean(x)) IN ('y', 'yes', 'true', '1', 'sme', 'vcse') THEN true
+            WHEN lower(sp_clean(x)) IN ('n', 'no', 'false', '0', 'non-sme') THEN false
+        END
+    """,
+)

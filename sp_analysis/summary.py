@@ -1,0 +1,75 @@
+"""Headline figures of a workspace, as plain data (the CLI's `summary --json`, the pages' captions)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from sp_analysis.workspace import Workspace
+
+SPEND_TOTALS = "SELECT count(*), coalesce(sum(amount), 0) FROM payments"
+SPEND_BY_FINANCIAL_YEAR = """
+SELECT financial_year, sum(amount) AS total, count(*) AS rows
+FROM payments GROUP BY financial_year ORDER BY financial_year
+"""
+CONTRACT_TOTALS = "SELECT count(*), coalesce(sum(value_whole_life), 0) FROM contracts"
+LOADED_FILES = """
+SELECT file_id, name, kind, sha256, rows, total, loaded_at, sheet, quality
+FROM loaded_files WHERE $kind IS NULL OR kind = $kind ORDER BY loaded_at, file_id
+"""
+SPEND_PERIOD = "SELECT min(payment_date), max(payment_date) FROM payments"
+
+
+def money(value: Decimal | int | None) -> str:
+    """Pounds as an exact decimal string with pence: '1234.50'."""
+    return f"{Decimal(value or 0):.2f}"
+
+
+def loaded_files(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
+    """The loaded files, oldest first, with their figures and quality reports (parsed)."""
+    with ws.read() as cur:
+        frame = cur.execute(LOADED_FILES, {"kind": kind}).df()
+    frame["quality"] = frame["quality"].map(json.loads)
+    return frame
+
+
+def build_summary(ws: Workspace) -> dict[str, Any]:
+    """The workspace's figures as one JSON-able object; keys are kept stable for scripts."""
+    with ws.read() as cur:
+        rows, total = cur.execute(SPEND_TOTALS).fetchone()  # type: ignore[misc]
+        by_year = cur.execute(SPEND_BY_FINANCIAL_YEAR).fetchall()
+        first, last = cur.execute(SPEND_PERIOD).fetchone()  # type: ignore[misc]
+        contract_rows, contract_total = cur.execute(CONTRACT_TOTALS).fetchone()  # type: ignore[misc]
+    files = loaded_files(ws)
+    spend_files = files[files["kind"] == "spend"]
+    contract_files = files[files["kind"] == "contracts"]
+    return {
+        "workspace": str(ws.path),
+        "spend": {
+            "rows": int(rows),
+            "total": money(total),
+            "first_date": first.isoformat() if first else None,
+            "last_date": last.isoformat() if last else None,
+            "files": [_file_entry(r) for r in spend_files.itertuples()],
+            "by_financial_year": {fy: money(t) for fy, t, _n in by_year},
+        },
+        "contracts": {
+            "rows": int(contract_rows),
+            "total_value": money(contract_total),
+            "files": [_file_entry(r) for r in contract_files.itertuples()],
+        },
+    }
+
+
+def _file_entry(row: Any) -> dict[str, Any]:
+    return {
+        "file_id": int(row.file_id),
+        "name": row.name,
+        "sha256": row.sha256,
+        "rows": int(row.rows),
+        "total": money(row.total),
+        "skipped": dict(row.quality.get("skipped", {})),
+    }

@@ -1,0 +1,240 @@
+"""The workspace: one DuckDB file per deployment, opened once per process.
+
+Readers take a `cursor()` each (one per script run or thread); every write goes through
+`Workspace.write()`, which holds the process-wide write lock and one transaction, and bumps the
+data version that caches key on.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from sp_analysis import sql_macros
+
+SCHEMA_VERSION = 1
+
+# Each entry migrates the schema from version N-1 to N. Never edit a released entry: add one.
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE SEQUENCE IF NOT EXISTS file_id_seq START 1;
+    CREATE TABLE loaded_files (
+        file_id      INTEGER PRIMARY KEY,
+        name         VARCHAR NOT NULL,
+        sha256       VARCHAR NOT NULL UNIQUE,
+        kind         VARCHAR NOT NULL CHECK (kind IN ('spend', 'contracts')),
+        rows         INTEGER NOT NULL,
+        total        DECIMAL(18, 2) NOT NULL,
+        loaded_at    TIMESTAMP NOT NULL,
+        sheet        VARCHAR,
+        quality      JSON NOT NULL
+    );
+    CREATE TABLE payments (
+        file_id          INTEGER NOT NULL,
+        source_row       INTEGER NOT NULL,
+        payment_date     DATE NOT NULL,
+        financial_year   VARCHAR NOT NULL,
+        fy_start         SMALLINT NOT NULL,
+        month            DATE NOT NULL,
+        amount           DECIMAL(18, 2) NOT NULL,
+        supplier_name    VARCHAR NOT NULL,
+        supplier_id      VARCHAR,
+        is_redacted      BOOLEAN NOT NULL,
+        department       VARCHAR,
+        expense_type     VARCHAR,
+        expense_code     VARCHAR,
+        transaction_ref  VARCHAR,
+        body             VARCHAR,
+        creditor_type    VARCHAR,
+        vat_number       VARCHAR,
+        invoice_ref      VARCHAR,
+        extra            MAP(VARCHAR, VARCHAR)
+    );
+    CREATE TABLE contracts (
+        file_id            INTEGER NOT NULL,
+        source_row         INTEGER NOT NULL,
+        reference          VARCHAR,
+        title              VARCHAR,
+        department         VARCHAR,
+        description        VARCHAR,
+        supplier_name      VARCHAR,
+        supplier_id        VARCHAR,
+        company_number     VARCHAR,
+        value_whole_life   DECIMAL(18, 2),
+        value_annual       DECIMAL(18, 2),
+        start_date         DATE,
+        end_date           DATE,
+        review_date        DATE,
+        extension_options  VARCHAR,
+        route              VARCHAR,
+        sme                BOOLEAN,
+        vcse               BOOLEAN,
+        charity_number     VARCHAR,
+        cpv_code           VARCHAR,
+        proclass_code      VARCHAR,
+        extra              MAP(VARCHAR, VARCHAR)
+    );
+    CREATE TABLE mapping_profiles (
+        signature   VARCHAR NOT NULL,
+        kind        VARCHAR NOT NULL,
+        header      JSON NOT NULL,
+        mapping     JSON NOT NULL,
+        created_at  TIMESTAMP NOT NULL,
+        PRIMARY KEY (signature, kind)
+    );
+    CREATE TABLE workspace_meta (
+        key    VARCHAR PRIMARY KEY,
+        value  VARCHAR NOT NULL
+    );
+    INSERT INTO workspace_meta VALUES ('data_version', '0');
+    """,
+}
+
+CREATE_SCHEMA_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)
+"""
+CURRENT_SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
+RECORD_SCHEMA_VERSION = "INSERT INTO schema_version VALUES ($version, current_localtimestamp())"
+READ_DATA_VERSION = "SELECT CAST(value AS BIGINT) FROM workspace_meta WHERE key = 'data_version'"
+BUMP_DATA_VERSION = """
+UPDATE workspace_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'
+"""
+
+
+class WorkspaceError(Exception):
+    """A workspace cannot be opened or used; the message is for the analyst."""
+
+
+class WorkspaceLocked(WorkspaceError):
+    """Another process holds the workspace file open for writing."""
+
+
+class Workspace:
+    """An open workspace file: a shared connection, a write lock and a data version."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            raise _explain_open_error(path, exc) from exc
+        self._write_lock = threading.RLock()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._write_lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute(CREATE_SCHEMA_VERSION_TABLE)
+                current = _scalar(cur, CURRENT_SCHEMA_VERSION)
+                if current > SCHEMA_VERSION:
+                    raise WorkspaceError(
+                        f"The workspace {self.path} was written by a newer version of this tool "
+                        f"(schema {current}; this one knows up to {SCHEMA_VERSION})."
+                    )
+                for version in range(current + 1, SCHEMA_VERSION + 1):
+                    cur.execute(MIGRATIONS[version])
+                    cur.execute(RECORD_SCHEMA_VERSION, {"version": version})
+                # Macros follow the code, not the file, so they are replaced on every open.
+                for statement in sql_macros.MACROS:
+                    cur.execute(statement)
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one script run or thread; close it when done."""
+        return self._con.cursor()
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor that is closed afterwards."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction under the process-wide write lock; all of it lands or none."""
+        cur = self._con.cursor()
+        try:
+            with self.write_on(cur) as inside:
+                yield inside
+        finally:
+            cur.close()
+
+    @contextmanager
+    def write_on(self, cur: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+        """As `write`, on a cursor the caller owns (one holding temp tables staged for the write)."""
+        with self._write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute(BUMP_DATA_VERSION)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def data_version(self) -> int:
+        """A number that changes with every committed write: the cache key for query results."""
+        with self.read() as cur:
+            return _scalar(cur, READ_DATA_VERSION)
+
+    def close(self) -> None:
+        """Close the file (checkpointing it)."""
+        self._con.close()
+
+
+def _scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> int:
+    row = cur.execute(sql, params or {}).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _explain_open_error(path: Path, exc: duckdb.IOException) -> WorkspaceError:
+    message = str(exc)
+    if "lock" in message.lower():
+        pid = re.search(r"PID (\d+)", message)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        return WorkspaceLocked(
+            f"The workspace {path} is open in another program{holder}, probably the dashboard. "
+            "Close that program, or load the files through the dashboard's Upload page, "
+            "or pass --workspace to use another file."
+        )
+    return WorkspaceError(f"Cannot open the workspace {path}: {message}")
+
+
+_open: dict[Path, Workspace] = {}
+_open_lock = threading.Lock()
+
+
+def open_workspace(path: Path) -> Workspace:
+    """The process's one Workspace for this file, opened (and migrated) on first use."""
+    key = path.resolve()
+    with _open_lock:
+        ws = _open.get(key)
+        if ws is None:
+            ws = Workspace(key)
+            _open[key] = ws
+        return ws
+
+
+def close_workspace(path: Path) -> None:
+    """Close and forget this process's Workspace for the file, if open."""
+    with _open_lock:
+        ws = _open.pop(path.resolve(), None)
+    if ws is not None:
+        ws.close()

@@ -1,0 +1,44 @@
+"""Shared fixtures: temporary workspaces, the real samples (skipped where absent), the sample council."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sp_analysis.workspace import Workspace, close_workspace, open_workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_SAMPLES = ROOT.parent / "shared" / "real-samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    """A new, empty workspace file."""
+    path = tmp_path / "workspace.duckdb"
+    workspace = open_workspace(path)
+    yield workspace
+    close_workspace(path)
+
+
+def real_sample(name: str) -> Path:
+    """A real council file from ../shared/real-samples, or skip where the folder is absent."""
+    path = REAL_SAMPLES / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent (a clone without ../shared): real-sample tests need it")
+    return path
+
+
+def table_state(ws: Workspace) -> dict[str, object]:
+    """Row counts and totals of every table: equal before and after a refused load."""
+    with ws.read() as cur:
+        return {
+            "payments": cur.execute("SELECT count(*), sum(amount), sum(hash(payments::VARCHAR)) FROM payments").fetchone(),
+            "contracts": cur.execute("SELECT count(*), sum(value_whole_life), sum(hash(contracts::VARCHAR)) FROM contracts").fetchone(),
+            "files": cur.execute("SELECT count(*), sum(hash(loaded_files::VARCHAR)) FROM loaded_files").fetchone(),
+            "profiles": cur.execute("SELECT count(*) FROM mapping_profiles").fetchone(),
+        }

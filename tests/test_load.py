@@ -1,0 +1,280 @@
+"""Loading spend files with real-world quirks, on small files whose figures are known exactly."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
+from sp_analysis.ingest.load import load_file, remove_file
+from sp_analysis.ingest.source import ColumnChoice
+from sp_analysis.workspace import Workspace
+from tests.conftest import table_state
+
+HEADER = "Date,Supplier Name,Amount,Expense Area,Expense Type,Transaction Number\n"
+
+
+def payments(ws: Workspace, file_id: int | None = None) -> list[tuple]:
+    with ws.read() as cur:
+        return cur.execute(
+            "SELECT source_row, payment_date::VARCHAR, supplier_name, amount, is_redacted, financial_year "
+            "FROM payments WHERE $f IS NULL OR file_id = $f ORDER BY file_id, source_row", {"f": file_id}
+        ).fetchall()
+
+
+def test_plain_file_lands_with_exact_figures_and_line_numbers(ws: Workspace) -> None:
+    text = HEADER + "01/04/2024,Acme Ltd,100.10,Highways,Works,T1\n31/03/2025,Beta plc,\"1,000.01\",Waste,Disposal,T2\n"
+    result = load_file(ws, "a.csv", text.encode(), "spend")
+    assert result.rows == 2
+    assert result.total == Decimal("1100.11")
+    assert payments(ws) == [
+        (2, "2024-04-01", "Acme Ltd", Decimal("100.10"), False, "2024/25"),
+        (3, "2025-03-31", "Beta plc", Decimal("1000.01"), False, "2024/25"),
+    ]
+
+
+def test_preamble_totals_footer_and_blank_rows_are_skipped_and_counted(ws: Workspace) -> None:
+    text = (
+        "Harrowdale County Council\n"
+        "Expenditure over £500 - April 2024\n"
+        "\n"
+        "Name of  Body, Date ,Supplier Name, Amount ,Expense Type\n"
+        'Harrowdale CC,02-Apr-24,Acme Ltd," 1,234.56 ",Works\n'
+        "Harrowdale CC,,,,\n"
+        "\n"
+        'Harrowdale CC,03-Apr-24,REDACTED UNDER DP ACT,(34.56),Care\n'
+        ',,," 1,200.00 ",\n'
+        "\n"
+        "Report SPEND01 run on 05/05/2024 at 09:14\n"
+    )
+    result = load_file(ws, "b.csv", text.encode(), "spend")
+    quality = result.quality
+    assert result.rows == 2
+    assert result.total == Decimal("1200.00")
+    assert quality["skipped"] == {"blank": 2, "text_only": 2, "totals": 1}
+    assert quality["published_total"] == "1200.00"
+    assert quality["published_total_matches"] is True
+    assert quality["redacted"] == 1
+    assert quality["credit_notes"] == 1
+    assert quality["header_line"] == 4
+    # Line numbers are the published lines, blank lines counted.
+    assert [r[0] for r in payments(ws)] == [5, 8]
+    assert payments(ws)[1][2:5] == ("REDACTED UNDER DP ACT", Decimal("-34.56"), True)
+
+
+def test_totals_row_that_disagrees_is_reported(ws: Workspace) -> None:
+    text = HEADER + "01/04/2024,Acme Ltd,100.00,H,W,1\n,Total,999.99,,,\n"
+    quality = load_file(ws, "c.csv", text.encode(), "spend").quality
+    assert quality["published_total"] == "999.99"
+    assert quality["published_total_matches"] is False
+    assert quality["skipped"] == {"totals": 1}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"), [("utf-8", b""), ("utf-8-sig", b""), ("cp1252", b"")]
+)
+def test_encodings(ws: Workspace, encoding: str, prefix: bytes) -> None:
+    text = HEADER + "01/04/2024,Café Crème Ltd,£1.00,H,W,1\n02/04/2024,O’Brien & Sons,£2.00,H,W,2\n"
+    load_file(ws, "d.csv", prefix + text.encode(encoding), "spend")
+    assert [r[2] for r in payments(ws)] == ["Café Crème Ltd", "O’Brien & Sons"]
+
+
+def test_mostly_utf8_with_a_few_bad_bytes(ws: Workspace) -> None:
+    good = (HEADER + "01/04/2024,Café Ltd,1.00,H,W,1\n").encode("utf-8")
+    bad = "02/04/2024,Costa £ Ltd,2.00,H,W,2\n".encode("cp1252")
+    result = load_file(ws, "e.csv", good + bad, "spend")
+    assert [r[2] for r in payments(ws)] == ["Café Ltd", "Costa £ Ltd"]
+    assert "Windows-1252" in result.quality["encoding"]
+
+
+def test_hundreds_of_empty_trailing_columns_and_comma_rows(ws: Workspace) -> None:
+    pad = "," * 248
+    text = ("Supplier id,Supplier Name,Transno,Account,Description,Amount,Pay Date,Group" + pad + "\n"
+            + '1,Acme,5,R1,Works,"£1,000.00",18/01/2017,Communities' + pad + "\n"
+            + ",,,,,,," + pad + "\n")
+    result = load_file(ws, "f.csv", text.encode("cp1252"), "spend")
+    assert (result.rows, result.total) == (1, Decimal("1000.00"))
+    assert result.quality["skipped"] == {"blank": 1}
+    assert result.quality["columns"]["department"] == "Group"
+
+
+def test_identical_lines_and_repeated_references_are_kept_and_reported(ws: Workspace) -> None:
+    line = "01/04/2024,Acme Ltd,100.00,H,W,T1\n"
+    text = HEADER + line + line + "01/04/2024,Acme Ltd,50.00,H,W,T1\n"
+    result = load_file(ws, "g.csv", text.encode(), "spend")
+    assert result.rows == 3
+    assert result.total == Decimal("250.00")
+    assert result.quality["repeated_lines"] == 1
+    assert result.quality["repeated_transaction_refs"] == 1
+
+
+def test_unmapped_columns_are_kept(ws: Workspace) -> None:
+    text = "Date,Supplier Name,Amount,Costcuk,Body\n01/04/2024,Acme,1.00,P039,18\n"
+    result = load_file(ws, "h.csv", text.encode(), "spend")
+    assert result.quality["unmapped_columns"] == ["Costcuk", "Body"]
+    with ws.read() as cur:
+        assert cur.execute("SELECT extra['Costcuk'], extra['Body'] FROM payments").fetchone() == ("P039", "18")
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_other_delimiters(ws: Workspace, delimiter: str) -> None:
+    text = f"Date{delimiter}Supplier{delimiter}Amount\n01/04/2024{delimiter}Acme, Ltd{delimiter}1234.50\n"
+    result = load_file(ws, "i.csv", text.encode(), "spend")
+    assert (result.rows, result.total) == (1, Decimal("1234.50"))
+    assert payments(ws)[0][2] == "Acme, Ltd"
+
+
+def test_quoted_line_breaks_keep_line_numbers_true(ws: Workspace) -> None:
+    text = HEADER + '01/04/2024,"Acme\nLtd",1.00,H,W,1\n02/04/2024,Beta,2.00,H,W,2\n'
+    load_file(ws, "j.csv", text.encode(), "spend")
+    assert [r[0] for r in payments(ws)] == [2, 4]
+
+
+def state_unchanged_after(ws: Workspace, name: str, data: bytes) -> LoadError:
+    load_file(ws, "seed.csv", (HEADER + "01/04/2024,Seed Ltd,5.00,H,W,1\n").encode(), "spend")
+    before = table_state(ws)
+    with pytest.raises(LoadError) as caught:
+        load_file(ws, name, data, "spend")
+    assert table_state(ws) == before
+    assert caught.value.file_name == name
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "needle"),
+    [
+        ("01/04/2024,Acme,12abc,H,W,1\n", 2, "amount is not a number"),
+        ("01/04/2024,Acme,1.00,H,W,1\n32/13/2024,Acme,1.00,H,W,1\n", 3, "date is not one"),
+        ("01/04/1989,Acme,1.00,H,W,1\n", 2, "implausible"),
+        ("01/04/2099,Acme,1.00,H,W,1\n", 2, "implausible"),
+        ("01/04/2024,Acme,1.00,H,W,1,extra,cells\n", 2, "more cells than the header"),
+    ],
+)
+def test_bad_lines_refuse_the_file_naming_the_line(ws: Workspace, body: str, line: int, needle: str) -> None:
+    error = state_unchanged_after(ws, "bad.csv", (HEADER + body).encode())
+    assert error.line == line
+    assert needle in error.message
+    assert f"line {line}" in error.message
+    assert error.message.startswith("bad.csv: ")
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary" * 100, "binary"),
+        (HEADER.encode(), "no rows"),
+        (b"PK\x03\x04not really a workbook", "Excel workbook"),
+    ],
+)
+def test_unloadable_files_change_nothing(ws: Workspace, data: bytes, needle: str) -> None:
+    error = state_unchanged_after(ws, "broken.csv", data)
+    assert needle in error.message
+
+
+def test_same_bytes_twice_are_refused_and_change_nothing(ws: Workspace) -> None:
+    data = (HEADER + "01/04/2024,Acme,1.00,H,W,1\n").encode()
+    load_file(ws, "k.csv", data, "spend")
+    before = table_state(ws)
+    with pytest.raises(AlreadyLoaded):
+        load_file(ws, "k-renamed.csv", data, "spend")
+    assert table_state(ws) == before
+
+
+def test_remove_takes_exactly_that_files_rows(ws: Workspace) -> None:
+    first = load_file(ws, "1.csv", (HEADER + "01/04/2024,A,1.00,H,W,1\n02/04/2024,B,2.00,H,W,2\n").encode(), "spend")
+    second = load_file(ws, "2.csv", (HEADER + "03/04/2024,C,4.00,H,W,3\n").encode(), "spend")
+    assert remove_file(ws, first.file_id) == 2
+    assert payments(ws) == payments(ws, second.file_id)
+    assert [r[3] for r in payments(ws)] == [Decimal("4.00")]
+    with ws.read() as cur:
+        assert cur.execute("SELECT name FROM loaded_files").fetchall() == [("2.csv",)]
+
+
+def test_unknown_header_asks_for_a_mapping_then_remembers_it(ws: Workspace) -> None:
+    text = "When,Who,How much\n01/04/2024,Acme,1.50\n"
+    with pytest.raises(NeedsMapping) as caught:
+        load_file(ws, "m1.csv", text.encode(), "spend")
+    error = caught.value
+    assert error.header == ("When", "Who", "How much")
+    assert error.preview[0] == ["01/04/2024", "Acme", "1.50"]
+    choice = ColumnChoice(header_row=0, mapping={"payment_date": 0, "supplier_name": 1, "amount": 2})
+    assert load_file(ws, "m1.csv", text.encode(), "spend", choice=choice).total == Decimal("1.50")
+    # The next file of the same shape loads unasked.
+    again = "When,Who,How much\n02/04/2024,Beta,2.25\n"
+    assert load_file(ws, "m2.csv", again.encode(), "spend").total == Decimal("2.25")
+
+
+def _workbook(rows: list[list[object]], sheets: tuple[str, ...] = ("Spend",)) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.title = sheets[0]
+    for extra in sheets[1:]:
+        book.create_sheet(extra).append(["Date", "Supplier", "Amount"])
+    for row in rows:
+        book[sheets[0]].append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_with_date_cells_serials_and_numbers(ws: Workspace) -> None:
+    import datetime as dt
+
+    data = _workbook([
+        ["Spend over £500"],
+        [],
+        ["Date", "Supplier", "Amount", "Purpose"],
+        [dt.datetime(2025, 10, 3), "Acme Ltd", 1234.5, "Works"],
+        [46000, "Beta Ltd", -20, "Refund"],
+        ["15/11/2025", "Gamma", "£1,000.00", "Care"],
+        [None, None, 2214.5, None],
+    ])
+    result = load_file(ws, "x.xlsx", data, "spend")
+    assert result.rows == 3
+    assert result.total == Decimal("2214.50")
+    assert result.quality["published_total_matches"] is True
+    rows = payments(ws)
+    assert [(r[0], r[1]) for r in rows] == [(4, "2025-10-03"), (5, "2025-12-09"), (6, "2025-11-15")]
+
+
+def test_workbook_with_several_sheets_asks_which(ws: Workspace) -> None:
+    data = _workbook([["Date", "Supplier", "Amount"], ["01/04/2024", "Acme", 1]], sheets=("Spend", "Notes"))
+    with pytest.raises(NeedsSheet) as caught:
+        load_file(ws, "y.xlsx", data, "spend")
+    assert caught.value.sheets == ("Spend", "Notes")
+    assert load_file(ws, "y.xlsx", data, "spend", sheet="Spend").rows == 1
+
+
+def test_contracts_register(ws: Workspace) -> None:
+    text = (
+        "Reference Number,Contract Title,Supplier Name,Contract Value (Whole Life),Estimated Annual Value,"
+        "Start Date,End Date,SME,VCSE,Procurement Route\n"
+        'C1,Waste collection,Greenfield Ltd,"£1,250,000.00",,01/04/2024,31/03/2029,No,No,Tender\n'
+        "C2,Community transport,Trip CIC,,\"£40,000\",01/04/2025,31/03/2027,Yes,Yes,Quote\n"
+        ",,,,,,,,,\n"
+    )
+    result = load_file(ws, "reg.csv", text.encode(), "contracts")
+    assert result.rows == 2
+    assert result.total == Decimal("1250000.00")
+    assert result.quality["skipped"] == {"blank": 1}
+    with ws.read() as cur:
+        rows = cur.execute("SELECT reference, value_whole_life, value_annual, end_date::VARCHAR, sme, vcse, route "
+                           "FROM contracts ORDER BY reference").fetchall()
+    assert rows == [
+        ("C1", Decimal("1250000.00"), None, "2029-03-31", False, False, "Tender"),
+        ("C2", None, Decimal("40000.00"), "2027-03-31", True, True, "Quote"),
+    ]
+
+
+def test_contract_with_unreadable_end_date_refuses_the_file(ws: Workspace) -> None:
+    text = "Contract Title,Supplier Name,End Date\nWaste,Greenfield,soon\n"
+    before = table_state(ws)
+    with pytest.raises(LoadError) as caught:
+        load_file(ws, "reg2.csv", text.encode(), "contracts")
+    assert caught.value.line == 2
+    assert "End Date" in caught.value.message
+    assert table_state(ws) == before
