@@ -112,7 +112,7 @@ for index, item in enumerate(list(pending)):
 for outcome in results:
     if outcome["status"] == "loaded":
         quality = outcome["quality"]
-        noun = "payments" if outcome["kind"] == "spend" else "contracts"
+        noun = ("payment" if outcome["kind"] == "spend" else "contract") + ("" if outcome["rows"] == 1 else "s")
         st.success(f"{outcome['name']}: loaded {outcome['rows']:,} {noun}, total {ui.pounds(outcome['total'])}.")
         with st.expander(f"Quality report: {outcome['name']}"):
             st.json(quality, expanded=True)
