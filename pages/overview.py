@@ -14,7 +14,7 @@ if headline.payments == 0:
     st.stop()
 
 period = f"{headline.first_date:%-d %B %Y} to {headline.last_date:%-d %B %Y}"
-first, second, third, fourth = st.columns(4)
+first, second, third, fourth = st.columns([2, 1, 1, 1])
 first.metric("Total net spend", ui.pounds(headline.total), help="Sum of every payment loaded, credit notes included.")
 second.metric("Payments", f"{headline.payments:,}", help="Published lines with a date, a payee and an amount.")
 third.metric("Files loaded", f"{headline.files:,}")

@@ -1,0 +1,144 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, against the running app.
+
+Skipped with a reason where /usr/bin/chromium is missing; with CI=true a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ON_CI, REAL_SAMPLES, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    if ON_CI:
+        raise RuntimeError("CI=true but /usr/bin/chromium is missing: .ci/run should have installed it")
+    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): browser tests skipped",
+                allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free local port with an empty temporary workspace."""
+    workspace = tmp_path_factory.mktemp("browser") / "workspace.duckdb"
+    port = _free_port()
+    env = {**os.environ, "SP_WORKSPACE": str(workspace)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise RuntimeError(f"the app did not start: {process.stdout.read().decode() if process.stdout else ''}")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _spend_file(tmp_path: Path) -> tuple[Path, str, str]:
+    """A real council file where ../shared is present, else a small one of our own: (path, rows, total)."""
+    real = REAL_SAMPLES / "devon-cc_spending-over-500_2026-03.csv"
+    if real.exists():
+        return real, "3,545", "£57,492,900.67"
+    own = tmp_path / "own-2024-04.csv"
+    own.write_text("Date,Supplier Name,Amount\n01/04/2024,Acme Ltd,\"1,234.56\"\n02/04/2024,Beta,100.00\n")
+    return own, "2", "£1,334.56"
+
+
+def test_upload_a_file_and_see_the_figures_and_chart_change(app_url: str, page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(app_url)  # type: ignore[attr-defined]
+    expect(page.get_by_text("The workspace holds no spend yet")).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+    _shot(page, "01-overview-empty")
+
+    page.goto(f"{app_url}/upload")  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Upload")).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+    path, rows, total = _spend_file(tmp_path)
+    page.locator("input[type=file]").set_input_files(str(path))  # type: ignore[attr-defined]
+    expect(page.get_by_role("button", name=f"Remove {path.name}")).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Load files").click()  # type: ignore[attr-defined]
+    expect(page.get_by_text(f"loaded {rows} payments, total {total}")).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]  # let the grid paint before the screenshot
+    _shot(page, "02-upload-loaded")
+
+    page.get_by_role("link", name="Overview").click()  # type: ignore[attr-defined]
+    metric = page.locator('[data-testid="stMetricValue"]').first  # type: ignore[attr-defined]
+    expect(metric).to_have_text(total, timeout=30_000)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+    _shot(page, "03-overview-loaded")
+
+
+def test_a_bad_file_names_its_line_in_the_page(app_url: str, page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    bad = tmp_path / "bad-month.csv"
+    bad.write_text("Date,Supplier Name,Amount\n01/04/2024,Acme Ltd,twelve\n")
+    page.goto(f"{app_url}/upload")  # type: ignore[attr-defined]
+    page.locator("input[type=file]").set_input_files(str(bad))  # type: ignore[attr-defined]
+    expect(page.get_by_role("button", name=f"Remove {bad.name}")).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Load files").click()  # type: ignore[attr-defined]
+    expect(page.get_by_text("line 2, column 'Amount'")).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    _shot(page, "04-upload-refused")
+
+
+def test_chromium_is_debians() -> None:
+    assert shutil.which("chromium") or CHROMIUM.exists()
