@@ -116,7 +116,7 @@ for outcome in results:
         st.success(f"{outcome['name']}: loaded {outcome['rows']:,} {noun}, total {ui.pounds(outcome['total'])}.")
         with st.expander(f"Quality report: {outcome['name']}"):
             st.json(quality, expanded=True)
-    elif outcome["status"] == "skipped":
+    elif outcome["status"] in ("skipped", "info"):
         st.info(outcome["message"])
     else:
         st.error(outcome["message"])
@@ -154,6 +154,6 @@ with st.expander("Remove a file"):
     if st.button("Remove file", disabled=not confirmed, key="remove_button"):
         removed = remove_file(ui.workspace(), int(files.at[target, "file_id"]))
         st.session_state["upload_results"] = [
-            {"name": files.at[target, "name"], "status": "skipped",
+            {"name": files.at[target, "name"], "status": "info",
              "message": f"Removed {files.at[target, 'name']} and its {removed:,} rows."}]
         st.rerun()

@@ -549,7 +549,7 @@ def build_suppliers() -> list:
         srng = rng_for("supplier", name)
         dept = weighted(srng, sector.depts)
         k = min(len(sector.etypes), srng.choice([1, 1, 2, 2, 3]))
-        etypes = [sector.etypes[0]] + srng.sample(sector.etypes[1:], k - 1) if srng.random() < 0.6 \
+        etypes = [sector.etypes[0], *srng.sample(sector.etypes[1:], k - 1)] if srng.random() < 0.6 \
             else srng.sample(sector.etypes, k)
         eweights = [round(srng.uniform(0.3, 1.0) * (3 if i == 0 else 1), 3) for i in range(len(etypes))]
         r = srng.random()
@@ -661,7 +661,7 @@ def build_suppliers() -> list:
                   "E": "GREENFIELD WASTE SERVICES LIMITED"}
     for nm in (EDGE_EXACT, EDGE_CREDIT):
         by_name[nm].variants = {k: by_name[nm].name for k in "ABCDE"}
-    for i, s in enumerate(masked + [by_name["Brightway Homes Ltd"]]):
+    for i, s in enumerate([*masked, by_name["Brightway Homes Ltd"]]):
         digits = f"{rng_for('mask', s.sid).randint(0, 9999):04d}"
         if s.name == "Brightway Homes Ltd":
             digits = "9936"
@@ -732,7 +732,7 @@ def edge_schedule() -> dict:
     parts = [money(round(rng.uniform(14_000, 24_000), 2)) for _ in range(4)]
     parts.append(Decimal("100000.00") - sum(parts))
     assert sum(parts) == Decimal("100000.00") and all(p >= 500 for p in parts)
-    for mi, amt in zip([0, 1, 3, 4, 5], parts):
+    for mi, amt in zip([0, 1, 3, 4, 5], parts, strict=False):
         sched.setdefault(mi, []).append((EDGE_EXACT, amt, "Consultancy"))
     # ... and something else in 2025/26 (Shape E months).
     for mi in (21, 22):
@@ -743,7 +743,7 @@ def edge_schedule() -> dict:
     inv = [money(round(rng.uniform(11_000, 14_500), 2)) for _ in inv_months[:-1]]
     inv.append(gross_target - sum(inv))
     credit = -money(round(float(gross_target - Decimal("100000")) + rng.uniform(1_200, 3_800), 2))
-    for mi, amt in zip(inv_months, inv):
+    for mi, amt in zip(inv_months, inv, strict=False):
         sched.setdefault(mi, []).append((EDGE_CREDIT, amt, "Grounds Maintenance"))
     sched.setdefault(22, []).append((EDGE_CREDIT, credit, "Grounds Maintenance"))
     # 2024/25: a modest amount
@@ -909,7 +909,7 @@ def write_shape_a(path: Path, lines: list, rng: random.Random) -> int:
 
 def write_shape_b(path: Path, lines: list, rng: random.Random) -> int:
     pad = [""] * 40
-    rows = [["Supplier id", "Supplier Name", "Transno", "Account", "Description", "Amount", "Pay Date", "Group"] + pad]
+    rows = [["Supplier id", "Supplier Name", "Transno", "Account", "Description", "Amount", "Pay Date", "Group", *pad]]
     for ln in lines:
         a = ln.amount
         body = f"£{abs(a):,.2f}"
@@ -919,8 +919,7 @@ def write_shape_b(path: Path, lines: list, rng: random.Random) -> int:
             elif body.endswith("0"):
                 body = body[:-1]
         text = ("-" if a < 0 else "") + body
-        rows.append([sid(ln), payee(ln, "B"), str(ln.trans), EXPENSE_CODES[ln.etype], ln.etype, text,
-                     f"{ln.date:%d/%m/%Y}", ln.dept] + pad)
+        rows.append([sid(ln), payee(ln, "B"), str(ln.trans), EXPENSE_CODES[ln.etype], ln.etype, text, f"{ln.date:%d/%m/%Y}", ln.dept, *pad])
     n_trailing = rng.choice([2, 2, 3])
     rows += [[""] * 48 for _ in range(n_trailing)]
     path.write_bytes(csv_text(rows, "\r\n").encode("cp1252"))
@@ -1022,7 +1021,7 @@ def pounds(v: Decimal) -> str:
 
 def round_value(x: float) -> Decimal:
     step = 1000 if x >= 200_000 else 100 if x >= 20_000 else 10
-    return Decimal(max(step, int(round(x / step)) * step)).quantize(PENNY)
+    return Decimal(max(step, round(x / step) * step)).quantize(PENNY)
 
 
 def build_contracts(suppliers: list, annual_spend: dict) -> tuple:
@@ -1096,7 +1095,7 @@ def build_contracts(suppliers: list, annual_spend: dict) -> tuple:
                      cpv, proclass])
     body = rows[1:]
     body.sort(key=lambda r: r[0])
-    return [header] + body, total_whole_life
+    return [header, *body], total_whole_life
 
 
 def build_attributes(suppliers: list) -> list:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-import datetime as dt
 import pandas as pd
 
 from sp_analysis.workspace import Workspace

@@ -13,6 +13,8 @@ from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SAMPLES = ROOT.parent / "shared" / "real-samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A real council file kept with the tests (Open Government Licence v3.0, Devon County Council).
+DEVON_2026_03 = FIXTURES / "real" / "devon-cc_spending-over-500_2026-03.csv"
 ON_CI = os.environ.get("CI", "").lower() == "true"
 
 

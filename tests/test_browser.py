@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ON_CI, REAL_SAMPLES, ROOT
+from tests.conftest import DEVON_2026_03, ON_CI, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -93,13 +93,8 @@ def _shot(page: object, name: str) -> None:
 
 
 def _spend_file(tmp_path: Path) -> tuple[Path, str, str]:
-    """A real council file where ../shared is present, else a small one of our own: (path, rows, total)."""
-    real = REAL_SAMPLES / "devon-cc_spending-over-500_2026-03.csv"
-    if real.exists():
-        return real, "3,545", "£57,492,900.67"
-    own = tmp_path / "own-2024-04.csv"
-    own.write_text("Date,Supplier Name,Amount\n01/04/2024,Acme Ltd,\"1,234.56\"\n02/04/2024,Beta,100.00\n")
-    return own, "2", "£1,334.56"
+    """A real council file (kept with the tests): path, payments and total as published."""
+    return DEVON_2026_03, "3,545", "£57,492,900.67"
 
 
 def test_upload_a_file_and_see_the_figures_and_chart_change(app_url: str, page: object, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sp_analysis.workspace import close_workspace, open_workspace
-from tests.conftest import ROOT, REAL_SAMPLES, real_sample
+from tests.conftest import REAL_SAMPLES, ROOT, real_sample
 
 GOOD = "Date,Supplier Name,Amount\n01/04/2024,Acme,10.00\n02/04/2025,Beta,\"1,000.25\"\n"
 

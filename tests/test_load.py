@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest

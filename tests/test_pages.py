@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from sp_analysis.ingest.load import load_file
 from sp_analysis.workspace import close_workspace, open_workspace
-from tests.conftest import ROOT, real_sample
+from tests.conftest import DEVON_2026_03, ROOT
 
 APP = str(ROOT / "app.py")
 PAGES = ["pages/overview.py", "pages/upload.py"]
@@ -84,12 +84,52 @@ def test_upload_page_names_the_bad_line_and_loads_nothing(workspace_path: Path) 
         assert cur.execute("SELECT count(*) FROM payments").fetchone() == (0,)
 
 
-@pytest.mark.real_samples
 def test_upload_page_loads_a_real_council_file(workspace_path: Path) -> None:
-    path = real_sample("devon-cc_spending-over-500_2026-03.csv")
+    path = DEVON_2026_03
     at = run_page("pages/upload.py")
     upload(at, [(path.name, path.read_bytes())])
     assert any("3,545 payments, total £57,492,900.67" in s.value for s in at.success)
     at.switch_page("pages/overview.py")
     at.run()
     assert {m.label: m.value for m in at.metric}["Total net spend"] == f"£{Decimal('57492900.67'):,}"
+
+
+def test_upload_page_asks_for_columns_it_cannot_recognise_and_remembers_them(workspace_path: Path) -> None:
+    at = run_page("pages/upload.py")
+    upload(at, [("odd.csv", b"When,Who,How much\n01/04/2024,Acme,1.50\n")])
+    assert any("cannot tell which column" in w.value for w in at.warning)
+    at.selectbox(key="map_0_payment_date").set_value(0)
+    at.selectbox(key="map_0_supplier_name").set_value(1)
+    at.selectbox(key="map_0_amount").set_value(2)
+    at.run()
+    at.button(key="map_load_0").click()
+    at.run()
+    assert not at.exception
+    assert any("odd.csv: loaded 1 payment, total £1.50" in s.value for s in at.success)
+    # The next file of the same shape loads without asking.
+    upload(at, [("odd-2.csv", b"When,Who,How much\n02/04/2024,Beta,2.25\n")])
+    assert not at.warning
+    assert any("odd-2.csv: loaded 1 payment, total £2.25" in s.value for s in at.success)
+
+
+def test_upload_page_loads_a_contracts_register(workspace_path: Path) -> None:
+    at = run_page("pages/upload.py")
+    at.radio(key="upload_kind").set_value("contracts")
+    register = "Contract Title,Supplier Name,Contract Value\nWaste,Greenfield,\"£1,000\"\nCare,Brightway,2500.5\n"
+    upload(at, [("register.csv", register.encode())])
+    assert any("register.csv: loaded 2 contracts, total £3,500.50" in s.value for s in at.success), at.error
+
+
+def test_removing_a_file_from_the_page(workspace_path: Path) -> None:
+    ws = open_workspace(workspace_path)
+    load_file(ws, "keep.csv", (HEADER + "01/04/2024,A,1.00,H\n").encode(), "spend")
+    load_file(ws, "drop.csv", (HEADER + "02/04/2024,B,2.00,H\n03/04/2024,C,3.00,H\n").encode(), "spend")
+    at = run_page("pages/upload.py")
+    at.selectbox(key="remove_pick").set_value(1)
+    at.checkbox(key="remove_confirm").check()
+    at.run()
+    at.button(key="remove_button").click()
+    at.run()
+    assert not at.exception
+    assert any("Removed drop.csv and its 2 rows" in i.value for i in at.info)
+    assert list(at.dataframe[0].value["File"]) == ["keep.csv"]

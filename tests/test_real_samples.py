@@ -9,7 +9,7 @@ import pytest
 from sp_analysis.ingest.errors import AlreadyLoaded
 from sp_analysis.ingest.load import load_path
 from sp_analysis.workspace import Workspace
-from tests.conftest import real_sample, table_state
+from tests.conftest import DEVON_2026_03, real_sample, table_state
 
 # name: (payment records, total £, credit notes, redacted payees) as the README states them.
 PUBLISHED_FIGURES = {
@@ -57,6 +57,12 @@ def test_real_file_dates_and_columns(ws: Workspace) -> None:
     assert (quality["first_date"], quality["last_date"]) == ("2017-01-03", "2017-02-08")
     with ws.read() as cur:
         assert cur.execute("SELECT DISTINCT financial_year FROM payments").fetchall() == [("2016/17",)]
+
+
+@pytest.mark.real_samples
+def test_the_copy_kept_with_the_tests_is_byte_for_byte_the_published_file() -> None:
+    published = real_sample("devon-cc_spending-over-500_2026-03.csv")
+    assert DEVON_2026_03.read_bytes() == published.read_bytes()
 
 
 @pytest.mark.real_samples

@@ -20,7 +20,7 @@ EXPECTED = json.loads((SAMPLE_DATA_DIR / "expected.json").read_text())
 def sample_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
     ws = open_workspace(path)
-    loaded, refused = build_sample_workspace(ws)
+    _loaded, refused = build_sample_workspace(ws)
     assert not refused, [e.message for e in refused]
     yield ws
     close_workspace(path)
