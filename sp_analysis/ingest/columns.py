@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -252,12 +253,14 @@ def normalise_header(cell: str | None) -> str:
     return _SPACE.sub(" ", text).strip().lower()
 
 
-def _synonym_index(columns: Sequence[Canonical]) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for column in columns:
+@functools.cache
+def _synonym_indexes(kind: Kind) -> tuple[dict[str, str], dict[str, str]]:
+    """Exact and punctuation-blind wording -> canonical name, built once per kind."""
+    exact: dict[str, str] = {}
+    for column in COLUMNS_BY_KIND[kind]:
         for synonym in column.synonyms:
-            index.setdefault(normalise_header(synonym), column.name)
-    return index
+            exact.setdefault(normalise_header(synonym), column.name)
+    return exact, {_loose(k): v for k, v in exact.items()}
 
 
 def _loose(text: str) -> str:
@@ -276,9 +279,7 @@ class HeaderMatch:
 
 def map_header(header: Sequence[str], kind: Kind) -> dict[str, int]:
     """Canonical name -> column position, by known wordings; the first column to claim a name wins."""
-    columns = COLUMNS_BY_KIND[kind]
-    exact = _synonym_index(columns)
-    loose = {_loose(k): v for k, v in exact.items()}
+    exact, loose = _synonym_indexes(kind)
     mapping: dict[str, int] = {}
     for position, cell in enumerate(header):
         norm = normalise_header(cell)

@@ -19,6 +19,7 @@ from sp_analysis.ingest import spend as spend_sql
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
 from sp_analysis.ingest.source import ColumnChoice, StagedSource, stage_file
+from sp_analysis.sql_macros import DATE_FORMATS
 from sp_analysis.workspace import Workspace
 
 Progress = Callable[[float, str], None]
@@ -118,9 +119,17 @@ def _parse(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind:
         today = dt.date.today()
         params["earliest"] = spend_sql.EARLIEST_PLAUSIBLE_DATE
         params["latest"] = today.replace(year=today.year + spend_sql.LATEST_PLAUSIBLE_YEARS_AHEAD)
+        params["date_format"] = _file_date_format(cur, src)
         cur.execute(spend_sql.parse_spend_sql(src, parsed), params)
     else:
         cur.execute(contract_sql.parse_contracts_sql(src, parsed), params)
+
+
+def _file_date_format(cur: duckdb.DuckDBPyConnection, src: StagedSource) -> str:
+    """The format that reads most of the file's first dates; ties go to the earlier in the list."""
+    counts = cur.execute(spend_sql.date_format_sql(src)).fetchone() or ()
+    best = max(range(len(DATE_FORMATS)), key=lambda i: (counts[i], -i)) if counts else 0
+    return DATE_FORMATS[best]
 
 
 def _header_name(src: StagedSource, canonical: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sp_analysis.ingest.source import StagedSource
+from sp_analysis.sql_macros import DATE_FORMATS
 
 # Dates outside this window are taken as typing errors, not payments.
 EARLIEST_PLAUSIBLE_DATE = dt.date(1990, 1, 1)
@@ -26,10 +27,13 @@ SKIP_REASONS = {
 
 
 def parse_spend_sql(src: StagedSource, parsed: str) -> str:
-    """CREATE TEMP TABLE `parsed`: each staged row typed and given a kind (payment or skip reason)."""
+    """CREATE TEMP TABLE `parsed`: each staged row typed and given a kind (payment or skip reason).
+
+    Binds $date_format (the file's own, from `date_format_sql`), $earliest, $latest and, when the
+    file has columns we do not map, $extra_keys.
+    """
     all_cells = ", ".join(f"c{i}" for i in range(src.width))
     named_cells = [f"c{i}" for i in range(src.width) if i not in src.unnamed()]
-    any_named = " OR ".join(f"sp_clean({c}) IS NOT NULL" for c in named_cells) or "false"
     extra = src.unmapped()
     if extra:
         # Header names are bound as $extra_keys, never written into the SQL.
@@ -43,14 +47,12 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
     col = src.column
     return f"""
     CREATE TEMP TABLE {parsed} AS
-    WITH typed AS (
+    WITH cells AS (
         SELECT
             line,
             sp_clean({col('payment_date')}) AS date_text,
             sp_clean({col('amount')}) AS amount_text,
             sp_clean({col('supplier_name')}) AS supplier_name,
-            sp_parse_date({col('payment_date')}) AS payment_date,
-            sp_parse_amount({col('amount')}) AS amount,
             sp_clean({col('supplier_id')}) AS supplier_id,
             sp_clean({col('department')}) AS department,
             sp_clean({col('expense_type')}) AS expense_type,
@@ -61,19 +63,27 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
             sp_clean({col('vat_number')}) AS vat_number,
             sp_clean({col('invoice_ref')}) AS invoice_ref,
             {extra_sql} AS extra,
-            ({any_named}) AS has_any,
-            regexp_matches(lower(concat_ws(' ', {all_cells})), '(^|\\W)(grand )?totals?(\\W|$)')
-                AS says_total,
-            ({overflow}) AS overflow
+            sp_clean(concat({", ".join(named_cells) or "NULL"})) IS NOT NULL AS has_any,
+            ({overflow}) AS overflow,
+            -- Only rows lacking a date or payee can be totals rows: only they pay for this.
+            CASE WHEN sp_clean({col('payment_date')}) IS NULL OR sp_clean({col('supplier_name')}) IS NULL
+                 THEN regexp_matches(lower(concat_ws(' ', {all_cells})), '(^|\\W)(grand )?totals?(\\W|$)')
+                 ELSE false END AS says_total
         FROM {src.table}
+    ),
+    typed AS (
+        SELECT *,
+            CAST(coalesce(try_strptime(date_text, $date_format), sp_parse_date(date_text)) AS DATE) AS payment_date,
+            sp_parse_amount(amount_text) AS amount
+        FROM cells
     )
     SELECT *,
         CASE
             WHEN NOT has_any THEN 'blank'
             WHEN amount_text IS NULL THEN 'text_only'
             WHEN amount IS NULL THEN 'bad_amount'
-            WHEN date_text IS NULL AND (supplier_name IS NULL OR says_total) THEN 'totals'
-            WHEN supplier_name IS NULL AND says_total THEN 'totals'
+            WHEN date_text IS NULL AND supplier_name IS NULL THEN 'totals'
+            WHEN says_total THEN 'totals'
             WHEN date_text IS NULL THEN 'no_date'
             WHEN payment_date IS NULL THEN 'bad_date'
             WHEN payment_date < $earliest OR payment_date > $latest THEN 'date_out_of_range'
@@ -81,6 +91,19 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
             ELSE 'payment'
         END AS row_kind
     FROM typed
+    """
+
+
+def date_format_sql(src: StagedSource, sample_rows: int = 500) -> str:
+    """One row: for each known date format, how many of the first dates it reads (to pick the file's)."""
+    counts = ", ".join(
+        f"count(try_strptime(d, '{fmt}'))" for fmt in DATE_FORMATS
+    )
+    return f"""
+    SELECT {counts} FROM (
+        SELECT sp_clean({src.column('payment_date')}) AS d FROM {src.table}
+        WHERE sp_clean({src.column('payment_date')}) IS NOT NULL LIMIT {int(sample_rows)}
+    )
     """
 
 
