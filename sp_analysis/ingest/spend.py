@@ -52,6 +52,7 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
             line,
             sp_clean({col('payment_date')}) AS date_text,
             sp_clean({col('amount')}) AS amount_text,
+            sp_amount_stripped({col('amount')}) AS amount_stripped,
             sp_clean({col('supplier_name')}) AS supplier_name,
             sp_clean({col('supplier_id')}) AS supplier_id,
             sp_clean({col('department')}) AS department,
@@ -71,11 +72,14 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
                  ELSE false END AS says_total
         FROM {src.table}
     ),
+    -- sp_parse_amount's steps, one CTE each: a macro expands its argument at every use, so
+    -- nesting them here would repeat the string work many times over on every line.
+    signed AS (SELECT * EXCLUDE (amount_stripped), sp_amount_signed(amount_stripped) AS amount_signed FROM cells),
     typed AS (
-        SELECT *,
+        SELECT * EXCLUDE (amount_signed),
             CAST(coalesce(try_strptime(date_text, $date_format), sp_parse_date(date_text)) AS DATE) AS payment_date,
-            sp_parse_amount(amount_text) AS amount
-        FROM cells
+            sp_amount_decimal(amount_signed) AS amount
+        FROM signed
     )
     SELECT *,
         CASE
