@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sp_analysis import config
+from sp_analysis.classify import ensure_classified
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import LoadResult, load_path
@@ -95,6 +96,7 @@ def _refusal_hint(error: LoadError, kind: Kind) -> str:
 def _load(ws: Workspace, args: argparse.Namespace) -> int:
     paths, unmatched = _expand(args.paths)
     status = EXIT_OK
+    loaded_any = False
     for pattern in unmatched:
         print(f"error: {pattern}: no such file", file=sys.stderr)
         status = EXIT_REFUSED
@@ -109,11 +111,14 @@ def _load(ws: Workspace, args: argparse.Namespace) -> int:
             print(f"{prefix}refused {exc.message}{_refusal_hint(exc, args.kind)}", file=sys.stderr)
             status = EXIT_REFUSED
             continue
+        loaded_any = True
         if args.json:
             print(json.dumps({"name": result.name, "file_id": result.file_id, "sha256": result.sha256,
                               "rows": result.rows, "total": f"{result.total:.2f}", "quality": result.quality}))
         else:
             print(prefix + _describe(result))
+    if loaded_any:
+        ensure_classified(ws)  # once per batch, not per file: it reads every payment
     return status
 
 
@@ -125,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "load":
             return _load(ws, args)
         if args.command == "summary":
+            ensure_classified(ws)
             summary = build_summary(ws)
             if args.json:
                 print(json.dumps(summary, indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sp_analysis.classify import ensure_classified
 from sp_analysis.config import SAMPLE_DATA_DIR
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import LoadResult, load_path
@@ -30,4 +31,5 @@ def build_sample_workspace(ws: Workspace, root: Path = SAMPLE_DATA_DIR) -> tuple
                 continue
             except LoadError as exc:
                 refused.append(exc)
+    ensure_classified(ws)
     return loaded, refused

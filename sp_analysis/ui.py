@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sp_analysis import config
+from sp_analysis.classify import ensure_classified
 from sp_analysis.workspace import Workspace, open_workspace
 
 T = TypeVar("T")
@@ -46,8 +47,17 @@ def query(fn: Callable[..., T], *args: Any) -> T:
     Every write bumps the data version, so no page shows figures from before an upload.
     """
     ws = workspace()
+    version = ws.data_version()
+    if _classified_at.get(str(ws.path)) != version:
+        # New payments since the last run get their categories before any figure is drawn.
+        if ensure_classified(ws):
+            version = ws.data_version()
+        _classified_at[str(ws.path)] = version
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached(str(ws.path), ws.data_version(), name, fn, args)  # type: ignore[no-any-return]
+    return _cached(str(ws.path), version, name, fn, args)  # type: ignore[no-any-return]
+
+
+_classified_at: dict[str, int] = {}
 
 
 def show_chart(figure: go.Figure, key: str) -> None:

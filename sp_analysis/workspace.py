@@ -17,7 +17,7 @@ import duckdb
 
 from sp_analysis import sql_macros
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry migrates the schema from version N-1 to N. Never edit a released entry: add one.
 MIGRATIONS: dict[int, str] = {
@@ -92,6 +92,35 @@ MIGRATIONS: dict[int, str] = {
         value  VARCHAR NOT NULL
     );
     INSERT INTO workspace_meta VALUES ('data_version', '0');
+    """,
+    # Classification (sp_analysis/classify.py): the taxonomy, the rules, and each payment's category with
+    # the rule that placed it. payment_classes is rebuilt whole by classify_spend, so it has no key.
+    2: """
+    CREATE TABLE categories (
+        category       VARCHAR PRIMARY KEY,
+        impact         VARCHAR NOT NULL CHECK (impact IN ('High', 'Medium', 'Low', 'Unclassified')),
+        influenceable  BOOLEAN NOT NULL,
+        reason         VARCHAR NOT NULL DEFAULT ''
+    );
+    CREATE TABLE classification_rules (
+        rule_id   VARCHAR PRIMARY KEY,
+        layer     VARCHAR NOT NULL CHECK (layer IN ('supplier', 'code', 'keyword')),
+        field     VARCHAR NOT NULL,
+        match     VARCHAR NOT NULL CHECK (match IN ('exact', 'prefix', 'contains', 'regex')),
+        pattern   VARCHAR NOT NULL CHECK (pattern <> ''),
+        category  VARCHAR NOT NULL,
+        priority  INTEGER NOT NULL,
+        note      VARCHAR NOT NULL DEFAULT '',
+        CHECK ((layer = 'supplier' AND field IN ('supplier_id', 'supplier_name'))
+            OR (layer = 'code' AND field = 'expense_code')
+            OR (layer = 'keyword' AND field IN ('expense_type', 'supplier_name', 'creditor_type', 'department')))
+    );
+    CREATE TABLE payment_classes (
+        file_id     INTEGER NOT NULL,
+        source_row  INTEGER NOT NULL,
+        category    VARCHAR NOT NULL,
+        rule_id     VARCHAR
+    );
     """,
 }
 

@@ -37,6 +37,7 @@ VALUES ($file_id, $name, $sha, $kind, $rows, $total, current_localtimestamp(), $
 DELETE_FILE = "DELETE FROM loaded_files WHERE file_id = $file_id"
 DELETE_PAYMENTS = "DELETE FROM payments WHERE file_id = $file_id"
 DELETE_CONTRACTS = "DELETE FROM contracts WHERE file_id = $file_id"
+DELETE_CLASSES = "DELETE FROM payment_classes WHERE file_id = $file_id"
 FILE_BY_ID = "SELECT name, kind, rows FROM loaded_files WHERE file_id = $file_id"
 
 
@@ -251,7 +252,11 @@ def remove_file(ws: Workspace, file_id: int) -> int:
         row = cur.execute(FILE_BY_ID, {"file_id": file_id}).fetchone()
         if row is None:
             raise LoadError(f"file {file_id}", "is not loaded in this workspace.")
-        cur.execute(DELETE_PAYMENTS if row[1] == "spend" else DELETE_CONTRACTS, {"file_id": file_id})
+        if row[1] == "spend":
+            cur.execute(DELETE_PAYMENTS, {"file_id": file_id})
+            cur.execute(DELETE_CLASSES, {"file_id": file_id})
+        else:
+            cur.execute(DELETE_CONTRACTS, {"file_id": file_id})
         cur.execute(DELETE_FILE, {"file_id": file_id})
         return int(row[2])
 
