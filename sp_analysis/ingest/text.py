@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 # A valid UTF-8 multi-byte sequence: its presence says "this file was meant as UTF-8".
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_BLANK_LINE = re.compile(r"(?m)^[ \t]*$")
+_EMPTY_LINE = re.compile(r"(?m)^$")
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -58,10 +58,14 @@ def normalise_lines(text: str, delimiter: str) -> str:
     The CSV reader drops blank lines, which would shift every later line number; a lone delimiter
     is an empty row instead, so record N is always line N (bar line breaks inside quoted cells).
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     # The empty string after the last line end is not a line.
     body = text[:-1] if text.endswith("\n") else text
-    return _BLANK_LINE.sub(delimiter, body) + "\n"
+    # Only empty lines vanish in the reader (a line of spaces is a row), and most files have none.
+    if "\n\n" in body or body.startswith("\n"):
+        body = _EMPTY_LINE.sub(delimiter, body)
+    return body + "\n"
 
 
 def sniff_delimiter(sample_lines: list[str]) -> str:
