@@ -1,35 +1,85 @@
-"""Overview: what the workspace holds and spend by financial year."""
+"""Overview: where the money goes by value band and impact, the plan's two short-term targets at a glance."""
 
 import streamlit as st
 
 from sp_analysis import analysis, charts, ui
-from sp_analysis.summary import loaded_files
+from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 
 st.title("Overview")
 
-headline = ui.query(analysis.spend_headline)
-if headline.payments == 0:
+filters = ui.sidebar_filters()
+head = ui.query(analysis.headline, filters)
+if ui.query(analysis.headline, SpendFilters()).payments == 0:
     st.info("The workspace holds no spend yet. Load your council's spend files on the Upload page.")
     st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
+if head.payments == 0:
+    st.warning(f"No payments match the filters ({filters.describe()}). Clear some filters in the sidebar.")
+    st.stop()
 
-period = f"{headline.first_date:%-d %B %Y} to {headline.last_date:%-d %B %Y}"
-first, second, third, fourth = st.columns([2, 1, 1, 1])
-first.metric("Total net spend", ui.pounds(headline.total), help="Sum of every payment loaded, credit notes included.")
-second.metric("Payments", f"{headline.payments:,}", help="Published lines with a date, a payee and an amount.")
-third.metric("Files loaded", f"{headline.files:,}")
-fourth.metric("Credit notes", f"{headline.credit_notes:,}", help="Payments with a negative amount.")
-st.caption(f"Data period: {period}. Money is exact to the penny; totals include credit notes.")
+period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
+st.caption(f"Showing {filters.describe()}: {head.payments:,} payments, {period}.")
+ui.coverage_note(head)
 
-by_year = ui.query(analysis.spend_by_financial_year)
-files = ui.query(loaded_files, "spend")
-source = f"Source: {len(files)} published spend file(s) loaded in this workspace; data {period}."
-ui.show_chart(charts.spend_by_year_bar(by_year, source), key="overview_by_year")
 
-table = by_year.assign(
-    total=by_year["total"].map(ui.pounds),
-    first_date=by_year["first_date"].map(lambda d: f"{d:%-d %b %Y}"),
-    last_date=by_year["last_date"].map(lambda d: f"{d:%-d %b %Y}"),
-).rename(columns={"financial_year": "Financial year", "payments": "Payments", "total": "Net spend",
-                  "first_date": "First payment", "last_date": "Last payment"})
-st.dataframe(table, hide_index=True, key="overview_by_year_table")
+def share(value: float | None) -> str:
+    return "" if value is None else f"{value:.1%} of influenceable"
+
+
+cols = st.columns(4)
+cols[0].metric("Total net spend", charts.short_money(head.total), help=f"{ui.pounds(head.total)}. "
+               + analysis.DEFINITIONS["total"])
+cols[1].metric("Influenceable spend", charts.short_money(head.influenceable),
+               help=f"{ui.pounds(head.influenceable)}. " + analysis.DEFINITIONS["influenceable"])
+cols[2].metric("Over £100k", charts.short_money(head.over_100k), share(head.over_100k_share), delta_color="off",
+               delta_arrow="off", help=f"{ui.pounds(head.over_100k)}. " + analysis.DEFINITIONS["over_100k"])
+cols[3].metric("High-impact areas", charts.short_money(head.high_impact), share(head.high_impact_share),
+               delta_color="off", delta_arrow="off",
+               help=f"{ui.pounds(head.high_impact)}. " + analysis.DEFINITIONS["high_impact"])
+st.caption(f"High-impact spend with suppliers over £100k, the plan's short-term target list: "
+           f"**{ui.pounds(head.high_over_100k)}**. Hover over a figure's ? for its exact value and definition.")
+
+files = ui.query(analysis.headline, SpendFilters()).files
+source = (f"Source: {files} published spend file(s) loaded in this workspace, data {period}; "
+          f"{head.classified_share:.1%} of spend by value classified.")
+
+st.subheader("Value band and impact")
+matrix = ui.query(analysis.band_impact_matrix, filters)
+text = charts.ChartText("Where the spend sits by supplier size and impact",
+                        f"Net spend and number of supplier-years, {filters.describe()}, {period}", source)
+ui.show_chart(charts.band_impact_matrix(matrix, text, filters.bands.labels, IMPACT_GROUPS), key="overview_matrix")
+st.caption(filters.bands.describe() + " A supplier-year with spend in two impact groups counts in both cells; "
+           "each redacted payee counts as a supplier-year of its own, since their names are withheld.")
+ui.show_sql("band_impact_matrix", filters)
+table = matrix.assign(total=matrix["total"].map(ui.pounds)).rename(columns={
+    "value_band": "Value band", "impact_group": "Impact", "total": "Net spend", "supplier_years": "Supplier-years",
+    "payments": "Payments", "priority": "Plan priority (High, £100k and over)"})
+with st.expander("The matrix as a table"):
+    st.dataframe(table, hide_index=True, key="overview_matrix_table")
+    ui.downloads(table, f"band-impact-{filters.slug()}", key="overview_matrix_download")
+
+st.subheader("Trend by financial year")
+by_year = ui.query(analysis.spend_by_financial_year, filters)
+year_text = charts.ChartText("Spend by financial year and impact",
+                             f"Net spend by impact of category, {filters.describe()}", source)
+ui.show_chart(charts.spend_by_year(by_year, year_text), key="overview_by_year")
+st.caption(charts.alt_text_by_year(by_year, year_text))
+year_table = by_year.pivot_table(index="financial_year", columns="impact_group", values="total", aggfunc="first")
+year_table = year_table.reindex(columns=[g for g in IMPACT_GROUPS if g in year_table.columns])
+year_table["All"] = year_table.sum(axis=1)
+shown_years = year_table.map(lambda v: "" if v != v else ui.pounds(v)).reset_index().rename(
+    columns={"financial_year": "Financial year"})
+st.dataframe(shown_years, hide_index=True, key="overview_by_year_table")
+ui.downloads(shown_years, f"spend-by-year-{filters.slug()}", key="overview_by_year_download")
+
+st.subheader("The payments behind a cell")
+left, right = st.columns(2)
+band = left.selectbox("Value band", filters.bands.labels, index=len(filters.bands.labels) - 1, key="overview_cell_band")
+impact = right.selectbox("Impact", IMPACT_GROUPS, key="overview_cell_impact")
+cell = SpendFilters(**{**filters.__dict__, "value_bands": (band,), "impacts": (impact,)})
+payments, count, total = ui.query(analysis.payments_behind, cell, 2_000)
+st.caption(f"{count:,} payments, {ui.pounds(total)} net ({cell.describe()}). Largest first"
+           + (", first 2,000 shown." if count > 2_000 else "."))
+shown = ui.payments_table(payments)
+st.dataframe(shown, hide_index=True, key="overview_cell_payments")
+ui.downloads(shown, f"payments-{cell.slug()}", key="overview_cell_download")

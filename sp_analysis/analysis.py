@@ -1,52 +1,273 @@
-"""Spend figures for the pages: named, parameterised queries returning DataFrames."""
+"""Spend figures for the pages and the CLI: named, parameterised queries over `spend_facts`.
+
+Every function takes the workspace and a SpendFilters; money comes back as exact Decimals.
+Definitions (stated next to the figures on every page):
+- influenceable spend: spend in categories procurement can influence (not grants, payments to
+  individuals or other public bodies, taxes, pensions or refunds), classified spend only;
+- a supplier-year is one supplier's total net spend in one financial year; its value band is that
+  total's band, and "over £100k" means a supplier-year total of £100,000.00 or more.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
+from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
 from sp_analysis.workspace import Workspace
 
-SPEND_HEADLINE = """
-SELECT count(*) AS payments, coalesce(sum(amount), 0) AS total,
-       count(DISTINCT file_id) AS files, min(payment_date) AS first_date, max(payment_date) AS last_date,
-       count(*) FILTER (WHERE amount < 0) AS credit_notes,
-       count(*) FILTER (WHERE is_redacted) AS redacted
-FROM payments
+DEFINITIONS = {
+    "total": "All payments loaded, net of credit notes.",
+    "influenceable": "Spend in categories procurement can influence: excludes grants, payments to individuals and to "
+                     "other public bodies, taxes, levies, pensions, refunds and spend not yet classified.",
+    "over_100k": "Influenceable spend with suppliers whose total net spend in that financial year is £100,000.00 "
+                 "or more (the plan's £100k line).",
+    "high_impact": "Influenceable spend in categories rated High impact (the Task Force's priority areas).",
+    "coverage": "Share of net spend, by value, placed in a category other than Unclassified.",
+}
+
+HEADLINE = """
+SELECT count(*) AS payments,
+       coalesce(sum(amount), 0) AS total,
+       coalesce(sum(amount) FILTER (WHERE influenceable), 0) AS influenceable,
+       coalesce(sum(amount) FILTER (WHERE influenceable AND supplier_year_total >= $threshold), 0) AS over_100k,
+       coalesce(sum(amount) FILTER (WHERE influenceable AND impact_group = 'High'), 0) AS high_impact,
+       coalesce(sum(amount) FILTER (WHERE influenceable AND impact_group = 'High'
+                                     AND supplier_year_total >= $threshold), 0) AS high_over_100k,
+       coalesce(sum(amount) FILTER (WHERE category <> 'Unclassified'), 0) AS classified,
+       count(DISTINCT file_id) AS files,
+       min(payment_date) AS first_date, max(payment_date) AS last_date,
+       count(*) FILTER (WHERE amount < 0) AS credit_notes
+FROM spend_facts WHERE {where}
 """
 
-SPEND_BY_FINANCIAL_YEAR = """
-SELECT financial_year, count(*) AS payments, sum(amount) AS total,
-       min(payment_date) AS first_date, max(payment_date) AS last_date
-FROM payments GROUP BY financial_year ORDER BY financial_year
+BY_FINANCIAL_YEAR = """
+SELECT financial_year, impact_group, count(*) AS payments, sum(amount) AS total
+FROM spend_facts WHERE {where}
+GROUP BY ALL ORDER BY financial_year, impact_group
+"""
+
+BAND_IMPACT_MATRIX = """
+SELECT {band} AS value_band, impact_group,
+       sum(amount) AS total,
+       count(DISTINCT (supplier_key, fy_start)) AS supplier_years,
+       count(*) AS payments
+FROM spend_facts WHERE {where}
+GROUP BY ALL
+"""
+
+IMPACT_CATEGORY_SUPPLIER = """
+SELECT impact_group, category, supplier_key, supplier, sum(amount) AS total, count(*) AS payments
+FROM spend_facts WHERE {where}
+GROUP BY ALL ORDER BY total DESC
+"""
+
+TOP_SUPPLIERS = """
+WITH s AS (
+    SELECT supplier_key, any_value(supplier) AS supplier, sum(amount) AS total, count(*) AS payments,
+           count(DISTINCT category) AS categories, arg_max(category, amount) AS main_category
+    FROM spend_facts WHERE {where}
+    GROUP BY supplier_key
+)
+SELECT *, total / nullif(sum(total) OVER (), 0) AS share
+FROM s ORDER BY total DESC, supplier LIMIT $limit
+"""
+
+SUPPLIER_YEARS = """
+SELECT supplier_key, any_value(supplier) AS supplier, financial_year, sum(amount) AS total
+FROM spend_facts WHERE {where}
+GROUP BY supplier_key, financial_year
+"""
+
+CONCENTRATION = """
+WITH s AS (SELECT supplier_key, sum(amount) AS total FROM spend_facts WHERE {where} GROUP BY supplier_key),
+r AS (SELECT total, row_number() OVER (ORDER BY total DESC, supplier_key) AS rank FROM s)
+SELECT coalesce(sum(total), 0), coalesce(sum(total) FILTER (WHERE rank <= 10), 0),
+       coalesce(sum(total) FILTER (WHERE rank <= 20), 0), count(*)
+FROM r
+"""
+
+PAYMENTS = """
+SELECT payment_date, supplier, supplier_name, amount, financial_year, department, expense_type,
+       expense_code, category, impact_group AS impact, rule_id, transaction_ref, supplier_year_total,
+       f.name AS source_file, source_row AS source_line
+FROM spend_facts JOIN loaded_files f USING (file_id)
+WHERE {where}
+ORDER BY abs(amount) DESC, payment_date, source_file, source_line
+LIMIT $limit
+"""
+
+PAYMENTS_COUNT = "SELECT count(*), coalesce(sum(amount), 0) FROM spend_facts WHERE {where}"
+
+FILTER_OPTIONS = """
+SELECT
+    (SELECT list(DISTINCT financial_year ORDER BY financial_year) FROM spend_facts),
+    (SELECT list(DISTINCT department ORDER BY department) FROM spend_facts WHERE department IS NOT NULL),
+    (SELECT list(DISTINCT category ORDER BY category) FROM spend_facts)
 """
 
 
 @dataclass(frozen=True)
-class SpendHeadline:
-    """The workspace's spend in one line."""
+class Headline:
+    """The headline figures of the filtered spend, with their shares."""
 
     payments: int
     total: Decimal
+    influenceable: Decimal
+    over_100k: Decimal
+    high_impact: Decimal
+    high_over_100k: Decimal
+    classified: Decimal
     files: int
     first_date: dt.date | None
     last_date: dt.date | None
     credit_notes: int
-    redacted: int
+
+    @staticmethod
+    def _share(part: Decimal, whole: Decimal) -> float | None:
+        return float(part / whole) if whole else None
+
+    @property
+    def over_100k_share(self) -> float | None:
+        """Over-£100k spend as a share of influenceable spend."""
+        return self._share(self.over_100k, self.influenceable)
+
+    @property
+    def high_impact_share(self) -> float | None:
+        """High-impact spend as a share of influenceable spend."""
+        return self._share(self.high_impact, self.influenceable)
+
+    @property
+    def classified_share(self) -> float | None:
+        """Classified spend as a share of all spend, by value."""
+        return self._share(self.classified, self.total)
 
 
-def spend_headline(ws: Workspace) -> SpendHeadline:
-    """Payments, total, files and the period covered."""
+def headline(ws: Workspace, filters: SpendFilters) -> Headline:
+    """Total, influenceable, over-£100k and high-impact spend, coverage and period."""
+    where, params = filters.where_sql()
     with ws.read() as cur:
-        row = cur.execute(SPEND_HEADLINE).fetchone()
+        row = cur.execute(HEADLINE.format(where=where), params | {"threshold": PLAN_THRESHOLD}).fetchone()
     assert row is not None
-    return SpendHeadline(int(row[0]), Decimal(row[1]), int(row[2]), row[3], row[4], int(row[5]), int(row[6]))
+    return Headline(int(row[0]), *(Decimal(v) for v in row[1:7]), int(row[7]), row[8], row[9], int(row[10]))
 
 
-def spend_by_financial_year(ws: Workspace) -> pd.DataFrame:
-    """Spend per UK financial year (April to March): payments, exact total, first and last date."""
+def spend_by_financial_year(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
+    """Spend per financial year and impact group."""
+    where, params = filters.where_sql()
     with ws.read() as cur:
-        return cur.execute(SPEND_BY_FINANCIAL_YEAR).df()
+        return cur.execute(BY_FINANCIAL_YEAR.format(where=where), params).df()
+
+
+def band_impact_matrix(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
+    """Value band x impact: spend and count of supplier-years in each cell, every cell present.
+
+    A supplier-year with spend in two impact groups counts once in each of their cells.
+    """
+    where, params = filters.where_sql()
+    sql = BAND_IMPACT_MATRIX.format(where=where, band=filters.bands.case_sql("supplier_year_total"))
+    with ws.read() as cur:
+        found = cur.execute(sql, params | filters.bands.params()).df()
+    grid = pd.MultiIndex.from_product([filters.bands.labels, IMPACT_GROUPS], names=["value_band", "impact_group"])
+    frame = found.set_index(["value_band", "impact_group"]).reindex(grid).reset_index()
+    frame["total"] = frame["total"].map(lambda v: Decimal(0) if pd.isna(v) else Decimal(v))
+    for column in ("supplier_years", "payments"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    frame["priority"] = frame["value_band"].isin(filters.bands.over_threshold) & (frame["impact_group"] == "High")
+    return frame
+
+
+def impact_category_supplier(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
+    """Spend by impact group, category and supplier: the drill-down's leaves."""
+    where, params = filters.where_sql()
+    with ws.read() as cur:
+        return cur.execute(IMPACT_CATEGORY_SUPPLIER.format(where=where), params).df()
+
+
+def top_suppliers(ws: Workspace, filters: SpendFilters, limit: int = 20) -> pd.DataFrame:
+    """The largest suppliers by net spend, with their share of the filtered total."""
+    where, params = filters.where_sql()
+    with ws.read() as cur:
+        return cur.execute(TOP_SUPPLIERS.format(where=where), params | {"limit": limit}).df()
+
+
+def supplier_year_on_year(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
+    """Each supplier's spend per financial year as columns, with the change over the last two years."""
+    where, params = filters.where_sql()
+    with ws.read() as cur:
+        long = cur.execute(SUPPLIER_YEARS.format(where=where), params).df()
+    if long.empty:
+        return pd.DataFrame(columns=["supplier_key", "supplier"])
+    wide = long.pivot_table(index=["supplier_key", "supplier"], columns="financial_year", values="total",
+                            aggfunc="first").reset_index()
+    years = sorted(long["financial_year"].unique())
+    for year in years:
+        wide[year] = wide[year].map(lambda v: Decimal(0) if pd.isna(v) else Decimal(v))
+    if len(years) >= 2:
+        last, previous = years[-1], years[-2]
+        wide["change"] = wide[last] - wide[previous]
+    wide.columns.name = None
+    return wide
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """How much of the spend the largest suppliers take."""
+
+    total: Decimal
+    top_10: Decimal
+    top_20: Decimal
+    suppliers: int
+
+    @property
+    def top_10_share(self) -> float | None:
+        """Share of the top 10 suppliers."""
+        return float(self.top_10 / self.total) if self.total else None
+
+    @property
+    def top_20_share(self) -> float | None:
+        """Share of the top 20 suppliers."""
+        return float(self.top_20 / self.total) if self.total else None
+
+
+def concentration(ws: Workspace, filters: SpendFilters) -> Concentration:
+    """Share of net spend with the top 10 and top 20 suppliers."""
+    where, params = filters.where_sql()
+    with ws.read() as cur:
+        total, top10, top20, count = cur.execute(CONCENTRATION.format(where=where), params).fetchone()  # type: ignore[misc]
+    return Concentration(Decimal(total), Decimal(top10), Decimal(top20), int(count))
+
+
+def payments_behind(ws: Workspace, filters: SpendFilters, limit: int = 5_000) -> tuple[pd.DataFrame, int, Decimal]:
+    """The payments behind a figure (largest first, up to `limit`), with the full count and total."""
+    where, params = filters.where_sql()
+    with ws.read() as cur:
+        frame = cur.execute(PAYMENTS.format(where=where), params | {"limit": limit}).df()
+        count, total = cur.execute(PAYMENTS_COUNT.format(where=where), params).fetchone()  # type: ignore[misc]
+    return frame, int(count), Decimal(total)
+
+
+def filter_options(ws: Workspace) -> dict[str, list[str]]:
+    """What the sidebar filters can offer: financial years, departments, categories."""
+    with ws.read() as cur:
+        years, departments, categories = cur.execute(FILTER_OPTIONS).fetchone()  # type: ignore[misc]
+    return {"financial_years": years or [], "departments": departments or [], "categories": categories or []}
+
+
+def explain_sql(name: str, filters: SpendFilters) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters behind a named query, for 'how was this calculated?'."""
+    template = {
+        "headline": HEADLINE, "by_financial_year": BY_FINANCIAL_YEAR, "band_impact_matrix": BAND_IMPACT_MATRIX,
+        "impact_category_supplier": IMPACT_CATEGORY_SUPPLIER, "top_suppliers": TOP_SUPPLIERS,
+        "concentration": CONCENTRATION, "payments": PAYMENTS,
+    }[name]
+    where, params = filters.where_sql()
+    sql = template.format(where=where, band=filters.bands.case_sql("supplier_year_total"))
+    extra: dict[str, Any] = {"threshold": PLAN_THRESHOLD} if name == "headline" else {}
+    if "$band_" in sql:
+        extra |= filters.bands.params()
+    return sql.strip(), params | extra

@@ -1,15 +1,60 @@
-"""Figure builders: every chart the app draws comes from here, in one house style."""
+"""Figure builders: every chart the app draws comes from here, in one house style.
+
+The style follows the Analysis Function's guidance (via the `afcharts` palettes and plotly template):
+a title that says what the chart shows, a subtitle with the period and the filters in words, a source
+line, dark text for labels, direct labels rather than colour alone, money short on labels (£12.3m)
+and exact on hover.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from afcharts.af_colours import get_af_colours
+from afcharts.pio_template import pio as _af_pio  # registers the "afcharts" template
 
-DARK_BLUE = "#12436D"  # Analysis Function categorical palette, first colour
+CATEGORICAL: list[str] = list(get_af_colours("categorical"))
+SEQUENTIAL: list[str] = list(get_af_colours("sequential", number_of_colours=5))
+DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = CATEGORICAL[:6]
 TEXT = "#0B0C0C"
 FONT = "Arial, Helvetica, sans-serif"
+WIDTH, HEIGHT = 1100, 620  # export size: a fixed 16:9-ish shape that prints on A4 portrait
+
+# Impact groups keep one colour each everywhere; labels always say the name as well.
+IMPACT_COLOURS = {
+    "High": DARK_BLUE,
+    "Medium": TURQUOISE,
+    "Low": ORANGE,
+    "Non-procurement": DARK_GREY,
+    "Unclassified": LIGHT_PURPLE,
+}
+
+HOUSE = go.layout.Template(pio.templates["afcharts"])
+HOUSE.layout.font = {"family": FONT, "size": 15, "color": TEXT}
+HOUSE.layout.paper_bgcolor = "white"
+HOUSE.layout.plot_bgcolor = "white"
+HOUSE.layout.hovermode = "closest"
+pio.templates["sp_house"] = HOUSE
+assert _af_pio is pio
+
+
+@dataclass(frozen=True)
+class ChartText:
+    """The words every chart carries: title, subtitle (period and filters) and source line."""
+
+    title: str
+    subtitle: str
+    source: str
+
+    @property
+    def alt_text_intro(self) -> str:
+        """The first sentence of a chart's text alternative."""
+        return f"{self.title}. {self.subtitle}."
 
 
 def short_money(value: Decimal | float | int) -> str:
@@ -26,41 +71,187 @@ def short_money(value: Decimal | float | int) -> str:
     return f"{sign}£{amount:.0f}"
 
 
-def _layout(figure: go.Figure, title: str, subtitle: str, source: str) -> go.Figure:
+def exact_money(value: Decimal | float | int) -> str:
+    """£1,234,567.89: the exact figure, for hover text and tables."""
+    return f"£{Decimal(value):,.2f}"
+
+
+def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y") -> None:
+    """Money ticks in the short style, at round steps covering the values."""
+    top = max((abs(v) for v in values), default=Decimal(0))
+    low = min((v for v in values), default=Decimal(0))
+    if top == 0:
+        return
+    step = _nice_step(top / 5)
+    ticks = []
+    tick = (low // step) * step if low < 0 else Decimal(0)
+    while tick <= top + step:
+        ticks.append(tick)
+        tick += step
+    update = {"tickvals": [float(t) for t in ticks], "ticktext": [short_money(t) for t in ticks], "title": None}
+    if axis == "y":
+        figure.update_yaxes(**update)
+    else:
+        figure.update_xaxes(**update)
+
+
+def _nice_step(rough: Decimal) -> Decimal:
+    magnitude = Decimal(10) ** (len(str(int(rough))) - 1) if rough >= 1 else Decimal(1)
+    for multiple in (1, 2, 2.5, 5, 10):
+        step = magnitude * Decimal(str(multiple))
+        if step >= rough:
+            return step
+    return magnitude * 10
+
+
+def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Figure:
     figure.update_layout(
-        title={"text": f"{title}<br><sup>{subtitle}</sup>", "x": 0, "xanchor": "left"},
-        font={"family": FONT, "size": 16, "color": TEXT},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        margin={"l": 70, "r": 30, "t": 90, "b": 90},
-        height=450,
-        showlegend=False,
-        annotations=[{
-            "text": source, "xref": "paper", "yref": "paper", "x": 0, "y": -0.22,
-            "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 12},
-        }],
+        template="sp_house",
+        title={"text": f"<b>{_escape(text.title)}</b><br><span style='font-size:14px'>{_escape(text.subtitle)}</span>",
+               "x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
+        margin={"l": 90, "r": 40, "t": 100, "b": bottom},
+        height=HEIGHT,
     )
-    figure.update_yaxes(gridcolor="#D6D6D6", zeroline=True, zerolinecolor="#3D3D3D")
+    figure.add_annotation(
+        text=_escape(text.source), xref="paper", yref="paper", x=0, y=0, yshift=-(bottom - 20),
+        xanchor="left", yanchor="bottom", showarrow=False, font={"size": 12, "color": TEXT}, align="left",
+    )
     return figure
 
 
-def spend_by_year_bar(frame: pd.DataFrame, source: str) -> go.Figure:
-    """Bars of spend per financial year, labelled with the short figure, exact on hover."""
-    totals = [Decimal(v) for v in frame["total"]]
-    figure = go.Figure(
-        go.Bar(
-            x=frame["financial_year"],
-            y=[float(v) for v in totals],
-            marker_color=DARK_BLUE,
-            text=[short_money(v) for v in totals],
-            textposition="outside",
-            textfont={"color": TEXT},
-            customdata=[f"£{v:,.2f}" for v in totals],
-            hovertemplate="%{x}: %{customdata}<extra></extra>",
+def _escape(text: str) -> str:
+    """Plotly renders a little HTML in titles: show data as text, never as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def spend_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
+    """Stacked bars of spend per financial year by impact group, each segment labelled."""
+    figure = go.Figure()
+    years = sorted(frame["financial_year"].unique()) if not frame.empty else []
+    for group, colour in IMPACT_COLOURS.items():
+        part = frame[frame["impact_group"] == group].set_index("financial_year").reindex(years)
+        totals = [Decimal(0) if pd.isna(v) else Decimal(v) for v in part["total"]] if len(part) else []
+        if not any(totals):
+            continue
+        figure.add_bar(
+            x=years, y=[float(v) for v in totals], name=group, marker_color=colour,
+            text=[short_money(v) if v else "" for v in totals], textposition="inside",
+            insidetextfont={"color": "white" if group in ("High", "Non-procurement") else TEXT},
+            customdata=[exact_money(v) for v in totals],
+            hovertemplate=f"{group}, %{{x}}: %{{customdata}}<extra></extra>",
         )
-    )
-    period = f"{frame['financial_year'].iloc[0]} to {frame['financial_year'].iloc[-1]}" if len(frame) else "no data"
-    _layout(figure, "Spend by financial year", f"Net spend over £500, financial years {period}", source)
-    figure.update_yaxes(tickprefix="£", tickformat="~s", title=None)
-    figure.update_xaxes(title="Financial year (April to March)", type="category")
-    return figure
+    year_totals = frame.groupby("financial_year")["total"].sum() if not frame.empty else pd.Series(dtype=object)
+    figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
+                                                     "yanchor": "bottom", "title": None})
+    _money_axis(figure, [Decimal(v) for v in year_totals])
+    figure.update_xaxes(title="Financial year (1 April to 31 March)", type="category")
+    return _apply_text(figure, text)
+
+
+def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str], impacts: Sequence[str]) -> go.Figure:
+    """The value band x impact grid: spend and supplier-years in each cell, the plan's priority cells outlined."""
+    lookup = {(r.value_band, r.impact_group): r for r in frame.itertuples()}
+    z, labels, hover = [], [], []
+    for band in bands:
+        row_z, row_labels, row_hover = [], [], []
+        for impact in impacts:
+            cell = lookup.get((band, impact))
+            total = Decimal(cell.total) if cell is not None else Decimal(0)
+            years = int(cell.supplier_years) if cell is not None else 0
+            row_z.append(float(total))
+            row_labels.append(f"<b>{short_money(total)}</b><br>{years:,} supplier-year{'s' if years != 1 else ''}")
+            row_hover.append(f"{impact} impact, {band}: {exact_money(total)} from {years:,} supplier-years")
+        z.append(row_z)
+        labels.append(row_labels)
+        hover.append(row_hover)
+    top = max((abs(v) for row in z for v in row), default=0) or 1
+    figure = go.Figure(go.Heatmap(
+        z=z, x=list(impacts), y=list(bands), text=labels, texttemplate="%{text}", customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>", showscale=False, zmin=0, zmax=top,
+        # Light fills only, so the dark cell text passes contrast everywhere; the text carries the values.
+        colorscale=[[0, "#F2F2F2"], [0.5, SEQUENTIAL[4]], [1, SEQUENTIAL[3]]],
+        textfont={"color": TEXT, "size": 15}, xgap=3, ygap=3,
+    ))
+    for band in bands:
+        if band in frame.loc[frame["priority"], "value_band"].tolist() and "High" in impacts:
+            x = list(impacts).index("High")
+            y = list(bands).index(band)
+            figure.add_shape(type="rect", x0=x - 0.5, x1=x + 0.5, y0=y - 0.5, y1=y + 0.5,
+                             line={"color": DARK_PINK, "width": 4})
+    figure.add_annotation(text="Outlined: high-impact supplier-years of £100k and over, the plan's short-term "
+                               "priority.", xref="paper", yref="paper", x=0, y=1.0, yshift=8, showarrow=False,
+                          xanchor="left", yanchor="bottom", font={"size": 13, "color": DARK_PINK})
+    figure.update_xaxes(title="Sustainability impact of the category", side="bottom", showgrid=False)
+    figure.update_yaxes(title="Supplier's spend in the year", showgrid=False, autorange="reversed")
+    return _apply_text(figure, text)
+
+
+def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category: int = 8) -> go.Figure:
+    """Impact group -> category -> largest suppliers, sized by net spend (credit-heavy cells left out)."""
+    positive = frame[frame["total"].map(lambda v: Decimal(v) > 0)].copy()
+    positive["total"] = positive["total"].map(Decimal)
+    positive["rank"] = positive.groupby(["impact_group", "category"])["total"].rank(method="first", ascending=False)
+    positive.loc[positive["rank"] > suppliers_per_category, "supplier"] = "Other suppliers"
+    positive.loc[positive["rank"] > suppliers_per_category, "supplier_key"] = "other"
+    leaves = positive.groupby(["impact_group", "category", "supplier_key", "supplier"], as_index=False)["total"].sum()
+    ids, parents, labels, values, colours, hover = [], [], [], [], [], []
+    for group, group_rows in leaves.groupby("impact_group"):
+        ids.append(group)
+        parents.append("")
+        labels.append(f"{group} impact" if group in ("High", "Medium", "Low") else group)
+        values.append(float(sum(group_rows["total"])))
+        colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
+        hover.append(exact_money(sum(group_rows["total"])))
+        for category, rows in group_rows.groupby("category"):
+            cid = f"{group}/{category}"
+            ids.append(cid)
+            parents.append(group)
+            labels.append(category)
+            values.append(float(sum(rows["total"])))
+            colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
+            hover.append(exact_money(sum(rows["total"])))
+            for row in rows.itertuples():
+                ids.append(f"{cid}/{row.supplier_key}")
+                parents.append(cid)
+                labels.append(row.supplier)
+                values.append(float(row.total))
+                colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
+                hover.append(exact_money(row.total))
+    figure = go.Figure(go.Treemap(
+        ids=ids, parents=parents, labels=labels, values=values, branchvalues="total",
+        marker={"colors": colours, "line": {"color": "white", "width": 2}}, customdata=hover,
+        texttemplate="<b>%{label}</b><br>%{percentRoot:.1%}", textfont={"color": "white"},
+        hovertemplate="%{label}: %{customdata} (%{percentRoot:.1%} of spend shown)<extra></extra>",
+        maxdepth=2, pathbar={"visible": True},
+    ))
+    figure.update_layout(margin={"l": 10, "r": 10})
+    return _apply_text(figure, text)
+
+
+def top_suppliers_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
+    """Horizontal bars of the largest suppliers, labelled with short money and share."""
+    ordered = frame.iloc[::-1]
+    totals = [Decimal(v) for v in ordered["total"]]
+    figure = go.Figure(go.Bar(
+        x=[float(v) for v in totals], y=list(ordered["supplier"]), orientation="h", marker_color=DARK_BLUE,
+        text=[f"{short_money(v)} ({s:.1%})" for v, s in zip(totals, ordered["share"], strict=True)],
+        textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
+        customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
+    ))
+    _money_axis(figure, totals, axis="x")
+    figure.update_yaxes(title=None, automargin=True)
+    figure.update_layout(height=max(HEIGHT, 60 + 32 * len(frame)))
+    result = _apply_text(figure, text)
+    result.update_layout(height=max(HEIGHT, 200 + 32 * len(frame)))
+    return result
+
+
+def alt_text_by_year(frame: pd.DataFrame, text: ChartText) -> str:
+    """A text alternative for the spend-by-year chart: each year's total and its largest group."""
+    parts = []
+    for year, rows in frame.groupby("financial_year"):
+        total = sum(Decimal(v) for v in rows["total"])
+        largest = rows.loc[rows["total"].map(Decimal).idxmax()]
+        parts.append(f"{year}: {short_money(total)} in all, the largest part {largest['impact_group']} "
+                     f"({short_money(Decimal(largest['total']))})")
+    return text.alt_text_intro + " " + "; ".join(parts) + "."

@@ -26,7 +26,7 @@ from typing import Literal, get_args
 import duckdb
 import pandas as pd
 
-from sp_analysis.workspace import Workspace
+from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 Layer = Literal["supplier", "code", "keyword"]
 Field = Literal["supplier_id", "supplier_name", "expense_code", "expense_type", "department", "creditor_type"]
@@ -355,6 +355,7 @@ def import_categories_csv(ws: Workspace, source: Path | bytes, *, replace: bool 
     data, name = _read_source(source)
     categories = _parse_categories(data, name)
     with ws.write() as cur:
+        cur.execute(MARK_SPEND_FACTS_STALE)  # impact and influenceable feed the analysis table
         if replace:
             cur.execute(DELETE_CATEGORIES)
         _insert_categories(cur, categories)
@@ -413,6 +414,7 @@ def classify_spend(ws: Workspace) -> None:
         cur.execute(CLEAR_CLASSES)
         cur.execute(classify_sql(len(regex_rules)), params)
         cur.execute(DROP_FIELD_VALUES)
+        cur.execute(MARK_SPEND_FACTS_STALE)
 
 
 CLASSIFICATION_STATE = """

@@ -108,4 +108,18 @@ MACROS: tuple[str, ...] = (
             WHEN lower(sp_clean(x)) IN ('n', 'no', 'false', '0', 'non-sme') THEN false
         END
     """,
+    # A payee's name reduced to what identifies the business: case, punctuation, '&'/'and', masked bank
+    # digits ('****1234', '(****9936)'), legal suffixes (Ltd, Limited, PLC, LLP ...) and a trailing
+    # trading-as name do not make a different supplier.
+    r"""
+    CREATE OR REPLACE MACRO sp_supplier_name_key(name) AS
+    trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        strip_accents(lower(name)),
+        '\(?\*{2,}\s*[0-9]*\)?', ' ', 'g'),
+        '\s+(t/a|trading as)\s+.*$', '', 'g'),
+        '&', ' and ', 'g'),
+        '[^a-z0-9]+', ' ', 'g'),
+        '^the\s+', '', 'g'),
+        '(\s+(ltd|limited|plc|llp|l l p|co|company|inc|cic|uk))+$', '', 'g'))
+""",
 )

@@ -9,11 +9,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from sp_analysis import config
-from sp_analysis.classify import ensure_classified
+from sp_analysis.facts import ensure_current
+from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 from sp_analysis.workspace import Workspace, open_workspace
 
 T = TypeVar("T")
@@ -21,7 +23,8 @@ T = TypeVar("T")
 # The modebar's PNG download at print resolution, the same on every chart.
 PLOTLY_CONFIG: dict[str, Any] = {
     "displaylogo": False,
-    "toImageButtonOptions": {"format": "png", "scale": 3},
+    # A fixed export shape, whatever the browser window: 1100 x 620 at 3x is print resolution.
+    "toImageButtonOptions": {"format": "png", "scale": 3, "width": 1100, "height": 620},
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
 }
 
@@ -49,8 +52,8 @@ def query(fn: Callable[..., T], *args: Any) -> T:
     ws = workspace()
     version = ws.data_version()
     if _classified_at.get(str(ws.path)) != version:
-        # New payments since the last run get their categories before any figure is drawn.
-        if ensure_classified(ws):
+        # New payments get their categories, and the analysis table is rebuilt, before any figure.
+        if ensure_current(ws):
             version = ws.data_version()
         _classified_at[str(ws.path)] = version
     name = f"{fn.__module__}.{fn.__qualname__}"
@@ -68,3 +71,84 @@ def show_chart(figure: go.Figure, key: str) -> None:
 def pounds(value: Decimal | str | int) -> str:
     """£1,234.56 for tables and metrics (exact, with pence)."""
     return f"£{Decimal(value):,.2f}"
+
+
+def sidebar_filters() -> SpendFilters:
+    """The global filters in the sidebar; the same SpendFilters object serves every page."""
+    from sp_analysis import analysis, settings
+
+    options = query(analysis.filter_options)
+    bands = query(settings.value_bands)
+    with st.sidebar:
+        st.header("Filters")
+        years = st.multiselect("Financial years", options["financial_years"], key="filter_years",
+                               placeholder="All years")
+        impacts = st.multiselect("Impact", IMPACT_GROUPS, key="filter_impacts", placeholder="All impact levels")
+        value_bands = st.multiselect("Supplier-year value band", bands.labels, key="filter_bands",
+                                     placeholder="All value bands")
+        departments = st.multiselect("Departments", options["departments"], key="filter_departments",
+                                     placeholder="All departments")
+        categories = st.multiselect("Categories", options["categories"], key="filter_categories",
+                                    placeholder="All categories")
+        supplier = st.text_input("Supplier name contains", key="filter_supplier")
+    return SpendFilters(
+        financial_years=tuple(years), departments=tuple(departments), impacts=tuple(impacts),
+        categories=tuple(categories), value_bands=tuple(value_bands), supplier_search=supplier, bands=bands,
+    )
+
+
+def coverage_note(headline: object) -> None:
+    """'£x, y% of spend classified' under an analysis page's title."""
+    classified = getattr(headline, "classified")
+    share = getattr(headline, "classified_share")
+    if share is None:
+        return
+    st.caption(f"Classification coverage: {pounds(classified)}, {share:.1%} of net spend in view, is in a "
+               "category other than Unclassified. See the Classification page to place the rest.")
+
+
+def show_sql(name: str, filters: SpendFilters) -> None:
+    """An expander with the SQL and parameters behind a chart: 'how was this calculated?'."""
+    from sp_analysis import analysis
+
+    sql, params = analysis.explain_sql(name, filters)
+    with st.expander("How was this calculated?"):
+        st.code(sql, language="sql")
+        st.caption("Parameters: " + ", ".join(f"{k} = {v!r}" for k, v in params.items()) if params else
+                   "No parameters.")
+
+
+def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and XLSX buttons for a table, of exactly the rows and columns shown."""
+    from sp_analysis import exports
+
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("Download CSV", exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+                         key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+    right.download_button("Download XLSX", exports.to_xlsx_bytes(frame), file_name=f"{name}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+
+
+def money_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy for display with the named Decimal columns as exact £ text."""
+    shown = frame.copy()
+    for column in columns:
+        shown[column] = shown[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else pounds(v))
+    return shown
+
+
+PAYMENT_COLUMNS = {
+    "payment_date": "Date", "supplier": "Supplier", "supplier_name": "Payee as published", "amount": "Amount",
+    "financial_year": "Financial year", "department": "Department", "expense_type": "Expense type",
+    "expense_code": "Expense code", "category": "Category", "impact": "Impact", "rule_id": "Rule",
+    "transaction_ref": "Transaction", "supplier_year_total": "Supplier's spend that year",
+    "source_file": "Source file", "source_line": "Line",
+}
+
+
+def payments_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Payments for display and download: dates as '17 Jan 2025', money exact, plain column names."""
+    shown = money_columns(frame, "amount", "supplier_year_total")
+    shown["payment_date"] = frame["payment_date"].map(lambda d: f"{d:%-d %b %Y}")
+    return shown.rename(columns=PAYMENT_COLUMNS)

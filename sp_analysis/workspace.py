@@ -17,7 +17,7 @@ import duckdb
 
 from sp_analysis import sql_macros
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each entry migrates the schema from version N-1 to N. Never edit a released entry: add one.
 MIGRATIONS: dict[int, str] = {
@@ -121,6 +121,88 @@ MIGRATIONS: dict[int, str] = {
         category    VARCHAR NOT NULL,
         rule_id     VARCHAR
     );
+    -- An analyst's merges of supplier keys (sp_analysis/suppliers.py): from_key is shown as to_key.
+    CREATE TABLE supplier_merges (
+        from_key    VARCHAR PRIMARY KEY,
+        to_key      VARCHAR NOT NULL,
+        note        VARCHAR NOT NULL DEFAULT '',
+        created_at  TIMESTAMP NOT NULL
+    );
+    """,
+    # Flexible Framework and action plan (sp_analysis/framework.py, sp_analysis/actions.py). Assessments are
+    # dated snapshots that copy every criterion of the theme as it stood, so history survives a council
+    # replacing the criteria; action status is a dated log, so an earlier report can be reproduced.
+    3: """
+    CREATE TABLE ff_criteria (
+        theme         VARCHAR NOT NULL,
+        theme_order   SMALLINT NOT NULL,
+        level         SMALLINT NOT NULL CHECK (level BETWEEN 1 AND 5),
+        level_name    VARCHAR NOT NULL,
+        criterion_id  VARCHAR NOT NULL,
+        position      SMALLINT NOT NULL,
+        criterion     VARCHAR NOT NULL,
+        source_note   VARCHAR NOT NULL DEFAULT '',
+        PRIMARY KEY (theme, criterion_id)
+    );
+    CREATE SEQUENCE ff_assessment_seq START 1;
+    CREATE TABLE ff_assessments (
+        assessment_id  INTEGER PRIMARY KEY,
+        theme          VARCHAR NOT NULL,
+        assessed_on    DATE NOT NULL,
+        assessor       VARCHAR NOT NULL,
+        note           VARCHAR NOT NULL DEFAULT '',
+        recorded_at    TIMESTAMP NOT NULL
+    );
+    CREATE TABLE ff_assessment_items (
+        assessment_id  INTEGER NOT NULL,
+        criterion_id   VARCHAR NOT NULL,
+        level          SMALLINT NOT NULL CHECK (level BETWEEN 1 AND 5),
+        position       SMALLINT NOT NULL,
+        criterion      VARCHAR NOT NULL,
+        met            BOOLEAN NOT NULL,
+        evidence       VARCHAR NOT NULL DEFAULT '',
+        links          VARCHAR NOT NULL DEFAULT '',
+        PRIMARY KEY (assessment_id, criterion_id)
+    );
+    CREATE TABLE ff_targets (
+        theme        VARCHAR NOT NULL,
+        level        SMALLINT NOT NULL CHECK (level BETWEEN 1 AND 5),
+        target_date  DATE NOT NULL,
+        note         VARCHAR NOT NULL DEFAULT '',
+        PRIMARY KEY (theme, level)
+    );
+    CREATE TABLE plan_actions (
+        action_id      INTEGER PRIMARY KEY,
+        title          VARCHAR NOT NULL CHECK (title <> ''),
+        themes         VARCHAR[] NOT NULL,
+        level          SMALLINT CHECK (level BETWEEN 1 AND 5),
+        timescale      VARCHAR NOT NULL DEFAULT '',
+        start_date     DATE,
+        due_date       DATE,
+        measures       VARCHAR NOT NULL DEFAULT '',
+        resources      VARCHAR NOT NULL DEFAULT '',
+        officer        VARCHAR NOT NULL DEFAULT '',
+        notes          VARCHAR NOT NULL DEFAULT '',
+        data_measures  VARCHAR[] NOT NULL DEFAULT [],
+        CHECK (due_date IS NULL OR start_date IS NULL OR due_date >= start_date)
+    );
+    CREATE TABLE plan_milestones (
+        action_id  INTEGER NOT NULL,
+        position   SMALLINT NOT NULL,
+        milestone  VARCHAR NOT NULL,
+        due_date   DATE,
+        done_on    DATE,
+        PRIMARY KEY (action_id, position)
+    );
+    CREATE SEQUENCE plan_status_seq START 1;
+    CREATE TABLE plan_action_status (
+        entry_id          INTEGER PRIMARY KEY,
+        action_id         INTEGER NOT NULL,
+        status_date       DATE NOT NULL,
+        status            VARCHAR NOT NULL CHECK (status IN ('not started', 'in progress', 'done', 'dropped')),
+        percent_complete  SMALLINT NOT NULL CHECK (percent_complete BETWEEN 0 AND 100),
+        recorded_at       TIMESTAMP NOT NULL
+    );
     """,
 }
 
@@ -129,6 +211,8 @@ CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at 
 """
 CURRENT_SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
 RECORD_SCHEMA_VERSION = "INSERT INTO schema_version VALUES ($version, current_localtimestamp())"
+# What the analysis table (sp_analysis/facts.py) rests on has changed: it is rebuilt before the next read.
+MARK_SPEND_FACTS_STALE = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '1')"
 READ_DATA_VERSION = "SELECT CAST(value AS BIGINT) FROM workspace_meta WHERE key = 'data_version'"
 BUMP_DATA_VERSION = """
 UPDATE workspace_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'

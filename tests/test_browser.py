@@ -97,6 +97,9 @@ def _spend_file(tmp_path: Path) -> tuple[Path, str, str]:
     return DEVON_2026_03, "3,545", "£57,492,900.67"
 
 
+SHORT_TOTAL = "£57.5m"  # the Overview's metric shows money short, the exact figure on hover
+
+
 def test_upload_a_file_and_see_the_figures_and_chart_change(app_url: str, page: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
@@ -117,7 +120,7 @@ def test_upload_a_file_and_see_the_figures_and_chart_change(app_url: str, page: 
 
     page.get_by_role("link", name="Overview").click()  # type: ignore[attr-defined]
     metric = page.locator('[data-testid="stMetricValue"]').first  # type: ignore[attr-defined]
-    expect(metric).to_have_text(total, timeout=30_000)
+    expect(metric).to_have_text(SHORT_TOTAL, timeout=30_000)
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
     _shot(page, "03-overview-loaded")
 

@@ -20,7 +20,7 @@ from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
 from sp_analysis.ingest.source import ColumnChoice, StagedSource, stage_file
 from sp_analysis.sql_macros import DATE_FORMATS
-from sp_analysis.workspace import Workspace
+from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 Progress = Callable[[float, str], None]
 
@@ -237,6 +237,8 @@ def _commit(
         )
         insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
         cur.execute(insert, {"file_id": file_id})
+        if kind == "spend":
+            cur.execute(MARK_SPEND_FACTS_STALE)
         if save_profile:
             cur.execute(
                 SAVE_MAPPING,
@@ -255,6 +257,7 @@ def remove_file(ws: Workspace, file_id: int) -> int:
         if row[1] == "spend":
             cur.execute(DELETE_PAYMENTS, {"file_id": file_id})
             cur.execute(DELETE_CLASSES, {"file_id": file_id})
+            cur.execute(MARK_SPEND_FACTS_STALE)
         else:
             cur.execute(DELETE_CONTRACTS, {"file_id": file_id})
         cur.execute(DELETE_FILE, {"file_id": file_id})

@@ -1,0 +1,61 @@
+"""Workspace settings: one table of name, default and help text, stored in the workspace file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sp_analysis.filters import ValueBands
+from sp_analysis.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A named setting with its default and the sentence that explains it."""
+
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting(
+            "value_band_boundaries",
+            "25000, 100000, 500000",
+            "Where the value bands split, in pounds, lowest first (25k and 1m are understood). "
+            "The £100,000 line the plan is built on must stay among them.",
+        ),
+        Setting(
+            "council_name",
+            "",
+            "The council's name, for chart source lines and report title pages.",
+        ),
+    )
+}
+
+READ_SETTING = "SELECT value FROM workspace_meta WHERE key = $key"
+WRITE_SETTING = "INSERT OR REPLACE INTO workspace_meta VALUES ($key, $value)"
+
+
+def get_setting(ws: Workspace, name: str) -> str:
+    """A setting's value, or its default."""
+    setting = SETTINGS[name]
+    with ws.read() as cur:
+        row = cur.execute(READ_SETTING, {"key": f"setting:{name}"}).fetchone()
+    return setting.default if row is None else str(row[0])
+
+
+def set_setting(ws: Workspace, name: str, value: str) -> None:
+    """Store a setting after checking it; ValueError says what is wrong."""
+    if name not in SETTINGS:
+        raise ValueError(f"there is no setting called '{name}'")
+    if name == "value_band_boundaries":
+        ValueBands.parse(value)
+    with ws.write() as cur:
+        cur.execute(WRITE_SETTING, {"key": f"setting:{name}", "value": value.strip()})
+
+
+def value_bands(ws: Workspace) -> ValueBands:
+    """The workspace's value bands."""
+    return ValueBands.parse(get_setting(ws, "value_band_boundaries"))
