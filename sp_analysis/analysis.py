@@ -66,6 +66,17 @@ FROM spend_facts WHERE {where}
 GROUP BY ALL ORDER BY total DESC
 """
 
+CATEGORY_SUMMARY = """
+SELECT * FROM (
+    SELECT impact_group, category, sum(amount) AS total, count(*) AS payments,
+           count(DISTINCT supplier_key) AS suppliers,
+           sum(amount) / nullif(sum(sum(amount)) OVER (), 0) AS share
+    FROM spend_facts WHERE {where}
+    GROUP BY ALL
+)
+ORDER BY list_position(['High', 'Medium', 'Low', 'Non-procurement', 'Unclassified'], impact_group), total DESC
+"""
+
 TOP_SUPPLIERS = """
 WITH s AS (
     SELECT supplier_key, any_value(supplier) AS supplier, sum(amount) AS total, count(*) AS payments,
@@ -188,6 +199,13 @@ def impact_category_supplier(ws: Workspace, filters: SpendFilters) -> pd.DataFra
         return cur.execute(IMPACT_CATEGORY_SUPPLIER.format(where=where), params).df()
 
 
+def category_summary(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
+    """Spend, payments, suppliers and share per category, High impact first."""
+    where, params = filters.where_sql()
+    with ws.read() as cur:
+        return cur.execute(CATEGORY_SUMMARY.format(where=where), params).df()
+
+
 def top_suppliers(ws: Workspace, filters: SpendFilters, limit: int = 20) -> pd.DataFrame:
     """The largest suppliers by net spend, with their share of the filtered total."""
     where, params = filters.where_sql()
@@ -263,6 +281,7 @@ def explain_sql(name: str, filters: SpendFilters) -> tuple[str, dict[str, Any]]:
     template = {
         "headline": HEADLINE, "by_financial_year": BY_FINANCIAL_YEAR, "band_impact_matrix": BAND_IMPACT_MATRIX,
         "impact_category_supplier": IMPACT_CATEGORY_SUPPLIER, "top_suppliers": TOP_SUPPLIERS,
+        "category_summary": CATEGORY_SUMMARY,
         "concentration": CONCENTRATION, "payments": PAYMENTS,
     }[name]
     where, params = filters.where_sql()

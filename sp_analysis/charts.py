@@ -72,8 +72,9 @@ def short_money(value: Decimal | float | int) -> str:
 
 
 def exact_money(value: Decimal | float | int) -> str:
-    """£1,234,567.89: the exact figure, for hover text and tables."""
-    return f"£{Decimal(value):,.2f}"
+    """£1,234,567.89 (or -£9.90): the exact figure, for hover text and tables."""
+    amount = Decimal(value)
+    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
 def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y") -> None:

@@ -36,11 +36,14 @@ auto AS (
         CASE
             -- Each redacted payee stands alone: their names are withheld, not the same person.
             WHEN k.is_redacted THEN 'redacted:' || k.file_id || ':' || k.source_row
+            WHEN sp.supplier_name IS NOT NULL THEN 'split:' || k.supplier_name
             WHEN k.supplier_id IS NOT NULL THEN 'id:' || k.supplier_id
             WHEN i.supplier_id IS NOT NULL THEN 'id:' || i.supplier_id
             ELSE 'name:' || k.name_key
         END AS auto_key
-    FROM keyed k LEFT JOIN id_for_name i USING (name_key)
+    FROM keyed k
+    LEFT JOIN id_for_name i USING (name_key)
+    LEFT JOIN supplier_splits sp ON sp.supplier_name = k.supplier_name
 ),
 merged AS (
     SELECT a.*, coalesce(m.to_key, a.auto_key) AS supplier_key

@@ -8,6 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from sp_analysis import analysis
+from sp_analysis.facts import ensure_current
+from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.settings import value_bands
 from sp_analysis.workspace import Workspace
 
 SPEND_TOTALS = "SELECT count(*), coalesce(sum(amount), 0) FROM payments"
@@ -36,8 +40,28 @@ def loaded_files(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
     return frame
 
 
+def spend_analysis_summary(ws: Workspace) -> dict[str, Any]:
+    """Value bands, impact, coverage, influenceable and over-£100k spend, as in the pages (no filters)."""
+    ensure_current(ws)
+    filters = SpendFilters(bands=value_bands(ws))
+    head = analysis.headline(ws, filters)
+    matrix = analysis.band_impact_matrix(ws, filters)
+    by_band = {band: money(sum(matrix.loc[matrix["value_band"] == band, "total"], Decimal(0)))
+               for band in filters.bands.labels}
+    by_impact = {group: money(sum(matrix.loc[matrix["impact_group"] == group, "total"], Decimal(0)))
+                 for group in IMPACT_GROUPS}
+    return {
+        "by_value_band": by_band,
+        "by_impact": by_impact,
+        "classified_share": round(head.classified_share, 6) if head.classified_share is not None else None,
+        "influenceable_total": money(head.influenceable),
+        "over_100k_total": money(head.over_100k),
+    }
+
+
 def build_summary(ws: Workspace) -> dict[str, Any]:
     """The workspace's figures as one JSON-able object; keys are kept stable for scripts."""
+    spend_extra = spend_analysis_summary(ws)
     with ws.read() as cur:
         rows, total = cur.execute(SPEND_TOTALS).fetchone()  # type: ignore[misc]
         by_year = cur.execute(SPEND_BY_FINANCIAL_YEAR).fetchall()
@@ -55,6 +79,7 @@ def build_summary(ws: Workspace) -> dict[str, Any]:
             "last_date": last.isoformat() if last else None,
             "files": [_file_entry(r) for r in spend_files.itertuples()],
             "by_financial_year": {fy: money(t) for fy, t, _n in by_year},
+            **spend_extra,
         },
         "contracts": {
             "rows": int(contract_rows),

@@ -40,11 +40,12 @@ def workspace() -> Workspace:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(path: str, version: int, name: str, _fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    return _fn(_workspace(path), *args)
+def _cached(path: str, version: int, name: str, _fn: Callable[..., Any], args: tuple[Any, ...],
+            kwargs: tuple[tuple[str, Any], ...] = ()) -> Any:
+    return _fn(_workspace(path), *args, **dict(kwargs))
 
 
-def query(fn: Callable[..., T], *args: Any) -> T:
+def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """fn(workspace, *args), cached on (workspace file, data version, function, arguments).
 
     Every write bumps the data version, so no page shows figures from before an upload.
@@ -57,7 +58,7 @@ def query(fn: Callable[..., T], *args: Any) -> T:
             version = ws.data_version()
         _classified_at[str(ws.path)] = version
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached(str(ws.path), version, name, fn, args)  # type: ignore[no-any-return]
+    return _cached(str(ws.path), version, name, fn, args, tuple(sorted(kwargs.items())))  # type: ignore[no-any-return]
 
 
 _classified_at: dict[str, int] = {}
@@ -69,8 +70,9 @@ def show_chart(figure: go.Figure, key: str) -> None:
 
 
 def pounds(value: Decimal | str | int) -> str:
-    """£1,234.56 for tables and metrics (exact, with pence)."""
-    return f"£{Decimal(value):,.2f}"
+    """£1,234.56 and -£1,234.56 for tables and metrics (exact, with pence)."""
+    amount = Decimal(value)
+    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
 def sidebar_filters() -> SpendFilters:

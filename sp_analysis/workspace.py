@@ -128,6 +128,12 @@ MIGRATIONS: dict[int, str] = {
         note        VARCHAR NOT NULL DEFAULT '',
         created_at  TIMESTAMP NOT NULL
     );
+    -- A published spelling an analyst took out of the supplier it was keyed to: it stands alone.
+    CREATE TABLE supplier_splits (
+        supplier_name  VARCHAR PRIMARY KEY,
+        note           VARCHAR NOT NULL DEFAULT '',
+        created_at     TIMESTAMP NOT NULL
+    );
     """,
     # Flexible Framework and action plan (sp_analysis/framework.py, sp_analysis/actions.py). Assessments are
     # dated snapshots that copy every criterion of the theme as it stood, so history survives a council

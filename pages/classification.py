@@ -1,0 +1,101 @@
+"""Classification: the categories, their impact levels, the rules that place each payment, and what is left."""
+
+import pandas as pd
+import streamlit as st
+
+from sp_analysis import classify, ui
+from sp_analysis.facts import refresh_spend_facts
+
+st.title("Classification")
+st.write("Each payment gets the category of the first rule that matches it: supplier rules first, then "
+         "expense-code rules, then keyword rules (on the expense type, the payee's name, the creditor type or "
+         "the department), in priority order. Each category has a sustainability impact level; "
+         "non-procurement categories are left out of influenceable spend.")
+
+ws = ui.workspace()
+coverage = ui.query(classify.classification_coverage)
+cols = st.columns(3)
+cols[0].metric("Classified by value", "" if coverage.share_by_value is None else f"{coverage.share_by_value:.1%}",
+               help=f"{ui.pounds(coverage.classified_total)} of {ui.pounds(coverage.total)} net spend.")
+cols[1].metric("Classified by count", "" if coverage.share_by_count is None else f"{coverage.share_by_count:.1%}",
+               help=f"{coverage.classified_payments:,} of {coverage.payments:,} payments.")
+cols[2].metric("Unclassified spend", ui.pounds(coverage.unclassified_total))
+
+
+def reclassify() -> None:
+    """Re-run every rule and rebuild the analysis table, so every page shows the change at once."""
+    classify.classify_spend(ws)
+    refresh_spend_facts(ws)
+
+
+st.subheader("Unclassified spend, largest first")
+by = st.radio("Group by", ["expense_type", "supplier_name", "department"], horizontal=True,
+              format_func=lambda c: c.replace("_", " ").capitalize(), key="unclassified_by")
+unclassified = ui.query(classify.largest_unclassified, by, limit=25)
+st.dataframe(ui.money_columns(unclassified, "total"), hide_index=True, key="unclassified_table")
+categories = ui.query(classify.load_categories)
+names = [c.category for c in categories if c.category != classify.UNCLASSIFIED]
+if not unclassified.empty and by == "expense_type":
+    with st.form("make_rule_form"):
+        st.markdown("**Make a rule from this**: every payment with this expense type goes to the category.")
+        value = st.selectbox("Expense type", [v for v in unclassified[by] if v], key="make_rule_value")
+        category = st.selectbox("Category", names, key="make_rule_category")
+        if st.form_submit_button("Add rule and re-classify", key="make_rule_submit") and value:
+            classify.save_rule(ws, classify.rule_from_expense_type(value, category))
+            reclassify()
+            st.success(f"Rule added: expense type '{value}' goes to {category}.")
+            st.rerun()
+
+st.subheader("Categories")
+category_frame = pd.DataFrame([c.__dict__ for c in categories])
+edited = st.data_editor(
+    category_frame, hide_index=True, key="categories_editor", num_rows="dynamic",
+    column_config={
+        "impact": st.column_config.SelectboxColumn("impact", options=["High", "Medium", "Low"], required=True),
+        "influenceable": st.column_config.CheckboxColumn("influenceable"),
+    },
+)
+if st.button("Save categories", key="categories_save"):
+    try:
+        classify.import_categories_csv(ws, edited.to_csv(index=False).encode())
+        reclassify()
+        st.success("Categories saved and spend re-classified.")
+    except classify.ClassificationError as exc:
+        st.error(str(exc))
+
+st.subheader("Rules")
+rules = ui.query(classify.load_rules)
+rule_frame = pd.DataFrame([r.__dict__ for r in rules])
+edited_rules = st.data_editor(rule_frame, hide_index=True, key="rules_editor", num_rows="dynamic")
+if st.button("Save rules and re-classify", key="rules_save"):
+    try:
+        classify.import_rules_csv(ws, edited_rules.to_csv(index=False).encode())
+        reclassify()
+        st.success("Rules saved and spend re-classified.")
+    except classify.ClassificationError as exc:
+        st.error(str(exc))
+
+st.subheader("Import and export")
+left, right = st.columns(2)
+left.download_button("Export categories (CSV)", classify.export_categories_csv(ws), "categories.csv", "text/csv",
+                     key="categories_export", on_click="ignore")
+right.download_button("Export rules (CSV)", classify.export_rules_csv(ws), "rules.csv", "text/csv",
+                      key="rules_export", on_click="ignore")
+with st.form("classification_import_form", clear_on_submit=True):
+    kind = st.radio("Import", ["Rules", "Categories"], horizontal=True, key="classification_import_kind")
+    upload = st.file_uploader("CSV file", type=["csv"], key="classification_import_file")
+    if st.form_submit_button("Import and re-classify", key="classification_import_submit") and upload:
+        try:
+            importer = classify.import_rules_csv if kind == "Rules" else classify.import_categories_csv
+            count = importer(ws, upload.getvalue())
+            reclassify()
+            st.success(f"{count} {kind.lower()} imported and spend re-classified.")
+        except classify.ClassificationError as exc:
+            st.error(str(exc))
+
+st.subheader("Why is a payment here?")
+left, right = st.columns(2)
+file_id = left.number_input("File id", min_value=1, step=1, key="explain_file")
+line = right.number_input("Line in the file", min_value=1, step=1, key="explain_line")
+explanation = classify.explain_payment(ws, int(file_id), int(line))
+st.write(explanation.sentence() if explanation else "No payment at that file and line.")

@@ -1,0 +1,64 @@
+"""Impact areas: impact -> category -> supplier -> payments, for any part of the spend."""
+
+import pandas as pd
+import streamlit as st
+
+from sp_analysis import analysis, charts, ui
+from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+
+st.title("Impact areas")
+st.write("Where the money goes by the sustainability impact of what was bought. High impact covers the Task "
+         "Force's ten priority areas (construction, health and social care, food, textiles, waste, paper, "
+         "energy, ICT, furniture, transport). Click a box in the chart to open it; the tables below drill down.")
+
+filters = ui.sidebar_filters()
+head = ui.query(analysis.headline, filters)
+if head.payments == 0:
+    st.info(f"No payments match ({filters.describe()}). Load spend on the Upload page or clear some filters.")
+    st.stop()
+ui.coverage_note(head)
+period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
+source = (f"Source: published spend files loaded in this workspace, data {period}; "
+          f"{head.classified_share:.1%} of spend by value classified.")
+
+leaves = ui.query(analysis.impact_category_supplier, filters)
+text = charts.ChartText("Spend by impact area, category and supplier",
+                        f"Net spend, {filters.describe()}, {period}; boxes sized by spend", source)
+ui.show_chart(charts.impact_treemap(leaves, text), key="impact_treemap")
+st.caption("Credit notes that leave a supplier's net spend below zero cannot be drawn as boxes; the tables include them.")
+ui.show_sql("impact_category_supplier", filters)
+
+st.subheader("By category")
+categories = ui.query(analysis.category_summary, filters)
+categories["share"] = categories["share"].map(lambda v: "" if v != v or v is None else f"{v:.1%}")
+shown = ui.money_columns(categories, "total").rename(columns={
+    "impact_group": "Impact", "category": "Category", "total": "Net spend", "payments": "Payments",
+    "suppliers": "Suppliers", "share": "Share of spend shown"})
+st.dataframe(shown, hide_index=True, key="impact_categories_table")
+ui.downloads(shown, f"categories-{filters.slug()}", key="impact_categories_download")
+
+st.subheader("Drill down")
+left, right = st.columns(2)
+impact = left.selectbox("Impact", [g for g in IMPACT_GROUPS if g in set(categories["impact_group"])],
+                        key="impact_pick")
+in_impact = categories[categories["impact_group"] == impact]
+category = right.selectbox("Category", list(in_impact["category"]), key="impact_category_pick")
+drill = SpendFilters(**{**filters.__dict__, "impacts": (impact,), "categories": (category,)})
+
+suppliers = ui.query(analysis.top_suppliers, drill, 15)
+st.markdown(f"**Top suppliers in {category}** ({drill.describe()})")
+supplier_table = pd.DataFrame({
+    "Supplier": suppliers["supplier"],
+    "Net spend": suppliers["total"].map(ui.pounds),
+    "Share of category": suppliers["share"].map(lambda s: f"{s:.1%}"),
+    "Payments": suppliers["payments"],
+})
+st.dataframe(supplier_table, hide_index=True, key="impact_suppliers_table")
+ui.downloads(supplier_table, f"suppliers-{drill.slug()}", key="impact_suppliers_download")
+
+payments, count, total = ui.query(analysis.payments_behind, drill, 2_000)
+st.markdown(f"**The payments behind it:** {count:,} payments, {ui.pounds(total)} net"
+            + (" (largest 2,000 shown)" if count > 2_000 else ""))
+shown_payments = ui.payments_table(payments)
+st.dataframe(shown_payments, hide_index=True, key="impact_payments_table")
+ui.downloads(shown_payments, f"payments-{drill.slug()}", key="impact_payments_download")
