@@ -13,7 +13,8 @@ from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import DEVON_2026_03, ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/upload.py"]
+PAGES = ["pages/overview.py", "pages/upload.py", "pages/impact_areas.py", "pages/suppliers.py",
+         "pages/classification.py", "pages/settings.py"]
 HEADER = "Date,Supplier Name,Amount,Expense Area\n"
 
 
@@ -133,3 +134,59 @@ def test_removing_a_file_from_the_page(workspace_path: Path) -> None:
     assert not at.exception
     assert any("Removed drop.csv and its 2 rows" in i.value for i in at.info)
     assert list(at.dataframe[0].value["File"]) == ["keep.csv"]
+
+
+SPEND = (
+    "Date,Supplier Name,Supplier ID,Amount,Expense Area,Expense Type\n"
+    "01/04/2024,Brightway Care Ltd,S1,\"60,000.00\",Adult Care,Residential Care - Older People\n"
+    "02/05/2024,BRIGHTWAY CARE LIMITED,S1,\"40,000.00\",Adult Care,Residential Care - Older People\n"
+    "03/06/2024,Paperclip Stationers,S2,500.00,Corporate,Stationery\n"
+    "04/07/2024,Harrowdale Pension Fund,S3,\"2,000.00\",Corporate,Pension Fund Contributions\n"
+    "05/04/2025,Brightway Care Ltd,S1,\"1,000.00\",Adult Care,Residential Care - Older People\n"
+)
+
+
+@pytest.fixture
+def loaded(workspace_path: Path) -> Path:
+    ws = open_workspace(workspace_path)
+    load_file(ws, "spend.csv", SPEND.encode(), "spend")
+    return workspace_path
+
+
+def test_overview_matrix_and_filters(loaded: Path) -> None:
+    at = run_page("pages/overview.py")
+    metrics = {m.label: m.proto.help.split(". ")[0] for m in at.metric}  # the exact figure leads the help
+    assert metrics["Total net spend"] == "£103,500.00"
+    assert metrics["Influenceable spend"] == "£101,500.00"  # the pension contribution is not influenceable
+    assert metrics["Over £100k"] == "£100,000.00"  # Brightway's 2024/25 total is exactly £100,000.00
+    assert metrics["High-impact areas"] == "£101,500.00"  # care, and stationery (paper is a priority area)
+    at.multiselect(key="filter_years").set_value(["2025/26"])
+    at.run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Total net spend"] == "£1k"
+
+
+def test_impact_areas_drill_down(loaded: Path) -> None:
+    at = run_page("pages/impact_areas.py")
+    table = at.dataframe[0].value
+    assert dict(zip(table["Category"], table["Net spend"], strict=True)) == {
+        "Health and social care": "£101,000.00", "Pulp, paper and printing": "£500.00", "Pensions": "£2,000.00"}
+    assert at.selectbox(key="impact_category_pick").value == "Health and social care"
+    payments = at.dataframe[2].value
+    assert len(payments) == 3
+
+
+def test_suppliers_page_merges_spellings_and_shows_shares(loaded: Path) -> None:
+    at = run_page("pages/suppliers.py")
+    top = at.dataframe[0].value
+    assert list(top["Net spend"]) == ["£101,000.00", "£2,000.00", "£500.00"]
+    assert list(top["Share"]) == ["97.6%", "1.9%", "0.5%"]
+    assert {m.label: m.value for m in at.metric}["Suppliers paid"] == "3"
+
+
+def test_settings_refuse_bands_without_the_100k_line(loaded: Path) -> None:
+    at = run_page("pages/settings.py")
+    at.text_input(key="setting_input_value_band_boundaries").set_value("25k, 200k")
+    [b for b in at.button if b.key == "setting_save_value_band_boundaries"][0].click()
+    at.run()
+    assert any("£100k boundary" in e.value for e in at.error)
