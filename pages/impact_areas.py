@@ -12,6 +12,7 @@ st.write("Where the money goes by the sustainability impact of what was bought. 
          "energy, ICT, furniture, transport). Click a box in the chart to open it; the tables below drill down.")
 
 filters = ui.sidebar_filters()
+style = ui.chart_style()
 head = ui.query(analysis.headline, filters)
 if head.payments == 0:
     st.info(f"No payments match ({filters.describe()}). Load spend on the Upload page or clear some filters.")
@@ -23,7 +24,7 @@ source = (f"Source: published spend files loaded in this workspace, data {period
 
 leaves = ui.query(analysis.impact_category_supplier, filters)
 text = charts.ChartText("Spend by impact area, category and supplier",
-                        f"Net spend, {filters.describe()}, {period}; boxes sized by spend", source)
+                        f"Net spend, {filters.describe()}, {period}; boxes sized by spend", source, style=style)
 ui.show_chart(charts.impact_treemap(leaves, text), key="impact_treemap")
 st.caption("Credit notes that leave a supplier's net spend below zero cannot be drawn as boxes; the tables include them.")
 ui.show_sql("impact_category_supplier", filters)

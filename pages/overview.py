@@ -8,6 +8,7 @@ from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 st.title("Overview")
 
 filters = ui.sidebar_filters()
+style = ui.chart_style()
 head = ui.query(analysis.headline, filters)
 if ui.query(analysis.headline, SpendFilters()).payments == 0:
     st.info("The workspace holds no spend yet. Load your council's spend files on the Upload page.")
@@ -27,13 +28,13 @@ def share(value: float | None) -> str:
 
 
 cols = st.columns(4)
-cols[0].metric("Total net spend", charts.short_money(head.total), help=f"{ui.pounds(head.total)}. "
+cols[0].metric("Total net spend", style.money(head.total), help=f"{ui.pounds(head.total)}. "
                + analysis.DEFINITIONS["total"])
-cols[1].metric("Influenceable spend", charts.short_money(head.influenceable),
+cols[1].metric("Influenceable spend", style.money(head.influenceable),
                help=f"{ui.pounds(head.influenceable)}. " + analysis.DEFINITIONS["influenceable"])
-cols[2].metric("Over £100k", charts.short_money(head.over_100k), share(head.over_100k_share), delta_color="off",
+cols[2].metric("Over £100k", style.money(head.over_100k), share(head.over_100k_share), delta_color="off",
                delta_arrow="off", help=f"{ui.pounds(head.over_100k)}. " + analysis.DEFINITIONS["over_100k"])
-cols[3].metric("High-impact areas", charts.short_money(head.high_impact), share(head.high_impact_share),
+cols[3].metric("High-impact areas", style.money(head.high_impact), share(head.high_impact_share),
                delta_color="off", delta_arrow="off",
                help=f"{ui.pounds(head.high_impact)}. " + analysis.DEFINITIONS["high_impact"])
 st.caption(f"High-impact spend with suppliers over £100k, the plan's short-term target list: "
@@ -46,7 +47,7 @@ source = (f"Source: {files} published spend file(s) loaded in this workspace, da
 st.subheader("Value band and impact")
 matrix = ui.query(analysis.band_impact_matrix, filters)
 text = charts.ChartText("Where the spend sits by supplier size and impact",
-                        f"Net spend and number of supplier-years, {filters.describe()}, {period}", source)
+                        f"Net spend and number of supplier-years, {filters.describe()}, {period}", source, style=style)
 ui.show_chart(charts.band_impact_matrix(matrix, text, filters.bands.labels, IMPACT_GROUPS), key="overview_matrix")
 st.caption(filters.bands.describe() + " A supplier-year with spend in two impact groups counts in both cells; "
            "each redacted payee counts as a supplier-year of its own, since their names are withheld.")
@@ -61,9 +62,8 @@ with st.expander("The matrix as a table"):
 st.subheader("Trend by financial year")
 by_year = ui.query(analysis.spend_by_financial_year, filters)
 year_text = charts.ChartText("Spend by financial year and impact",
-                             f"Net spend by impact of category, {filters.describe()}", source)
+                             f"Net spend by impact of category, {filters.describe()}", source, style=style)
 ui.show_chart(charts.spend_by_year(by_year, year_text), key="overview_by_year")
-st.caption(charts.alt_text_by_year(by_year, year_text))
 year_table = by_year.pivot_table(index="financial_year", columns="impact_group", values="total", aggfunc="first")
 year_table = year_table.reindex(columns=[g for g in IMPACT_GROUPS if g in year_table.columns])
 year_table["All"] = year_table.sum(axis=1)

@@ -11,6 +11,7 @@ st.write("Spellings of one supplier are merged automatically (case, punctuation,
          "Merge or split suppliers by hand at the foot of the page.")
 
 filters = ui.sidebar_filters()
+style = ui.chart_style()
 head = ui.query(analysis.headline, filters)
 if head.payments == 0:
     st.info(f"No payments match ({filters.describe()}). Load spend on the Upload page or clear some filters.")
@@ -30,7 +31,7 @@ cols[2].metric("Top 20 suppliers' share", "" if spread.top_20_share is None else
 count = st.slider("How many suppliers", 5, 50, 20, step=5, key="suppliers_top_n")
 top = ui.query(analysis.top_suppliers, filters, count)
 text = charts.ChartText(f"The {count} largest suppliers by net spend", f"{filters.describe()}, {period}",
-                        f"Source: published spend files loaded in this workspace, data {period}.")
+                        f"Source: published spend files loaded in this workspace, data {period}.", style=style)
 ui.show_chart(charts.top_suppliers_bar(top, text), key="suppliers_top_chart")
 ui.show_sql("top_suppliers", filters)
 top_table = pd.DataFrame({

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
-from sp_analysis.workspace import Workspace
+from sp_analysis.workspace import Workspace, fetch_frame
 
 DEFINITIONS = {
     "total": "All payments loaded, net of credit notes.",
@@ -171,7 +171,7 @@ def spend_by_financial_year(ws: Workspace, filters: SpendFilters) -> pd.DataFram
     """Spend per financial year and impact group."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return cur.execute(BY_FINANCIAL_YEAR.format(where=where), params).df()
+        return fetch_frame(cur, BY_FINANCIAL_YEAR.format(where=where), params)
 
 
 def band_impact_matrix(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
@@ -182,7 +182,7 @@ def band_impact_matrix(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
     where, params = filters.where_sql()
     sql = BAND_IMPACT_MATRIX.format(where=where, band=filters.bands.case_sql("supplier_year_total"))
     with ws.read() as cur:
-        found = cur.execute(sql, params | filters.bands.params()).df()
+        found = fetch_frame(cur, sql, params | filters.bands.params())
     grid = pd.MultiIndex.from_product([filters.bands.labels, IMPACT_GROUPS], names=["value_band", "impact_group"])
     frame = found.set_index(["value_band", "impact_group"]).reindex(grid).reset_index()
     frame["total"] = frame["total"].map(lambda v: Decimal(0) if pd.isna(v) else Decimal(v))
@@ -196,28 +196,28 @@ def impact_category_supplier(ws: Workspace, filters: SpendFilters) -> pd.DataFra
     """Spend by impact group, category and supplier: the drill-down's leaves."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return cur.execute(IMPACT_CATEGORY_SUPPLIER.format(where=where), params).df()
+        return fetch_frame(cur, IMPACT_CATEGORY_SUPPLIER.format(where=where), params)
 
 
 def category_summary(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
     """Spend, payments, suppliers and share per category, High impact first."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return cur.execute(CATEGORY_SUMMARY.format(where=where), params).df()
+        return fetch_frame(cur, CATEGORY_SUMMARY.format(where=where), params)
 
 
 def top_suppliers(ws: Workspace, filters: SpendFilters, limit: int = 20) -> pd.DataFrame:
     """The largest suppliers by net spend, with their share of the filtered total."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return cur.execute(TOP_SUPPLIERS.format(where=where), params | {"limit": limit}).df()
+        return fetch_frame(cur, TOP_SUPPLIERS.format(where=where), params | {"limit": limit})
 
 
 def supplier_year_on_year(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
     """Each supplier's spend per financial year as columns, with the change over the last two years."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        long = cur.execute(SUPPLIER_YEARS.format(where=where), params).df()
+        long = fetch_frame(cur, SUPPLIER_YEARS.format(where=where), params)
     if long.empty:
         return pd.DataFrame(columns=["supplier_key", "supplier"])
     wide = long.pivot_table(index=["supplier_key", "supplier"], columns="financial_year", values="total",
@@ -264,7 +264,7 @@ def payments_behind(ws: Workspace, filters: SpendFilters, limit: int = 5_000) ->
     """The payments behind a figure (largest first, up to `limit`), with the full count and total."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        frame = cur.execute(PAYMENTS.format(where=where), params | {"limit": limit}).df()
+        frame = fetch_frame(cur, PAYMENTS.format(where=where), params | {"limit": limit})
         count, total = cur.execute(PAYMENTS_COUNT.format(where=where), params).fetchone()  # type: ignore[misc]
     return frame, int(count), Decimal(total)
 

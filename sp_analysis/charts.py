@@ -44,12 +44,46 @@ assert _af_pio is pio
 
 
 @dataclass(frozen=True)
+class ChartStyle:
+    """How figures are written: money short ('£12.3m') or GOV.UK ('£12.3 million'), financial years
+    as '2024/25', '2024-25' or '2024 to 2025', and presentation mode (large text, 16:9)."""
+
+    money_style: str = "short"
+    year_style: str = "slash"
+    presentation: bool = False
+
+    def money(self, value: Decimal | float | int) -> str:
+        """Money for labels and axes in the chosen style."""
+        return govuk_money(value) if self.money_style == "govuk" else short_money(value)
+
+    def year(self, label: str) -> str:
+        """A financial-year label ('2024/25') in the chosen style."""
+        if self.year_style == "slash" or "/" not in label:
+            return label
+        start, end = label.split("/")
+        if self.year_style == "dash":
+            return f"{start}-{end}"
+        return f"{start} to {int(start) + 1}"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height in pixels: fixed, so exports keep their shape."""
+        return (1280, 720) if self.presentation else (WIDTH, HEIGHT)
+
+    @property
+    def font_size(self) -> int:
+        """Base text size: larger on a projector."""
+        return 22 if self.presentation else 15
+
+
+@dataclass(frozen=True)
 class ChartText:
     """The words every chart carries: title, subtitle (period and filters) and source line."""
 
     title: str
     subtitle: str
     source: str
+    style: ChartStyle = ChartStyle()
 
     @property
     def alt_text_intro(self) -> str:
@@ -71,13 +105,25 @@ def short_money(value: Decimal | float | int) -> str:
     return f"{sign}£{amount:.0f}"
 
 
+def govuk_money(value: Decimal | float | int) -> str:
+    """GOV.UK style: '£12.3 million', '£1.2 billion', '£450,000'; 'million' is never shortened."""
+    amount = Decimal(value)
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if amount >= 1_000_000_000:
+        return f"{sign}£{amount / 1_000_000_000:.1f} billion"
+    if amount >= 1_000_000:
+        return f"{sign}£{amount / 1_000_000:.1f} million"
+    return f"{sign}£{amount:,.0f}"
+
+
 def exact_money(value: Decimal | float | int) -> str:
     """£1,234,567.89 (or -£9.90): the exact figure, for hover text and tables."""
     amount = Decimal(value)
     return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
-def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y") -> None:
+def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y", style: ChartStyle | None = None) -> None:
     """Money ticks in the short style, at round steps covering the values."""
     top = max((abs(v) for v in values), default=Decimal(0))
     low = min((v for v in values), default=Decimal(0))
@@ -89,7 +135,8 @@ def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y") -
     while tick <= top + step:
         ticks.append(tick)
         tick += step
-    update = {"tickvals": [float(t) for t in ticks], "ticktext": [short_money(t) for t in ticks], "title": None}
+    money = (style or ChartStyle()).money
+    update = {"tickvals": [float(t) for t in ticks], "ticktext": [money(t) for t in ticks], "title": None}
     if axis == "y":
         figure.update_yaxes(**update)
     else:
@@ -106,17 +153,25 @@ def _nice_step(rough: Decimal) -> Decimal:
 
 
 def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Figure:
+    width, height = text.style.size
+    size = text.style.font_size
     figure.update_layout(
         template="sp_house",
-        title={"text": f"<b>{_escape(text.title)}</b><br><span style='font-size:14px'>{_escape(text.subtitle)}</span>",
-               "x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
-        margin={"l": 90, "r": 40, "t": 100, "b": bottom},
-        height=HEIGHT,
+        font={"size": size},
+        title={"text": f"<b>{_escape(text.title)}</b><br><span style='font-size:{size - 1}px'>"
+                       f"{_escape(text.subtitle)}</span>",
+               "x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top", "font": {"size": size + 3}},
+        margin={"l": 90, "r": 40, "t": 100 + (size - 15) * 3, "b": bottom},
+        width=width,
+        height=height if figure.layout.height is None else max(height, figure.layout.height),
+        meta={"alt": "", "title": text.title},
     )
     figure.add_annotation(
         text=_escape(text.source), xref="paper", yref="paper", x=0, y=0, yshift=-(bottom - 20),
-        xanchor="left", yanchor="bottom", showarrow=False, font={"size": 12, "color": TEXT}, align="left",
+        xanchor="left", yanchor="bottom", showarrow=False, font={"size": max(12, size - 3), "color": TEXT},
+        align="left",
     )
+    figure.layout.meta = {"alt": alt_text(figure, text), "title": text.title}
     return figure
 
 
@@ -135,8 +190,8 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
         if not any(totals):
             continue
         figure.add_bar(
-            x=years, y=[float(v) for v in totals], name=group, marker_color=colour,
-            text=[short_money(v) if v else "" for v in totals], textposition="inside",
+            x=[text.style.year(y) for y in years], y=[float(v) for v in totals], name=group, marker_color=colour,
+            text=[text.style.money(v) if v else "" for v in totals], textposition="inside",
             insidetextfont={"color": "white" if group in ("High", "Non-procurement") else TEXT},
             customdata=[exact_money(v) for v in totals],
             hovertemplate=f"{group}, %{{x}}: %{{customdata}}<extra></extra>",
@@ -144,7 +199,7 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     year_totals = frame.groupby("financial_year")["total"].sum() if not frame.empty else pd.Series(dtype=object)
     figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
                                                      "yanchor": "bottom", "title": None})
-    _money_axis(figure, [Decimal(v) for v in year_totals])
+    _money_axis(figure, [Decimal(v) for v in year_totals], style=text.style)
     figure.update_xaxes(title="Financial year (1 April to 31 March)", type="category")
     return _apply_text(figure, text)
 
@@ -160,7 +215,7 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
             total = Decimal(cell.total) if cell is not None else Decimal(0)
             years = int(cell.supplier_years) if cell is not None else 0
             row_z.append(float(total))
-            row_labels.append(f"<b>{short_money(total)}</b><br>{years:,} supplier-year{'s' if years != 1 else ''}")
+            row_labels.append(f"<b>{text.style.money(total)}</b><br>{years:,} supplier-year{'s' if years != 1 else ''}")
             row_hover.append(f"{impact} impact, {band}: {exact_money(total)} from {years:,} supplier-years")
         z.append(row_z)
         labels.append(row_labels)
@@ -171,7 +226,7 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
         hovertemplate="%{customdata}<extra></extra>", showscale=False, zmin=0, zmax=top,
         # Light fills only, so the dark cell text passes contrast everywhere; the text carries the values.
         colorscale=[[0, "#F2F2F2"], [0.5, SEQUENTIAL[4]], [1, SEQUENTIAL[3]]],
-        textfont={"color": TEXT, "size": 15}, xgap=3, ygap=3,
+        textfont={"color": TEXT, "size": text.style.font_size}, xgap=3, ygap=3,
     ))
     for band in bands:
         if band in frame.loc[frame["priority"], "value_band"].tolist() and "High" in impacts:
@@ -235,11 +290,11 @@ def top_suppliers_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     totals = [Decimal(v) for v in ordered["total"]]
     figure = go.Figure(go.Bar(
         x=[float(v) for v in totals], y=list(ordered["supplier"]), orientation="h", marker_color=DARK_BLUE,
-        text=[f"{short_money(v)} ({s:.1%})" for v, s in zip(totals, ordered["share"], strict=True)],
+        text=[f"{text.style.money(v)} ({s:.1%})" for v, s in zip(totals, ordered["share"], strict=True)],
         textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
         customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
-    _money_axis(figure, totals, axis="x")
+    _money_axis(figure, totals, axis="x", style=text.style)
     figure.update_yaxes(title=None, automargin=True)
     figure.update_layout(height=max(HEIGHT, 60 + 32 * len(frame)))
     result = _apply_text(figure, text)
@@ -247,12 +302,49 @@ def top_suppliers_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     return result
 
 
-def alt_text_by_year(frame: pd.DataFrame, text: ChartText) -> str:
-    """A text alternative for the spend-by-year chart: each year's total and its largest group."""
-    parts = []
-    for year, rows in frame.groupby("financial_year"):
-        total = sum(Decimal(v) for v in rows["total"])
-        largest = rows.loc[rows["total"].map(Decimal).idxmax()]
-        parts.append(f"{year}: {short_money(total)} in all, the largest part {largest['impact_group']} "
-                     f"({short_money(Decimal(largest['total']))})")
-    return text.alt_text_intro + " " + "; ".join(parts) + "."
+def category_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
+    """Horizontal bars of spend by category, coloured by impact with the impact named in each label."""
+    ordered = frame.sort_values("total", key=lambda s: s.map(Decimal)).reset_index(drop=True)
+    totals = [Decimal(v) for v in ordered["total"]]
+    figure = go.Figure(go.Bar(
+        x=[float(v) for v in totals], y=list(ordered["category"]), orientation="h",
+        marker_color=[IMPACT_COLOURS.get(g, DARK_GREY) for g in ordered["impact_group"]],
+        text=[f"{text.style.money(v)} ({g})" for v, g in zip(totals, ordered["impact_group"], strict=True)],
+        textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
+        customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
+    ))
+    _money_axis(figure, totals, axis="x", style=text.style)
+    figure.update_yaxes(title=None, automargin=True)
+    figure.update_layout(height=max(HEIGHT, 200 + 34 * len(frame)), margin={"r": 160})
+    return _apply_text(figure, text)
+
+
+def alt_text(figure: go.Figure, text: ChartText) -> str:
+    """A text alternative for any chart the house builds: what it shows, then its values in words."""
+    parts: list[str] = []
+    for trace in figure.data:
+        kind = trace.type
+        if kind == "bar":
+            labels = trace.y if trace.orientation == "h" else trace.x
+            values = trace.x if trace.orientation == "h" else trace.y
+            pairs = [f"{label} {text.style.money(Decimal(str(v)))}" for label, v in zip(labels, values, strict=False)
+                     if v]
+            if trace.orientation == "h":
+                pairs = pairs[::-1]
+            name = f"{trace.name}: " if trace.name else ""
+            parts.append(name + ", ".join(pairs[:12]) + (" and more" if len(pairs) > 12 else ""))
+        elif kind == "heatmap":
+            cells = []
+            for row_label, row in zip(trace.y, trace.z, strict=False):
+                for col_label, value in zip(trace.x, row, strict=False):
+                    if value:
+                        cells.append(f"{row_label} and {col_label}: {text.style.money(Decimal(str(value)))}")
+            parts.append("; ".join(cells))
+        elif kind == "treemap":
+            tops = [(label, value) for label, parent, value in zip(trace.labels, trace.parents, trace.values,
+                                                                    strict=False) if parent == ""]
+            parts.append(", ".join(f"{label} {text.style.money(Decimal(str(v)))}" for label, v in tops))
+        elif getattr(trace, "name", None):
+            parts.append(str(trace.name))
+    described = "; ".join(p for p in parts if p)
+    return f"{text.alt_text_intro} {described}.".strip() if described else text.alt_text_intro

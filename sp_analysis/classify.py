@@ -26,7 +26,7 @@ from typing import Literal, get_args
 import duckdb
 import pandas as pd
 
-from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
+from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
 
 Layer = Literal["supplier", "code", "keyword"]
 Field = Literal["supplier_id", "supplier_name", "expense_code", "expense_type", "department", "creditor_type"]
@@ -470,7 +470,7 @@ def classification_coverage(ws: Workspace, file_id: int | None = None) -> Covera
 def category_totals(ws: Workspace, file_id: int | None = None) -> pd.DataFrame:
     """Net spend and payment count per category, with its impact and whether procurement can influence it."""
     with ws.read() as cur:
-        return cur.execute(CATEGORY_TOTALS, {"file_id": file_id}).df()
+        return fetch_frame(cur, CATEGORY_TOTALS, {"file_id": file_id})
 
 
 def largest_unclassified(
@@ -480,7 +480,7 @@ def largest_unclassified(
     if by not in FIELD_WORDING:
         raise ClassificationError(f"Cannot group by {by!r}: choose one of {', '.join(FIELD_WORDING)}.")
     with ws.read() as cur:
-        return cur.execute(LARGEST_UNCLASSIFIED.format(column=by), {"file_id": file_id, "limit": limit}).df()
+        return fetch_frame(cur, LARGEST_UNCLASSIFIED.format(column=by), {"file_id": file_id, "limit": limit})
 
 
 def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation | None:

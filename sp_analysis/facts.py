@@ -62,7 +62,8 @@ SELECT
     m.supplier_name, m.supplier_id, m.is_redacted, m.department, m.expense_type, m.expense_code,
     m.creditor_type, m.transaction_ref, m.auto_key, m.supplier_key, d.supplier,
     m.category, m.rule_id, coalesce(k.impact, 'Unclassified') AS impact,
-    coalesce(k.influenceable, false) AS influenceable,
+    -- Unclassified spend is never influenceable, whatever an imported taxonomy says of it.
+    m.category <> 'Unclassified' AND coalesce(k.influenceable, false) AS influenceable,
     CASE WHEN m.category = 'Unclassified' OR k.category IS NULL THEN 'Unclassified'
          WHEN NOT k.influenceable THEN 'Non-procurement'
          ELSE k.impact END AS impact_group,

@@ -18,8 +18,8 @@ IMPACT_GROUPS: tuple[str, ...] = ("High", "Medium", "Low", "Non-procurement", "U
 
 
 def _short_pounds(value: Decimal) -> str:
-    if value >= 1_000_000 and value % 1_000_000 == 0:
-        return f"£{value / 1_000_000:,.0f}m"
+    if value >= 1_000_000:
+        return f"£{value / 1_000_000:,.{0 if value % 1_000_000 == 0 else 1}f}m"
     if value >= 1_000 and value % 1_000 == 0:
         return f"£{value / 1_000:,.0f}k"
     return f"£{value:,.2f}".replace(".00", "")
@@ -79,6 +79,8 @@ class ValueBands:
     def parse(text: str) -> ValueBands:
         """'25000, 100000, 500000' (or '25k, 100k, 1m') -> ValueBands; ValueError with the reason."""
         values = []
+        # Thousands commas ('£25,000') are part of a number, not a separator.
+        text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
         for part in re.split(r"[,\s;]+", text.strip()):
             if not part:
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sp_analysis.charts import ChartStyle
 from sp_analysis.filters import ValueBands
 from sp_analysis.workspace import Workspace
 
@@ -27,12 +28,25 @@ SETTINGS: dict[str, Setting] = {
             "The £100,000 line the plan is built on must stay among them.",
         ),
         Setting(
+            "money_style",
+            "short",
+            "How charts write money: 'short' (£12.3m, £450k) or 'govuk' (£12.3 million, as GOV.UK style asks). "
+            "Tables always show the exact figure.",
+        ),
+        Setting(
+            "year_style",
+            "slash",
+            "How charts write financial years: 'slash' (2024/25), 'dash' (2024-25) or 'words' (2024 to 2025).",
+        ),
+        Setting(
             "council_name",
             "",
             "The council's name, for chart source lines and report title pages.",
         ),
     )
 }
+
+CHOICES: dict[str, tuple[str, ...]] = {"money_style": ("short", "govuk"), "year_style": ("slash", "dash", "words")}
 
 READ_SETTING = "SELECT value FROM workspace_meta WHERE key = $key"
 WRITE_SETTING = "INSERT OR REPLACE INTO workspace_meta VALUES ($key, $value)"
@@ -52,6 +66,8 @@ def set_setting(ws: Workspace, name: str, value: str) -> None:
         raise ValueError(f"there is no setting called '{name}'")
     if name == "value_band_boundaries":
         ValueBands.parse(value)
+    if name in CHOICES and value.strip() not in CHOICES[name]:
+        raise ValueError(f"{name.replace('_', ' ')} must be one of: {', '.join(CHOICES[name])}")
     with ws.write() as cur:
         cur.execute(WRITE_SETTING, {"key": f"setting:{name}", "value": value.strip()})
 
@@ -59,3 +75,8 @@ def set_setting(ws: Workspace, name: str, value: str) -> None:
 def value_bands(ws: Workspace) -> ValueBands:
     """The workspace's value bands."""
     return ValueBands.parse(get_setting(ws, "value_band_boundaries"))
+
+
+def chart_style(ws: Workspace, presentation: bool = False) -> ChartStyle:
+    """The workspace's chart style (money and financial-year wording), optionally for a projector."""
+    return ChartStyle(get_setting(ws, "money_style"), get_setting(ws, "year_style"), presentation)

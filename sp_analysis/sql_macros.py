@@ -113,13 +113,13 @@ MACROS: tuple[str, ...] = (
     # trading-as name do not make a different supplier.
     r"""
     CREATE OR REPLACE MACRO sp_supplier_name_key(name) AS
-    trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-        strip_accents(lower(name)),
-        '\(?\*{2,}\s*[0-9]*\)?', ' ', 'g'),
-        '\s+(t/a|trading as)\s+.*$', '', 'g'),
-        '&', ' and ', 'g'),
-        '[^a-z0-9]+', ' ', 'g'),
-        '^the\s+', '', 'g'),
-        '(\s+(ltd|limited|plc|llp|l l p|co|company|inc|cic|uk))+$', '', 'g'))
-""",
+        regexp_replace(regexp_replace(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+            strip_accents(lower(name)),
+            '\(?\*{2,}\s*[0-9]*\)?', ' ', 'g'),
+            '\s+(t/a|trading as)\s+.*$', '', 'g'),
+            '&', ' and ', 'g'),
+            '[^a-z0-9]+', ' ', 'g')),
+            '^the ', ''),
+            '( (ltd|limited|plc|llp|l l p|co|company|inc|cic|uk))+$', '')
+    """,
 )

@@ -12,7 +12,7 @@ from sp_analysis import analysis
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 from sp_analysis.settings import value_bands
-from sp_analysis.workspace import Workspace
+from sp_analysis.workspace import Workspace, fetch_frame
 
 SPEND_TOTALS = "SELECT count(*), coalesce(sum(amount), 0) FROM payments"
 SPEND_BY_FINANCIAL_YEAR = """
@@ -35,7 +35,7 @@ def money(value: Decimal | int | None) -> str:
 def loaded_files(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
     """The loaded files, oldest first, with their figures and quality reports (parsed)."""
     with ws.read() as cur:
-        frame = cur.execute(LOADED_FILES, {"kind": kind}).df()
+        frame = fetch_frame(cur, LOADED_FILES, {"kind": kind})
     frame["quality"] = frame["quality"].map(json.loads)
     return frame
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
+from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
 
 SEARCH_SUPPLIERS = """
 SELECT supplier_key, any_value(supplier) AS supplier, sum(amount) AS total, count(*) AS payments,
@@ -56,7 +56,7 @@ WHERE supplier_key = $key ORDER BY payment_date DESC, source_file, source_line L
 def search_suppliers(ws: Workspace, text: str, limit: int = 50) -> pd.DataFrame:
     """Suppliers whose name (shown or published) contains the text, or whose id is it; largest first."""
     with ws.read() as cur:
-        return cur.execute(SEARCH_SUPPLIERS, {"q": text.strip().lower(), "raw": text.strip(), "limit": limit}).df()
+        return fetch_frame(cur, SEARCH_SUPPLIERS, {"q": text.strip().lower(), "raw": text.strip(), "limit": limit})
 
 
 def merge_suppliers(ws: Workspace, keys: list[str], into: str, note: str = "") -> None:
@@ -100,13 +100,13 @@ def undo_split(ws: Workspace, supplier_name: str) -> None:
 def merges(ws: Workspace) -> pd.DataFrame:
     """The analyst's merges, newest first."""
     with ws.read() as cur:
-        return cur.execute(MERGES).df()
+        return fetch_frame(cur, MERGES)
 
 
 def splits(ws: Workspace) -> pd.DataFrame:
     """The analyst's splits, newest first."""
     with ws.read() as cur:
-        return cur.execute(SPLITS).df()
+        return fetch_frame(cur, SPLITS)
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,12 @@ def supplier_profile(ws: Workspace, key: str, limit: int = 2_000) -> SupplierPro
     """Everything about one supplier key."""
     with ws.read() as cur:
         def by(column: str, order: str) -> pd.DataFrame:
-            return cur.execute(PROFILE_BY.format(column=column, order=order), {"key": key}).df()
+            return fetch_frame(cur, PROFILE_BY.format(column=column, order=order), {"key": key})
 
         return SupplierProfile(
             by_year=by("financial_year", "financial_year"),
             by_category=by("category", "total DESC"),
             by_department=by("department", "total DESC"),
-            names=cur.execute(PROFILE_NAMES, {"key": key}).df(),
-            payments=cur.execute(PROFILE_PAYMENTS, {"key": key, "limit": limit}).df(),
+            names=fetch_frame(cur, PROFILE_NAMES, {"key": key}),
+            payments=fetch_frame(cur, PROFILE_PAYMENTS, {"key": key, "limit": limit}),
         )

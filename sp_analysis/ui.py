@@ -5,6 +5,7 @@ The only module in sp_analysis that imports Streamlit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -14,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sp_analysis import config
+from sp_analysis.charts import ChartStyle
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 from sp_analysis.workspace import Workspace, open_workspace
@@ -64,9 +66,41 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 _classified_at: dict[str, int] = {}
 
 
+def chart_style() -> ChartStyle:
+    """The chart style for this session: the workspace's settings, and presentation mode if on."""
+    from sp_analysis import settings
+
+    return settings.chart_style(workspace(), bool(st.session_state.get("presentation_mode", False)))
+
+
 def show_chart(figure: go.Figure, key: str) -> None:
-    """Draw a plotly figure with the house download settings."""
-    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="stretch")
+    """Draw a chart with its text description and PNG / SVG downloads rendered at print quality."""
+    from sp_analysis import render
+
+    presenting = bool(st.session_state.get("presentation_mode", False))
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="content" if presenting else "stretch")
+    if presenting:
+        return
+    meta = figure.layout.meta or {}
+    alt = meta.get("alt", "") if isinstance(meta, dict) else ""
+    title = meta.get("title", key) if isinstance(meta, dict) else key
+    name = re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")[:60] or key
+    with st.expander("Text description and downloads"):
+        st.write(alt)
+        problem = render.export_problem()
+        if problem:
+            st.caption(problem)
+            return
+        with_title = not st.session_state.get("downloads_without_title", False)
+        left, right, _ = st.columns([1, 1, 3])
+        left.download_button("PNG (print quality)", lambda: render.to_image(figure, "png", with_title=with_title),
+                             file_name=f"{name}.png", mime="image/png", key=f"{key}_png", on_click="ignore",
+                             icon=":material/image:")
+        right.download_button("SVG", lambda: render.to_image(figure, "svg", with_title=with_title),
+                              file_name=f"{name}.svg", mime="image/svg+xml", key=f"{key}_svg", on_click="ignore",
+                              icon=":material/image:")
+        st.caption("Images are 1100 by 620 pixels at 3x scale (3300 by 1860), for print. "
+                   + ("The title is left out (see the sidebar)." if not with_title else ""))
 
 
 def pounds(value: Decimal | str | int) -> str:

@@ -12,8 +12,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 
 from sp_analysis import sql_macros
 
@@ -315,6 +317,11 @@ class Workspace:
     def close(self) -> None:
         """Close the file (checkpointing it)."""
         self._con.close()
+
+
+def fetch_frame(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A query's rows as a DataFrame with money kept as exact Decimals (DuckDB's .df() gives floats)."""
+    return cur.sql(sql, params=params or {}).to_arrow_table().to_pandas()
 
 
 def _scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> int:
