@@ -9,13 +9,37 @@ st.set_page_config(page_title="Sustainable procurement", page_icon=":material/ec
 pages = {
     "Spend": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/impact_areas.py", title="Impact areas", icon=":material/eco:", url_path="impact-areas"),
+        st.Page("pages/suppliers.py", title="Suppliers", icon=":material/storefront:"),
+        st.Page("pages/cabinet_pack.py", title="Cabinet pack", icon=":material/description:", url_path="cabinet-pack"),
     ],
     "Data": [
         st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("pages/classification.py", title="Classification", icon=":material/category:"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }
 
-navigation = st.navigation(pages)
+# Presentation mode: no sidebar or app chrome, charts at a fixed 16:9 size with large text, for
+# clean screenshots and projectors. The CSS is a constant of ours; no data goes through it.
+PRESENTATION_CSS = """
+<style>
+section[data-testid="stSidebar"], header[data-testid="stHeader"], [data-testid="stToolbar"],
+[data-testid="stSidebarCollapsedControl"] { display: none !important; }
+.block-container { padding-top: 1rem !important; max-width: 1320px !important; }
+</style>
+"""
+
+navigation = st.navigation(pages, position="hidden" if st.session_state.get("presentation_mode") else "sidebar")
+if st.session_state.get("presentation_mode"):
+    st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+    st.button("Leave presentation mode", key="leave_presentation",
+              on_click=lambda: st.session_state.update(presentation_mode=False))
 with st.sidebar:
     st.caption(f"Workspace: `{ui.workspace().path.name}`")
+    st.toggle("Presentation mode", key="presentation_mode",
+              help="Hides the sidebar and the app's chrome and draws charts at 16:9 with large text, "
+                   "for screenshots and projectors.")
+    st.checkbox("Leave chart titles out of image downloads", key="downloads_without_title",
+                help="For papers that set the chart title in their own text, as the Analysis Function advises.")
 navigation.run()

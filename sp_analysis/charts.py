@@ -91,15 +91,20 @@ class ChartText:
         return f"{self.title}. {self.subtitle}."
 
 
+def _one_place(value: Decimal) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def short_money(value: Decimal | float | int) -> str:
-    """£12.3m, £450k, £900 for labels and axes; the exact figure goes on hover and in tables."""
+    """£12.3m, £300m, £450k, £900 for labels and axes; the exact figure goes on hover and in tables."""
     amount = Decimal(value)
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     if amount >= 1_000_000_000:
-        return f"{sign}£{amount / 1_000_000_000:.1f}bn"
-    if amount >= 1_000_000:
-        return f"{sign}£{amount / 1_000_000:.1f}m"
+        return f"{sign}£{_one_place(amount / 1_000_000_000)}bn"
+    if amount >= 999_500:  # would round to "£1000k"
+        return f"{sign}£{_one_place(amount / 1_000_000)}m"
     if amount >= 1_000:
         return f"{sign}£{amount / 1_000:.0f}k"
     return f"{sign}£{amount:.0f}"
@@ -111,9 +116,9 @@ def govuk_money(value: Decimal | float | int) -> str:
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     if amount >= 1_000_000_000:
-        return f"{sign}£{amount / 1_000_000_000:.1f} billion"
+        return f"{sign}£{_one_place(amount / 1_000_000_000)} billion"
     if amount >= 1_000_000:
-        return f"{sign}£{amount / 1_000_000:.1f} million"
+        return f"{sign}£{_one_place(amount / 1_000_000)} million"
     return f"{sign}£{amount:,.0f}"
 
 
@@ -143,6 +148,14 @@ def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y", s
         figure.update_xaxes(**update)
 
 
+def _room_for_labels(figure: go.Figure, values: Sequence[Decimal]) -> None:
+    """Widen a horizontal bar chart's value axis so labels outside the longest bar are not cut off."""
+    top = max((float(v) for v in values), default=0.0)
+    low = min((float(v) for v in values), default=0.0)
+    if top > 0:
+        figure.update_xaxes(range=[min(0.0, low * 1.1), top * 1.32])
+
+
 def _nice_step(rough: Decimal) -> Decimal:
     magnitude = Decimal(10) ** (len(str(int(rough))) - 1) if rough >= 1 else Decimal(1)
     for multiple in (1, 2, 2.5, 5, 10):
@@ -152,22 +165,45 @@ def _nice_step(rough: Decimal) -> Decimal:
     return magnitude * 10
 
 
+def _wrap(text: str, width: int) -> str:
+    """Break long subtitle and source lines at spaces (plotly does not wrap text)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width=width)) or text
+
+
+def _label_margin(labels: Sequence[str], font_size: int) -> int:
+    """Left margin wide enough for the longest category label, so nothing needs automatic margins."""
+    longest = max((len(str(label)) for label in labels), default=10)
+    return min(420, 30 + int(longest * font_size * 0.55))
+
+
 def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Figure:
     width, height = text.style.size
     size = text.style.font_size
+    chars = int(width / (size * 0.55))
+    subtitle = _wrap(_escape(text.subtitle), chars)
+    source = _wrap(_escape(text.source), int(chars * 1.2))
+    source_lines = source.count("<br>") + 1
+    top = 80 + (subtitle.count("<br>") + 1) * int(size * 1.4) + (size - 15) * 2
+    bottom = bottom + (source_lines - 1) * 16
+    margin = figure.layout.margin
+    left = margin.l if margin is not None and margin.l is not None else 90
+    right = margin.r if margin is not None and margin.r is not None else 40
     figure.update_layout(
         template="sp_house",
         font={"size": size},
-        title={"text": f"<b>{_escape(text.title)}</b><br><span style='font-size:{size - 1}px'>"
-                       f"{_escape(text.subtitle)}</span>",
-               "x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top", "font": {"size": size + 3}},
-        margin={"l": 90, "r": 40, "t": 100 + (size - 15) * 3, "b": bottom},
+        title={"text": f"<b>{_escape(text.title)}</b>", "subtitle": {"text": subtitle, "font": {"size": size}},
+               "xref": "container", "x": 0.012, "xanchor": "left", "yref": "container", "y": 0.985,
+               "yanchor": "top", "font": {"size": size + 4}},
+        margin={"l": left, "r": right, "t": top, "b": bottom},
         width=width,
         height=height if figure.layout.height is None else max(height, figure.layout.height),
-        meta={"alt": "", "title": text.title},
     )
+    # The source line sits at the figure's left edge, where the title starts, below the plot.
+    plot_width = max(1, width - left - right)
     figure.add_annotation(
-        text=_escape(text.source), xref="paper", yref="paper", x=0, y=0, yshift=-(bottom - 20),
+        text=source, xref="paper", yref="paper", x=-(left - 14) / plot_width, y=0, yshift=-(bottom - 12),
         xanchor="left", yanchor="bottom", showarrow=False, font={"size": max(12, size - 3), "color": TEXT},
         align="left",
     )
@@ -295,11 +331,11 @@ def top_suppliers_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
         customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
     _money_axis(figure, totals, axis="x", style=text.style)
-    figure.update_yaxes(title=None, automargin=True)
-    figure.update_layout(height=max(HEIGHT, 60 + 32 * len(frame)))
-    result = _apply_text(figure, text)
-    result.update_layout(height=max(HEIGHT, 200 + 32 * len(frame)))
-    return result
+    _room_for_labels(figure, totals)
+    figure.update_yaxes(title=None, automargin=False)
+    figure.update_layout(height=max(HEIGHT, 220 + 32 * len(frame)),
+                         margin={"l": _label_margin(ordered["supplier"], text.style.font_size), "r": 40})
+    return _apply_text(figure, text)
 
 
 def category_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
@@ -314,8 +350,10 @@ def category_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
         customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
     _money_axis(figure, totals, axis="x", style=text.style)
-    figure.update_yaxes(title=None, automargin=True)
-    figure.update_layout(height=max(HEIGHT, 200 + 34 * len(frame)), margin={"r": 160})
+    _room_for_labels(figure, totals)
+    figure.update_yaxes(title=None, automargin=False)
+    figure.update_layout(height=max(HEIGHT, 220 + 34 * len(frame)),
+                         margin={"l": _label_margin(ordered["category"], text.style.font_size), "r": 40})
     return _apply_text(figure, text)
 
 

@@ -6,6 +6,7 @@ Exit codes: 0 everything loaded (or was already loaded), 1 some file refused, 2 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import glob
 import json
 import sys
@@ -54,9 +55,28 @@ def _parser() -> argparse.ArgumentParser:
     workspace_option(summary)
     summary.add_argument("--json", action="store_true", help="print one JSON object (money as decimal strings)")
 
+    pack = sub.add_parser(
+        "pack",
+        help="write the Cabinet pack (Word document) headless",
+        description="Write the chosen preset's charts and tables, key figures and data notes as one Word document, "
+        "for a monthly scheduled job. Needs a Chromium on the machine to draw the charts.",
+    )
+    workspace_option(pack)
+    pack.add_argument("--out", required=True, metavar="FILE.docx", help="where to write the document")
+    pack.add_argument("--preset", default="cabinet", help="which set of charts and tables (default: cabinet)")
+    pack.add_argument("--as-at", type=_date, metavar="YYYY-MM-DD", help="the date the pack speaks of (default: today)")
+    pack.add_argument("--zip", metavar="FILE.zip", help="also write every chart as PNG and SVG into this ZIP")
+
     sample = sub.add_parser("sample", help="build the fictional sample council's workspace from sample_data/")
     workspace_option(sample)
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date as YYYY-MM-DD") from exc
 
 
 def _expand(patterns: Sequence[str]) -> tuple[list[Path], list[str]]:
@@ -137,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 _print_summary(summary)
             return EXIT_OK
+        if args.command == "pack":
+            return _pack(ws, args)
         if args.command == "sample":
             loaded, refused = build_sample_workspace(ws)
             for result in loaded:
@@ -148,6 +170,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     return EXIT_USAGE
+
+
+def _pack(ws: Workspace, args: argparse.Namespace) -> int:
+    from sp_analysis import pack, render
+
+    if args.preset not in pack.PRESETS:
+        print(f"error: no preset '{args.preset}' (there are: {', '.join(pack.PRESETS)})", file=sys.stderr)
+        return EXIT_USAGE
+    problem = render.export_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_REFUSED
+    built = pack.build_pack(ws, pack.PRESETS[args.preset], as_at=args.as_at)
+    Path(args.out).write_bytes(pack.write_docx(built))
+    print(f"wrote {args.out}: {len(built.figures)} figures, {len(built.tables)} tables")
+    if args.zip:
+        Path(args.zip).write_bytes(pack.write_zip(built))
+        print(f"wrote {args.zip}: {2 * len(built.figures)} images")
+    return EXIT_OK
 
 
 def _print_summary(summary: dict[str, object]) -> None:

@@ -7,12 +7,14 @@ installed, `export_problem()` says so and the pages fall back on the chart toolb
 from __future__ import annotations
 
 import copy
+import io
 import shutil
 import threading
 
 import plotly.graph_objects as go
 
 PRINT_SCALE = 3
+PRINT_DPI = 300
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 _server_lock = threading.Lock()
 _server_started = False
@@ -39,9 +41,9 @@ def _ensure_server() -> None:
 
 def without_title(figure: go.Figure) -> go.Figure:
     """A copy with the title and subtitle taken out, for papers that set the title in their own text."""
-    bare = copy.deepcopy(figure)
-    top = bare.layout.margin.t if bare.layout.margin and bare.layout.margin.t is not None else 100
-    bare.update_layout(title={"text": ""}, margin={"t": max(30, int(top) - 60)})
+    bare = go.Figure(copy.deepcopy(figure.to_dict()))
+    extra = any((a.y or 0) >= 1 for a in bare.layout.annotations)  # a note above the plot keeps its room
+    bare.update_layout(title={"text": "", "subtitle": {"text": ""}}, margin={"t": 60 if extra else 30})
     return bare
 
 
@@ -58,4 +60,15 @@ def to_image(figure: go.Figure, fmt: str, *, with_title: bool = True, scale: int
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # kaleido warns that per-call options are ignored by its server
-        return shown.to_image(format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+        image = shown.to_image(format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+    return _with_print_dpi(image) if fmt == "png" else image
+
+
+def _with_print_dpi(png: bytes) -> bytes:
+    """Mark the PNG as 300 dots per inch, so word processors place it at print size (11 by 6.2 inches)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        out = io.BytesIO()
+        image.save(out, format="PNG", dpi=(PRINT_DPI, PRINT_DPI), optimize=False)
+    return out.getvalue()

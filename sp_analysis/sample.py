@@ -8,9 +8,11 @@ from sp_analysis.classify import ensure_classified
 from sp_analysis.config import SAMPLE_DATA_DIR
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import LoadResult, load_path
+from sp_analysis.settings import get_setting, set_setting
 from sp_analysis.workspace import Workspace
 
 SPEND_GLOBS = ("*.csv", "*.xlsx")
+SAMPLE_COUNCIL = "Harrowdale County Council"  # fictional
 
 
 def sample_files(kind: str, root: Path = SAMPLE_DATA_DIR) -> list[Path]:
@@ -31,5 +33,7 @@ def build_sample_workspace(ws: Workspace, root: Path = SAMPLE_DATA_DIR) -> tuple
                 continue
             except LoadError as exc:
                 refused.append(exc)
+    if not get_setting(ws, "council_name"):
+        set_setting(ws, "council_name", SAMPLE_COUNCIL)
     ensure_classified(ws)
     return loaded, refused

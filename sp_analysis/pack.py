@@ -1,0 +1,254 @@
+"""The Cabinet pack: chosen charts and tables as one Word document (and a ZIP of the chart images).
+
+Each item builds its figure (or table) from the workspace with the same builders the pages use, so
+the document shows exactly the figures on screen. The document carries a title page, numbered
+captions with alt text on every image, a key-figures table and data notes (sources, coverage,
+definitions, the filters used).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from sp_analysis import analysis, charts, render
+from sp_analysis.facts import ensure_current
+from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
+from sp_analysis.settings import chart_style, get_setting, value_bands
+from sp_analysis.summary import loaded_files
+from sp_analysis.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class PackContext:
+    """What every item is built for: the filters, the date the pack speaks of, the style."""
+
+    filters: SpendFilters
+    as_at: dt.date
+    style: charts.ChartStyle
+    period: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PackItem:
+    """One chart or table that can go into the pack."""
+
+    key: str
+    title: str
+    build: Callable[[Workspace, PackContext], go.Figure | pd.DataFrame]
+    kind: str = "chart"
+
+
+@dataclass
+class Pack:
+    """The built pieces, ready to be written as DOCX or ZIP."""
+
+    context: PackContext
+    council: str
+    figures: list[tuple[PackItem, go.Figure]] = field(default_factory=list)
+    tables: list[tuple[PackItem, pd.DataFrame]] = field(default_factory=list)
+    key_figures: list[tuple[str, str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    coverage: str = ""
+
+
+def _text(ctx: PackContext, title: str, subtitle: str) -> charts.ChartText:
+    return charts.ChartText(title, subtitle, ctx.source, style=ctx.style)
+
+
+def _matrix(ws: Workspace, ctx: PackContext) -> go.Figure:
+    frame = analysis.band_impact_matrix(ws, ctx.filters)
+    text = _text(ctx, "Where the spend sits by supplier size and impact",
+                 f"Net spend and number of supplier-years, {ctx.filters.describe()}, {ctx.period}")
+    return charts.band_impact_matrix(frame, text, ctx.filters.bands.labels, IMPACT_GROUPS)
+
+
+def _high_over_100k(ws: Workspace, ctx: PackContext) -> go.Figure:
+    filters = SpendFilters(**{**ctx.filters.__dict__, "impacts": ("High",),
+                              "value_bands": ctx.filters.bands.over_threshold})
+    frame = analysis.category_summary(ws, filters)
+    text = _text(ctx, "High-impact spend with suppliers over £100k, by category",
+                 f"Net spend in supplier-years of £100,000 or more, {filters.describe()}, {ctx.period}")
+    return charts.category_bar(frame, text)
+
+
+def _by_year(ws: Workspace, ctx: PackContext) -> go.Figure:
+    frame = analysis.spend_by_financial_year(ws, ctx.filters)
+    return charts.spend_by_year(frame, _text(ctx, "Spend by financial year and impact",
+                                             f"Net spend by impact of category, {ctx.filters.describe()}"))
+
+
+def _top_suppliers(ws: Workspace, ctx: PackContext) -> go.Figure:
+    frame = analysis.top_suppliers(ws, ctx.filters, 15)
+    return charts.top_suppliers_bar(frame, _text(ctx, "The 15 largest suppliers by net spend",
+                                                 f"{ctx.filters.describe()}, {ctx.period}"))
+
+
+def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
+    frame = analysis.top_suppliers(ws, ctx.filters, 20)
+    return pd.DataFrame({
+        "Supplier": frame["supplier"], "Net spend": frame["total"].map(charts.exact_money),
+        "Share": frame["share"].map(lambda s: f"{s:.1%}"), "Main category": frame["main_category"],
+    })
+
+
+ITEMS: dict[str, PackItem] = {
+    item.key: item
+    for item in (
+        PackItem("band_impact_matrix", "Value band and impact matrix", _matrix),
+        PackItem("high_impact_over_100k", "High-impact spend over £100k by category", _high_over_100k),
+        PackItem("spend_by_year", "Spend by financial year and impact", _by_year),
+        PackItem("top_suppliers", "Largest suppliers (chart)", _top_suppliers),
+        PackItem("top_suppliers_table", "Largest suppliers (table)", _top_suppliers_table, kind="table"),
+    )
+}
+
+# The plan's headline set. Items other parts of the product add (renewals, framework, actions) join
+# the preset when they register themselves with `register_item`.
+PRESETS: dict[str, list[str]] = {
+    "cabinet": ["band_impact_matrix", "high_impact_over_100k", "spend_by_year", "top_suppliers_table"],
+}
+
+
+def register_item(item: PackItem, *, preset: str | None = None) -> None:
+    """Offer another chart or table for the pack (and, optionally, put it in a preset)."""
+    ITEMS[item.key] = item
+    if preset is not None and item.key not in PRESETS[preset]:
+        PRESETS[preset].append(item.key)
+
+
+def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None = None,
+               as_at: dt.date | None = None) -> Pack:
+    """Build the chosen items for the filters, as at the date (default today)."""
+    ensure_current(ws)
+    filters = filters or SpendFilters(bands=value_bands(ws))
+    head = analysis.headline(ws, filters)
+    period = (f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}" if head.first_date else "no spend loaded")
+    files = loaded_files(ws, "spend")
+    coverage = (f"{head.classified_share:.1%} of net spend by value is classified"
+                if head.classified_share is not None else "no spend classified")
+    council = get_setting(ws, "council_name") or "The council"
+    source = f"Source: {council}'s published spend over £500 ({len(files)} files), data {period}; {coverage}."
+    ctx = PackContext(filters, as_at or dt.date.today(), chart_style(ws), period, source)
+    pack = Pack(ctx, council, files=list(files["name"]), coverage=coverage)
+    for key in keys:
+        item = ITEMS[key]
+        built = item.build(ws, ctx)
+        if isinstance(built, go.Figure):
+            pack.figures.append((item, built))
+        else:
+            pack.tables.append((item, built))
+    share = analysis.Headline._share
+    pack.key_figures = [
+        ("Total net spend", charts.exact_money(head.total), analysis.DEFINITIONS["total"]),
+        ("Influenceable spend", charts.exact_money(head.influenceable), analysis.DEFINITIONS["influenceable"]),
+        ("Spend with suppliers over £100k", charts.exact_money(head.over_100k)
+         + _share_text(share(head.over_100k, head.influenceable)), analysis.DEFINITIONS["over_100k"]),
+        ("High-impact spend", charts.exact_money(head.high_impact)
+         + _share_text(share(head.high_impact, head.influenceable)), analysis.DEFINITIONS["high_impact"]),
+        ("High-impact spend over £100k", charts.exact_money(head.high_over_100k),
+         "High-impact spend with suppliers whose year total is £100,000 or more: the plan's short-term list."),
+        ("Classification coverage", coverage, analysis.DEFINITIONS["coverage"]),
+    ]
+    return pack
+
+
+def _share_text(value: float | None) -> str:
+    return "" if value is None else f" ({value:.1%} of influenceable)"
+
+
+def _set_alt_text(run: object, title: str, description: str) -> None:
+    """Word keeps an image's alt text on its drawing properties (wp:docPr)."""
+    for element in run._r.xpath(".//wp:docPr"):  # type: ignore[attr-defined]
+        element.set("title", title)
+        element.set("descr", description)
+
+
+def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
+    """The pack as a Word document: title page, figures with captions and alt text, key figures, notes."""
+    from docx import Document
+    from docx.enum.text import WD_BREAK
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    doc.styles["Normal"].font.name = "Arial"
+    doc.styles["Normal"].font.size = Pt(11)
+    doc.add_heading(f"{pack.council}: sustainable procurement", level=0)
+    doc.add_paragraph("Annex to the Cabinet report: spend analysis")
+    doc.add_paragraph(f"Data period: {pack.context.period}")
+    doc.add_paragraph(f"As at {pack.context.as_at:%-d %B %Y}")
+    doc.add_paragraph(f"Filters: {pack.context.filters.describe()}")
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    doc.add_heading("Key figures", level=1)
+    table = doc.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    for cell, heading in zip(table.rows[0].cells, ("Measure", "Figure", "Definition"), strict=True):
+        cell.text = heading
+    for measure, figure, definition in pack.key_figures:
+        row = table.add_row().cells
+        row[0].text, row[1].text, row[2].text = measure, figure, definition
+
+    for number, (item, figure) in enumerate(pack.figures, start=1):
+        title = figure.layout.meta.get("title", item.title) if isinstance(figure.layout.meta, dict) else item.title
+        alt = figure.layout.meta.get("alt", title) if isinstance(figure.layout.meta, dict) else title
+        doc.add_heading(title, level=2)
+        image = render.to_image(figure, "png", with_title=with_titles)
+        paragraph = doc.add_paragraph()
+        run = paragraph.add_run()
+        run.add_picture(io.BytesIO(image), width=Cm(16.5))
+        _set_alt_text(run, title, alt)
+        caption = doc.add_paragraph(f"Figure {number}: {title}. {pack.context.source}")
+        caption.style = doc.styles["Caption"]
+
+    for number, (item, frame) in enumerate(pack.tables, start=1):
+        doc.add_heading(f"Table {number}: {item.title}", level=2)
+        grid = doc.add_table(rows=1, cols=len(frame.columns))
+        grid.style = "Table Grid"
+        for cell, column in zip(grid.rows[0].cells, frame.columns, strict=True):
+            cell.text = str(column)
+        for values in frame.itertuples(index=False):
+            cells = grid.add_row().cells
+            for cell, value in zip(cells, values, strict=True):
+                cell.text = "" if value is None else str(value)
+
+    doc.add_heading("Data notes", level=1)
+    notes = [
+        f"Sources: {len(pack.files)} published spend files: {', '.join(pack.files[:30])}"
+        + (" and more." if len(pack.files) > 30 else "."),
+        f"Coverage: {pack.coverage}.",
+        f"Filters used: {pack.context.filters.describe()}.",
+        "Value bands: " + ", ".join(pack.context.filters.bands.labels) + ". "
+        + pack.context.filters.bands.describe(),
+        "Impact levels: each spend category is rated High, Medium or Low for its sustainability impact; High "
+        "covers the Sustainable Procurement Task Force's priority areas. Non-procurement spend (grants, payments "
+        "to individuals and other public bodies, taxes, pensions, refunds) is shown apart.",
+        "Influenceable spend: " + analysis.DEFINITIONS["influenceable"],
+        f"Over £100k: {analysis.DEFINITIONS['over_100k']} The plan's line is £{PLAN_THRESHOLD:,.0f}.",
+        "SME: fewer than 250 staff (UK government definition). VCSE: voluntary, community and social enterprise "
+        "organisations. Local: a supplier whose postcode district is in the council's list.",
+        "Money is exact to the penny in tables; charts round (e.g. £12.3m).",
+    ]
+    for note in notes:
+        doc.add_paragraph(note, style="List Bullet")
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def write_zip(pack: Pack, *, with_titles: bool = True) -> bytes:
+    """Every chart of the pack as PNG (print quality) and SVG, numbered as in the document."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, (item, figure) in enumerate(pack.figures, start=1):
+            stem = f"figure-{number:02d}-{item.key.replace('_', '-')}"
+            archive.writestr(f"{stem}.png", render.to_image(figure, "png", with_title=with_titles))
+            archive.writestr(f"{stem}.svg", render.to_image(figure, "svg", with_title=with_titles))
+    return buffer.getvalue()
