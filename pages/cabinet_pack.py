@@ -39,11 +39,11 @@ def build() -> pack.Pack:
 
 stamp = f"{as_at:%Y-%m-%d}"
 left, right, _ = st.columns([1, 1, 2])
-left.download_button("Download the Word document", lambda: pack.write_docx(build(), with_titles=with_titles),
+left.download_button("Word document", lambda: pack.write_docx(build(), with_titles=with_titles),
                      file_name=f"sustainable-procurement-pack-{stamp}.docx",
                      mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                      key="pack_docx", on_click="ignore", type="primary", icon=":material/description:")
-right.download_button("Download the charts (ZIP)", lambda: pack.write_zip(build(), with_titles=True),
+right.download_button("Charts (ZIP)", lambda: pack.write_zip(build(), with_titles=True),
                       file_name=f"sustainable-procurement-charts-{stamp}.zip", mime="application/zip",
                       key="pack_zip", on_click="ignore", icon=":material/folder_zip:")
 st.caption(f"{len(keys)} item(s); filters: {filters.describe()}. Building takes a few seconds: each chart is "

@@ -270,12 +270,11 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
             y = list(bands).index(band)
             figure.add_shape(type="rect", x0=x - 0.5, x1=x + 0.5, y0=y - 0.5, y1=y + 0.5,
                              line={"color": DARK_PINK, "width": 4})
-    figure.add_annotation(text="Outlined: high-impact supplier-years of £100k and over, the plan's short-term "
-                               "priority.", xref="paper", yref="paper", x=0, y=1.0, yshift=8, showarrow=False,
-                          xanchor="left", yanchor="bottom", font={"size": 13, "color": DARK_PINK})
     figure.update_xaxes(title="Sustainability impact of the category", side="bottom", showgrid=False)
     figure.update_yaxes(title="Supplier's spend in the year", showgrid=False, autorange="reversed")
-    return _apply_text(figure, text)
+    noted = ChartText(text.title, f"{text.subtitle}. Outlined: high-impact supplier-years of £100k and over, the "
+                      "plan's short-term priority", text.source, text.style)
+    return _apply_text(figure, noted)
 
 
 def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category: int = 8) -> go.Figure:
