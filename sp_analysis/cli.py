@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("--as-at", type=_date, metavar="YYYY-MM-DD", help="the date the pack speaks of (default: today)")
     pack.add_argument("--zip", metavar="FILE.zip", help="also write every chart as PNG and SVG into this ZIP")
 
+    export = sub.add_parser("export", help="back up every table of the workspace as Parquet files in a folder")
+    workspace_option(export)
+    export.add_argument("--out", required=True, metavar="DIR", help="the folder to write (created if missing)")
+    restore = sub.add_parser("import", help="restore a workspace from a folder written by 'export'",
+                             description="Replace the workspace's contents with the backup's, in one transaction.")
+    workspace_option(restore)
+    restore.add_argument("folder", metavar="DIR", help="a folder written by 'export'")
+
     sample = sub.add_parser("sample", help="build the fictional sample council's workspace from sample_data/")
     workspace_option(sample)
     return parser
@@ -156,6 +164,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(json.dumps(summary, indent=2))
             else:
                 _print_summary(summary)
+            return EXIT_OK
+        if args.command in ("export", "import"):
+            from sp_analysis import backup
+
+            if args.command == "export":
+                counts = backup.export_workspace(ws, Path(args.out))
+            else:
+                counts = backup.import_workspace(ws, Path(args.folder))
+            verb = "wrote" if args.command == "export" else "restored"
+            print(f"{verb} {len(counts)} tables, {sum(counts.values()):,} rows"
+                  + (f" to {args.out}" if args.command == "export" else f" from {args.folder}"))
             return EXIT_OK
         if args.command == "pack":
             return _pack(ws, args)

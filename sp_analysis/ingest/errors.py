@@ -16,7 +16,8 @@ class RowProblem:
 
     def describe(self) -> str:
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"line {self.line}, column '{self.column}': {self.reason} ('{shown}')"
+        where = f"line {self.line}" + ("" if self.column.startswith("(") else f", column '{self.column}'")
+        return f"{where}: {self.reason}" + (f" ('{shown}')" if shown else "")
 
 
 class LoadError(Exception):

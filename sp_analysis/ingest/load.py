@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import hashlib
 import json
 import uuid
@@ -121,6 +122,8 @@ def _parse(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind:
         params["earliest"] = spend_sql.EARLIEST_PLAUSIBLE_DATE
         params["latest"] = today.replace(year=today.year + spend_sql.LATEST_PLAUSIBLE_YEARS_AHEAD)
         params["date_format"] = _file_date_format(cur, src)
+        params["not_delimiter"] = "[^" + re.escape(src.delimiter or ",") + "]"
+        params["row_cells"] = max(2, len(src.header) // 2)
         cur.execute(spend_sql.parse_spend_sql(src, parsed), params)
     else:
         cur.execute(contract_sql.parse_contracts_sql(src, parsed), params)
@@ -144,15 +147,18 @@ def _refuse_on_problems(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSo
     problems: list[RowProblem] = []
     if kind == "spend":
         for line, row_kind, amount_text, date_text, overflow in cur.execute(spend_sql.problems_sql(parsed)).fetchall():
-            if row_kind in spend_sql.PROBLEM_KINDS:
+            if row_kind == "broken_quote":
+                problems.append(RowProblem(int(line), "(whole row)", "", "a quote opened on this line never closes, "
+                                           "so the lines after it run together; check the file's quotation marks"))
+            elif overflow:
+                # Checked before the cells' own problems: a split row puts every later cell one place out.
+                problems.append(RowProblem(
+                    int(line), "(whole row)", "", f"the row has more cells than the header's {len(src.header)}; "
+                    "a comma inside an unquoted cell (such as 'Smith, John') may have split it"))
+            elif row_kind in spend_sql.PROBLEM_KINDS:
                 field, _, reason = spend_sql.PROBLEM_KINDS[row_kind]
                 value = amount_text if field == "amount" else date_text
                 problems.append(RowProblem(int(line), _header_name(src, field), value or "", reason))
-            elif overflow:
-                problems.append(
-                    RowProblem(int(line), "(whole row)", "", f"the row has more cells than the header's {len(src.header)}; "
-                               "a comma inside an unquoted cell may have split it")
-                )
     else:
         rows = cur.execute(contract_sql.problems_sql(parsed)).fetchall()
         for line, row_kind, *texts in rows:

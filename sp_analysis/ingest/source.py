@@ -48,6 +48,7 @@ class StagedSource:
     sheet: str | None
     signature: str
     width: int
+    delimiter: str | None = None
 
     def column(self, name: str) -> str:
         """The staged column holding canonical `name` (quoted), or NULL when the file lacks it."""
@@ -210,6 +211,7 @@ def _stage_csv(
         sheet=None,
         signature=header_signature(match.header, kind),
         width=width,
+        delimiter=delimiter,
     )
 
 

@@ -66,6 +66,12 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
             {extra_sql} AS extra,
             sp_clean(concat({", ".join(named_cells) or "NULL"})) IS NOT NULL AS has_any,
             ({overflow}) AS overflow,
+            -- A quote that never closes swallows the lines after it into one cell: a line break
+            -- followed by what looks like whole rows (many delimiters) means broken quoting.
+            CASE WHEN contains(concat({all_cells}), chr(10))
+                 THEN length(regexp_replace(regexp_extract(concat_ws(' ', {all_cells}), '(?s)\\n(.*)$', 1),
+                                            $not_delimiter, '', 'g')) >= $row_cells
+                 ELSE false END AS broken_quote,
             -- Only rows lacking a date or payee can be totals rows: only they pay for this.
             CASE WHEN sp_clean({col('payment_date')}) IS NULL OR sp_clean({col('supplier_name')}) IS NULL
                  THEN regexp_matches(lower(concat_ws(' ', {all_cells})), '(^|\\W)(grand )?totals?(\\W|$)')
@@ -83,6 +89,7 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
     )
     SELECT *,
         CASE
+            WHEN broken_quote THEN 'broken_quote'
             WHEN NOT has_any THEN 'blank'
             WHEN amount_text IS NULL THEN 'text_only'
             WHEN amount IS NULL THEN 'bad_amount'
@@ -122,7 +129,8 @@ def problems_sql(parsed: str) -> str:
     """Rows that refuse the file: unreadable amounts and dates, over-long rows; first 50 by line."""
     return f"""
     SELECT line, row_kind, amount_text, date_text, overflow FROM {parsed}
-    WHERE row_kind IN ('bad_amount', 'bad_date', 'date_out_of_range') OR (overflow AND row_kind = 'payment')
+    WHERE row_kind IN ('bad_amount', 'bad_date', 'date_out_of_range', 'broken_quote')
+       OR (overflow AND row_kind NOT IN ('blank', 'text_only'))
     ORDER BY line
     LIMIT 50
     """
