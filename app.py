@@ -30,6 +30,14 @@ section[data-testid="stSidebar"], header[data-testid="stHeader"], [data-testid="
 </style>
 """
 
+rules = ui.access()
+if not rules.can_view(ui.signed_in()):
+    # Sign-in is configured and this visitor has not signed in: no data, no pages.
+    st.title("Sustainable procurement")
+    st.write("Sign in to see the council's spend and contracts.")
+    st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
+    st.stop()
+
 navigation = st.navigation(pages, position="hidden" if st.session_state.get("presentation_mode") else "sidebar")
 if st.session_state.get("presentation_mode"):
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
@@ -37,6 +45,9 @@ if st.session_state.get("presentation_mode"):
               on_click=lambda: st.session_state.update(presentation_mode=False))
 with st.sidebar:
     st.caption(f"Workspace: `{ui.workspace().path.name}`")
+    if rules.sign_in_required:
+        st.caption(f"Signed in as {st.user.get('email', '')}" + ("" if ui.can_edit() else " (read only)"))
+        st.button("Sign out", on_click=st.logout, key="sign_out")
     st.toggle("Presentation mode", key="presentation_mode",
               help="Hides the sidebar and the app's chrome and draws charts at 16:9 with large text, "
                    "for screenshots and projectors.")

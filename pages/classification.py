@@ -28,6 +28,7 @@ def reclassify() -> None:
     refresh_spend_facts(ws)
 
 
+editor = ui.editors_only("change categories or rules")
 st.subheader("Unclassified spend, largest first")
 by = st.radio("Group by", ["expense_type", "supplier_name", "department"], horizontal=True,
               format_func=lambda c: c.replace("_", " ").capitalize(), key="unclassified_by")
@@ -35,7 +36,7 @@ unclassified = ui.query(classify.largest_unclassified, by, limit=25)
 st.dataframe(ui.money_columns(unclassified, "total"), hide_index=True, key="unclassified_table")
 categories = ui.query(classify.load_categories)
 names = [c.category for c in categories if c.category != classify.UNCLASSIFIED]
-if not unclassified.empty and by == "expense_type":
+if editor and not unclassified.empty and by == "expense_type":
     with st.form("make_rule_form"):
         st.markdown("**Make a rule from this**: every payment with this expense type goes to the category.")
         value = st.selectbox("Expense type", [v for v in unclassified[by] if v], key="make_rule_value")
@@ -55,7 +56,7 @@ edited = st.data_editor(
         "influenceable": st.column_config.CheckboxColumn("influenceable"),
     },
 )
-if st.button("Save categories", key="categories_save"):
+if st.button("Save categories", key="categories_save", disabled=not editor):
     try:
         classify.import_categories_csv(ws, edited.to_csv(index=False).encode())
         reclassify()
@@ -67,7 +68,7 @@ st.subheader("Rules")
 rules = ui.query(classify.load_rules)
 rule_frame = pd.DataFrame([r.__dict__ for r in rules])
 edited_rules = st.data_editor(rule_frame, hide_index=True, key="rules_editor", num_rows="dynamic")
-if st.button("Save rules and re-classify", key="rules_save"):
+if st.button("Save rules and re-classify", key="rules_save", disabled=not editor):
     try:
         classify.import_rules_csv(ws, edited_rules.to_csv(index=False).encode())
         reclassify()
@@ -84,7 +85,8 @@ right.download_button("Export rules (CSV)", classify.export_rules_csv(ws), "rule
 with st.form("classification_import_form", clear_on_submit=True):
     kind = st.radio("Import", ["Rules", "Categories"], horizontal=True, key="classification_import_kind")
     upload = st.file_uploader("CSV file", type=["csv"], key="classification_import_file")
-    if st.form_submit_button("Import and re-classify", key="classification_import_submit") and upload:
+    if st.form_submit_button("Import and re-classify", key="classification_import_submit", disabled=not editor) \
+            and upload:
         try:
             importer = classify.import_rules_csv if kind == "Rules" else classify.import_categories_csv
             count = importer(ws, upload.getvalue())

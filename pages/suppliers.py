@@ -79,6 +79,8 @@ st.dataframe(profile_payments, hide_index=True, key="profile_payments")
 ui.downloads(profile_payments, f"payments-{found.at[pick, 'supplier']}"[:60], key="profile_payments_download")
 
 st.subheader("Merge and split")
+if not ui.editors_only("merge or split suppliers"):
+    st.stop()
 with st.expander("Merge suppliers that are one business"):
     others = st.multiselect("Suppliers to show as the one above", [i for i in found.index if i != pick],
                             format_func=lambda i: str(found.at[i, "supplier"]), key="merge_pick")

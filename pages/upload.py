@@ -49,10 +49,11 @@ def run_load(name: str, data: bytes, kind: str, sheet: str | None = None, choice
         bar.empty()
 
 
+editor = ui.editors_only("load or remove files")
 with st.form("upload_form", clear_on_submit=True):
     kind = st.radio("The files hold", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="upload_kind")
     uploads = st.file_uploader("Files", type=["csv", "xlsx", "xls"], accept_multiple_files=True, key="upload_files")
-    submitted = st.form_submit_button("Load files", type="primary", key="upload_submit")
+    submitted = st.form_submit_button("Load files", type="primary", key="upload_submit", disabled=not editor)
 
 if submitted and uploads:
     results.clear()
@@ -147,6 +148,8 @@ with st.expander("Quality report of a loaded file"):
     pick = st.selectbox("File", files.index, format_func=lambda i: files.at[i, "name"], key="quality_pick")
     st.json(files.at[pick, "quality"], expanded=True)
 
+if not editor:
+    st.stop()
 with st.expander("Remove a file"):
     target = st.selectbox("File to remove", files.index, format_func=lambda i: files.at[i, "name"], key="remove_pick")
     confirmed = st.checkbox(f"Yes, remove {files.at[target, 'name']} and its {files.at[target, 'rows']:,} rows",

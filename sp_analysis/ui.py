@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sp_analysis import config
+from sp_analysis.access import Access
 from sp_analysis.charts import ChartStyle
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
@@ -188,3 +189,32 @@ def payments_table(frame: pd.DataFrame) -> pd.DataFrame:
     shown = money_columns(frame, "amount", "supplier_year_total")
     shown["payment_date"] = frame["payment_date"].map(lambda d: f"{d:%-d %b %Y}")
     return shown.rename(columns=PAYMENT_COLUMNS)
+
+
+def access() -> Access:
+    """The access rules from .streamlit/secrets.toml (open when there is no [auth] section)."""
+    try:
+        secrets = {key: st.secrets[key] for key in st.secrets}
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        secrets = {}
+    return Access.from_secrets(secrets)
+
+
+def signed_in() -> bool:
+    """Whether this session's user has signed in (always False when sign-in is off)."""
+    return bool(getattr(st.user, "is_logged_in", False))
+
+
+def can_edit() -> bool:
+    """Whether this session may change the workspace."""
+    email = getattr(st.user, "email", None) if signed_in() else None
+    return access().can_edit(signed_in(), email)
+
+
+def editors_only(action: str) -> bool:
+    """True if this session may do the action; otherwise says who can, and returns False."""
+    if can_edit():
+        return True
+    st.caption(f"Only the workspace's editors can {action}. Ask an administrator to add your e-mail address "
+               "to the editors list.")
+    return False

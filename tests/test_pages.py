@@ -14,7 +14,7 @@ from tests.conftest import DEVON_2026_03, ROOT
 
 APP = str(ROOT / "app.py")
 PAGES = ["pages/overview.py", "pages/upload.py", "pages/impact_areas.py", "pages/suppliers.py",
-         "pages/classification.py", "pages/settings.py"]
+         "pages/classification.py", "pages/settings.py", "pages/cabinet_pack.py"]
 HEADER = "Date,Supplier Name,Amount,Expense Area\n"
 
 
@@ -190,3 +190,46 @@ def test_settings_refuse_bands_without_the_100k_line(loaded: Path) -> None:
     [b for b in at.button if b.key == "setting_save_value_band_boundaries"][0].click()
     at.run()
     assert any("£100k boundary" in e.value for e in at.error)
+
+
+SECRETS_AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret",
+                "client_id": "id", "client_secret": "secret",
+                "server_metadata_url": "https://login.example.org/.well-known/openid-configuration"}
+
+
+def signed_app(page: str, user: dict[str, object]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = SECRETS_AUTH
+    at.secrets["sp_analysis"] = {"editors": ["editor@council.example"]}
+    at.user = user
+    at.run()
+    if page != PAGES[0] and at.get("button") and not any(b.key == "sign_in" for b in at.button):
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def test_with_sign_in_configured_nobody_sees_data_before_signing_in(loaded: Path) -> None:
+    at = signed_app("pages/overview.py", {"is_logged_in": False})
+    assert not at.exception
+    assert [b.key for b in at.button] == ["sign_in"]
+    assert not at.metric and not at.dataframe
+
+
+def test_a_signed_in_reader_sees_data_but_cannot_upload(loaded: Path) -> None:
+    at = signed_app("pages/overview.py", {"is_logged_in": True, "email": "reader@council.example"})
+    assert {m.label: m.value for m in at.metric}["Total net spend"] == "£104k"
+    at.switch_page("pages/upload.py")
+    at.run()
+    assert at.button(key="upload_submit").disabled
+    assert any("Only the workspace's editors" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.key == "remove_button"]
+
+
+def test_a_listed_editor_can_upload(loaded: Path) -> None:
+    at = signed_app("pages/overview.py", {"is_logged_in": True, "email": "Editor@Council.example"})
+    at.switch_page("pages/upload.py")
+    at.run()
+    assert not at.button(key="upload_submit").disabled
+    upload(at, [("more.csv", (HEADER + "01/04/2024,Acme,10.50,H\n").encode())])
+    assert any("more.csv: loaded 1 payment" in s.value for s in at.success)
