@@ -311,7 +311,9 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
     figure = go.Figure(go.Treemap(
         ids=ids, parents=parents, labels=labels, values=values, branchvalues="total",
         marker={"colors": colours, "line": {"color": "white", "width": 2}}, customdata=hover,
-        texttemplate="<b>%{label}</b><br>%{percentRoot:.1%}", textfont={"color": "white"},
+        texttemplate="<b>%{label}</b><br>%{percentRoot:.1%}",
+        # White text only on the dark fills; the lighter palette colours fail contrast with it.
+        textfont={"color": ["white" if c in (DARK_BLUE, DARK_GREY, DARK_PINK) else TEXT for c in colours]},
         hovertemplate="%{label}: %{customdata} (%{percentRoot:.1%} of spend shown)<extra></extra>",
         maxdepth=2, pathbar={"visible": True},
     ))

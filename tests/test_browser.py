@@ -140,3 +140,60 @@ def test_a_bad_file_names_its_line_in_the_page(app_url: str, page: object, tmp_p
 
 def test_chromium_is_debians() -> None:
     assert shutil.which("chromium") or CHROMIUM.exists()
+
+
+PAGES = {  # url path: text that shows the page has drawn its content
+    "": "Value band and impact",
+    "impact-areas": "By category",
+    "suppliers": "Year on year",
+    "cabinet-pack": "Charts and tables",
+    "upload": "Loaded files",
+    "classification": "Unclassified spend, largest first",
+    "settings": "Value band boundaries",
+}
+
+
+def test_every_page_opens_and_is_screenshotted(app_url: str, page: object) -> None:
+    from playwright.sync_api import expect
+
+    # The upload test above has loaded a real council file into this app's workspace.
+    for number, (path, marker) in enumerate(PAGES.items(), start=10):
+        page.goto(f"{app_url}/{path}")  # type: ignore[attr-defined]
+        expect(page.get_by_text(marker).first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+        page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+        assert page.locator('[data-testid="stException"]').count() == 0, path  # type: ignore[attr-defined]
+        _shot(page, f"{number}-{path or 'overview'}")
+
+
+def test_filter_changes_the_figures_and_downloads_work(app_url: str, page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(app_url)  # type: ignore[attr-defined]
+    metric = page.locator('[data-testid="stMetricValue"]').first  # type: ignore[attr-defined]
+    expect(metric).to_have_text(SHORT_TOTAL, timeout=60_000)
+    # Narrow to High impact in the sidebar: the total changes.
+    page.get_by_label("Impact").first.click()  # type: ignore[attr-defined]
+    page.get_by_role("option", name="High").click()  # type: ignore[attr-defined]
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    expect(page.get_by_text("impact: High").first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    expect(metric).not_to_have_text(SHORT_TOTAL, timeout=60_000)
+    _shot(page, "20-overview-filtered")
+
+    # A table's CSV download is exactly what is shown.
+    with page.expect_download(timeout=60_000) as download_info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Download CSV").first.click()  # type: ignore[attr-defined]
+    csv_path = tmp_path / "table.csv"
+    download_info.value.save_as(csv_path)
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert text.startswith("Financial year,High,All\n")  # the by-year table as filtered to High impact
+
+    # A chart's print-quality PNG, rendered on the server.
+    page.get_by_text("Text description and downloads").first.click()  # type: ignore[attr-defined]
+    with page.expect_download(timeout=120_000) as download_info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="PNG (print quality)").first.click()  # type: ignore[attr-defined]
+    png_path = tmp_path / "chart.png"
+    download_info.value.save_as(png_path)
+    from PIL import Image
+
+    with Image.open(png_path) as image:
+        assert image.size == (3300, 1860)
