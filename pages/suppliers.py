@@ -43,14 +43,13 @@ st.dataframe(top_table, hide_index=True, key="suppliers_top_table")
 ui.downloads(top_table, f"top-suppliers-{filters.slug()}", key="suppliers_top_download")
 
 st.subheader("Year on year")
-yoy = ui.query(analysis.supplier_year_on_year, filters)
+yoy = ui.query(analysis.supplier_year_on_year, filters, 200)
 year_columns = [c for c in yoy.columns if c not in ("supplier_key", "supplier", "change")]
 if "change" in yoy.columns:
-    yoy = yoy.sort_values("change", key=lambda s: s.map(abs), ascending=False)
-    st.caption(f"Change is {year_columns[-1]} against {year_columns[-2]}; largest changes first.")
+    st.caption(f"Change is {year_columns[-1]} against {year_columns[-2]}; the 200 largest changes, largest first.")
 yoy_shown = ui.money_columns(yoy.drop(columns="supplier_key"), *year_columns,
                              *(["change"] if "change" in yoy.columns else []))
-yoy_shown = yoy_shown.rename(columns={"supplier": "Supplier", "change": "Change"}).head(200)
+yoy_shown = yoy_shown.rename(columns={"supplier": "Supplier", "change": "Change"})
 st.dataframe(yoy_shown, hide_index=True, key="suppliers_yoy_table")
 ui.downloads(yoy_shown, f"suppliers-year-on-year-{filters.slug()}", key="suppliers_yoy_download")
 
