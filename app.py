@@ -11,7 +11,13 @@ pages = {
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/impact_areas.py", title="Impact areas", icon=":material/eco:", url_path="impact-areas"),
         st.Page("pages/suppliers.py", title="Suppliers", icon=":material/storefront:"),
+        st.Page("pages/contracts.py", title="Contracts", icon=":material/contract:", url_path="contracts"),
+        st.Page("pages/renewals.py", title="Renewals", icon=":material/event_repeat:", url_path="renewals"),
         st.Page("pages/cabinet_pack.py", title="Cabinet pack", icon=":material/description:", url_path="cabinet-pack"),
+    ],
+    "Plan": [
+        st.Page("pages/framework.py", title="Flexible Framework", icon=":material/grid_view:", url_path="framework"),
+        st.Page("pages/action_plan.py", title="Action plan", icon=":material/checklist:", url_path="action-plan"),
     ],
     "Data": [
         st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),

@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="print the workspace's headline figures")
     workspace_option(summary)
     summary.add_argument("--json", action="store_true", help="print one JSON object (money as decimal strings)")
+    summary.add_argument("--as-at", type=_date, metavar="YYYY-MM-DD",
+                         help="the date the figures speak of: framework levels, overdue actions (default: today)")
 
     pack = sub.add_parser(
         "pack",
@@ -159,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _load(ws, args)
         if args.command == "summary":
             ensure_classified(ws)
-            summary = build_summary(ws)
+            summary = build_summary(ws, args.as_at)
             if args.json:
                 print(json.dumps(summary, indent=2))
             else:

@@ -180,11 +180,6 @@ def install_framework(ws: Workspace) -> bool:
     return True
 
 
-def ensure_framework(ws: Workspace) -> None:
-    """What a page calls before drawing: the bundled criteria when the workspace has none."""
-    install_framework(ws)
-
-
 def load_criteria(ws: Workspace) -> list[Criterion]:
     """Every criterion, in theme order, then level, then the order of the file."""
     with ws.read() as cur:
@@ -516,6 +511,25 @@ def framework_matrix(ws: Workspace, as_at: dt.date) -> pd.DataFrame:
         "target_date"])
 
 
+def matrix_table(ws: Workspace, as_at: dt.date) -> pd.DataFrame:
+    """The matrix in words, a theme a row and a level a column: the text alternative to the matrix chart."""
+    matrix = framework_matrix(ws, as_at)
+    cells = matrix.assign(cell=[
+        f"{status.capitalize()} ({met} of {criteria}){', target' if target else ''}"
+        for status, met, criteria, target in zip(matrix["status"], matrix["met"], matrix["criteria"], matrix["is_target"], strict=True)
+    ])
+    table = cells.pivot(index="theme", columns="level", values="cell").reindex(list(dict.fromkeys(matrix["theme"])))
+    table.columns = [f"Level {c}" for c in table.columns]
+    table.index.name = "Theme"
+    return table.reset_index()
+
+
+def targets_frame(ws: Workspace) -> pd.DataFrame:
+    """The targets as an editable table: theme, level, target_date, note."""
+    return pd.DataFrame([{"theme": t.theme, "level": t.level, "target_date": t.target_date, "note": t.note}
+                         for t in load_targets(ws)], columns=["theme", "level", "target_date", "note"])
+
+
 def current_against_target(ws: Workspace, as_at: dt.date) -> pd.DataFrame:
     """Per theme: level achieved, the target in force, its date, the gap in levels and the standing in words."""
     targets = load_targets(ws)
@@ -549,17 +563,18 @@ def target_gaps(ws: Workspace, as_at: dt.date) -> list[TargetGap]:
     """
     targets = load_targets(ws)
     plan = actions.load_actions(ws, as_at)
+    criteria = load_criteria(ws)
+    with ws.read() as cur:
+        latest = {t: aid for aid, t, _, _ in cur.execute(LATEST_ASSESSMENTS, {"as_at": as_at}).fetchall()}
+        items = _items_by_assessment(cur, list(latest.values()))
     gaps = []
     for state in theme_states(ws, as_at):
         target = current_target(targets, state.theme, as_at)
         top = target.level if target else 0
-        with ws.read() as cur:
-            latest = {t: aid for aid, t, _, _ in cur.execute(LATEST_ASSESSMENTS, {"as_at": as_at}).fetchall()}
-            items = _items_by_assessment(cur, [latest[state.theme]] if state.theme in latest else [])
         if state.theme in latest:
             answers = [(cid, int(lvl), text, bool(met)) for cid, lvl, text, met, _, _ in items.get(latest[state.theme], [])]
         else:
-            answers = [(c.criterion_id, c.level, c.criterion, False) for c in load_criteria(ws) if c.theme == state.theme]
+            answers = [(c.criterion_id, c.level, c.criterion, False) for c in criteria if c.theme == state.theme]
         unmet = tuple((cid, lvl, text) for cid, lvl, text, met in answers if not met and lvl <= top)
         closing = tuple(
             {"action_id": a.action_id, "title": a.title, "level": a.level, "officer": a.officer, "status": a.status,

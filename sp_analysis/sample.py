@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sp_analysis.actions import install_sample_plan
 from sp_analysis.classify import ensure_classified
 from sp_analysis.config import SAMPLE_DATA_DIR
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import LoadResult, load_path
 from sp_analysis.settings import get_setting, set_setting
+from sp_analysis.supplier_attributes import install_sample_attributes
 from sp_analysis.workspace import Workspace
 
 SPEND_GLOBS = ("*.csv", "*.xlsx")
@@ -33,6 +35,8 @@ def build_sample_workspace(ws: Workspace, root: Path = SAMPLE_DATA_DIR) -> tuple
                 continue
             except LoadError as exc:
                 refused.append(exc)
+    install_sample_plan(ws)
+    install_sample_attributes(ws)
     if not get_setting(ws, "council_name"):
         set_setting(ws, "council_name", SAMPLE_COUNCIL)
     ensure_classified(ws)

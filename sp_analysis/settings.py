@@ -43,6 +43,20 @@ SETTINGS: dict[str, Setting] = {
             "",
             "The council's name, for chart source lines and report title pages.",
         ),
+        Setting(
+            "local_postcode_districts",
+            "",
+            "Postcode districts whose suppliers count as local, comma-separated: the part of a postcode before "
+            "the space, such as 'ZZ1'. A letters-only entry such as 'ZZ' takes in the whole postcode area. "
+            "Empty: the local share is not calculated.",
+        ),
+        Setting(
+            "renewal_lead_times",
+            "6, 100k: 12, 500k: 18",
+            "Months before a contract ends that its re-procurement must start, by contract value: the months for "
+            "the lowest values first, then 'from value: months' for each band above (a value equal to a "
+            "boundary takes the band above). The renewal pipeline's intervention dates use these.",
+        ),
     )
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -59,8 +60,13 @@ def spend_analysis_summary(ws: Workspace) -> dict[str, Any]:
     }
 
 
-def build_summary(ws: Workspace) -> dict[str, Any]:
-    """The workspace's figures as one JSON-able object; keys are kept stable for scripts."""
+def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]:
+    """The workspace's figures as one JSON-able object, as at a date (default today); keys are kept stable."""
+    from sp_analysis.contracts import contracts_summary, sme_vcse_local_summary
+    from sp_analysis.framework import framework_summary, install_framework
+
+    as_at = as_at or dt.date.today()
+    install_framework(ws)  # a workspace made before the framework existed gets its criteria
     spend_extra = spend_analysis_summary(ws)
     with ws.read() as cur:
         rows, total = cur.execute(SPEND_TOTALS).fetchone()  # type: ignore[misc]
@@ -80,12 +86,16 @@ def build_summary(ws: Workspace) -> dict[str, Any]:
             "files": [_file_entry(r) for r in spend_files.itertuples()],
             "by_financial_year": {fy: money(t) for fy, t, _n in by_year},
             **spend_extra,
+            **sme_vcse_local_summary(ws),
         },
         "contracts": {
             "rows": int(contract_rows),
             "total_value": money(contract_total),
             "files": [_file_entry(r) for r in contract_files.itertuples()],
+            **contracts_summary(ws, as_at),
         },
+        "as_at": as_at.isoformat(),
+        "framework": framework_summary(ws, as_at),
     }
 
 

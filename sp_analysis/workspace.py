@@ -19,7 +19,7 @@ import pandas as pd
 
 from sp_analysis import sql_macros
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each entry migrates the schema from version N-1 to N. Never edit a released entry: add one.
 MIGRATIONS: dict[int, str] = {
@@ -210,6 +210,33 @@ MIGRATIONS: dict[int, str] = {
         status            VARCHAR NOT NULL CHECK (status IN ('not started', 'in progress', 'done', 'dropped')),
         percent_complete  SMALLINT NOT NULL CHECK (percent_complete BETWEEN 0 AND 100),
         recorded_at       TIMESTAMP NOT NULL
+    );
+    """,
+    # Supplier attributes (sp_analysis/supplier_attributes.py): the analyst's optional list of suppliers'
+    # postcodes, company numbers and SME / VCSE status. Each upload replaces the list whole; the uploads
+    # table keeps every upload's name, fingerprint and quality report, the latest being the one in force.
+    4: """
+    CREATE SEQUENCE supplier_attribute_upload_seq START 1;
+    CREATE TABLE supplier_attribute_uploads (
+        upload_id   INTEGER PRIMARY KEY,
+        name        VARCHAR NOT NULL,
+        sha256      VARCHAR NOT NULL,
+        rows        INTEGER NOT NULL,
+        loaded_at   TIMESTAMP NOT NULL,
+        sheet       VARCHAR,
+        quality     JSON NOT NULL
+    );
+    CREATE TABLE supplier_attributes (
+        upload_id          INTEGER NOT NULL,
+        source_row         INTEGER NOT NULL,
+        supplier_id        VARCHAR,
+        supplier_name      VARCHAR,
+        postcode           VARCHAR,
+        postcode_district  VARCHAR,
+        company_number     VARCHAR,
+        sme                BOOLEAN,
+        vcse               BOOLEAN,
+        CHECK (supplier_id IS NOT NULL OR supplier_name IS NOT NULL)
     );
     """,
 }

@@ -33,7 +33,14 @@ def test_load_then_summary_json(tmp_path: Path) -> None:
     (entry,) = summary["spend"]["files"]
     assert entry["name"] == "good.csv" and entry["rows"] == 2 and entry["total"] == "1010.25"
     assert set(entry) >= {"name", "sha256", "rows", "total", "skipped"}
-    assert summary["contracts"] == {"rows": 0, "total_value": "0.00", "files": []}
+    assert summary["contracts"] == {
+        "rows": 0, "total_value": "0.00", "files": [], "contracted_share": None,
+        "ending_within_12_months": {"count": 0, "value": "0.00"}, "off_contract_over_100k": {"count": 0, "total": "0.00"}}
+    assert set(summary["spend"]) >= {"by_value_band", "by_impact", "classified_share", "influenceable_total",
+                                     "over_100k_total", "sme_share", "vcse_share", "local_share",
+                                     "unknown_status_share"}
+    assert set(summary["framework"]) == {"themes", "actions"}
+    assert summary["spend"]["over_100k_total"] == "0.00"  # neither supplier's year reaches £100,000
 
 
 def test_batch_loads_good_files_refuses_bad_and_exits_1(tmp_path: Path) -> None:

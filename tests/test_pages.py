@@ -14,7 +14,8 @@ from tests.conftest import DEVON_2026_03, ROOT
 
 APP = str(ROOT / "app.py")
 PAGES = ["pages/overview.py", "pages/upload.py", "pages/impact_areas.py", "pages/suppliers.py",
-         "pages/classification.py", "pages/settings.py", "pages/cabinet_pack.py"]
+         "pages/classification.py", "pages/settings.py", "pages/cabinet_pack.py", "pages/contracts.py",
+         "pages/renewals.py", "pages/framework.py", "pages/action_plan.py"]
 HEADER = "Date,Supplier Name,Amount,Expense Area\n"
 
 

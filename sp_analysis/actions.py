@@ -1,0 +1,1071 @@
+"""The sustainable procurement action plan: actions, milestones, dated status, overdue flags and roll-ups.
+
+Status is a dated log (`plan_action_status`): an action's status "as at" a date is its latest entry dated on
+or before it, "not started" before the first. So setting the as-at date to a past Cabinet meeting shows
+the plan as it stood then.
+
+Overdue, precisely (the as-at date itself is never late):
+- a milestone is overdue when its date is before the as-at date, its action is neither done nor dropped as
+  at that date, and it was not marked done on or before the as-at date;
+- an action is overdue when it is neither done nor dropped as at the date and either its due date is before
+  the as-at date or one of its milestones is overdue. Actions and milestones without a date are never overdue.
+
+Plans travel as one row per action, in CSV or XLSX (written with openpyxl, read with calamine); milestones
+sit in one cell, a line each: `2010-12-31: text`, with ` [done 2010-12-20]` when reached.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import duckdb
+import pandas as pd
+
+from sp_analysis.workspace import Workspace
+
+Status = Literal["not started", "in progress", "done", "dropped"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+CLOSED: frozenset[str] = frozenset({"done", "dropped"})
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SAMPLE_PLAN = DATA_DIR / "sample_action_plan.csv"
+SAMPLE_TARGETS = DATA_DIR / "sample_targets.csv"
+SAMPLE_ASSESSMENT = DATA_DIR / "sample_assessment.csv"
+# The plan's own line between "big" and "small" contracts (its short-term actions address contracts over it).
+PLAN_THRESHOLD = Decimal("100000")
+
+PLAN_COLUMNS = (
+    "action_id", "title", "themes", "level", "timescale", "start_date", "due_date", "milestones", "measures",
+    "resources", "officer", "status", "percent_complete", "status_date", "notes", "data_measures",
+)
+COLUMN_HELP = {
+    "action_id": "Number of the action; leave blank for a new one.",
+    "title": "What is to be done (required).",
+    "themes": "Flexible Framework theme(s) the action serves, separated by semicolons.",
+    "level": "Flexible Framework level (1 to 5) the action helps reach.",
+    "timescale": "The timescale as written in the plan, e.g. 'April 2011 onwards'.",
+    "start_date": "When work starts (YYYY-MM-DD).",
+    "due_date": "When the action should be complete (YYYY-MM-DD); blank for ongoing or undated work.",
+    "milestones": "One milestone a line: 'YYYY-MM-DD: text', or 'no date: text'; add ' [done YYYY-MM-DD]' when reached.",
+    "measures": "Measures of success.",
+    "resources": "Financial and resource requirements.",
+    "officer": "Responsible officer(s), initials as in the plan; several separated by '/'.",
+    "status": "not started, in progress, done or dropped.",
+    "percent_complete": "0 to 100 (done is 100).",
+    "status_date": "The date the status was true (YYYY-MM-DD); blank means the day of import.",
+    "notes": "Anything else.",
+    "data_measures": "Figures computed from the workspace to show beside the action: "
+                     "contracts_over_100k, high_impact_spend, sme_vcse_share (separated by semicolons).",
+}
+MILESTONE_LINE = re.compile(
+    r"^\s*(?P<due>\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|no date)\s*:\s*(?P<text>.*?)"
+    r"\s*(?:\[done (?P<done>\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\])?\s*$",
+    re.IGNORECASE,
+)
+OVERDUE_RULE = ("Overdue: a milestone dated before the as-at date whose action is neither done nor dropped, and which was "
+                "not marked reached by then; an action that is neither done nor dropped whose due date, or one of whose "
+                "milestones, is before the as-at date. Something due on the as-at date itself is not overdue, and "
+                "nothing without a date is.")
+OFFICER_SPLIT = re.compile(r"\s*(?:/|,|&|\band\b)\s*")
+
+
+class ActionPlanError(ValueError):
+    """An action plan, row or file that cannot be used; the message names the row and the cause."""
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated step of an action; `done_on` is when it was reached, if it was."""
+
+    milestone: str
+    due_date: dt.date | None = None
+    done_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action of the plan, with its status as at some date."""
+
+    action_id: int | None
+    title: str
+    themes: tuple[str, ...] = ()
+    level: int | None = None
+    timescale: str = ""
+    start_date: dt.date | None = None
+    due_date: dt.date | None = None
+    measures: str = ""
+    resources: str = ""
+    officer: str = ""
+    notes: str = ""
+    data_measures: tuple[str, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    status: Status = "not started"
+    percent_complete: int = 0
+    status_date: dt.date | None = None
+
+    @property
+    def officers(self) -> tuple[str, ...]:
+        """Each responsible officer on their own ("JS/FM" is JS and FM)."""
+        return tuple(o for o in OFFICER_SPLIT.split(self.officer.strip()) if o)
+
+
+# --- overdue, the heart of the "as at" view ---------------------------------------------------------------
+
+
+def is_milestone_overdue(milestone: Milestone, action_status: str, as_at: dt.date) -> bool:
+    """Dated before the as-at date, its action not done or dropped, and not reached on or before the date."""
+    return (
+        milestone.due_date is not None
+        and milestone.due_date < as_at
+        and action_status not in CLOSED
+        and (milestone.done_on is None or milestone.done_on > as_at)
+    )
+
+
+def is_action_overdue(action: Action, as_at: dt.date) -> bool:
+    """Not done or dropped, and its due date is before the as-at date or one of its milestones is overdue."""
+    if action.status in CLOSED:
+        return False
+    late = action.due_date is not None and action.due_date < as_at
+    return late or any(is_milestone_overdue(m, action.status, as_at) for m in action.milestones)
+
+
+def days_overdue(action: Action, as_at: dt.date) -> int:
+    """Days since the earliest missed date (the action's or a milestone's); 0 if not overdue."""
+    if not is_action_overdue(action, as_at):
+        return 0
+    missed = [m.due_date for m in action.milestones if m.due_date and is_milestone_overdue(m, action.status, as_at)]
+    if action.due_date is not None and action.due_date < as_at:
+        missed.append(action.due_date)
+    return (as_at - min(missed)).days
+
+
+# --- reading the plan -----------------------------------------------------------------------------------
+
+SELECT_ACTIONS = """
+SELECT action_id, title, themes, level, timescale, start_date, due_date, measures, resources, officer, notes,
+       data_measures
+FROM plan_actions ORDER BY action_id
+"""
+SELECT_MILESTONES = "SELECT action_id, milestone, due_date, done_on FROM plan_milestones ORDER BY action_id, position"
+# Each action's status as at a date: its latest entry dated on or before it (a later entry of the same date wins).
+STATUS_AS_AT = """
+SELECT action_id, status, percent_complete, status_date
+FROM plan_action_status
+WHERE status_date <= $as_at
+QUALIFY row_number() OVER (PARTITION BY action_id ORDER BY status_date DESC, entry_id DESC) = 1
+"""
+STATUS_LATEST = """
+SELECT action_id, status, percent_complete, status_date
+FROM plan_action_status
+QUALIFY row_number() OVER (PARTITION BY action_id ORDER BY status_date DESC, entry_id DESC) = 1
+"""
+STATUS_HISTORY = """
+SELECT s.action_id, a.title, s.status_date, s.status, s.percent_complete, s.recorded_at
+FROM plan_action_status s JOIN plan_actions a USING (action_id)
+ORDER BY s.action_id, s.status_date, s.entry_id
+"""
+KNOWN_THEMES = "SELECT theme FROM ff_criteria GROUP BY theme ORDER BY min(theme_order)"
+
+
+def load_actions(ws: Workspace, as_at: dt.date | None = None) -> list[Action]:
+    """Every action with its milestones, and its status as at the date (the latest status when None)."""
+    with ws.read() as cur:
+        return _load_actions_on(cur, as_at)
+
+
+def status_history(ws: Workspace) -> pd.DataFrame:
+    """Every dated status entry, action by action, oldest first."""
+    with ws.read() as cur:
+        return cur.execute(STATUS_HISTORY).df()
+
+
+def action_counts(ws: Workspace, as_at: dt.date) -> dict[str, int]:
+    """How many actions there are, and how many are done, in progress and overdue as at the date."""
+    plan = load_actions(ws, as_at)
+    return {
+        "total": len(plan),
+        "done": sum(a.status == "done" for a in plan),
+        "in_progress": sum(a.status == "in progress" for a in plan),
+        "overdue": sum(is_action_overdue(a, as_at) for a in plan),
+    }
+
+
+def officer_names(ws: Workspace) -> list[str]:
+    """Every responsible officer named in the plan, each on their own, sorted."""
+    return sorted({o for a in load_actions(ws) for o in a.officers})
+
+
+def plan_themes(ws: Workspace) -> list[str]:
+    """The framework's themes (in its order), then any other theme an action names."""
+    with ws.read() as cur:
+        known = [t for (t,) in cur.execute(KNOWN_THEMES).fetchall()]
+    extra = sorted({t for a in load_actions(ws) for t in a.themes} - set(known))
+    return known + extra
+
+
+# --- filters --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanFilter:
+    """Which actions to show; it words itself for captions and names export files."""
+
+    themes: tuple[str, ...] = ()
+    levels: tuple[int, ...] = ()
+    officers: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    overdue_only: bool = False
+
+    def keeps(self, action: Action, as_at: dt.date) -> bool:
+        """True if the action passes every part of the filter (an empty part lets everything through)."""
+        return (
+            (not self.themes or bool(set(self.themes) & set(action.themes)))
+            and (not self.levels or action.level in self.levels)
+            and (not self.officers or bool(set(self.officers) & set(action.officers)))
+            and (not self.statuses or action.status in self.statuses)
+            and (not self.overdue_only or is_action_overdue(action, as_at))
+        )
+
+    def wording(self) -> str:
+        """'all actions', or e.g. 'theme People; officer JS or DB; overdue only'."""
+        parts = []
+        if self.themes:
+            parts.append(("theme " if len(self.themes) == 1 else "themes ") + " or ".join(self.themes))
+        if self.levels:
+            parts.append(("level " if len(self.levels) == 1 else "levels ") + " or ".join(map(str, sorted(self.levels))))
+        if self.officers:
+            parts.append(("officer " if len(self.officers) == 1 else "officers ") + " or ".join(self.officers))
+        if self.statuses:
+            parts.append("status " + " or ".join(self.statuses))
+        if self.overdue_only:
+            parts.append("overdue only")
+        return "; ".join(parts) if parts else "all actions"
+
+    def slug(self) -> str:
+        """The wording as a file-name fragment ('all-actions', 'theme-people_officer-js')."""
+        return re.sub(r"[^a-z0-9]+", "-", self.wording().lower().replace("; ", "_")).strip("-") or "all-actions"
+
+
+def filtered_actions(ws: Workspace, as_at: dt.date, plan_filter: PlanFilter | None = None) -> list[Action]:
+    """The actions the filter keeps, with status as at the date."""
+    plan_filter = plan_filter or PlanFilter()
+    return [a for a in load_actions(ws, as_at) if plan_filter.keeps(a, as_at)]
+
+
+# --- tables and roll-ups for the pages ------------------------------------------------------------------
+
+
+def actions_table(ws: Workspace, as_at: dt.date, plan_filter: PlanFilter | None = None) -> pd.DataFrame:
+    """One row per action as at the date: the editable fields plus overdue, days overdue and next milestone."""
+    rows = []
+    for a in filtered_actions(ws, as_at, plan_filter):
+        upcoming = [m for m in a.milestones if m.due_date and m.due_date >= as_at and (m.done_on is None or m.done_on > as_at)]
+        nxt = min(upcoming, key=lambda m: m.due_date or dt.date.max, default=None)
+        rows.append({
+            "action_id": a.action_id, "title": a.title, "themes": "; ".join(a.themes), "level": a.level,
+            "officer": a.officer, "status": a.status, "percent_complete": a.percent_complete,
+            "start_date": a.start_date, "due_date": a.due_date, "timescale": a.timescale,
+            "overdue": is_action_overdue(a, as_at), "days_overdue": days_overdue(a, as_at),
+            "milestones_overdue": sum(is_milestone_overdue(m, a.status, as_at) for m in a.milestones),
+            "next_milestone": f"{_short_date(nxt.due_date)}: {nxt.milestone}" if nxt and nxt.due_date else "",
+            "measures": a.measures, "resources": a.resources, "notes": a.notes,
+            "status_date": a.status_date, "data_measures": "; ".join(a.data_measures),
+        })
+    return _with_dates(pd.DataFrame.from_records(rows, columns=ACTIONS_TABLE_COLUMNS), "start_date", "due_date", "status_date")
+
+
+ACTIONS_TABLE_COLUMNS = [
+    "action_id", "title", "themes", "level", "officer", "status", "percent_complete", "start_date", "due_date",
+    "timescale", "overdue", "days_overdue", "milestones_overdue", "next_milestone", "measures", "resources", "notes",
+    "status_date", "data_measures",
+]
+MILESTONES_TABLE_COLUMNS = ["action_id", "action", "position", "milestone", "due_date", "done_on", "status", "overdue"]
+
+
+def milestones_table(ws: Workspace, as_at: dt.date, plan_filter: PlanFilter | None = None) -> pd.DataFrame:
+    """One row per milestone of the filtered actions, with its action's status and whether it is overdue."""
+    rows = [
+        {"action_id": a.action_id, "action": a.title, "position": i, "milestone": m.milestone, "due_date": m.due_date,
+         "done_on": m.done_on, "status": a.status, "overdue": is_milestone_overdue(m, a.status, as_at)}
+        for a in filtered_actions(ws, as_at, plan_filter) for i, m in enumerate(a.milestones, start=1)
+    ]
+    return _with_dates(pd.DataFrame.from_records(rows, columns=MILESTONES_TABLE_COLUMNS), "due_date", "done_on")
+
+
+def plan_rollup(ws: Workspace, as_at: dt.date, by: Literal["level", "theme", "officer"],
+                plan_filter: PlanFilter | None = None) -> pd.DataFrame:
+    """Actions counted by level, theme or officer as at the date: total, each status, and overdue.
+
+    An action with two themes (or two officers) counts once under each, so the theme rows can add up to more
+    than the number of actions.
+    """
+    counts: dict[Any, dict[str, int]] = {}
+    for a in filtered_actions(ws, as_at, plan_filter):
+        keys: Sequence[Any]
+        if by == "level":
+            keys = [a.level if a.level is not None else 0]
+        elif by == "theme":
+            keys = a.themes or ("(no theme)",)
+        else:
+            keys = a.officers or ("(no officer)",)
+        for key in keys:
+            row = counts.setdefault(key, {"total": 0, **{s: 0 for s in STATUSES}, "overdue": 0})
+            row["total"] += 1
+            row[a.status] += 1
+            row["overdue"] += is_action_overdue(a, as_at)
+    frame = pd.DataFrame.from_dict(counts, orient="index", columns=["total", *STATUSES, "overdue"])
+    frame.index.name = by
+    frame = frame.reset_index()
+    if by == "theme":
+        order = {t: i for i, t in enumerate(plan_themes(ws))}
+        frame = frame.sort_values(by, key=lambda s: s.map(lambda t: order.get(t, len(order))), kind="stable")
+    else:
+        frame = frame.sort_values(by, kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def action_detail(ws: Workspace, action_id: int, as_at: dt.date) -> dict[str, Any] | None:
+    """One action in full as at the date: its fields, milestones with overdue flags, and its computed measures."""
+    found = next((a for a in load_actions(ws, as_at) if a.action_id == action_id), None)
+    if found is None:
+        return None
+    late = days_overdue(found, as_at)
+    milestones = pd.DataFrame([
+        {"Milestone": m.milestone, "Due": m.due_date, "Reached on": m.done_on,
+         "Overdue": "overdue" if is_milestone_overdue(m, found.status, as_at) else ""}
+        for m in found.milestones], columns=["Milestone", "Due", "Reached on", "Overdue"])
+    measures = [m for m in data_measures(ws, as_at) if m.key in found.data_measures] if found.data_measures else []
+    return {
+        "title": found.title, "themes": "; ".join(found.themes), "level": found.level, "officer": found.officer,
+        "status": found.status, "percent_complete": found.percent_complete, "timescale": found.timescale,
+        "measures": found.measures, "resources": found.resources, "notes": found.notes,
+        "overdue_words": (f"Overdue by {late:,} day{'s' if late != 1 else ''} as at {_long_date(as_at)}." if late
+                          else f"Not overdue as at {_long_date(as_at)}."),
+        "milestones": _with_dates(milestones, "Due", "Reached on"), "data_measures": measures,
+    }
+
+
+# --- writing the plan -----------------------------------------------------------------------------------
+
+DELETE_ACTION = "DELETE FROM plan_actions WHERE action_id = $action_id"
+DELETE_MILESTONES = "DELETE FROM plan_milestones WHERE action_id = $action_id"
+DELETE_STATUS = "DELETE FROM plan_action_status WHERE action_id = $action_id"
+INSERT_ACTION = """
+INSERT INTO plan_actions (action_id, title, themes, level, timescale, start_date, due_date, measures, resources,
+                          officer, notes, data_measures)
+VALUES ($action_id, $title, $themes, $level, $timescale, $start_date, $due_date, $measures, $resources, $officer,
+        $notes, $data_measures)
+"""
+INSERT_MILESTONE = "INSERT INTO plan_milestones VALUES ($action_id, $position, $milestone, $due_date, $done_on)"
+INSERT_STATUS = """
+INSERT INTO plan_action_status VALUES (nextval('plan_status_seq'), $action_id, $status_date, $status, $percent,
+                                       current_localtimestamp())
+"""
+MAX_ACTION_ID = "SELECT coalesce(max(action_id), 0) FROM plan_actions"
+ACTION_IDS = "SELECT action_id FROM plan_actions"
+
+
+def save_actions(
+    ws: Workspace, plan: Iterable[Action], status_date: dt.date, *, replace_all: bool = False,
+    delete_ids: Iterable[int] = (),
+) -> list[int]:
+    """Add or update actions (new ones get the next free number); returns their ids in order.
+
+    A status or percentage that differs from the action's status as at `status_date` is logged with that
+    date (the actions' own `status_date` is ignored here; files use it, see `import_plan`); earlier entries
+    stay, so the plan can still be seen as it was. `replace_all` makes these the whole plan; `delete_ids`
+    removes actions (with their milestones and status log).
+    """
+    plan = [_checked(a) for a in plan]
+    with ws.write() as cur:
+        known = _known_themes(cur)
+        problems = [f"action {a.action_id or a.title!r}: {p}" for a in plan for p in _theme_problems(a, known)]
+        if problems:
+            raise ActionPlanError("; ".join(problems[:10]) + ".")
+        return _save_on(cur, plan, status_date, replace_all=replace_all, delete_ids=set(delete_ids))
+
+
+def _save_plan_file(ws: Workspace, plan: list[Action], status_date: dt.date, replace_all: bool) -> list[int]:
+    """As `save_actions`, but each action's status is logged at its own status_date (a file's rows say when)."""
+    plan = [_checked(a) for a in plan]
+    with ws.write() as cur:
+        known = _known_themes(cur)
+        problems = [f"action {a.action_id or a.title!r}: {p}" for a in plan for p in _theme_problems(a, known)]
+        if problems:
+            raise ActionPlanError("; ".join(problems[:10]) + ".")
+        return _save_on(cur, plan, status_date, replace_all=replace_all, delete_ids=set(), row_dates=True)
+
+
+def delete_actions(ws: Workspace, action_ids: Iterable[int]) -> int:
+    """Remove actions with their milestones and status log; returns how many ids were given."""
+    ids = list(action_ids)
+    with ws.write() as cur:
+        for action_id in ids:
+            _delete_on(cur, action_id)
+    return len(ids)
+
+
+def save_action_edits(ws: Workspace, edited: pd.DataFrame, shown_ids: Iterable[int], status_date: dt.date) -> list[int]:
+    """Apply an edited actions table (the page's data editor) to the plan.
+
+    Rows keep their milestones; a row without an action_id is a new action; an action that was shown but is
+    no longer in the table is deleted. Actions not shown (filtered out) are left alone.
+    """
+    current = {a.action_id: a for a in load_actions(ws, status_date)}
+    edits = actions_from_frame(edited, "the edited table", default_status_date=status_date)
+    kept = []
+    for action in edits:
+        before = current.get(action.action_id)
+        kept.append(replace(action, milestones=before.milestones) if before else action)
+    gone = set(shown_ids) - {a.action_id for a in kept if a.action_id is not None}
+    return save_actions(ws, kept, status_date, delete_ids=gone)
+
+
+def save_milestone_edits(ws: Workspace, edited: pd.DataFrame, shown_action_ids: Iterable[int]) -> int:
+    """Replace the milestones of the shown actions with an edited milestones table; returns how many saved.
+
+    Columns: action_id, milestone, due_date, done_on (position is the row order within each action).
+    """
+    shown = set(shown_action_ids)
+    by_action: dict[int, list[Milestone]] = {i: [] for i in shown}
+    problems = []
+    for i, row in enumerate(edited.to_dict("records"), start=1):
+        text = _text(row.get("milestone"))
+        if not text and _blank(row.get("action_id")):
+            continue
+        try:
+            action_id = _to_int(row.get("action_id"), "action_id")
+            if action_id is None:
+                raise ActionPlanError("action_id is empty")
+            due = _to_date(row.get("due_date"), "due_date")
+            done = _to_date(row.get("done_on"), "done_on")
+        except ActionPlanError as exc:
+            problems.append(f"row {i}: {exc}")
+            continue
+        if not text:
+            problems.append(f"row {i}: the milestone text is empty")
+        if action_id not in shown:
+            problems.append(f"row {i}: action {action_id} is not one of the actions shown")
+        by_action.setdefault(action_id, []).append(Milestone(text, due, done))
+    if problems:
+        raise ActionPlanError("; ".join(problems[:10]) + ".")
+    with ws.write() as cur:
+        for action_id, milestones in by_action.items():
+            cur.execute(DELETE_MILESTONES, {"action_id": action_id})
+            _insert_milestones(cur, action_id, milestones)
+    return sum(len(m) for m in by_action.values())
+
+
+# --- import and export ----------------------------------------------------------------------------------
+
+
+def plan_frame(plan: Sequence[Action]) -> pd.DataFrame:
+    """The actions in the exchange format: one row per action, PLAN_COLUMNS, milestones one a line."""
+    rows = [{
+        "action_id": a.action_id, "title": a.title, "themes": "; ".join(a.themes), "level": a.level,
+        "timescale": a.timescale, "start_date": a.start_date, "due_date": a.due_date,
+        "milestones": format_milestones(a.milestones), "measures": a.measures, "resources": a.resources,
+        "officer": a.officer, "status": a.status, "percent_complete": a.percent_complete, "status_date": a.status_date,
+        "notes": a.notes, "data_measures": "; ".join(a.data_measures),
+    } for a in plan]
+    return pd.DataFrame.from_records(rows, columns=list(PLAN_COLUMNS))
+
+
+def export_plan_csv(ws: Workspace, as_at: dt.date | None = None, plan_filter: PlanFilter | None = None) -> str:
+    """The plan (status as at the date, else the latest) as CSV text in the import format."""
+    plan = load_actions(ws, as_at) if plan_filter is None else filtered_actions(ws, as_at or dt.date.max, plan_filter)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PLAN_COLUMNS)
+    for row in plan_frame(plan).itertuples(index=False):
+        writer.writerow(["" if _blank(v) else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in row])
+    return buffer.getvalue()
+
+
+def export_plan_xlsx(ws: Workspace, as_at: dt.date | None = None, plan_filter: PlanFilter | None = None) -> bytes:
+    """The plan as an Excel workbook: an "Actions" sheet in the import format and an "About" sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    plan = load_actions(ws, as_at) if plan_filter is None else filtered_actions(ws, as_at or dt.date.max, plan_filter)
+    frame = plan_frame(plan)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Actions"
+    sheet.append(list(PLAN_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = {"title": 40, "themes": 30, "milestones": 60, "measures": 50, "resources": 40, "notes": 40, "timescale": 18}
+    for row in frame.itertuples(index=False):
+        sheet.append([None if _blank(v) else (int(v) if isinstance(v, float) else v) for v in row])
+    for i, column in enumerate(PLAN_COLUMNS, start=1):
+        letter = sheet.cell(row=1, column=i).column_letter
+        sheet.column_dimensions[letter].width = widths.get(column, 14)
+        for cell in sheet[letter][1:]:
+            if column.endswith("_date"):
+                cell.number_format = "yyyy-mm-dd"
+            cell.alignment = Alignment(wrap_text=column in widths, vertical="top")
+    sheet.freeze_panes = "B2"
+    about = book.create_sheet("About")
+    about.append(["Sustainable procurement action plan"])
+    about["A1"].font = Font(bold=True)
+    about.append(["Status as at", (as_at or dt.date.today()).isoformat() if as_at else "latest recorded"])
+    about.append(["Rows", len(frame)])
+    about.append([])
+    about.append(["column", "meaning"])
+    for column in PLAN_COLUMNS:
+        about.append([column, COLUMN_HELP[column]])
+    about.append([])
+    about.append(["Overdue", OVERDUE_RULE.removeprefix("Overdue: ")])
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 110
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def read_plan_file(data: bytes, name: str) -> list[Action]:
+    """Actions from a CSV or XLSX file in the export format (XLSX: the "Actions" sheet, else the first)."""
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+        try:
+            book = pd.ExcelFile(io.BytesIO(data), engine="calamine")
+            sheet = "Actions" if "Actions" in book.sheet_names else book.sheet_names[0]
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+        except Exception as exc:  # calamine raises its own types for damaged files
+            raise ActionPlanError(f"{name} cannot be read as a workbook ({exc}).") from exc
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if "title" not in frame.columns:
+        raise ActionPlanError(f"{name}: the header lacks title (expected {','.join(PLAN_COLUMNS)}).")
+    return actions_from_frame(frame, name)
+
+
+def import_plan(ws: Workspace, data: bytes, name: str, status_date: dt.date, *, replace_all: bool = True) -> int:
+    """Load a plan file (CSV or XLSX); with `replace_all` it becomes the whole plan. Returns how many actions.
+
+    Rows without a status_date take `status_date`. Refused whole, naming each bad row, if any row is invalid.
+    """
+    plan = read_plan_file(data, name)
+    if not plan:
+        raise ActionPlanError(f"{name} holds no actions.")
+    ids = [a.action_id for a in plan if a.action_id is not None]
+    if len(ids) != len(set(ids)):
+        raise ActionPlanError(f"{name}: an action_id appears twice.")
+    _save_plan_file(ws, plan, status_date, replace_all)
+    return len(plan)
+
+
+def actions_from_frame(frame: pd.DataFrame, name: str, default_status_date: dt.date | None = None) -> list[Action]:
+    """Actions from a table in the exchange format (missing columns take their defaults)."""
+    plan: list[Action] = []
+    problems: list[str] = []
+    for i, row in enumerate(frame.to_dict("records"), start=2):
+        if all(_blank(v) for v in row.values()):
+            continue
+        try:
+            status = (_text(row.get("status")) or "not started").lower()
+            if status not in STATUSES:
+                raise ActionPlanError(f"status {row.get('status')!r} is not one of {', '.join(STATUSES)}")
+            level = _to_int(row.get("level"), "level")
+            if level is not None and not 1 <= level <= 5:
+                raise ActionPlanError(f"level {level} is not 1 to 5")
+            percent = _to_int(row.get("percent_complete"), "percent_complete")
+            percent = (100 if status == "done" else 0) if percent is None else percent
+            if not 0 <= percent <= 100:
+                raise ActionPlanError(f"percent_complete {percent} is not 0 to 100")
+            measures = _split(row.get("data_measures"))
+            unknown = [m for m in measures if m not in MEASURE_KEYS]
+            if unknown:
+                raise ActionPlanError(f"data_measures {', '.join(unknown)} unknown (use {', '.join(MEASURE_KEYS)})")
+            milestones = row.get("milestones")
+            action = Action(
+                action_id=_to_int(row.get("action_id"), "action_id"),
+                title=_text(row.get("title")),
+                themes=_split(row.get("themes")),
+                level=level,
+                timescale=_text(row.get("timescale")),
+                start_date=_to_date(row.get("start_date"), "start_date"),
+                due_date=_to_date(row.get("due_date"), "due_date"),
+                measures=_text(row.get("measures")),
+                resources=_text(row.get("resources")),
+                officer=_text(row.get("officer")),
+                notes=_text(row.get("notes")),
+                data_measures=measures,
+                milestones=parse_milestones(_text(milestones)) if not _blank(milestones) else (),
+                status=status,  # type: ignore[arg-type]
+                percent_complete=100 if status == "done" else percent,
+                status_date=_to_date(row.get("status_date"), "status_date") or default_status_date,
+            )
+            _checked(action)
+            plan.append(action)
+        except ActionPlanError as exc:
+            problems.append(f"row {i}: {exc}")
+    if problems:
+        raise ActionPlanError(f"{name}: " + "; ".join(problems[:10]) + ".")
+    return plan
+
+
+def format_milestones(milestones: Iterable[Milestone]) -> str:
+    """Milestones one a line, as in the exchange format."""
+    lines = []
+    for m in milestones:
+        line = f"{m.due_date.isoformat() if m.due_date else 'no date'}: {m.milestone}"
+        if m.done_on:
+            line += f" [done {m.done_on.isoformat()}]"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def parse_milestones(text: str) -> tuple[Milestone, ...]:
+    """Milestones from the exchange format; a line without a date prefix is an undated milestone."""
+    milestones = []
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        if not raw.strip():
+            continue
+        match = MILESTONE_LINE.match(raw)
+        if match is None:
+            milestones.append(Milestone(raw.strip()))
+            continue
+        due = None if match["due"].lower() == "no date" else _to_date(match["due"], "milestone date")
+        if not match["text"]:
+            raise ActionPlanError(f"the milestone line {raw.strip()!r} has no text")
+        milestones.append(Milestone(match["text"], due, _to_date(match["done"], "milestone done date")))
+    return tuple(milestones)
+
+
+# --- the sample plan (the council's 2010 resource plan) -----------------------------------------------------
+
+
+def install_sample_plan(ws: Workspace) -> bool:
+    """Install the 2010 plan's actions, its Level 2 and Level 3 targets and a June 2010 baseline assessment,
+    each only where the workspace has none; True if anything was installed (idempotent)."""
+    from sp_analysis import framework  # framework reads the plan, so it is imported here, not at the top
+
+    framework.install_framework(ws)
+    with ws.read() as cur:
+        have_actions = _scalar(cur, "SELECT count(*) FROM plan_actions")
+        have_targets = _scalar(cur, framework.COUNT_TARGETS)
+        have_assessments = _scalar(cur, framework.COUNT_ASSESSMENTS)
+    if have_actions and have_targets and have_assessments:
+        return False
+    plan = read_plan_file(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name)
+    targets = [framework.Target(r["theme"], int(r["level"]), dt.date.fromisoformat(r["target_date"]), r["note"])
+               for r in _csv_dicts(SAMPLE_TARGETS)]
+    baseline: dict[tuple[str, dt.date, str, str], list[Any]] = {}
+    for r in _csv_dicts(SAMPLE_ASSESSMENT):
+        key = (r["theme"], dt.date.fromisoformat(r["assessed_on"]), r["assessor"], r["note"])
+        baseline.setdefault(key, []).append(
+            framework.AssessmentItem(r["criterion_id"], r["met"].lower() == "true", r["evidence"], r["links"]))
+    with ws.write() as cur:
+        if not _scalar(cur, "SELECT count(*) FROM plan_actions"):
+            _save_on(cur, plan, min(a.status_date for a in plan if a.status_date), replace_all=False, delete_ids=set(),
+                     row_dates=True)
+        if not _scalar(cur, framework.COUNT_TARGETS):
+            framework._insert_targets(cur, targets)
+        if not _scalar(cur, framework.COUNT_ASSESSMENTS):
+            for (theme, on, who, note), items in baseline.items():
+                framework._record_assessment_on(cur, theme, on, who, items, note)
+    return True
+
+
+# --- measures tied to the data ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataMeasure:
+    """A measure of success computed from the workspace: the figure, what it means, its date, what is pending."""
+
+    key: str
+    name: str
+    figure: str
+    detail: str
+    definition: str
+    as_of: str
+    pending: str
+    values: dict[str, Any] = field(default_factory=dict)
+    actions: tuple[str, ...] = ()
+
+
+MEASURE_NAMES = {
+    "contracts_over_100k": "Contracts over £100,000 and their renewals",
+    "high_impact_spend": "Influenceable spend in high-impact categories",
+    "sme_vcse_share": "Contracts with SMEs and VCSE organisations",
+}
+MEASURE_KEYS = tuple(MEASURE_NAMES)
+
+# A contract's value is its whole-life value; where only the annual value is published it stands in (a lower bound).
+LIVE_CONTRACTS = """
+CREATE OR REPLACE TEMP TABLE live_contracts AS
+SELECT coalesce(value_whole_life, value_annual) AS value,
+       value_whole_life IS NULL AND value_annual IS NOT NULL AS annual_only,
+       start_date, end_date, sme, vcse
+FROM contracts
+WHERE (start_date IS NULL OR start_date <= $as_at) AND (end_date IS NULL OR end_date >= $as_at)
+"""
+CONTRACTS_OVER_THRESHOLD = """
+SELECT count(*) AS live,
+       count(*) FILTER (WHERE value > $threshold) AS over,
+       coalesce(sum(value) FILTER (WHERE value > $threshold), 0) AS over_value,
+       count(*) FILTER (WHERE value > $threshold AND end_date BETWEEN $window_start AND $window_end) AS ending,
+       coalesce(sum(value) FILTER (WHERE value > $threshold AND end_date BETWEEN $window_start AND $window_end), 0)
+           AS ending_value,
+       count(*) FILTER (WHERE value > $threshold AND end_date IS NULL) AS over_no_end,
+       count(*) FILTER (WHERE value > $threshold AND annual_only) AS over_annual_only,
+       count(*) FILTER (WHERE value IS NULL) AS no_value,
+       (SELECT count(*) FROM contracts) AS register
+FROM live_contracts
+"""
+SUPPLIER_TYPE_SHARES = """
+SELECT count(*) AS live, coalesce(sum(value), 0) AS live_value, (SELECT count(*) FROM contracts) AS register,
+       count(*) FILTER (WHERE sme) AS sme, coalesce(sum(value) FILTER (WHERE sme), 0) AS sme_value,
+       count(*) FILTER (WHERE sme IS NULL) AS sme_unknown, coalesce(sum(value) FILTER (WHERE sme IS NULL), 0) AS sme_unknown_value,
+       count(*) FILTER (WHERE vcse) AS vcse, coalesce(sum(value) FILTER (WHERE vcse), 0) AS vcse_value,
+       count(*) FILTER (WHERE vcse IS NULL) AS vcse_unknown,
+       coalesce(sum(value) FILTER (WHERE vcse IS NULL), 0) AS vcse_unknown_value
+FROM live_contracts
+"""
+# The latest financial year with payments on or before the as-at date, its influenceable spend and the high-impact part.
+HIGH_IMPACT_SPEND = """
+WITH year AS (SELECT max(financial_year) AS fy FROM payments WHERE payment_date <= $as_at)
+SELECT (SELECT fy FROM year) AS financial_year,
+       min(p.payment_date) AS first_date, max(p.payment_date) AS last_date,
+       coalesce(sum(p.amount) FILTER (WHERE c.influenceable), 0) AS influenceable,
+       coalesce(sum(p.amount) FILTER (WHERE c.influenceable AND c.impact = 'High'), 0) AS high_impact,
+       coalesce(sum(p.amount) FILTER (WHERE c.category IS NULL OR c.impact = 'Unclassified'), 0) AS unclassified,
+       coalesce(sum(p.amount), 0) AS total
+FROM payments p
+LEFT JOIN payment_classes pc ON pc.file_id = p.file_id AND pc.source_row = p.source_row
+LEFT JOIN categories c ON c.category = pc.category
+WHERE p.financial_year = (SELECT fy FROM year) AND p.payment_date <= $as_at
+"""
+LOADED_CONTRACT_FILES = "SELECT name, loaded_at FROM loaded_files WHERE kind = 'contracts' ORDER BY loaded_at"
+PLAN_END = """
+SELECT greatest((SELECT max(target_date) FROM ff_targets), (SELECT max(due_date) FROM plan_actions),
+                (SELECT max(due_date) FROM plan_milestones))
+"""
+
+
+def renewal_window(ws: Workspace, as_at: dt.date) -> tuple[dt.date, dt.date, str]:
+    """The period in which contract renewals are counted: from the as-at date to the plan's last date, or the
+    next two years when the plan's dates are already past. Returns (start, end, wording)."""
+    with ws.read() as cur:
+        row = cur.execute(PLAN_END).fetchone()
+    plan_end = row[0] if row else None
+    if plan_end is not None and plan_end > as_at:
+        return as_at, plan_end, f"from {_long_date(as_at)} to the end of the plan, {_long_date(plan_end)}"
+    end = _add_years(as_at, 2) - dt.timedelta(days=1)
+    why = " (the plan's own dates have passed)" if plan_end is not None else ""
+    return as_at, end, f"in the two years from {_long_date(as_at)} to {_long_date(end)}{why}"
+
+
+def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
+    """The measures of success the workspace can compute, as at the date, each with the actions it sits beside."""
+    plan = load_actions(ws, as_at)
+    beside = {key: tuple(a.title for a in plan if key in a.data_measures) for key in MEASURE_KEYS}
+    window = renewal_window(ws, as_at)
+    with ws.read() as cur:
+        cur.execute(LIVE_CONTRACTS, {"as_at": as_at})
+        over = _row_dict(cur, CONTRACTS_OVER_THRESHOLD, {"threshold": PLAN_THRESHOLD, "window_start": window[0],
+                                                         "window_end": window[1]})
+        shares = _row_dict(cur, SUPPLIER_TYPE_SHARES)
+        spend = _row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
+        files = cur.execute(LOADED_CONTRACT_FILES).fetchall()
+        cur.execute("DROP TABLE IF EXISTS live_contracts")
+    register = (f"contracts register {', '.join(n for n, _ in files)} (loaded {_long_date(max(t for _, t in files).date())})"
+                if files else "no contracts register loaded")
+    return [
+        _contracts_measure(over, window, as_at, register, beside["contracts_over_100k"]),
+        _spend_measure(spend, as_at, beside["high_impact_spend"]),
+        _supplier_type_measure(shares, as_at, register, beside["sme_vcse_share"]),
+    ]
+
+
+def _contracts_measure(v: dict[str, Any], window: tuple[dt.date, dt.date, str], as_at: dt.date, register: str,
+                       actions: tuple[str, ...]) -> DataMeasure:
+    figure = (f"{v['over']:,} live contracts over £100,000 ({_money(v['over_value'])}); "
+              f"{v['ending']:,} of them end {window[2]}")
+    if not v["live"]:
+        figure = _no_live_contracts(v["register"], as_at)
+    detail = (f"{v['ending']:,} contracts worth {_money(v['ending_value'])} come up for renewal in that period. "
+              f"{v['over_no_end']:,} of the contracts over £100,000 have no end date; {v['over_annual_only']:,} are "
+              f"judged on their annual value alone; {v['no_value']:,} live contracts have no value and are not counted.")
+    return DataMeasure(
+        "contracts_over_100k", MEASURE_NAMES["contracts_over_100k"], figure, detail,
+        definition=("Contracts in the register that are live on the as-at date (started on or before it and ending on "
+                    "or after it, blank dates counting as open) whose whole-life value is over £100,000; where only an "
+                    "annual value is published it is used instead. Renewals are those contracts whose end date falls "
+                    "in the window."),
+        as_of=f"Live on {_long_date(as_at)}; {register}.",
+        pending=("which of these contracts are in high-impact categories. Contracts are given categories in a later "
+                 "release; until then every contract over £100,000 is counted, whatever its impact."),
+        values={k: v[k] for k in ("live", "over", "over_value", "ending", "ending_value", "over_no_end", "over_annual_only",
+                                  "no_value")} | {"window_start": window[0], "window_end": window[1]},
+        actions=actions,
+    )
+
+
+def _spend_measure(v: dict[str, Any], as_at: dt.date, actions: tuple[str, ...]) -> DataMeasure:
+    influenceable, high = Decimal(v["influenceable"]), Decimal(v["high_impact"])
+    share = _percent(high, influenceable)
+    if v["financial_year"] is None:
+        figure, as_of = "No spend loaded on or before the as-at date", f"As at {_long_date(as_at)}."
+    else:
+        figure = f"{share} of influenceable spend is in high-impact categories ({_money(high)} of {_money(influenceable)})"
+        as_of = (f"Financial year {v['financial_year']}, payments from {_long_date(v['first_date'])} to "
+                 f"{_long_date(v['last_date'])} (the latest year with payments on or before {_long_date(as_at)}).")
+    detail = (f"Unclassified spend in that year: {_money(v['unclassified'])} (not counted as influenceable); "
+              f"all spend: {_money(v['total'])}.")
+    return DataMeasure(
+        "high_impact_spend", MEASURE_NAMES["high_impact_spend"], figure, detail,
+        definition=("Net spend in categories marked high impact, as a share of net spend in categories procurement can "
+                    "influence (grants, benefits, payments to other public bodies, taxes and similar are excluded), "
+                    "using each payment's category from the classification rules."),
+        as_of=as_of,
+        pending=("how much of this high-impact spend is under contract. That needs payments matched to contracts in "
+                 "the register, which comes with contract categories in a later release."),
+        values={"financial_year": v["financial_year"], "influenceable": influenceable, "high_impact": high,
+                "unclassified": Decimal(v["unclassified"]), "share": share},
+        actions=actions,
+    )
+
+
+def _supplier_type_measure(v: dict[str, Any], as_at: dt.date, register: str, actions: tuple[str, ...]) -> DataMeasure:
+    live, value = v["live"], Decimal(v["live_value"])
+    figure = (f"SMEs hold {_percent(v['sme'], live)} of live contracts ({_percent(v['sme_value'], value)} by value); "
+              f"VCSE organisations {_percent(v['vcse'], live)} ({_percent(v['vcse_value'], value)} by value)")
+    if not live:
+        figure = _no_live_contracts(v.get("register", 1), as_at)
+    detail = (f"Of {live:,} live contracts worth {_money(value)}: SME {v['sme']:,} ({_money(v['sme_value'])}), "
+              f"SME status unknown {v['sme_unknown']:,} ({_percent(v['sme_unknown'], live)}, "
+              f"{_money(v['sme_unknown_value'])}); VCSE {v['vcse']:,} ({_money(v['vcse_value'])}), VCSE status unknown "
+              f"{v['vcse_unknown']:,} ({_percent(v['vcse_unknown'], live)}, {_money(v['vcse_unknown_value'])}).")
+    return DataMeasure(
+        "sme_vcse_share", MEASURE_NAMES["sme_vcse_share"], figure, detail,
+        definition=("Live contracts whose register entry marks the supplier as an SME (fewer than 250 staff) or as a "
+                    "voluntary, community or social enterprise, as a share of all live contracts by count and by value "
+                    "(whole-life, else annual). Contracts whose entry leaves the flag blank are unknown and stay in the "
+                    "denominator, so the shares are lower bounds."),
+        as_of=f"Live on {_long_date(as_at)}; {register}.",
+        pending=("the share of spend (payments rather than contracts) with SMEs and VCSE organisations. Payments carry "
+                 "no SME or VCSE flag until payees are matched to the register."),
+        values={k: v[k] for k in v},
+        actions=actions,
+    )
+
+
+def _no_live_contracts(register_rows: int, as_at: dt.date) -> str:
+    if not register_rows:
+        return "No contracts register is loaded, so this cannot be computed yet"
+    return f"No contract in the register is live on {_long_date(as_at)}"
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+
+def _load_actions_on(cur: duckdb.DuckDBPyConnection, as_at: dt.date | None) -> list[Action]:
+    milestones: dict[int, list[Milestone]] = {}
+    for action_id, text, due, done in cur.execute(SELECT_MILESTONES).fetchall():
+        milestones.setdefault(action_id, []).append(Milestone(text, due, done))
+    status_rows = cur.execute(STATUS_LATEST).fetchall() if as_at is None else cur.execute(STATUS_AS_AT, {"as_at": as_at}).fetchall()
+    status = {action_id: (s, int(p), d) for action_id, s, p, d in status_rows}
+    plan = []
+    for (action_id, title, themes, level, timescale, start, due, measures, resources, officer, notes,
+         data) in cur.execute(SELECT_ACTIONS).fetchall():
+        s, p, d = status.get(action_id, ("not started", 0, None))
+        plan.append(Action(action_id, title, tuple(themes or ()), level, timescale, start, due, measures, resources, officer,
+                           notes, tuple(data or ()), tuple(milestones.get(action_id, ())), s, p, d))
+    return plan
+
+
+def _save_on(cur: duckdb.DuckDBPyConnection, plan: list[Action], status_date: dt.date, *, replace_all: bool,
+             delete_ids: set[int], row_dates: bool = False) -> list[int]:
+    existing = {i for (i,) in cur.execute(ACTION_IDS).fetchall()}
+    next_id = max([_scalar(cur, MAX_ACTION_ID), *[a.action_id or 0 for a in plan]]) + 1
+    keep = {a.action_id for a in plan if a.action_id is not None}
+    for action_id in (existing - keep if replace_all else set()) | (delete_ids - keep):
+        _delete_on(cur, action_id)
+    ids = []
+    for action in plan:
+        if action.action_id is None:
+            action = replace(action, action_id=next_id)
+            next_id += 1
+        assert action.action_id is not None
+        when = (action.status_date if row_dates else None) or status_date
+        before = cur.execute(STATUS_AS_AT, {"as_at": when}).fetchall()
+        previous = next(((s, int(p)) for i, s, p, _ in before if i == action.action_id), None)
+        cur.execute(DELETE_ACTION, {"action_id": action.action_id})
+        cur.execute(DELETE_MILESTONES, {"action_id": action.action_id})
+        cur.execute(INSERT_ACTION, {
+            "action_id": action.action_id, "title": action.title, "themes": list(action.themes), "level": action.level,
+            "timescale": action.timescale, "start_date": action.start_date, "due_date": action.due_date,
+            "measures": action.measures, "resources": action.resources, "officer": action.officer, "notes": action.notes,
+            "data_measures": list(action.data_measures)})
+        _insert_milestones(cur, action.action_id, action.milestones)
+        current = (action.status, action.percent_complete)
+        if previous != current and not (previous is None and current == ("not started", 0) and action.action_id in existing):
+            cur.execute(INSERT_STATUS, {"action_id": action.action_id, "status_date": when, "status": action.status,
+                                        "percent": action.percent_complete})
+        ids.append(action.action_id)
+    return ids
+
+
+def _delete_on(cur: duckdb.DuckDBPyConnection, action_id: int) -> None:
+    for sql in (DELETE_ACTION, DELETE_MILESTONES, DELETE_STATUS):
+        cur.execute(sql, {"action_id": action_id})
+
+
+def _insert_milestones(cur: duckdb.DuckDBPyConnection, action_id: int, milestones: Iterable[Milestone]) -> None:
+    for position, m in enumerate(milestones, start=1):
+        cur.execute(INSERT_MILESTONE, {"action_id": action_id, "position": position, "milestone": m.milestone,
+                                       "due_date": m.due_date, "done_on": m.done_on})
+
+
+def _checked(action: Action) -> Action:
+    if not action.title.strip():
+        raise ActionPlanError("the title is empty")
+    if action.status not in STATUSES:
+        raise ActionPlanError(f"status {action.status!r} is not one of {', '.join(STATUSES)}")
+    if action.level is not None and not 1 <= action.level <= 5:
+        raise ActionPlanError(f"level {action.level} is not 1 to 5")
+    if not 0 <= action.percent_complete <= 100:
+        raise ActionPlanError(f"percent_complete {action.percent_complete} is not 0 to 100")
+    if action.start_date and action.due_date and action.due_date < action.start_date:
+        raise ActionPlanError(f"{action.title!r} is due ({action.due_date}) before it starts ({action.start_date})")
+    return replace(action, percent_complete=100) if action.status == "done" else action
+
+
+def _known_themes(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {t.lower(): t for (t,) in cur.execute(KNOWN_THEMES).fetchall()}
+
+
+def _theme_problems(action: Action, known: dict[str, str]) -> list[str]:
+    if not known:  # no framework installed: any theme name is accepted
+        return []
+    unknown = [t for t in action.themes if t.lower() not in known]
+    return [f"theme {t!r} is not one of {', '.join(known.values())}" for t in unknown]
+
+
+def _scalar(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = cur.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _row_dict(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    cur.execute(sql, params or {})
+    names = [d[0] for d in cur.description or []]
+    row = cur.fetchone()
+    assert row is not None
+    return dict(zip(names, row, strict=True))
+
+
+def _with_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Date columns as datetime64, so a missing date is NaT (shown blank) rather than None."""
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
+    return frame
+
+
+def _csv_dicts(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(value: object) -> str:
+    return "" if _blank(value) else str(value).strip()
+
+
+def _split(value: object) -> tuple[str, ...]:
+    if _blank(value):
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(part.strip() for part in re.split(r"[;\n]", str(value)) if part.strip())
+
+
+def _to_int(value: object, what: str) -> int | None:
+    if _blank(value):
+        return None
+    try:
+        number = float(str(value).strip().rstrip("%"))
+    except ValueError:
+        raise ActionPlanError(f"{what} {value!r} is not a whole number") from None
+    if number != int(number):
+        raise ActionPlanError(f"{what} {value!r} is not a whole number")
+    return int(number)
+
+
+def _to_date(value: object, what: str) -> dt.date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    text = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ActionPlanError(f"{what} {text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _short_date(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _money(value: Decimal | int | float) -> str:
+    """GOV.UK style: £1.2 billion, £138.2 million, else £45,000 (pence only when there are some)."""
+    amount = Decimal(value)
+    if abs(amount) >= 1_000_000_000:
+        return f"£{amount / 1_000_000_000:,.1f} billion"
+    if abs(amount) >= 1_000_000:
+        return f"£{amount / 1_000_000:,.1f} million"
+    if amount == amount.to_integral_value():
+        return f"£{amount:,.0f}"
+    return f"£{amount:,.2f}"
+
+
+def _percent(part: Decimal | int, whole: Decimal | int) -> str:
+    if not whole:
+        return "no data"
+    return f"{Decimal(part) * 100 / Decimal(whole):.1f}%"

@@ -1,0 +1,1207 @@
+"""Contracts: the register classified and banded, the renewal pipeline, spend against contracts, and the
+SME / VCSE / local shares of spend and of contract value.
+
+Decisions (each is said again next to the figure it shapes on the Contracts and Renewals pages):
+
+- **Classification.** A contract takes the category of its CPV code where it has one (the first code's digits,
+  longest matching prefix in `CPV_CATEGORIES`), else of its ProClass name (`PROCLASS_CATEGORIES`), else of the
+  workspace's own classification rules, tried as for spend: supplier rules on the contract's supplier id and
+  name, then the expense-type rules on the title, then the same rules on the description, then the other
+  keyword rules (supplier name, department). The title goes first because it names this contract, while a
+  register's description is often shared by a whole service area. A mapped category the workspace's taxonomy lacks is passed over.
+  The rule that placed each contract is kept and shown. Impact and "influenceable" come from the taxonomy.
+- **Contract value.** The whole-life value as published; where only the annual value is published, the annual
+  value times the term in years (published start to end date inclusive, in days / 365.25, to two places,
+  extension options not included); with no dates, the annual value alone; else unknown. Value bands (the
+  workspace's own) are of that value; a value equal to a boundary falls in the band above, so a £100,000.00
+  contract is over the plan's £100k line.
+- **Extension options.** Total months, read by `parse_extension_months`: a bare number is months ('12'), units
+  are read ('24 months', '2 years'), 'N x M' multiplies ('2 x 12 months') and '+' adds ('12 + 12'); a '+' list
+  of small numbers without a unit is years ('1+1' = 24 months). Text that cannot be read counts as no
+  options and is flagged in the register.
+- **Terms.** A contract's published term runs from its start date to its end date, both days included; with
+  extension options counted, to the end date plus all its options. A missing start date leaves the term open
+  at the start, a missing end date open at the end (the register does not say it has ended).
+- **Status** (as of a given day, on the published term): Not started, Live (start <= today <= end), Ended.
+- **Matching payments to contracts.** A contract's supplier is found in the spend by supplier id (the
+  payments that carry that id), else by company number (through the supplier list, whose rows give the
+  company's supplier id or name), else by the supplier name key (`sp_supplier_name_key`), the first that finds
+  one; analysts' merges apply. A payment is against a contract when it is to that supplier and dated within the
+  contract's term. A supplier with two contracts has each payment matched to every contract whose term holds it
+  (per contract), but counted once in the contracted share.
+- **Contracted share** = influenceable net spend with at least one contract matched / all influenceable net
+  spend. Extension options are not counted unless asked for (the CLI never counts them).
+- **Live contract, for the compliance list.** A supplier-year has a live contract when any contract matched to
+  the supplier has a term overlapping that financial year (1 April to 31 March). The list holds supplier-years
+  whose influenceable net spend in the year is £100,000.00 or more and which have none, largest first. (The
+  £100k here is influenceable spend only: grants and other non-procurement spend need no contract.)
+- **Renewal pipeline.** Contracts whose end (published, or with all options when the analyst includes them)
+  falls from today to today + N months, both included, so a contract ending today is in it. Intervention date
+  = that end minus the lead time of the contract's value band (`LeadTimes`); a contract with no value takes the
+  longest lead time. Ranked: the plan's priority (High impact and £100k or more) first, then impact, then value,
+  then the soonest end.
+- **SME, VCSE, local.** Each supplier's status comes from, in this order: the supplier list uploaded
+  (`supplier_attributes.py`), the contracts register (the supplier's latest contract that gives a flag), the
+  creditor type in the spend files (`CREDITOR_TYPES`: CHTY and CIC are VCSE, SOLE is an SME, WGA neither).
+  The source is shown. Local = the supplier's postcode district (from the supplier list) is among the local
+  districts in Settings. Shares are of influenceable net spend; "unknown" is the spend with suppliers no
+  source gives a status for. For contract value, a contract's own register flag comes first, then its
+  supplier's status; contract value shares are of contracts in influenceable categories, by the financial
+  year the contract starts.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
+from sp_analysis.facts import ensure_current
+from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
+from sp_analysis.workspace import Workspace, fetch_frame
+
+# --- classification maps ------------------------------------------------------------------------------------
+
+# CPV (Common Procurement Vocabulary) prefixes: the division (two digits) and a few finer groups where a
+# division spans priority areas. The longest matching prefix wins.
+CPV_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("03", "Food and catering", "agricultural and farming products"),
+    ("09", "Energy", "petroleum products, fuel and electricity"),
+    ("15", "Food and catering", "food and drink"),
+    ("18", "Uniforms, clothing and textiles", "clothing and footwear"),
+    ("19", "Uniforms, clothing and textiles", "leather and textile fabrics"),
+    ("22", "Pulp, paper and printing", "printed matter"),
+    ("30", "Office machinery and computers (ICT)", "office and computing machinery"),
+    ("30192", "Pulp, paper and printing", "office supplies"),
+    ("30197", "Pulp, paper and printing", "small office equipment and paper"),
+    ("30199", "Pulp, paper and printing", "paper stationery"),
+    ("32", "Office machinery and computers (ICT)", "radio, television and telecommunications equipment"),
+    ("33", "Health and social care", "medical equipment and pharmaceuticals"),
+    ("34", "Transport and vehicles", "transport equipment"),
+    ("35811", "Uniforms, clothing and textiles", "uniforms"),
+    ("39", "Furniture", "furniture and furnishings"),
+    ("39162", "Equipment and materials", "educational equipment"),
+    ("3971", "Equipment and materials", "domestic appliances"),
+    ("3983", "Facilities, cleaning and grounds", "cleaning products"),
+    ("41", "Water", "collected and purified water"),
+    ("44", "Construction", "construction structures and materials"),
+    ("45", "Construction", "construction work"),
+    ("48", "Software, IT services and telecoms", "software packages"),
+    ("50", "Equipment and materials", "repair and maintenance services"),
+    ("501", "Transport and vehicles", "repair and maintenance of vehicles"),
+    ("5023", "Construction", "repair and maintenance of roads"),
+    ("507", "Construction", "repair and maintenance of building installations"),
+    ("555", "Food and catering", "canteen and catering services"),
+    ("60", "Transport and vehicles", "transport services"),
+    ("63", "Transport and vehicles", "supporting transport services"),
+    ("641", "Communications and marketing", "postal and courier services"),
+    ("642", "Software, IT services and telecoms", "telecommunications services"),
+    ("651", "Water", "water distribution"),
+    ("652", "Energy", "gas distribution"),
+    ("653", "Energy", "electricity distribution"),
+    ("66", "Insurance and finance", "financial and insurance services"),
+    ("70", "Property rents and leases", "real estate services"),
+    ("71", "Professional services and consultancy", "architectural, engineering and inspection services"),
+    ("72", "Software, IT services and telecoms", "IT services"),
+    ("73", "Professional services and consultancy", "research and development"),
+    ("77", "Facilities, cleaning and grounds", "agricultural, forestry and horticultural services"),
+    ("79", "Professional services and consultancy", "business services"),
+    ("791", "Legal services", "legal services"),
+    ("7934", "Communications and marketing", "advertising and marketing"),
+    ("796", "Agency staff", "recruitment and supply of personnel"),
+    ("797", "Facilities, cleaning and grounds", "investigation and security services"),
+    ("798", "Pulp, paper and printing", "printing and related services"),
+    ("80", "Education services", "education and training services"),
+    ("85", "Health and social care", "health and social work services"),
+    ("90", "Waste", "sewage, refuse and environmental services"),
+    ("909", "Facilities, cleaning and grounds", "cleaning and sanitation services"),
+    ("92", "Leisure and culture", "recreational, cultural and sporting services"),
+    ("9831", "Uniforms, clothing and textiles", "laundry services"),
+)
+
+# ProClass top-level names (registers usually publish the name, not the code): the first pattern that
+# matches the lower-case name wins.
+PROCLASS_CATEGORIES: tuple[tuple[str, str], ...] = (
+    (r"social community care|social care|healthcare|\bhealth\b", "Health and social care"),
+    (r"construction|highways|road maintenance|\bbuilding", "Construction"),
+    (r"catering|\bfood", "Food and catering"),
+    (r"vehicle|transport", "Transport and vehicles"),
+    (r"information communication technology|\bict\b|telecom", "Software, IT services and telecoms"),
+    (r"facilities|cleaning|grounds|security", "Facilities, cleaning and grounds"),
+    (r"consultancy|professional", "Professional services and consultancy"),
+    (r"legal", "Legal services"),
+    (r"waste", "Waste"),
+    (r"utilities|energy|\bfuel", "Energy"),
+    (r"clothing|textile|uniform", "Uniforms, clothing and textiles"),
+    (r"education|schools", "Education services"),
+    (r"furniture", "Furniture"),
+    (r"insurance|financ", "Insurance and finance"),
+    (r"human resources|recruitment|agency", "Agency staff"),
+    (r"marketing|advertis|communications", "Communications and marketing"),
+    (r"stationery|office products|print|paper", "Pulp, paper and printing"),
+    (r"culture|leisure|sport|librar", "Leisure and culture"),
+)
+
+# Creditor-type codes in spend files (Devon's list and plain-word variants): (SME, VCSE); None = says nothing.
+CREDITOR_TYPES: dict[str, tuple[bool | None, bool | None]] = {
+    "CHTY": (None, True), "CHARITY": (None, True), "CIC": (None, True), "VCS": (None, True), "VCSE": (None, True),
+    "SOLE": (True, None), "SOLE TRADER": (True, None),
+    "WGA": (False, False),  # bodies in the Whole of Government Accounts: public sector
+}
+
+STATUSES: tuple[str, ...] = ("Live", "Not started", "Ended")
+YES_NO_UNKNOWN: tuple[str, ...] = ("Yes", "No", "Unknown")
+NO_VALUE = "No value published"
+
+DEFINITIONS: dict[str, str] = {
+    "contract_value": "Whole-life value as published; where only the annual value is published, the annual value times "
+                      "the term in years (start to end date); with no dates, the annual value alone.",
+    "value_band": "Bands of each contract's value; a value equal to a boundary falls in the band above.",
+    "status": "On the published term as of today: Not started, Live (start to end date, both days included), Ended.",
+    "matching": "A contract's supplier is found in the spend by supplier id, else company number (through the supplier "
+                "list), else the supplier's name with case, punctuation and Ltd / Limited / PLC set aside. A payment "
+                "is against a contract when it is to that supplier and dated within the contract's term.",
+    "contracted_share": "Influenceable net spend paid to a supplier within the term of one of its contracts, as a "
+                        "share of all influenceable net spend. Each payment counts once, however many contracts hold it.",
+    "off_contract": "Supplier-years whose influenceable net spend in the financial year is £100,000.00 or more, with no "
+                    "contract in the register for that supplier whose term overlaps the year (1 April to 31 March).",
+    "sme": "Small and medium-sized enterprises: fewer than 250 staff (UK government definition).",
+    "vcse": "Voluntary, community and social enterprise organisations: charities, community interest companies, "
+            "community groups.",
+    "local": "Suppliers whose postcode (from the supplier list) is in the local postcode districts set in Settings.",
+    "unknown": "Share of influenceable spend with suppliers that no source (supplier list, contracts register, "
+               "creditor type) gives a status for.",
+    "sources": "Status comes from the supplier list uploaded here first, then the contracts register (the supplier's "
+               "latest contract that says), then the creditor type in the spend files (CHTY and CIC: VCSE; SOLE: SME; "
+               "WGA: public body, neither).",
+    "intervention": "When re-procurement must start: the contract's end date minus the lead time for its value band. "
+                    "A contract with no published value takes the longest lead time.",
+}
+
+
+# --- small parsers ------------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "twelve": "12"}
+_FILLER = re.compile(
+    r"\b(up to|option(s|al)?( to)?|to extend|extend(ed)?|extensions?|further|additional|periods?|of|for|a|an|by|"
+    r"possible|max(imum)?|plus)\b|[()]"
+)
+_PART = re.compile(r"(?:(\d+)\s*[x×*]\s*)?(\d+(?:\.\d+)?)\s*(months?|mths?|mo|m|years?|yrs?|yr|y)?(?![a-z])")
+_NONE_WORDS = {"", "0", "none", "no", "nil", "n/a", "na", "-", "no extension", "no extensions", "no options"}
+
+
+def parse_extension_months(text: str | None) -> int | None:
+    """Total months of a register's extension options; 0 for none, None for text it cannot read.
+
+    '12' -> 12 (a bare number is months), '24 months' -> 24, '2 years' -> 24, '2 x 12 months' -> 24,
+    '12 + 12' -> 24, '1+1 years' -> 24, '1 + 1' -> 24 (a '+' list of small numbers with no unit is years).
+    """
+    if text is None:
+        return 0
+    clean = " ".join(str(text).lower().replace("×", " x ").split())
+    if clean in _NONE_WORDS:
+        return 0
+    for word, digits in _NUMBER_WORDS.items():
+        clean = re.sub(rf"\b{word}\b", digits, clean)
+    clean = _FILLER.sub(" ", clean)
+    parts = list(_PART.finditer(clean))
+    leftover = _PART.sub(" ", clean)
+    if not parts or re.sub(r"[\s+,&]|\band\b", "", leftover):
+        return None
+    units: list[str | None] = [p.group(3) for p in parts]
+    # A part without a unit takes the unit of the next part that has one ('1+1 years').
+    following: str | None = None
+    for index in range(len(units) - 1, -1, -1):
+        if units[index] is None:
+            units[index] = following
+        else:
+            following = units[index]
+    numbers = [Decimal(p.group(2)) * (int(p.group(1)) if p.group(1) else 1) for p in parts]
+    if all(u is None for u in units) and len(parts) > 1 and all(Decimal(p.group(2)) <= 5 for p in parts):
+        units = ["years"] * len(parts)
+    months = sum((n * (12 if (u or "m").startswith("y") else 1) for n, u in zip(numbers, units, strict=True)),
+                 Decimal(0))
+    return int(months.to_integral_value())
+
+
+def _pounds_label(value: Decimal) -> str:
+    if value >= 1_000_000 and value % 1_000_000 == 0:
+        return f"£{value / 1_000_000:,.0f}m"
+    if value >= 1_000 and value % 1_000 == 0:
+        return f"£{value / 1_000:,.0f}k"
+    return f"£{value:,.2f}".replace(".00", "")
+
+
+def _amount(text: str) -> Decimal:
+    match = re.fullmatch(r"£?([0-9]+(?:\.[0-9]+)?)([km]?)", text.strip().lower().replace(",", ""))
+    if match is None:
+        raise ValueError(f"'{text.strip()}' is not an amount (write 100000, 100k or 1m)")
+    return Decimal(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)]
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    """Months before a contract ends that its re-procurement must start, by band of contract value.
+
+    `months[0]` is for values under `boundaries[0]`, `months[i]` for values from `boundaries[i-1]`; a value equal
+    to a boundary takes the band above. A contract with no published value takes the longest lead time.
+    """
+
+    boundaries: tuple[Decimal, ...] = (Decimal(100_000), Decimal(500_000))
+    months: tuple[int, ...] = (6, 12, 18)
+
+    def __post_init__(self) -> None:
+        if len(self.months) != len(self.boundaries) + 1:
+            raise ValueError("give one lead time more than there are value boundaries")
+        if list(self.boundaries) != sorted(set(self.boundaries)) or any(b <= 0 for b in self.boundaries):
+            raise ValueError("lead-time value boundaries must be above zero, distinct and in ascending order")
+        if any(m < 0 or m > 120 for m in self.months):
+            raise ValueError("lead times must be between 0 and 120 months")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """'Under £100k', '£100k to £500k', '£500k and over'."""
+        b = self.boundaries
+        if not b:
+            return ("All values",)
+        names = [f"Under {_pounds_label(b[0])}"]
+        names += [f"{_pounds_label(lo)} to {_pounds_label(hi)}" for lo, hi in itertools.pairwise(b)]
+        names.append(f"{_pounds_label(b[-1])} and over")
+        return tuple(names)
+
+    def months_for(self, value: Decimal | None) -> int:
+        """The lead time for a contract value (the longest when the value is unknown)."""
+        if value is None:
+            return max(self.months)
+        for boundary, months in zip(self.boundaries, self.months, strict=False):
+            if value < boundary:
+                return months
+        return self.months[-1]
+
+    def months_sql(self, column: str) -> str:
+        """A CASE expression giving the lead time in months for `column` (bound as $lead_*)."""
+        whens = " ".join(f"WHEN {column} < $lead_b{i} THEN $lead_m{i}" for i in range(len(self.boundaries)))
+        return f"CASE WHEN {column} IS NULL THEN $lead_unknown {whens} ELSE $lead_m{len(self.boundaries)} END"
+
+    def band_sql(self, column: str) -> str:
+        """A CASE expression naming the lead-time band of `column`."""
+        whens = " ".join(f"WHEN {column} < $lead_b{i} THEN $lead_label{i}" for i in range(len(self.boundaries)))
+        return (f"CASE WHEN {column} IS NULL THEN '{NO_VALUE}' {whens} "
+                f"ELSE $lead_label{len(self.boundaries)} END")
+
+    def params(self) -> dict[str, Any]:
+        """The bound values for `months_sql` and `band_sql`."""
+        params: dict[str, Any] = {"lead_unknown": max(self.months)}
+        params |= {f"lead_b{i}": b for i, b in enumerate(self.boundaries)}
+        params |= {f"lead_m{i}": m for i, m in enumerate(self.months)}
+        params |= {f"lead_label{i}": label for i, label in enumerate(self.labels)}
+        return params
+
+    def describe(self) -> str:
+        """'6 months under £100k, 12 months £100k to £500k, 18 months £500k and over'."""
+        return ", ".join(f"{m} months {label[0].lower() + label[1:] if label.startswith('Under') else label}"
+                         for m, label in zip(self.months, self.labels, strict=True))
+
+    def text(self) -> str:
+        """The settings form: '6, 100k: 12, 500k: 18'."""
+        parts = [str(self.months[0])]
+        parts += [f"{_pounds_label(b).lstrip('£')}: {m}" for b, m in zip(self.boundaries, self.months[1:], strict=True)]
+        return ", ".join(parts)
+
+    def with_months(self, months: tuple[int, ...]) -> LeadTimes:
+        """The same bands with other lead times (the page's editable inputs)."""
+        return LeadTimes(self.boundaries, tuple(int(m) for m in months))
+
+    @staticmethod
+    def parse(text: str) -> LeadTimes:
+        """'6, 100k: 12, 500k: 18' -> LeadTimes; ValueError with the reason."""
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        if not items:
+            raise ValueError("give at least the lead time for the lowest values, e.g. '6, 100k: 12, 500k: 18'")
+        try:
+            months = [int(items[0])]
+        except ValueError:
+            raise ValueError(f"'{items[0]}' should be the months for the lowest values, a whole number") from None
+        boundaries = []
+        for item in items[1:]:
+            if ":" not in item:
+                raise ValueError(f"'{item}' should read 'from value: months', e.g. '100k: 12'")
+            value, _, count = item.partition(":")
+            boundaries.append(_amount(value))
+            try:
+                months.append(int(count.strip()))
+            except ValueError:
+                raise ValueError(f"'{count.strip()}' in '{item}' is not a whole number of months") from None
+        return LeadTimes(tuple(boundaries), tuple(months))
+
+
+@dataclass(frozen=True)
+class LocalDistricts:
+    """The postcode districts (and whole areas) whose suppliers count as local."""
+
+    districts: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+
+    @property
+    def is_set(self) -> bool:
+        """Whether any local district or area is set (else no local share is calculated)."""
+        return bool(self.districts or self.areas)
+
+    def params(self) -> dict[str, Any]:
+        """Bound lists for the local test (a sentinel keeps an empty list typed)."""
+        return {"local_set": self.is_set, "local_districts": ["-", *self.districts], "local_areas": ["-", *self.areas]}
+
+    def describe(self) -> str:
+        """'postcode districts ZZ1, ZZ2' / 'not set'."""
+        parts = []
+        if self.districts:
+            parts.append("postcode district" + ("s " if len(self.districts) > 1 else " ") + ", ".join(self.districts))
+        if self.areas:
+            parts.append("postcode area" + ("s " if len(self.areas) > 1 else " ") + ", ".join(self.areas))
+        return " and ".join(parts) if parts else "not set"
+
+    @staticmethod
+    def parse(text: str) -> LocalDistricts:
+        """'ZZ1, ZZ2, QX' -> districts ZZ1, ZZ2 and area QX; ValueError names an entry that is neither."""
+        districts: list[str] = []
+        areas: list[str] = []
+        for part in re.split(r"[,;\s]+", text.strip().upper()):
+            if not part:
+                continue
+            if re.fullmatch(r"[A-Z]{1,2}", part):
+                areas.append(part)
+            elif re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?", part):
+                districts.append(part)
+            else:
+                raise ValueError(f"'{part}' is not a postcode district (such as ZZ1 or SW1A) or area (such as ZZ)")
+        return LocalDistricts(tuple(dict.fromkeys(districts)), tuple(dict.fromkeys(areas)))
+
+
+def local_districts(ws: Workspace) -> LocalDistricts:
+    """The workspace's local postcode districts (ValueError if the setting cannot be read)."""
+    from sp_analysis.settings import get_setting
+
+    return LocalDistricts.parse(get_setting(ws, "local_postcode_districts"))
+
+
+def lead_times(ws: Workspace) -> LeadTimes:
+    """The workspace's renewal lead times (ValueError if the setting cannot be read)."""
+    from sp_analysis.settings import get_setting
+
+    return LeadTimes.parse(get_setting(ws, "renewal_lead_times"))
+
+
+@dataclass(frozen=True)
+class ContractFilters:
+    """What the analyst has narrowed the register to; an empty tuple means 'all'."""
+
+    departments: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    impacts: tuple[str, ...] = ()
+    value_bands: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()
+    sme: tuple[str, ...] = ()
+    vcse: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    search: str = ""
+    bands: ValueBands = field(default_factory=ValueBands)
+
+    _COLUMNS = (
+        ("departments", "department", "department"),
+        ("categories", "category", "category"),
+        ("impacts", "impact_group", "impact"),
+        ("value_bands", "value_band", "contract value"),
+        ("routes", "route", "route"),
+        ("sme", "sme_label", "SME"),
+        ("vcse", "vcse_label", "VCSE"),
+        ("statuses", "status", "status"),
+    )
+
+    def where_sql(self) -> tuple[str, dict[str, Any]]:
+        """A WHERE clause over the staged contract facts, and its bound parameters."""
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
+        for attribute, column, _ in self._COLUMNS:
+            values = getattr(self, attribute)
+            if values:
+                clauses.append(f"list_contains($cf_{attribute}, {column})")
+                params[f"cf_{attribute}"] = list(values)
+        if self.search.strip():
+            clauses.append("(contains(lower(coalesce(title, '')), $cf_search) OR contains(lower(coalesce(reference, '')), "
+                           "$cf_search) OR contains(lower(coalesce(supplier_name, '')), $cf_search) "
+                           "OR contains(lower(coalesce(description, '')), $cf_search))")
+            params["cf_search"] = self.search.strip().lower()
+        return (" AND ".join(clauses) or "true"), params
+
+    def describe(self) -> str:
+        """The active filters in plain words."""
+        parts = [f"{wording}: {', '.join(getattr(self, attribute))}" for attribute, _, wording in self._COLUMNS
+                 if getattr(self, attribute)]
+        if self.search.strip():
+            parts.append(f"title, reference, supplier or description contains '{self.search.strip()}'")
+        return "; ".join(parts) if parts else "all contracts in the register"
+
+    def slug(self) -> str:
+        """A short file-name part describing the filters."""
+        text = "all" if not any(getattr(self, a) for a, _, _ in self._COLUMNS) and not self.search.strip() else self.describe()
+        return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "all"
+
+
+# --- staging: the contract facts, built on a cursor for each question ----------------------------------------
+
+
+def _company_sql(column: str) -> str:
+    cleaned = f"upper(regexp_replace({column}, '\\s+', '', 'g'))"
+    return f"CASE WHEN regexp_full_match({cleaned}, '[0-9]{{1,8}}') THEN lpad({cleaned}, 8, '0') ELSE {cleaned} END"
+
+
+STAGE_EXTENSIONS = """
+CREATE OR REPLACE TEMP TABLE cx_extensions AS
+SELECT unnest($ext_texts::VARCHAR[]) AS extension_options, unnest($ext_months::INTEGER[]) AS extension_months
+"""
+STAGE_MAPS = (
+    """
+    CREATE OR REPLACE TEMP TABLE cx_cpv AS
+    SELECT unnest($cpv_prefixes::VARCHAR[]) AS prefix, unnest($cpv_categories::VARCHAR[]) AS category,
+           unnest($cpv_wordings::VARCHAR[]) AS wording
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE cx_proclass AS
+    SELECT unnest($pc_patterns::VARCHAR[]) AS pattern, unnest($pc_categories::VARCHAR[]) AS category,
+           generate_subscripts($pc_patterns::VARCHAR[], 1) AS position
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE cx_creditor_types AS
+    SELECT unnest($ct_codes::VARCHAR[]) AS code, unnest($ct_sme::BOOLEAN[]) AS sme, unnest($ct_vcse::BOOLEAN[]) AS vcse
+    """,
+)
+STAGE_NAMES = (
+    # Each spelling published in the spend, with its supplier key: contracts and the supplier list find
+    # their suppliers through these.
+    """
+    CREATE OR REPLACE TEMP TABLE cx_names AS
+    SELECT supplier_name, supplier_id, supplier_key, sp_supplier_name_key(supplier_name) AS name_key, total
+    FROM (SELECT supplier_name, supplier_id, supplier_key, sum(amount) AS total
+          FROM spend_facts WHERE NOT is_redacted GROUP BY ALL)
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE cx_by_id AS
+    SELECT supplier_id, first(supplier_key ORDER BY total DESC, supplier_key) AS supplier_key
+    FROM cx_names WHERE supplier_id IS NOT NULL GROUP BY supplier_id
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE cx_by_name AS
+    SELECT name_key, first(supplier_key ORDER BY total DESC, supplier_key) AS supplier_key
+    FROM cx_names WHERE name_key <> '' GROUP BY name_key
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE cx_by_company AS
+    SELECT a.company_number, first(coalesce(i.supplier_key, n.supplier_key) ORDER BY a.source_row) AS supplier_key
+    FROM supplier_attributes a
+    LEFT JOIN cx_by_id i ON i.supplier_id = a.supplier_id
+    LEFT JOIN cx_by_name n ON n.name_key = sp_supplier_name_key(a.supplier_name)
+    WHERE a.company_number IS NOT NULL AND coalesce(i.supplier_key, n.supplier_key) IS NOT NULL
+    GROUP BY a.company_number
+    """,
+)
+STAGE_CONTRACTS = f"""
+CREATE OR REPLACE TEMP TABLE cx_contracts AS
+WITH base AS (
+    SELECT c.*, sp_supplier_name_key(c.supplier_name) AS name_key,
+           {_company_sql("c.company_number")} AS company_key,
+           regexp_extract(c.cpv_code, '[0-9]{{2,8}}') AS cpv_digits,
+           e.extension_months,
+           CASE WHEN c.start_date IS NOT NULL AND c.end_date IS NOT NULL
+                THEN CAST(round((date_diff('day', c.start_date, c.end_date) + 1) / 365.25, 2) AS DECIMAL(9, 2))
+           END AS term_years
+    FROM contracts c LEFT JOIN cx_extensions e ON e.extension_options = c.extension_options
+),
+keyed AS (
+    SELECT b.*,
+        CASE WHEN i.supplier_key IS NOT NULL THEN 'supplier id'
+             WHEN co.supplier_key IS NOT NULL THEN 'company number'
+             WHEN n.supplier_key IS NOT NULL THEN 'supplier name'
+             ELSE 'not found in the spend' END AS matched_by,
+        coalesce(i.supplier_key, co.supplier_key, n.supplier_key) AS found_key,
+        CASE WHEN b.supplier_id IS NOT NULL THEN 'id:' || b.supplier_id ELSE 'name:' || b.name_key END AS own_key
+    FROM base b
+    LEFT JOIN cx_by_id i ON i.supplier_id = b.supplier_id
+    LEFT JOIN cx_by_company co ON co.company_number = b.company_key
+    LEFT JOIN cx_by_name n ON n.name_key = b.name_key
+)
+SELECT k.* EXCLUDE (found_key, own_key, extension_months),
+    coalesce(k.found_key, m.to_key, k.own_key) AS supplier_key,
+    CASE WHEN k.value_whole_life IS NOT NULL THEN k.value_whole_life
+         WHEN k.value_annual IS NOT NULL AND k.term_years IS NOT NULL
+             THEN CAST(round(k.value_annual * k.term_years, 2) AS DECIMAL(18, 2))
+         ELSE k.value_annual END AS contract_value,
+    CASE WHEN k.value_whole_life IS NOT NULL THEN 'whole-life, as published'
+         WHEN k.value_annual IS NOT NULL AND k.term_years IS NOT NULL
+             THEN 'annual value × ' || rtrim(rtrim(CAST(k.term_years AS VARCHAR), '0'), '.') || ' years'
+         WHEN k.value_annual IS NOT NULL THEN 'annual value only (no term dates)'
+         ELSE '{NO_VALUE.lower()}' END AS value_basis,
+    coalesce(k.extension_months, 0) AS option_months,
+    k.extension_options IS NOT NULL AND k.extension_months IS NULL AS options_unread,
+    CASE WHEN k.end_date IS NOT NULL
+         THEN CAST(k.end_date + to_months(coalesce(k.extension_months, 0)) AS DATE) END AS final_end
+FROM keyed k LEFT JOIN supplier_merges m ON m.from_key = k.own_key
+"""
+STAGE_STATUS = """
+CREATE OR REPLACE TEMP TABLE cx_status AS
+WITH listed_rows AS (
+    SELECT coalesce(i.supplier_key, n.supplier_key,
+                    CASE WHEN a.supplier_id IS NOT NULL THEN 'id:' || a.supplier_id
+                         ELSE 'name:' || sp_supplier_name_key(a.supplier_name) END) AS supplier_key,
+           a.source_row, a.sme, a.vcse, a.postcode, a.postcode_district
+    FROM supplier_attributes a
+    LEFT JOIN cx_by_id i ON i.supplier_id = a.supplier_id
+    LEFT JOIN cx_by_name n ON n.name_key = sp_supplier_name_key(a.supplier_name)
+),
+listed AS (
+    SELECT supplier_key,
+           first(sme ORDER BY source_row) FILTER (WHERE sme IS NOT NULL) AS sme,
+           first(vcse ORDER BY source_row) FILTER (WHERE vcse IS NOT NULL) AS vcse,
+           first(postcode ORDER BY source_row) FILTER (WHERE postcode IS NOT NULL) AS postcode,
+           first(postcode_district ORDER BY source_row) FILTER (WHERE postcode_district IS NOT NULL) AS district
+    FROM listed_rows GROUP BY supplier_key
+),
+register AS (
+    SELECT supplier_key,
+           first(sme ORDER BY start_date DESC NULLS LAST, file_id DESC, source_row DESC)
+               FILTER (WHERE sme IS NOT NULL) AS sme,
+           first(vcse ORDER BY start_date DESC NULLS LAST, file_id DESC, source_row DESC)
+               FILTER (WHERE vcse IS NOT NULL) AS vcse
+    FROM cx_contracts GROUP BY supplier_key
+),
+creditor AS (
+    SELECT s.supplier_key, s.code, t.sme, t.vcse
+    FROM (SELECT supplier_key, first(code ORDER BY n DESC, code) AS code
+          FROM (SELECT supplier_key, upper(trim(creditor_type)) AS code, count(*) AS n
+                FROM spend_facts WHERE creditor_type IS NOT NULL GROUP BY ALL)
+          GROUP BY supplier_key) s
+    JOIN cx_creditor_types t USING (code)
+),
+keys AS (
+    SELECT supplier_key FROM spend_facts UNION SELECT supplier_key FROM listed UNION SELECT supplier_key FROM register
+)
+SELECT k.supplier_key,
+    coalesce(l.sme, r.sme, c.sme) AS sme,
+    CASE WHEN l.sme IS NOT NULL THEN 'supplier list' WHEN r.sme IS NOT NULL THEN 'contracts register'
+         WHEN c.sme IS NOT NULL THEN 'creditor type ' || c.code END AS sme_source,
+    coalesce(l.vcse, r.vcse, c.vcse) AS vcse,
+    CASE WHEN l.vcse IS NOT NULL THEN 'supplier list' WHEN r.vcse IS NOT NULL THEN 'contracts register'
+         WHEN c.vcse IS NOT NULL THEN 'creditor type ' || c.code END AS vcse_source,
+    l.postcode, l.district,
+    CASE WHEN l.district IS NULL OR NOT $local_set THEN NULL
+         ELSE list_contains($local_districts, l.district)
+              OR list_contains($local_areas, regexp_extract(l.district, '^[A-Z]+')) END AS local,
+    CASE WHEN l.district IS NOT NULL AND $local_set THEN 'supplier list' END AS local_source
+FROM keys k
+LEFT JOIN listed l USING (supplier_key)
+LEFT JOIN register r USING (supplier_key)
+LEFT JOIN creditor c USING (supplier_key)
+"""
+_NORM_VALUE = (f"CASE WHEN field = 'supplier_name' THEN {NORMALISE_NAME.format(x='value')} "
+               f"ELSE {NORMALISE_TEXT.format(x='value')} END")
+# The workspace's rules, ranked as classify_spend ranks them (layer, priority, rule_id).
+STAGE_RULES = f"""
+CREATE OR REPLACE TEMP TABLE cx_rules AS
+SELECT rule_id, layer, field, match, pattern, category, {NORMALISE_TEXT.format(x="pattern")} AS norm_pattern,
+       row_number() OVER (ORDER BY CASE layer WHEN 'supplier' THEN 1 WHEN 'code' THEN 2 ELSE 3 END,
+                          priority, rule_id) AS rank
+FROM classification_rules
+"""
+# The text of each contract a rule may look at, with the stage it is tried in: supplier rules (3), then the
+# expense-type rules on the title (4), then on the description (5), then the other keyword rules (6). The title
+# names this contract; registers often give a description shared by a whole service area.
+STAGE_FIELDS = f"""
+CREATE OR REPLACE TEMP TABLE cx_fields AS
+SELECT *, {_NORM_VALUE} AS norm FROM (
+    SELECT file_id, source_row, 3 AS stage, 'supplier' AS layer, 'supplier_id' AS field, 'supplier id' AS wording,
+           supplier_id AS value FROM cx_contracts
+    UNION ALL SELECT file_id, source_row, 3, 'supplier', 'supplier_name', 'supplier name', supplier_name FROM cx_contracts
+    UNION ALL SELECT file_id, source_row, 4, 'keyword', 'expense_type', 'title', title FROM cx_contracts
+    UNION ALL SELECT file_id, source_row, 5, 'keyword', 'expense_type', 'description', description FROM cx_contracts
+    UNION ALL SELECT file_id, source_row, 6, 'keyword', 'supplier_name', 'supplier name', supplier_name FROM cx_contracts
+    UNION ALL SELECT file_id, source_row, 6, 'keyword', 'department', 'department', department FROM cx_contracts
+) WHERE value IS NOT NULL
+"""
+STAGE_VALUES = "CREATE OR REPLACE TEMP TABLE cx_values AS SELECT DISTINCT layer, field, norm FROM cx_fields"
+REGEX_RULES = "SELECT rank, layer, field, pattern FROM cx_rules WHERE match = 'regex' ORDER BY rank"
+# As in classify.py: each regex rule is its own branch with the pattern bound, so DuckDB compiles it once.
+STAGE_RULE_HITS = """
+CREATE OR REPLACE TEMP TABLE cx_rule_hits AS
+SELECT layer, field, norm, min(rank) AS rank FROM (
+    SELECT v.layer, v.field, v.norm, r.rank
+    FROM cx_values v JOIN cx_rules r ON r.layer = v.layer AND r.field = v.field
+    WHERE r.match <> 'regex' AND CASE r.match WHEN 'exact' THEN v.norm = r.norm_pattern
+                                              WHEN 'prefix' THEN starts_with(v.norm, r.norm_pattern)
+                                              ELSE contains(v.norm, r.norm_pattern) END
+    {regex_branches}
+) GROUP BY ALL
+"""
+REGEX_BRANCH = """
+    UNION ALL SELECT layer, field, norm, $rx_rank_{i}::BIGINT FROM cx_values
+    WHERE layer = $rx_layer_{i} AND field = $rx_field_{i} AND regexp_matches(norm, $rx_pattern_{i}, 'i')
+"""
+STAGE_CLASSES = """
+CREATE OR REPLACE TEMP TABLE cx_classes AS
+WITH rule_hits AS (
+    SELECT f.file_id, f.source_row, r.category, f.stage, r.rank, 'rule ' || r.rule_id || ' on the ' || f.wording AS placed_by
+    FROM cx_fields f JOIN cx_rule_hits h USING (layer, field, norm) JOIN cx_rules r ON r.rank = h.rank
+),
+cpv_hits AS (
+    SELECT c.file_id, c.source_row, p.category, 1 AS stage, 100 - length(p.prefix) AS rank,
+           'CPV ' || c.cpv_code || ' (' || p.wording || ')' AS placed_by
+    FROM cx_contracts c JOIN cx_cpv p ON starts_with(c.cpv_digits, p.prefix)
+),
+proclass_hits AS (
+    SELECT c.file_id, c.source_row, p.category, 2 AS stage, p.position AS rank,
+           'ProClass ' || c.proclass_code AS placed_by
+    FROM cx_contracts c JOIN cx_proclass p ON regexp_matches(lower(c.proclass_code), p.pattern)
+),
+hits AS (
+    SELECT * FROM (SELECT * FROM cpv_hits UNION ALL SELECT * FROM proclass_hits UNION ALL SELECT * FROM rule_hits)
+    WHERE category IN (SELECT category FROM categories)
+)
+SELECT file_id, source_row, first(category ORDER BY stage, rank) AS category,
+       first(placed_by ORDER BY stage, rank) AS placed_by
+FROM hits GROUP BY file_id, source_row
+"""
+STAGE_FACTS = """
+CREATE OR REPLACE TEMP TABLE cx_facts AS
+WITH f AS (
+    SELECT c.*,
+        coalesce(cl.category, 'Unclassified') AS category,
+        coalesce(cl.placed_by, 'no rule matched') AS placed_by,
+        CASE WHEN cl.category IS NULL OR cl.category = 'Unclassified' OR k.category IS NULL THEN 'Unclassified'
+             WHEN NOT k.influenceable THEN 'Non-procurement' ELSE k.impact END AS impact_group,
+        coalesce(cl.category <> 'Unclassified' AND k.influenceable, false) AS influenceable,
+        CASE WHEN c.contract_value IS NULL THEN $no_value ELSE {band} END AS value_band,
+        CASE WHEN c.start_date > $today THEN 'Not started' WHEN c.end_date < $today THEN 'Ended' ELSE 'Live' END AS status,
+        CASE WHEN $include_extensions THEN c.final_end ELSE c.end_date END AS term_end,
+        coalesce(c.sme, s.sme) AS sme_status,
+        CASE WHEN c.sme IS NOT NULL THEN 'contracts register (this contract)' ELSE s.sme_source END AS sme_source,
+        coalesce(c.vcse, s.vcse) AS vcse_status,
+        CASE WHEN c.vcse IS NOT NULL THEN 'contracts register (this contract)' ELSE s.vcse_source END AS vcse_source,
+        s.local, s.postcode
+    FROM cx_contracts c
+    LEFT JOIN cx_classes cl USING (file_id, source_row)
+    LEFT JOIN categories k ON k.category = cl.category
+    LEFT JOIN cx_status s USING (supplier_key)
+)
+SELECT *,
+    CASE WHEN sme_status THEN 'Yes' WHEN NOT sme_status THEN 'No' ELSE 'Unknown' END AS sme_label,
+    CASE WHEN vcse_status THEN 'Yes' WHEN NOT vcse_status THEN 'No' ELSE 'Unknown' END AS vcse_label
+FROM f
+"""
+STAGED_TABLES = ("cx_extensions", "cx_cpv", "cx_proclass", "cx_creditor_types", "cx_names", "cx_by_id", "cx_by_name",
+                 "cx_by_company", "cx_contracts", "cx_status", "cx_rules", "cx_fields", "cx_values", "cx_rule_hits",
+                 "cx_classes", "cx_facts")
+DISTINCT_EXTENSIONS = "SELECT DISTINCT extension_options FROM contracts WHERE extension_options IS NOT NULL"
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """Execute with exactly the parameters the statement names (DuckDB refuses extra ones)."""
+    used = set(_PARAM.findall(sql))
+    return cur.execute(sql, {k: v for k, v in (params or {}).items() if k in used})
+
+
+def _frame(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    used = set(_PARAM.findall(sql))
+    return fetch_frame(cur, sql, {k: v for k, v in (params or {}).items() if k in used})
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: bool, bands: ValueBands,
+           local: LocalDistricts) -> None:
+    texts = [row[0] for row in cur.execute(DISTINCT_EXTENSIONS).fetchall()]
+    months = [parse_extension_months(t) for t in texts]
+    readable = [(t, m) for t, m in zip(texts, months, strict=True) if m is not None]
+    params: dict[str, Any] = {
+        "ext_texts": [t for t, _ in readable], "ext_months": [m for _, m in readable],
+        "cpv_prefixes": [p for p, _, _ in CPV_CATEGORIES], "cpv_categories": [c for _, c, _ in CPV_CATEGORIES],
+        "cpv_wordings": [w for _, _, w in CPV_CATEGORIES],
+        "pc_patterns": [p for p, _ in PROCLASS_CATEGORIES], "pc_categories": [c for _, c in PROCLASS_CATEGORIES],
+        "ct_codes": list(CREDITOR_TYPES), "ct_sme": [v[0] for v in CREDITOR_TYPES.values()],
+        "ct_vcse": [v[1] for v in CREDITOR_TYPES.values()],
+        "today": today, "include_extensions": include_extensions, "no_value": NO_VALUE,
+        **local.params(), **bands.params(),
+    }
+    for sql in (STAGE_EXTENSIONS, *STAGE_MAPS, *STAGE_NAMES, STAGE_CONTRACTS, STAGE_STATUS, STAGE_RULES,
+                STAGE_FIELDS, STAGE_VALUES):
+        _run(cur, sql, params)
+    regex_rules = cur.execute(REGEX_RULES).fetchall()
+    for i, (rank, layer, field_name, pattern) in enumerate(regex_rules):
+        params |= {f"rx_rank_{i}": rank, f"rx_layer_{i}": layer, f"rx_field_{i}": field_name, f"rx_pattern_{i}": pattern}
+    branches = "".join(REGEX_BRANCH.format(i=i) for i in range(len(regex_rules)))
+    for sql in (STAGE_RULE_HITS.format(regex_branches=branches), STAGE_CLASSES,
+                STAGE_FACTS.format(band=bands.case_sql("c.contract_value"))):
+        _run(cur, sql, params)
+
+
+@contextmanager
+def _staged(ws: Workspace, today: dt.date | None = None, *, include_extensions: bool = False,
+            bands: ValueBands | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor holding the contract facts as temp tables (cx_facts, cx_status, ...), dropped afterwards."""
+    from sp_analysis.settings import value_bands
+
+    ensure_current(ws)
+    try:
+        local = local_districts(ws)
+    except ValueError:
+        local = LocalDistricts()  # an unreadable setting is reported on the page; no local share meanwhile
+    bands = bands or value_bands(ws)
+    with ws.read() as cur:
+        try:
+            _stage(cur, today or dt.date.today(), include_extensions, bands, local)
+            yield cur
+        finally:
+            for table in STAGED_TABLES:
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# --- the register ------------------------------------------------------------------------------------------
+
+FILTER_OPTIONS = f"""
+SELECT
+    (SELECT list(DISTINCT department ORDER BY department) FILTER (WHERE department IS NOT NULL) FROM cx_facts),
+    (SELECT list(DISTINCT category ORDER BY category) FROM cx_facts),
+    (SELECT list(DISTINCT route ORDER BY route) FILTER (WHERE route IS NOT NULL) FROM cx_facts),
+    (SELECT count(*) FROM cx_facts),
+    (SELECT count(*) FILTER (WHERE value_band = '{NO_VALUE}') FROM cx_facts)
+"""
+
+REGISTER = """
+WITH f AS (SELECT * FROM cx_facts WHERE {where}),
+in_term AS (
+    SELECT f.file_id, f.source_row, sum(p.amount) AS spend_in_term, count(*) AS payments_in_term
+    FROM f JOIN spend_facts p ON p.supplier_key = f.supplier_key
+        AND p.payment_date >= coalesce(f.start_date, p.payment_date)
+        AND p.payment_date <= coalesce(f.term_end, p.payment_date)
+    GROUP BY ALL
+),
+supplier_spend AS (
+    SELECT supplier_key, sum(amount) AS supplier_spend FROM spend_facts
+    WHERE supplier_key IN (SELECT supplier_key FROM f) GROUP BY supplier_key
+)
+SELECT f.file_id, f.source_row, f.reference, f.title, f.supplier_name, f.department, f.category, f.impact_group,
+       f.placed_by, f.contract_value, f.value_basis, f.value_band, f.value_whole_life, f.value_annual,
+       f.start_date, f.end_date, f.extension_options, f.option_months, f.options_unread, f.final_end, f.term_end,
+       f.status, f.route, f.sme_label, f.sme_source, f.vcse_label, f.vcse_source, f.cpv_code, f.proclass_code,
+       f.description, f.matched_by, f.supplier_key,
+       coalesce(t.spend_in_term, 0) AS spend_in_term, coalesce(t.payments_in_term, 0) AS payments_in_term,
+       coalesce(s.supplier_spend, 0) AS supplier_spend,
+       f.influenceable
+FROM f LEFT JOIN in_term t USING (file_id, source_row) LEFT JOIN supplier_spend s USING (supplier_key)
+ORDER BY f.contract_value DESC NULLS LAST, f.reference, f.file_id, f.source_row
+"""
+
+TOTALS = """
+SELECT {columns}, count(*) AS contracts, coalesce(sum(contract_value), 0) AS value,
+       count(*) FILTER (WHERE status = 'Live') AS live,
+       count(*) FILTER (WHERE contract_value IS NULL) AS without_value
+FROM cx_facts WHERE {where}
+GROUP BY ALL ORDER BY value DESC, {first}
+"""
+TOTAL_COLUMNS = {
+    "department": ("coalesce(department, '(not given)') AS department",),
+    "category": ("impact_group", "category"),
+    "impact": ("impact_group",),
+}
+
+CONTRACT_PAYMENTS = """
+WITH c AS (SELECT * FROM cx_facts WHERE file_id = $file_id AND source_row = $source_row)
+SELECT p.payment_date, p.supplier, p.supplier_name, p.amount, p.financial_year, p.department, p.expense_type,
+       p.category, p.impact_group AS impact,
+       CASE WHEN c.start_date IS NOT NULL AND p.payment_date < c.start_date THEN 'Before the start'
+            WHEN c.end_date IS NOT NULL AND p.payment_date > c.end_date AND c.option_months > 0
+                 AND p.payment_date <= c.final_end THEN 'In the extension options'
+            WHEN c.end_date IS NOT NULL AND p.payment_date > c.end_date THEN 'After the end'
+            ELSE 'Within the term' END AS against_contract,
+       f.name AS source_file, p.source_row AS source_line
+FROM c JOIN spend_facts p ON p.supplier_key = c.supplier_key JOIN loaded_files f ON f.file_id = p.file_id
+ORDER BY p.payment_date DESC, source_file, source_line
+"""
+POSITIONS = ("Before the start", "Within the term", "In the extension options", "After the end")
+
+
+def filter_options(ws: Workspace, today: dt.date) -> dict[str, Any]:
+    """What the register's filters can offer, and how many contracts there are (with no value)."""
+    with _staged(ws, today) as cur:
+        departments, categories, routes, count, no_value = cur.execute(FILTER_OPTIONS).fetchall()[0]
+    return {"departments": departments or [], "categories": categories or [], "routes": routes or [],
+            "contracts": int(count), "without_value": int(no_value)}
+
+
+def contract_register(ws: Workspace, today: dt.date, filters: ContractFilters = ContractFilters(), *,
+                      include_extensions: bool = False) -> pd.DataFrame:
+    """The register as classified and banded, each contract with the spend paid to its supplier within its term.
+
+    `spend_in_term` counts every payment to the supplier dated within the term (any category), so a payment
+    held by two contracts of one supplier counts in both rows; `supplier_spend` is all spend with the supplier.
+    """
+    where, params = filters.where_sql()
+    with _staged(ws, today, include_extensions=include_extensions, bands=filters.bands) as cur:
+        return _frame(cur, REGISTER.format(where=where), params)
+
+
+def contract_totals(ws: Workspace, today: dt.date, filters: ContractFilters, by: str) -> pd.DataFrame:
+    """Contracts, value, live contracts and contracts without a value, by department, category or impact."""
+    if by not in TOTAL_COLUMNS:
+        raise ValueError(f"cannot total by {by!r}: choose one of {', '.join(TOTAL_COLUMNS)}")
+    where, params = filters.where_sql()
+    columns = TOTAL_COLUMNS[by]
+    first = columns[-1].split(" AS ")[-1]
+    with _staged(ws, today, bands=filters.bands) as cur:
+        frame = _frame(cur, TOTALS.format(columns=", ".join(columns), where=where, first=first), params)
+    if by == "impact":
+        frame["impact_group"] = pd.Categorical(frame["impact_group"], IMPACT_GROUPS, ordered=True)
+        frame = frame.sort_values("impact_group").reset_index(drop=True)
+        frame["impact_group"] = frame["impact_group"].astype(str)
+    return frame
+
+
+@dataclass(frozen=True)
+class ContractPayments:
+    """The payments to one contract's supplier, each placed against the contract's term."""
+
+    payments: pd.DataFrame
+    totals: dict[str, Decimal]
+    counts: dict[str, int]
+
+
+def contract_payments(ws: Workspace, file_id: int, source_row: int, *, include_extensions: bool = False,
+                      limit: int = 2_000) -> ContractPayments:
+    """Every payment to the contract's supplier (latest first, up to `limit` shown), and totals by where each
+    falls: before the start, within the term, in the extension options, after the end."""
+    with _staged(ws, None, include_extensions=include_extensions) as cur:
+        frame = _frame(cur, CONTRACT_PAYMENTS, {"file_id": file_id, "source_row": source_row})
+    totals = {p: sum((Decimal(v) for v in frame.loc[frame["against_contract"] == p, "amount"]), Decimal(0))
+              for p in POSITIONS}
+    counts = {p: int((frame["against_contract"] == p).sum()) for p in POSITIONS}
+    return ContractPayments(frame.head(limit).reset_index(drop=True), totals, counts)
+
+
+# --- spend against contracts ------------------------------------------------------------------------------
+
+COVERAGE = """
+SELECT financial_year, count(*) AS payments, coalesce(sum(amount), 0) AS influenceable,
+       coalesce(sum(amount) FILTER (WHERE contracted), 0) AS contracted
+FROM (
+    SELECT p.financial_year, p.amount,
+           EXISTS (SELECT 1 FROM cx_facts c WHERE c.supplier_key = p.supplier_key
+                   AND p.payment_date >= coalesce(c.start_date, DATE '0001-01-01')
+                   AND p.payment_date <= coalesce(c.term_end, DATE '9999-12-31')) AS contracted
+    FROM spend_facts p WHERE p.influenceable
+)
+GROUP BY GROUPING SETS ((financial_year), ())
+ORDER BY financial_year NULLS LAST
+"""
+
+OFF_CONTRACT = """
+WITH sy AS (
+    SELECT supplier_key, fy_start, any_value(financial_year) AS financial_year, sum(amount) AS total,
+           count(*) AS payments
+    FROM spend_facts WHERE influenceable
+    GROUP BY supplier_key, fy_start
+    HAVING sum(amount) >= $threshold
+),
+live AS (
+    SELECT DISTINCT y.supplier_key, y.fy_start
+    FROM sy y JOIN cx_facts c ON c.supplier_key = y.supplier_key
+    WHERE coalesce(c.start_date, DATE '0001-01-01') <= make_date(CAST(y.fy_start AS BIGINT) + 1, 3, 31)
+      AND coalesce(c.term_end, DATE '9999-12-31') >= make_date(CAST(y.fy_start AS BIGINT), 4, 1)
+),
+off AS (SELECT * FROM sy ANTI JOIN live USING (supplier_key, fy_start)),
+parts AS (
+    SELECT p.supplier_key, p.fy_start, p.category, p.impact_group, p.department, sum(p.amount) AS amount
+    FROM spend_facts p SEMI JOIN off o ON o.supplier_key = p.supplier_key AND o.fy_start = p.fy_start
+    WHERE p.influenceable
+    GROUP BY ALL
+),
+cats AS (
+    SELECT supplier_key, fy_start, category, any_value(impact_group) AS impact_group, sum(amount) AS amount
+    FROM parts GROUP BY ALL
+),
+depts AS (
+    SELECT supplier_key, fy_start, coalesce(department, '(not given)') AS department, sum(amount) AS amount
+    FROM parts GROUP BY ALL
+),
+register AS (
+    SELECT supplier_key, count(*) AS contracts_in_register,
+           string_agg(coalesce(reference, title) || ': ' || coalesce(strftime(start_date, '%-d %b %Y'), 'no start date')
+                      || ' to ' || coalesce(strftime(term_end, '%-d %b %Y'), 'no end date'), '; '
+                      ORDER BY start_date NULLS FIRST, reference) AS contract_terms
+    FROM cx_facts GROUP BY supplier_key
+)
+SELECT o.financial_year, o.supplier_key,
+       (SELECT any_value(supplier) FROM spend_facts s WHERE s.supplier_key = o.supplier_key) AS supplier,
+       o.total, o.payments,
+       (SELECT string_agg(category, '; ' ORDER BY amount DESC, category) FROM cats c
+        WHERE c.supplier_key = o.supplier_key AND c.fy_start = o.fy_start) AS categories,
+       (SELECT first(impact_group ORDER BY amount DESC, category) FROM cats c
+        WHERE c.supplier_key = o.supplier_key AND c.fy_start = o.fy_start) AS main_impact,
+       (SELECT string_agg(department, '; ' ORDER BY amount DESC, department) FROM depts d
+        WHERE d.supplier_key = o.supplier_key AND d.fy_start = o.fy_start) AS departments,
+       coalesce(r.contracts_in_register, 0) AS contracts_in_register, r.contract_terms
+FROM off o LEFT JOIN register r USING (supplier_key)
+ORDER BY o.total DESC, o.financial_year, supplier
+"""
+
+
+@dataclass(frozen=True)
+class ContractCoverage:
+    """Influenceable spend and the part of it paid within a contract's term, overall and by financial year."""
+
+    influenceable: Decimal
+    contracted: Decimal
+    by_year: pd.DataFrame
+
+    @property
+    def share(self) -> float | None:
+        """Contracted share of influenceable spend; None when there is none."""
+        return float(self.contracted / self.influenceable) if self.influenceable else None
+
+
+def _coverage(cur: duckdb.DuckDBPyConnection) -> ContractCoverage:
+    frame = _frame(cur, COVERAGE)
+    overall = frame[frame["financial_year"].isna()]
+    by_year = frame[frame["financial_year"].notna()].reset_index(drop=True)
+    by_year["share"] = [float(c / i) if i else None for c, i in zip(by_year["contracted"], by_year["influenceable"],
+                                                                    strict=True)]
+    if overall.empty:
+        return ContractCoverage(Decimal(0), Decimal(0), by_year)
+    return ContractCoverage(Decimal(overall["influenceable"].iloc[0]), Decimal(overall["contracted"].iloc[0]), by_year)
+
+
+def spend_against_contracts(ws: Workspace, *, include_extensions: bool = False) -> ContractCoverage:
+    """The contracted share of influenceable spend (see DEFINITIONS['contracted_share'])."""
+    with _staged(ws, include_extensions=include_extensions) as cur:
+        return _coverage(cur)
+
+
+def off_contract_supplier_years(ws: Workspace, *, include_extensions: bool = False,
+                                threshold: Decimal = PLAN_THRESHOLD) -> pd.DataFrame:
+    """The compliance list: supplier-years of £100k or more influenceable spend with no live contract, largest first,
+    with their categories and departments (largest first) and the terms of the supplier's contracts, if any."""
+    with _staged(ws, include_extensions=include_extensions) as cur:
+        return _frame(cur, OFF_CONTRACT, {"threshold": threshold})
+
+
+# --- the renewal pipeline ----------------------------------------------------------------------------------
+
+PIPELINE = """
+WITH p AS (
+    SELECT *, term_end AS ends_on, {lead_months} AS lead_months, {lead_band} AS lead_band,
+           coalesce(impact_group = 'High' AND contract_value >= $threshold, false) AS plan_priority
+    FROM cx_facts
+    WHERE {where} AND term_end BETWEEN $today AND CAST($today + to_months($months) AS DATE)
+),
+q AS (SELECT *, CAST(ends_on - to_months(lead_months) AS DATE) AS intervention_date FROM p)
+SELECT row_number() OVER (ORDER BY plan_priority DESC, list_position($impacts, impact_group),
+                          contract_value DESC NULLS LAST, ends_on, reference) AS rank,
+       reference, title, supplier_name, department, category, impact_group, contract_value, value_basis, lead_band,
+       start_date, end_date, extension_options, option_months, final_end, ends_on, lead_months, intervention_date,
+       CASE WHEN intervention_date < $today THEN 'Overdue: should have started'
+            WHEN intervention_date <= $quarter_end THEN 'Start this quarter'
+            ELSE 'Start later' END AS action,
+       plan_priority, route, sme_label, vcse_label, status, file_id, source_row
+FROM q
+ORDER BY rank
+"""
+NO_END_DATE = "SELECT count(*) FROM cx_facts WHERE {where} AND end_date IS NULL"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or that month's last day when it is shorter (as DuckDB adds months)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def financial_quarter(day: dt.date) -> tuple[str, dt.date, dt.date]:
+    """The UK financial-year quarter holding `day`: its label ('Q3 2025/26'), first and last day."""
+    first_month = ((day.month - 1) // 3) * 3 + 1
+    start = dt.date(day.year, first_month, 1)
+    end = (dt.date(day.year + (first_month == 10), (first_month + 3 - 1) % 12 + 1, 1) - dt.timedelta(days=1))
+    fy_start = day.year - (1 if day.month < 4 else 0)
+    number = {4: 1, 7: 2, 10: 3, 1: 4}[first_month]
+    return f"Q{number} {fy_start}/{(fy_start + 1) % 100:02d}", start, end
+
+
+def renewal_pipeline(ws: Workspace, today: dt.date, months: int = 18, *, include_extensions: bool = False,
+                     lead: LeadTimes = LeadTimes(), filters: ContractFilters = ContractFilters()) -> pd.DataFrame:
+    """Contracts ending within `months` of today (today included), ranked, with intervention dates and actions.
+
+    'Ending' is the published end date, or the end of the last extension option when `include_extensions`.
+    """
+    if not 1 <= months <= 120:
+        raise ValueError("the pipeline looks ahead between 1 and 120 months")
+    where, params = filters.where_sql()
+    _, _, quarter_end = financial_quarter(today)
+    sql = PIPELINE.format(where=where, lead_months=lead.months_sql("contract_value"),
+                          lead_band=lead.band_sql("contract_value"))
+    with _staged(ws, today, include_extensions=include_extensions, bands=filters.bands) as cur:
+        return _frame(cur, sql, params | lead.params() | {
+            "today": today, "months": months, "quarter_end": quarter_end, "threshold": PLAN_THRESHOLD,
+            "impacts": list(IMPACT_GROUPS)})
+
+
+def contracts_without_end_date(ws: Workspace, today: dt.date, filters: ContractFilters = ContractFilters()) -> int:
+    """How many contracts (in the filters) have no end date, so cannot be placed in the pipeline."""
+    where, params = filters.where_sql()
+    with _staged(ws, today, bands=filters.bands) as cur:
+        return int(_run(cur, NO_END_DATE.format(where=where), params).fetchall()[0][0])
+
+
+# --- SME, VCSE and local ------------------------------------------------------------------------------------
+
+SPEND_SHARES = """
+SELECT financial_year, coalesce(sum(p.amount), 0) AS influenceable,
+       coalesce(sum(p.amount) FILTER (WHERE s.sme), 0) AS sme,
+       coalesce(sum(p.amount) FILTER (WHERE s.sme IS NULL), 0) AS sme_unknown,
+       coalesce(sum(p.amount) FILTER (WHERE s.vcse), 0) AS vcse,
+       coalesce(sum(p.amount) FILTER (WHERE s.vcse IS NULL), 0) AS vcse_unknown,
+       coalesce(sum(p.amount) FILTER (WHERE s.local), 0) AS local,
+       coalesce(sum(p.amount) FILTER (WHERE s.local IS NULL), 0) AS local_unknown
+FROM spend_facts p LEFT JOIN cx_status s USING (supplier_key)
+WHERE p.influenceable
+GROUP BY GROUPING SETS ((financial_year), ())
+ORDER BY financial_year NULLS LAST
+"""
+CONTRACT_SHARES = """
+SELECT financial_year, count(*) AS contracts, coalesce(sum(contract_value), 0) AS influenceable,
+       coalesce(sum(contract_value) FILTER (WHERE sme_status), 0) AS sme,
+       coalesce(sum(contract_value) FILTER (WHERE sme_status IS NULL), 0) AS sme_unknown,
+       coalesce(sum(contract_value) FILTER (WHERE vcse_status), 0) AS vcse,
+       coalesce(sum(contract_value) FILTER (WHERE vcse_status IS NULL), 0) AS vcse_unknown,
+       coalesce(sum(contract_value) FILTER (WHERE local), 0) AS local,
+       coalesce(sum(contract_value) FILTER (WHERE local IS NULL), 0) AS local_unknown
+FROM (SELECT *, sp_fy_label(sp_fy_start(start_date)) AS financial_year FROM cx_facts
+      WHERE influenceable AND contract_value IS NOT NULL AND start_date IS NOT NULL)
+GROUP BY GROUPING SETS ((financial_year), ())
+ORDER BY financial_year NULLS LAST
+"""
+STATUS_SOURCES = """
+SELECT measure, source, count(DISTINCT supplier_key) AS suppliers, coalesce(sum(amount), 0) AS spend
+FROM (
+    SELECT 'SME' AS measure, coalesce(s.sme_source, 'unknown') AS source, p.supplier_key, p.amount
+    FROM spend_facts p LEFT JOIN cx_status s USING (supplier_key) WHERE p.influenceable
+    UNION ALL
+    SELECT 'VCSE', coalesce(s.vcse_source, 'unknown'), p.supplier_key, p.amount
+    FROM spend_facts p LEFT JOIN cx_status s USING (supplier_key) WHERE p.influenceable
+    UNION ALL
+    SELECT 'Local', coalesce(s.local_source, 'unknown'), p.supplier_key, p.amount
+    FROM spend_facts p LEFT JOIN cx_status s USING (supplier_key) WHERE p.influenceable
+)
+GROUP BY measure, source
+ORDER BY list_position(['SME', 'VCSE', 'Local'], measure), spend DESC
+"""
+SUPPLIER_STATUS = """
+SELECT s.supplier_key,
+       (SELECT any_value(supplier) FROM spend_facts f WHERE f.supplier_key = s.supplier_key) AS supplier,
+       s.sme, s.sme_source, s.vcse, s.vcse_source, s.postcode, s.district, s.local
+FROM cx_status s
+"""
+MEASURES = ("sme", "vcse", "local")
+
+
+def _with_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    for measure in MEASURES:
+        for column in (measure, f"{measure}_unknown"):
+            frame[f"{column}_share"] = [float(Decimal(v) / Decimal(t)) if t else None
+                                        for v, t in zip(frame[column], frame["influenceable"], strict=True)]
+    frame["financial_year"] = frame["financial_year"].fillna("All years")
+    return frame
+
+
+def spend_shares(ws: Workspace) -> pd.DataFrame:
+    """Influenceable spend with SMEs, VCSEs and local suppliers, and with suppliers of unknown status, by financial
+    year and for all years ('All years', last): amounts and shares of influenceable spend."""
+    with _staged(ws) as cur:
+        return _with_shares(_frame(cur, SPEND_SHARES))
+
+
+def contract_value_shares(ws: Workspace) -> pd.DataFrame:
+    """Contract value (influenceable categories) with SMEs, VCSEs and local suppliers, by the financial year the
+    contract starts, and for all years: amounts and shares; the column `influenceable` is the value in all."""
+    with _staged(ws) as cur:
+        return _with_shares(_frame(cur, CONTRACT_SHARES))
+
+
+def status_sources(ws: Workspace) -> pd.DataFrame:
+    """Which source decided each status: suppliers and influenceable spend per measure and source."""
+    with _staged(ws) as cur:
+        return _frame(cur, STATUS_SOURCES)
+
+
+def supplier_status(ws: Workspace) -> pd.DataFrame:
+    """Every supplier's SME, VCSE and local status with the source of each (for checking and download)."""
+    with _staged(ws) as cur:
+        return _frame(cur, SUPPLIER_STATUS)
+
+
+# --- the figures behind `summary --json` -----------------------------------------------------------------
+
+ENDING = """
+SELECT count(*), coalesce(sum(contract_value), 0) FROM cx_facts
+WHERE end_date BETWEEN $today AND CAST($today + to_months(12) AS DATE)
+"""
+
+
+def _money(value: Decimal | int) -> str:
+    return f"{Decimal(value):.2f}"
+
+
+def contracts_summary(ws: Workspace, today: dt.date) -> dict[str, Any]:
+    """Contracts ending within 12 months of `today` (published end dates, today included; value as in
+    DEFINITIONS['contract_value'], unknown values counting nothing), off-contract supplier-years of £100k or
+    more, and the contracted share of influenceable spend (published terms, no extension options)."""
+    with _staged(ws, today) as cur:
+        count, value = _run(cur, ENDING, {"today": today}).fetchall()[0]
+        off = _frame(cur, OFF_CONTRACT, {"threshold": PLAN_THRESHOLD})
+        coverage = _coverage(cur)
+    return {
+        "ending_within_12_months": {"count": int(count), "value": _money(value)},
+        "off_contract_over_100k": {"count": len(off),
+                                   "total": _money(sum((Decimal(v) for v in off["total"]), Decimal(0)))},
+        "contracted_share": None if coverage.share is None else round(coverage.share, 6),
+    }
+
+
+def sme_vcse_local_summary(ws: Workspace) -> dict[str, float | None]:
+    """Shares (0-1) of all influenceable spend with SMEs, VCSEs and local suppliers; `unknown_status_share` is
+    the share with suppliers whose SME status no source gives. `local_share` is None when no local postcode
+    districts are set."""
+    frame = spend_shares(ws)
+    overall = frame[frame["financial_year"] == "All years"]
+    if overall.empty or not overall["influenceable"].iloc[0]:
+        return {"sme_share": None, "vcse_share": None, "local_share": None, "unknown_status_share": None}
+    row = overall.iloc[0]
+    try:
+        local_set = local_districts(ws).is_set
+    except ValueError:
+        local_set = False
+
+    def share(column: str) -> float | None:
+        value = row[f"{column}_share"]
+        return None if value is None else round(float(value), 6)
+
+    return {
+        "sme_share": share("sme"),
+        "vcse_share": share("vcse"),
+        "local_share": share("local") if local_set else None,
+        "unknown_status_share": share("sme_unknown"),
+    }
