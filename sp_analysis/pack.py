@@ -99,6 +99,51 @@ def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
     })
 
 
+def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure:
+    from sp_analysis import contract_charts, contracts
+
+    lead = contracts.lead_times(ws)
+    pipeline = contracts.renewal_pipeline(ws, ctx.as_at, 18, lead=lead,
+                                          filters=contracts.ContractFilters(bands=ctx.filters.bands))
+    _, _, quarter_end = contracts.financial_quarter(ctx.as_at)
+    shown = min(30, len(pipeline))
+    text = _text(ctx, "Contracts coming up for renewal: when re-procurement must start",
+                 f"The {shown} highest-ranked of {len(pipeline)} contracts ending within 18 months of "
+                 f"{ctx.as_at:%-d %B %Y}, plan priority first")
+    text = charts.ChartText(text.title, text.subtitle,
+                            "Source: the contracts register loaded in this workspace. Bars run from the intervention "
+                            f"date (end date minus the lead time: {lead.describe()}) to the end date.", ctx.style)
+    return contract_charts.renewal_timeline(pipeline, text, ctx.as_at, quarter_end, limit=30)
+
+
+def _framework_progress(ws: Workspace, ctx: PackContext) -> go.Figure:
+    from sp_analysis import framework, plan_charts
+
+    standing = framework.current_against_target(ws, ctx.as_at)
+    return plan_charts.level_against_target_figure(standing, ctx.as_at, _plan_source(ctx))
+
+
+def _framework_matrix(ws: Workspace, ctx: PackContext) -> go.Figure:
+    from sp_analysis import framework, plan_charts
+
+    return plan_charts.framework_matrix_figure(framework.framework_matrix(ws, ctx.as_at), ctx.as_at,
+                                               _plan_source(ctx))
+
+
+def _action_plan(ws: Workspace, ctx: PackContext) -> go.Figure:
+    from sp_analysis import actions, plan_charts
+
+    table = actions.actions_table(ws, ctx.as_at)
+    milestones = actions.milestones_table(ws, ctx.as_at)
+    source = f"Source: the council's sustainable procurement action plan in this workspace; status as at {ctx.as_at:%-d %b %Y}."
+    return plan_charts.action_gantt(table, milestones, ctx.as_at, source)
+
+
+def _plan_source(ctx: PackContext) -> str:
+    return (f"Source: the council's Flexible Framework self-assessments in this workspace, as at "
+            f"{ctx.as_at:%-d %b %Y}; criteria after the Sustainable Procurement Task Force's Flexible Framework (2006).")
+
+
 ITEMS: dict[str, PackItem] = {
     item.key: item
     for item in (
@@ -107,13 +152,18 @@ ITEMS: dict[str, PackItem] = {
         PackItem("spend_by_year", "Spend by financial year and impact", _by_year),
         PackItem("top_suppliers", "Largest suppliers (chart)", _top_suppliers),
         PackItem("top_suppliers_table", "Largest suppliers (table)", _top_suppliers_table, kind="table"),
+        PackItem("renewal_pipeline", "Renewal pipeline", _renewals),
+        PackItem("framework_progress", "Flexible Framework: level against target", _framework_progress),
+        PackItem("framework_matrix", "Flexible Framework matrix", _framework_matrix),
+        PackItem("action_plan", "Action plan status (timeline)", _action_plan),
     )
 }
 
 # The plan's headline set. Items other parts of the product add (renewals, framework, actions) join
 # the preset when they register themselves with `register_item`.
 PRESETS: dict[str, list[str]] = {
-    "cabinet": ["band_impact_matrix", "high_impact_over_100k", "spend_by_year", "top_suppliers_table"],
+    "cabinet": ["band_impact_matrix", "high_impact_over_100k", "renewal_pipeline", "framework_progress",
+                "action_plan", "spend_by_year", "top_suppliers_table"],
 }
 
 
@@ -158,6 +208,17 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
         ("Classification coverage", coverage, analysis.DEFINITIONS["coverage"]),
     ]
     return pack
+
+
+def _figure_source(figure: go.Figure) -> str:
+    """The chart's own source line, as plain text."""
+    import html
+
+    for annotation in figure.layout.annotations:
+        text = html.unescape(str(annotation.text or "").replace("<br>", " "))
+        if text.startswith("Source:"):
+            return text
+    return ""
 
 
 def _share_text(value: float | None) -> str:
@@ -205,7 +266,7 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
         run = paragraph.add_run()
         run.add_picture(io.BytesIO(image), width=Cm(16.5))
         _set_alt_text(run, title, alt)
-        caption = doc.add_paragraph(f"Figure {number}: {title}. {pack.context.source}")
+        caption = doc.add_paragraph(f"Figure {number}: {title}. {_figure_source(figure) or pack.context.source}")
         caption.style = doc.styles["Caption"]
 
     for number, (item, frame) in enumerate(pack.tables, start=1):

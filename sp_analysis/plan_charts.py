@@ -13,15 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-DARK_BLUE = "#12436D"
-TURQUOISE = "#28A197"
-DARK_PINK = "#801650"
-ORANGE = "#F46A25"
-DARK_GREY = "#3D3D3D"
-LIGHT_GREY = "#BFBFBF"
-PALE_GREY = "#F2F2F2"
-TEXT = "#0B0C0C"
-FONT = "Arial, Helvetica, sans-serif"
+from sp_analysis.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartText, _apply_text
+
+LIGHT_GREY = "#BFBFBF"  # the Analysis Function's focus grey, for what is out of play (dropped actions)
+PALE_GREY = "#F2F2F2"  # its grey for missing values
 CATEGORICAL = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY)
 
 STATUS_FILL = {"met": TURQUOISE, "partly met": ORANGE, "not met": "#FFFFFF"}
@@ -32,24 +27,11 @@ DAY_MS = 86_400_000
 
 def _layout(figure: go.Figure, title: str, subtitle: str, source: str, height: int, bottom: int = 80, top: int = 100,
             right: int = 30, left: int = 60) -> go.Figure:
-    """Titles, fonts, a fixed left margin (so the source line can start at the figure's left edge) and the source."""
-    source_lines = _wrap(source, 120)
-    extra = 16 * source_lines.count("<br>")
-    figure.update_layout(
-        title={"text": f"{title}<br><sup>{subtitle}</sup>", "x": 0.01, "xanchor": "left", "xref": "container",
-               "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 14}},
-        font={"family": FONT, "size": 14, "color": TEXT},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        height=height + extra,
-        margin={"l": left, "r": right, "t": top, "b": bottom + extra, "autoexpand": False},
-        hoverlabel={"font": {"color": TEXT}, "bgcolor": "white"},
-        meta={"alt": "", "title": title},
-    )
-    # The source sits under the plot, from the left edge of the labels (paper x 0 is the plot's edge).
-    figure.add_annotation(text=source_lines, xref="paper", yref="paper", x=0, y=0, yshift=-bottom - extra + 8, xshift=-left + 10,
-                          xanchor="left", yanchor="bottom", showarrow=False, font={"size": 12, "color": TEXT}, align="left")
-    return figure
+    """The house layout (sp_analysis.charts): title, subtitle, source line, fonts, fixed size and margins."""
+    del top  # the house layout sizes the top margin from the title and subtitle
+    figure.update_layout(height=height, margin={"l": left, "r": right},
+                         hoverlabel={"font": {"color": TEXT}, "bgcolor": "white"})
+    return _apply_text(figure, ChartText(title, subtitle, source), bottom=bottom + 30)
 
 
 def _short_date(day: dt.date) -> str:
@@ -302,7 +284,7 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     figure.update_xaxes(type="date", range=[lo, hi], gridcolor="#E5E5E5", tickformat="%b %Y")
     figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows, fixedrange=True, tickfont={"size": 12})
     _layout(figure, f"{headline} as at {_short_date(as_at)}",
-            "Actions of the sustainable procurement plan from start to due date, with their milestones", source,
+            f"Actions of the sustainable procurement plan from start to due date, with their milestones, as at {_short_date(as_at)}", source,
             height=200 + 36 * max(len(rows), 1), bottom=70, top=140, left=340)
     height = figure.layout.height
     figure.update_layout(barmode="overlay", bargap=0.35, showlegend=True,
