@@ -26,7 +26,7 @@ def saved(message: str, *editors: str) -> None:
 if ui.query(actions.action_counts, dt.date.today())["total"] == 0:
     st.info("The workspace holds no action plan yet. Load the sample (the council's June 2010 sustainable procurement "
             "resource plan, with its Level 2 and Level 3 targets) or import your own plan at the foot of the page.")
-    if st.button("Load the sample 2010 plan", key="plan_install_sample"):
+    if st.button("Load the sample 2010 plan", key="plan_install_sample", disabled=not ui.can_edit()):
         actions.install_sample_plan(ws)
         st.rerun()
 
@@ -150,7 +150,8 @@ edited = st.data_editor(
         "next_milestone": st.column_config.TextColumn("Next milestone"),
     },
 )
-if st.button("Save changes to actions", key="plan_save"):
+editor = ui.editors_only("change the action plan")
+if st.button("Save changes to actions", key="plan_save", disabled=not editor):
     try:
         actions.save_action_edits(ws, edited, [int(i) for i in table["action_id"]], as_at)
     except actions.ActionPlanError as exc:
@@ -170,7 +171,7 @@ edited_milestones = st.data_editor(
         "overdue": st.column_config.CheckboxColumn("Overdue"),
     },
 )
-if st.button("Save changes to milestones", key="plan_milestones_save"):
+if st.button("Save changes to milestones", key="plan_milestones_save", disabled=not editor):
     try:
         count = actions.save_milestone_edits(ws, edited_milestones, [int(i) for i in table["action_id"]])
     except actions.ActionPlanError as exc:
@@ -192,7 +193,7 @@ right.download_button("Download XLSX", data=ui.query(actions.export_plan_xlsx, a
 upload = st.file_uploader("Import a plan (CSV or XLSX in the download's format)", type=["csv", "xlsx"], key="plan_upload")
 replace_all = st.checkbox("Replace the whole plan with the file (otherwise its actions are added or updated by number)",
                           key="plan_import_replace")
-if st.button("Import", key="plan_import", disabled=upload is None) and upload is not None:
+if st.button("Import", key="plan_import", disabled=upload is None or not editor) and upload is not None:
     try:
         count = actions.import_plan(ws, upload.getvalue(), upload.name, as_at, replace_all=replace_all)
     except actions.ActionPlanError as exc:

@@ -267,7 +267,8 @@ with list_tab:
     with st.form("contracts_list_form", clear_on_submit=False):
         upload = st.file_uploader("Supplier list", type=["csv", "xlsx", "xls"], key="contracts_list_file")
         sheet = st.selectbox("Sheet", sheets, key="contracts_list_sheet") if sheets else None
-        submitted = st.form_submit_button("Load the supplier list", key="contracts_list_submit")
+        submitted = st.form_submit_button("Load the supplier list", key="contracts_list_submit",
+                                          disabled=not ui.can_edit())
     if submitted and upload is not None:
         try:
             result = supplier_attributes.load_supplier_attributes(ui.workspace(), upload.name, upload.getvalue(),
@@ -287,7 +288,7 @@ with list_tab:
         with st.expander("The supplier list in force"):
             listed = ui.query(supplier_attributes.supplier_attributes_table)
             st.dataframe(listed, hide_index=True, key="contracts_list_table")
-        if st.button("Remove the supplier list", key="contracts_list_clear"):
+        if st.button("Remove the supplier list", key="contracts_list_clear", disabled=not ui.can_edit()):
             removed = supplier_attributes.clear_supplier_attributes(ui.workspace())
             st.session_state["contracts_list_notice"] = f"Removed the supplier list ({removed:,} suppliers)."
             st.rerun()

@@ -103,6 +103,7 @@ else:
 
 # --- record an assessment ------------------------------------------------------------------------------------
 st.header("Record an assessment")
+editor = ui.editors_only("record assessments, change targets or replace the criteria")
 themes = ui.query(framework.theme_names)
 theme = st.selectbox("Theme", themes, key="assess_theme")
 criteria = [c for c in ui.query(framework.load_criteria) if c.theme == theme]
@@ -130,7 +131,7 @@ with st.form("assess_form", clear_on_submit=False):
                                 label_visibility="collapsed", placeholder="Link to evidence")
         answers.append(framework.AssessmentItem(c.criterion_id, met, text, links))
     note = st.text_input("Note", key="assess_note")
-    submitted = st.form_submit_button("Save assessment", key="assess_submit")
+    submitted = st.form_submit_button("Save assessment", key="assess_submit", disabled=not editor)
 if submitted:
     try:
         framework.record_assessment(ws, theme, assessed_on, assessor, answers, note)
@@ -152,7 +153,7 @@ edited_targets = st.data_editor(
         "note": st.column_config.TextColumn("Note"),
     },
 )
-if st.button("Save targets", key="targets_save"):
+if st.button("Save targets", key="targets_save", disabled=not editor):
     try:
         count = framework.save_targets(ws, framework.targets_from_frame(edited_targets))
     except framework.FrameworkError as exc:
@@ -169,7 +170,7 @@ with st.expander("The criteria: view, download, or replace with your council's o
     upload = st.file_uploader("Your own criteria (CSV with columns theme, level, level_name, criterion_id, criterion)",
                               type=["csv"], key="framework_upload")
     confirm = st.checkbox("Replace the criteria (earlier assessments keep their own copies)", key="framework_replace_confirm")
-    if st.button("Replace criteria", key="framework_replace", disabled=upload is None or not confirm) and upload is not None:
+    if st.button("Replace criteria", key="framework_replace", disabled=upload is None or not confirm or not editor) and upload is not None:
         try:
             count = framework.import_framework_csv(ws, upload.getvalue(), upload.name)
         except framework.FrameworkError as exc:

@@ -28,10 +28,13 @@ DAY_MS = 86_400_000
 def _layout(figure: go.Figure, title: str, subtitle: str, source: str, height: int, bottom: int = 80, top: int = 100,
             right: int = 30, left: int = 60) -> go.Figure:
     """The house layout (sp_analysis.charts): title, subtitle, source line, fonts, fixed size and margins."""
-    del top  # the house layout sizes the top margin from the title and subtitle
     figure.update_layout(height=height, margin={"l": left, "r": right},
                          hoverlabel={"font": {"color": TEXT}, "bgcolor": "white"})
-    return _apply_text(figure, ChartText(title, subtitle, source), bottom=bottom + 30)
+    _apply_text(figure, ChartText(title, subtitle, source), bottom=bottom + 30)
+    # Axis labels drawn above the plot (the matrix's level names) need room under the subtitle.
+    extra = 60 if figure.layout.xaxis.side == "top" else 0
+    figure.update_layout(margin={"t": max(int(figure.layout.margin.t), top) + extra})
+    return figure
 
 
 def _short_date(day: dt.date) -> str:

@@ -197,3 +197,37 @@ def test_filter_changes_the_figures_and_downloads_work(app_url: str, page: objec
 
     with Image.open(png_path) as image:
         assert image.size == (3300, 1860)
+
+
+def test_a_framework_assessment_is_saved_and_still_there_after_a_reload(app_url: str, page: object) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/framework")  # type: ignore[attr-defined]
+    expect(page.get_by_text("Record an assessment").first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    # Tick the first criterion of the first theme (People, 1.1) and name the assessor.
+    first = page.locator('[data-testid="stCheckbox"]').filter(has_text="1.1").first  # type: ignore[attr-defined]
+    first.scroll_into_view_if_needed()
+    first.locator("label").click()
+    page.get_by_placeholder("Name or initials").fill("Browser Test Officer")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Save assessment").click()  # type: ignore[attr-defined]
+    expect(page.get_by_text("Saved the People assessment").first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    _shot(page, "30-framework-saved")
+
+    page.reload()  # type: ignore[attr-defined]
+    expect(page.get_by_text("Record an assessment").first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    expect(page.get_by_text("Browser Test Officer").first).to_be_attached(timeout=60_000)  # type: ignore[attr-defined]
+    ticked = page.locator('[data-testid="stCheckbox"]').filter(has_text="1.1").first.locator("input")  # type: ignore[attr-defined]
+    expect(ticked).to_be_checked(timeout=30_000)
+    _shot(page, "31-framework-after-reload")
+
+
+def test_the_plan_and_contract_pages_open(app_url: str, page: object) -> None:
+    from playwright.sync_api import expect
+
+    for number, (path, marker) in enumerate({"action-plan": "Overdue", "contracts": "Contracts",
+                                             "renewals": "Renewal"}.items(), start=40):
+        page.goto(f"{app_url}/{path}")  # type: ignore[attr-defined]
+        expect(page.get_by_text(marker).first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+        page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+        assert page.locator('[data-testid="stException"]').count() == 0, path  # type: ignore[attr-defined]
+        _shot(page, f"{number}-{path}")
