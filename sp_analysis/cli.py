@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from sp_analysis import config
-from sp_analysis.classify import ensure_classified
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import LoadResult, load_path
@@ -126,7 +125,6 @@ def _refusal_hint(error: LoadError, kind: Kind) -> str:
 def _load(ws: Workspace, args: argparse.Namespace) -> int:
     paths, unmatched = _expand(args.paths)
     status = EXIT_OK
-    loaded_any = False
     for pattern in unmatched:
         print(f"error: {pattern}: no such file", file=sys.stderr)
         status = EXIT_REFUSED
@@ -141,14 +139,13 @@ def _load(ws: Workspace, args: argparse.Namespace) -> int:
             print(f"{prefix}refused {exc.message}{_refusal_hint(exc, args.kind)}", file=sys.stderr)
             status = EXIT_REFUSED
             continue
-        loaded_any = True
         if args.json:
             print(json.dumps({"name": result.name, "file_id": result.file_id, "sha256": result.sha256,
                               "rows": result.rows, "total": f"{result.total:.2f}", "quality": result.quality}))
         else:
             print(prefix + _describe(result))
-    if loaded_any:
-        ensure_classified(ws)  # once per batch, not per file: it reads every payment
+    # Classification and the analysis table follow on the next summary or page view, once for
+    # everything loaded since, rather than once per file.
     return status
 
 
@@ -160,7 +157,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "load":
             return _load(ws, args)
         if args.command == "summary":
-            ensure_classified(ws)
             summary = build_summary(ws, args.as_at)
             if args.json:
                 print(json.dumps(summary, indent=2))
