@@ -27,7 +27,7 @@ Steps:
 5. Results: a table on stdout, bench/out/results.json, and bench/results.md (full-size runs
    only; smaller runs write bench/out/results.md so they never overwrite the recorded figures).
 
-Usage:  python bench/run.py [--files N] [--lines-per-file N] [--keep]
+Usage:  python bench/run.py [--files N] [--lines-per-file N] [--keep] [--queries]  (--queries: then bench/queries.py)
 Smoke:  python bench/run.py --files 6 --lines-per-file 2000
 """
 
@@ -560,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines-per-file", type=int, default=DEFAULT_LINES_PER_FILE,
                         help=f"payment lines in each file (default {DEFAULT_LINES_PER_FILE:,})")
     parser.add_argument("--keep", action="store_true", help="reuse the generated files if they match the options")
+    parser.add_argument("--queries", action="store_true",
+                        help="then run bench/queries.py (queries and pages on a 10-million-line workspace)")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -577,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems[:20]:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    if args.queries:
+        return subprocess.call([sys.executable, str(BENCH / "queries.py")], cwd=ROOT)
     return 0
 
 

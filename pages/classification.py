@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import classify, ui
+from sp_analysis import analysis, classify, ui
+from sp_analysis.filters import SpendFilters
 from sp_analysis.facts import refresh_spend_facts
 
 st.title("Classification")
@@ -13,13 +14,12 @@ st.write("Each payment gets the category of the first rule that matches it: supp
          "non-procurement categories are left out of influenceable spend.")
 
 ws = ui.workspace()
-coverage = ui.query(classify.classification_coverage)
-cols = st.columns(3)
-cols[0].metric("Classified by value", "" if coverage.share_by_value is None else f"{coverage.share_by_value:.1%}",
-               help=f"{ui.pounds(coverage.classified_total)} of {ui.pounds(coverage.total)} net spend.")
-cols[1].metric("Classified by count", "" if coverage.share_by_count is None else f"{coverage.share_by_count:.1%}",
-               help=f"{coverage.classified_payments:,} of {coverage.payments:,} payments.")
-cols[2].metric("Unclassified spend", ui.pounds(coverage.unclassified_total))
+# From the analysis table (current before any figure is drawn), not a join over every payment.
+head = ui.query(analysis.headline, SpendFilters())
+cols = st.columns(2)
+cols[0].metric("Classified by value", "" if head.classified_share is None else f"{head.classified_share:.1%}",
+               help=f"{ui.pounds(head.classified)} of {ui.pounds(head.total)} net spend.")
+cols[1].metric("Unclassified spend", ui.pounds(head.total - head.classified))
 
 
 def reclassify() -> None:
@@ -32,7 +32,7 @@ editor = ui.editors_only("change categories or rules")
 st.subheader("Unclassified spend, largest first")
 by = st.radio("Group by", ["expense_type", "supplier_name", "department"], horizontal=True,
               format_func=lambda c: c.replace("_", " ").capitalize(), key="unclassified_by")
-unclassified = ui.query(classify.largest_unclassified, by, limit=25)
+unclassified = ui.query(analysis.largest_unclassified, by, 25)
 st.dataframe(ui.money_columns(unclassified, "total"), hide_index=True, key="unclassified_table")
 categories = ui.query(classify.load_categories)
 names = [c.category for c in categories if c.category != classify.UNCLASSIFIED]

@@ -22,7 +22,7 @@ period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
 source = (f"Source: published spend files loaded in this workspace, data {period}; "
           f"{head.classified_share:.1%} of spend by value classified.")
 
-leaves = ui.query(analysis.impact_category_supplier, filters)
+leaves = ui.query(analysis.impact_category_supplier, filters, 8)
 text = charts.ChartText("Spend by impact area, category and supplier",
                         f"Net spend, {filters.describe()}, {period}; boxes sized by spend", source, style=style)
 ui.show_chart(charts.impact_treemap(leaves, text), key="impact_treemap")

@@ -61,9 +61,20 @@ GROUP BY ALL
 """
 
 IMPACT_CATEGORY_SUPPLIER = """
-SELECT impact_group, category, supplier_key, supplier, sum(amount) AS total, count(*) AS payments
-FROM spend_facts WHERE {where}
-GROUP BY ALL ORDER BY total DESC
+WITH s AS (
+    SELECT impact_group, category, supplier_key, any_value(supplier) AS supplier, sum(amount) AS total,
+           count(*) AS payments
+    FROM spend_facts WHERE {where} GROUP BY impact_group, category, supplier_key
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY impact_group, category ORDER BY total DESC, supplier_key) AS rank FROM s
+)
+-- Beyond the top suppliers of each category, the rest are one 'Other suppliers' leaf.
+SELECT impact_group, category,
+       CASE WHEN $top IS NULL OR rank <= $top THEN supplier_key ELSE 'other' END AS supplier_key,
+       CASE WHEN $top IS NULL OR rank <= $top THEN supplier ELSE 'Other suppliers' END AS supplier,
+       sum(total) AS total, sum(payments) AS payments
+FROM ranked GROUP BY ALL ORDER BY total DESC, supplier_key
 """
 
 CATEGORY_SUMMARY = """
@@ -125,6 +136,14 @@ LIMIT $limit
 """
 
 PAYMENTS_COUNT = "SELECT count(*), coalesce(sum(amount), 0) FROM spend_facts WHERE {where}"
+
+LARGEST_UNCLASSIFIED = """
+SELECT {column} AS {column}, count(*) AS payments, sum(amount) AS total
+FROM spend_facts WHERE category = 'Unclassified'
+GROUP BY ALL ORDER BY total DESC NULLS LAST, {column} NULLS LAST
+LIMIT $limit
+"""
+UNCLASSIFIED_BY = ("expense_type", "supplier_name", "department", "expense_code")
 
 FILTER_OPTIONS = """
 SELECT
@@ -204,11 +223,11 @@ def band_impact_matrix(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
     return frame
 
 
-def impact_category_supplier(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
-    """Spend by impact group, category and supplier: the drill-down's leaves."""
+def impact_category_supplier(ws: Workspace, filters: SpendFilters, top: int | None = None) -> pd.DataFrame:
+    """Spend by impact group, category and supplier (the `top` largest per category, the rest as one)."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return fetch_frame(cur, IMPACT_CATEGORY_SUPPLIER.format(where=where), params)
+        return fetch_frame(cur, IMPACT_CATEGORY_SUPPLIER.format(where=where), params | {"top": top})
 
 
 def category_summary(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
@@ -282,6 +301,14 @@ def payments_behind(ws: Workspace, filters: SpendFilters, limit: int = 5_000) ->
     return frame, int(count), Decimal(total)
 
 
+def largest_unclassified(ws: Workspace, by: str = "expense_type", limit: int = 25) -> pd.DataFrame:
+    """Unclassified spend grouped by one field, largest net total first: where a new rule pays most."""
+    if by not in UNCLASSIFIED_BY:
+        raise ValueError(f"cannot group unclassified spend by '{by}'")
+    with ws.read() as cur:
+        return fetch_frame(cur, LARGEST_UNCLASSIFIED.format(column=by), {"limit": limit})
+
+
 def filter_options(ws: Workspace) -> dict[str, list[str]]:
     """What the sidebar filters can offer: financial years, departments, categories."""
     with ws.read() as cur:
@@ -300,6 +327,8 @@ def explain_sql(name: str, filters: SpendFilters) -> tuple[str, dict[str, Any]]:
     where, params = filters.where_sql()
     sql = template.format(where=where, band=filters.bands.case_sql("supplier_year_total"))
     extra: dict[str, Any] = {"threshold": PLAN_THRESHOLD} if name == "headline" else {}
+    if name == "impact_category_supplier":
+        extra["top"] = 8
     if "$band_" in sql:
         extra |= filters.bands.params()
     return sql.strip(), params | extra

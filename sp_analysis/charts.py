@@ -297,14 +297,14 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
             cid = f"{group}/{category}"
             ids.append(cid)
             parents.append(group)
-            labels.append(category)
+            labels.append(_escape(str(category)))
             values.append(float(sum(rows["total"])))
             colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
             hover.append(exact_money(sum(rows["total"])))
             for row in rows.itertuples():
                 ids.append(f"{cid}/{row.supplier_key}")
                 parents.append(cid)
-                labels.append(row.supplier)
+                labels.append(_escape(str(row.supplier)))
                 values.append(float(row.total))
                 colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
                 hover.append(exact_money(row.total))
@@ -326,7 +326,7 @@ def top_suppliers_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     ordered = frame.iloc[::-1]
     totals = [Decimal(v) for v in ordered["total"]]
     figure = go.Figure(go.Bar(
-        x=[float(v) for v in totals], y=list(ordered["supplier"]), orientation="h", marker_color=DARK_BLUE,
+        x=[float(v) for v in totals], y=[_escape(str(v)) for v in ordered["supplier"]], orientation="h", marker_color=DARK_BLUE,
         text=[f"{text.style.money(v)} ({s:.1%})" for v, s in zip(totals, ordered["share"], strict=True)],
         textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
         customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
@@ -344,7 +344,7 @@ def category_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     ordered = frame.sort_values("total", key=lambda s: s.map(Decimal)).reset_index(drop=True)
     totals = [Decimal(v) for v in ordered["total"]]
     figure = go.Figure(go.Bar(
-        x=[float(v) for v in totals], y=list(ordered["category"]), orientation="h",
+        x=[float(v) for v in totals], y=[_escape(str(v)) for v in ordered["category"]], orientation="h",
         marker_color=[IMPACT_COLOURS.get(g, DARK_GREY) for g in ordered["impact_group"]],
         text=[f"{text.style.money(v)} ({g})" for v, g in zip(totals, ordered["impact_group"], strict=True)],
         textposition="outside", textfont={"color": TEXT}, cliponaxis=False,

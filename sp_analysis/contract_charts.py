@@ -60,7 +60,7 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
     lines for today and the end of the quarter; bars coloured by impact and labelled with the contract value."""
     rows = frame.sort_values("rank").head(limit).iloc[::-1]
     figure = go.Figure()
-    labels = [_short_label(f"{int(r.rank)}. {r.reference + ': ' if r.reference else ''}{r.title}")
+    labels = [_escape(_short_label(f"{int(r.rank)}. {r.reference + ': ' if r.reference else ''}{r.title}"))
               for r in rows.itertuples()]
     label_of = dict(zip(rows["rank"], labels, strict=True))
     for group, colour in IMPACT_COLOURS.items():

@@ -1,5 +1,9 @@
 """The analysis table: every payment with its category, impact, supplier key and supplier-year total.
 
+Supplier keys are worked out once per published (name, id) spelling, a few thousand rows, not once per
+payment; supplier-year totals come from a narrow GROUP BY joined back. At ten million lines that keeps
+the rebuild to a few GB of memory rather than ten.
+
 Pages query `spend_facts`, one wide table, rather than joining payments to their classes on every
 chart: at ten million lines a join per chart is the difference between a page in half a second and
 one in several. It is rebuilt in one statement whenever what it is built from changes (a spend file
@@ -13,64 +17,87 @@ from sp_analysis.workspace import Workspace
 
 REFRESH_SPEND_FACTS = """
 CREATE OR REPLACE TABLE spend_facts AS
-WITH names AS (
-    SELECT supplier_name, sp_supplier_name_key(supplier_name) AS name_key
-    FROM (SELECT DISTINCT supplier_name FROM payments)
+WITH spellings AS MATERIALIZED (
+    -- one row per published (name, id) pair: ~25k rows, not 10M
+    SELECT supplier_name, supplier_id, count(*) AS n
+    FROM payments WHERE NOT is_redacted GROUP BY ALL
 ),
-keyed AS (
-    SELECT p.*, n.name_key, coalesce(c.category, 'Unclassified') AS category, c.rule_id
-    FROM payments p
-    JOIN names n USING (supplier_name)
-    LEFT JOIN payment_classes c USING (file_id, source_row)
+named AS (
+    SELECT s.*, sp_supplier_name_key(s.supplier_name) AS name_key FROM spellings s
 ),
--- A name seen without an id takes the id it most often carries elsewhere, so months published
--- without supplier ids join the same supplier.
 id_for_name AS (
     SELECT name_key, arg_max(supplier_id, n) AS supplier_id
-    FROM (SELECT name_key, supplier_id, count(*) AS n FROM keyed
-          WHERE supplier_id IS NOT NULL AND NOT is_redacted GROUP BY ALL)
+    FROM (SELECT name_key, supplier_id, sum(n) AS n FROM named WHERE supplier_id IS NOT NULL GROUP BY ALL)
     GROUP BY name_key
 ),
-auto AS (
-    SELECT k.*,
-        CASE
-            -- Each redacted payee stands alone: their names are withheld, not the same person.
-            WHEN k.is_redacted THEN 'redacted:' || k.file_id || ':' || k.source_row
-            WHEN sp.supplier_name IS NOT NULL THEN 'split:' || k.supplier_name
-            WHEN k.supplier_id IS NOT NULL THEN 'id:' || k.supplier_id
-            WHEN i.supplier_id IS NOT NULL THEN 'id:' || i.supplier_id
-            ELSE 'name:' || k.name_key
-        END AS auto_key
-    FROM keyed k
+auto_keys AS (
+    SELECT k.supplier_name, k.supplier_id, k.n,
+           CASE WHEN sp.supplier_name IS NOT NULL THEN 'split:' || k.supplier_name
+                WHEN k.supplier_id IS NOT NULL THEN 'id:' || k.supplier_id
+                WHEN i.supplier_id IS NOT NULL THEN 'id:' || i.supplier_id
+                ELSE 'name:' || k.name_key END AS auto_key
+    FROM named k
     LEFT JOIN id_for_name i USING (name_key)
     LEFT JOIN supplier_splits sp ON sp.supplier_name = k.supplier_name
 ),
-merged AS (
+spelling_keys AS MATERIALIZED (
     SELECT a.*, coalesce(m.to_key, a.auto_key) AS supplier_key
-    FROM auto a LEFT JOIN supplier_merges m ON m.from_key = a.auto_key
+    FROM auto_keys a LEFT JOIN supplier_merges m ON m.from_key = a.auto_key
 ),
-display AS (
-    SELECT supplier_key,
-           CASE WHEN bool_and(is_redacted) THEN 'Redacted payee'
-                ELSE arg_max(supplier_name, n) END AS supplier
-    FROM (SELECT supplier_key, supplier_name, bool_and(is_redacted) AS is_redacted, count(*) AS n
-          FROM merged GROUP BY ALL)
+-- redacted payees an analyst merged into a supplier (rare): their rows count towards its display name
+merged_redacted AS MATERIALIZED (
+    SELECT p.file_id, p.source_row, p.supplier_name, m.to_key AS supplier_key
+    FROM payments p JOIN supplier_merges m ON m.from_key = 'redacted:' || p.file_id || ':' || p.source_row
+    WHERE p.is_redacted
+),
+display AS MATERIALIZED (
+    SELECT supplier_key, CASE WHEN bool_and(is_redacted) THEN 'Redacted payee' ELSE arg_max(supplier_name, n) END AS supplier
+    FROM (SELECT supplier_key, supplier_name, bool_and(is_redacted) AS is_redacted, sum(n) AS n
+          FROM (SELECT supplier_key, supplier_name, false AS is_redacted, n FROM spelling_keys
+                UNION ALL SELECT supplier_key, supplier_name, true, 1 FROM merged_redacted)
+          GROUP BY ALL)
     GROUP BY supplier_key
+),
+facts AS (
+    SELECT p.file_id, p.source_row, p.payment_date, p.financial_year, p.fy_start, p.month, p.amount,
+           p.supplier_name, p.supplier_id, p.is_redacted, p.department, p.expense_type, p.expense_code,
+           p.creditor_type, p.transaction_ref,
+           CASE WHEN p.is_redacted THEN 'redacted:' || p.file_id || ':' || p.source_row ELSE s.auto_key END AS auto_key,
+           CASE WHEN p.is_redacted THEN coalesce(r.supplier_key, 'redacted:' || p.file_id || ':' || p.source_row)
+                ELSE s.supplier_key END AS supplier_key,
+           coalesce(c.category, 'Unclassified') AS category, c.rule_id
+    FROM payments p
+    LEFT JOIN spelling_keys s ON NOT p.is_redacted AND s.supplier_name = p.supplier_name
+                              AND s.supplier_id IS NOT DISTINCT FROM p.supplier_id
+    LEFT JOIN merged_redacted r ON p.is_redacted AND r.file_id = p.file_id AND r.source_row = p.source_row
+    LEFT JOIN payment_classes c ON c.file_id = p.file_id AND c.source_row = p.source_row
+),
+-- supplier-year totals from a narrow pass (key, year, amount), so the wide rows stream straight to the table
+years AS MATERIALIZED (
+    SELECT CASE WHEN p.is_redacted THEN coalesce(r.supplier_key, 'redacted:' || p.file_id || ':' || p.source_row)
+                ELSE s.supplier_key END AS supplier_key,
+           p.fy_start, sum(p.amount) AS supplier_year_total
+    FROM payments p
+    LEFT JOIN spelling_keys s ON NOT p.is_redacted AND s.supplier_name = p.supplier_name
+                              AND s.supplier_id IS NOT DISTINCT FROM p.supplier_id
+    LEFT JOIN merged_redacted r ON p.is_redacted AND r.file_id = p.file_id AND r.source_row = p.source_row
+    GROUP BY ALL
 )
 SELECT
-    m.file_id, m.source_row, m.payment_date, m.financial_year, m.fy_start, m.month, m.amount,
-    m.supplier_name, m.supplier_id, m.is_redacted, m.department, m.expense_type, m.expense_code,
-    m.creditor_type, m.transaction_ref, m.auto_key, m.supplier_key, d.supplier,
-    m.category, m.rule_id, coalesce(k.impact, 'Unclassified') AS impact,
-    -- Unclassified spend is never influenceable, whatever an imported taxonomy says of it.
-    m.category <> 'Unclassified' AND coalesce(k.influenceable, false) AS influenceable,
-    CASE WHEN m.category = 'Unclassified' OR k.category IS NULL THEN 'Unclassified'
+    f.file_id, f.source_row, f.payment_date, f.financial_year, f.fy_start, f.month, f.amount,
+    f.supplier_name, f.supplier_id, f.is_redacted, f.department, f.expense_type, f.expense_code,
+    f.creditor_type, f.transaction_ref, f.auto_key, f.supplier_key,
+    CASE WHEN d.supplier_key IS NULL THEN 'Redacted payee' ELSE d.supplier END AS supplier,
+    f.category, f.rule_id, coalesce(k.impact, 'Unclassified') AS impact,
+    f.category <> 'Unclassified' AND coalesce(k.influenceable, false) AS influenceable,
+    CASE WHEN f.category = 'Unclassified' OR k.category IS NULL THEN 'Unclassified'
          WHEN NOT k.influenceable THEN 'Non-procurement'
          ELSE k.impact END AS impact_group,
-    sum(m.amount) OVER (PARTITION BY m.supplier_key, m.fy_start) AS supplier_year_total
-FROM merged m
-JOIN display d USING (supplier_key)
-LEFT JOIN categories k ON k.category = m.category
+    y.supplier_year_total
+FROM facts f
+JOIN years y USING (supplier_key, fy_start)
+LEFT JOIN display d USING (supplier_key)
+LEFT JOIN categories k ON k.category = f.category
 """
 
 MARK_FRESH = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '0')"

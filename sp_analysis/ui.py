@@ -160,9 +160,10 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     from sp_analysis import exports
 
     left, right, _ = st.columns([1, 1, 4])
-    left.download_button("Download CSV", exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+    # The files are built when a button is pressed, not on every run of the page.
+    left.download_button("Download CSV", lambda: exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
                          key=f"{key}_csv", icon=":material/download:", on_click="ignore")
-    right.download_button("Download XLSX", exports.to_xlsx_bytes(frame), file_name=f"{name}.xlsx",
+    right.download_button("Download XLSX", lambda: exports.to_xlsx_bytes(frame), file_name=f"{name}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
 

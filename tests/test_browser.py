@@ -231,3 +231,26 @@ def test_the_plan_and_contract_pages_open(app_url: str, page: object) -> None:
         page.wait_for_timeout(1500)  # type: ignore[attr-defined]
         assert page.locator('[data-testid="stException"]').count() == 0, path  # type: ignore[attr-defined]
         _shot(page, f"{number}-{path}")
+
+
+def test_script_in_a_file_is_shown_as_text_and_never_runs(app_url: str, page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+    hostile = tmp_path / "<img src=x onerror=alert(3)>.csv"
+    hostile.write_text("Date,Supplier Name,Amount,\"<script>alert(2)</script>\"\n"
+                       "01/04/2025,<script>alert(1)</script>,\"1,000.00\",<img src=x onerror=alert(4)>\n"
+                       "02/04/2025,'; DROP TABLE payments; --,5.00,x\n")
+    page.goto(f"{app_url}/upload")  # type: ignore[attr-defined]
+    page.locator("input[type=file]").set_input_files(str(hostile))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Load files").click()  # type: ignore[attr-defined]
+    expect(page.get_by_text("loaded 2 payments").first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    page.goto(f"{app_url}/suppliers")  # type: ignore[attr-defined]
+    page.get_by_label("Supplier name contains").fill("script")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    expect(page.get_by_text("<script>alert(1)</script>").first).to_be_attached(timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(2000)  # type: ignore[attr-defined]
+    _shot(page, "50-injection-shown-as-text")
+    assert dialogs == []
+    assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
