@@ -52,12 +52,17 @@ GROUP BY ALL ORDER BY financial_year, impact_group
 """
 
 BAND_IMPACT_MATRIX = """
-SELECT {band} AS value_band, impact_group,
-       sum(amount) AS total,
-       count(DISTINCT (supplier_key, fy_start)) AS supplier_years,
-       count(*) AS payments
-FROM spend_facts WHERE {where}
-GROUP BY ALL
+-- Per supplier-year and impact first (the band is the same for all of a supplier-year), then per cell:
+-- one row per supplier-year in a cell, so counting rows counts supplier-years.
+WITH sy AS (
+    SELECT supplier_key, fy_start, impact_group, any_value(supplier_year_total) AS supplier_year_total,
+           sum(amount) AS total, count(*) AS payments
+    FROM spend_facts WHERE {where}
+    GROUP BY supplier_key, fy_start, impact_group
+)
+SELECT {band} AS value_band, impact_group, sum(total) AS total, count(*) AS supplier_years,
+       sum(payments) AS payments
+FROM sy GROUP BY ALL
 """
 
 IMPACT_CATEGORY_SUPPLIER = """
@@ -89,32 +94,50 @@ ORDER BY list_position(['High', 'Medium', 'Low', 'Non-procurement', 'Unclassifie
 """
 
 TOP_SUPPLIERS = """
-WITH s AS (
-    SELECT supplier_key, any_value(supplier) AS supplier, sum(amount) AS total, count(*) AS payments,
+-- Rank on a narrow aggregate of key and amount, then describe only the suppliers that made the list.
+WITH s AS (SELECT supplier_key, sum(amount) AS total FROM spend_facts WHERE {where} GROUP BY supplier_key),
+ranked AS (
+    SELECT supplier_key, total, total / nullif(sum(total) OVER (), 0) AS share FROM s
+    ORDER BY total DESC, supplier_key LIMIT $limit
+),
+details AS (
+    SELECT supplier_key, any_value(supplier) AS supplier, count(*) AS payments,
            count(DISTINCT category) AS categories, arg_max(category, amount) AS main_category
-    FROM spend_facts WHERE {where}
+    FROM spend_facts WHERE ({where}) AND supplier_key IN (SELECT supplier_key FROM ranked)
     GROUP BY supplier_key
 )
-SELECT *, total / nullif(sum(total) OVER (), 0) AS share
-FROM s ORDER BY total DESC, supplier LIMIT $limit
+SELECT r.supplier_key, d.supplier, r.total, d.payments, d.categories, d.main_category, r.share
+FROM ranked r JOIN details d USING (supplier_key)
+ORDER BY r.total DESC, d.supplier
 """
 
 SUPPLIER_YEARS = """
 WITH sy AS (
-    SELECT supplier_key, any_value(supplier) AS supplier, financial_year, sum(amount) AS total
+    SELECT supplier_key, financial_year, sum(amount) AS total
     FROM spend_facts WHERE {where} GROUP BY supplier_key, financial_year
 ),
 years AS (SELECT coalesce(list(DISTINCT financial_year ORDER BY financial_year), []) AS ys FROM sy),
+-- Rank on the change first, then build year columns only for the suppliers kept.
+changes AS (
+    SELECT sy.supplier_key,
+           CASE WHEN len(ys) >= 2
+                THEN coalesce(sum(total) FILTER (WHERE financial_year = ys[-1]), 0)
+                     - coalesce(sum(total) FILTER (WHERE financial_year = ys[-2]), 0) END AS change
+    FROM sy, years GROUP BY sy.supplier_key, ys
+),
+chosen AS (SELECT * FROM changes ORDER BY abs(change) DESC NULLS LAST, supplier_key LIMIT $limit),
 per AS (
-    SELECT supplier_key, any_value(supplier) AS supplier, map(list(financial_year), list(total)) AS totals
-    FROM sy GROUP BY supplier_key
+    SELECT supplier_key, map(list(financial_year), list(total)) AS totals
+    FROM sy WHERE supplier_key IN (SELECT supplier_key FROM chosen) GROUP BY supplier_key
+),
+names AS (
+    SELECT supplier_key, any_value(supplier) AS supplier FROM spend_facts
+    WHERE supplier_key IN (SELECT supplier_key FROM chosen) GROUP BY supplier_key
 )
-SELECT supplier_key, supplier, ys AS years,
-       list_transform(ys, lambda y: coalesce(totals[y], 0::DECIMAL(18, 2))) AS totals,
-       CASE WHEN len(ys) >= 2 THEN coalesce(totals[ys[-1]], 0) - coalesce(totals[ys[-2]], 0) END AS change
-FROM per, years
-ORDER BY abs(change) DESC NULLS LAST, supplier, supplier_key
-LIMIT $limit
+SELECT c.supplier_key, n.supplier, ys AS years,
+       list_transform(ys, lambda y: coalesce(totals[y], 0::DECIMAL(18, 2))) AS totals, c.change
+FROM chosen c JOIN per USING (supplier_key) JOIN names n USING (supplier_key), years
+ORDER BY abs(c.change) DESC NULLS LAST, n.supplier, c.supplier_key
 """
 
 CONCENTRATION = """
