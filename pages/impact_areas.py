@@ -11,14 +11,7 @@ st.write("Where the money goes by the sustainability impact of what was bought. 
          "Force's ten priority areas (construction, health and social care, food, textiles, waste, paper, "
          "energy, ICT, furniture, transport). Click a box in the chart to open it; the tables below drill down.")
 
-filters = ui.sidebar_filters()
-style = ui.chart_style()
-head = ui.query(analysis.headline, filters)
-if head.payments == 0:
-    st.info(f"No payments match ({filters.describe()}). Load spend on the Upload page or clear some filters.")
-    st.stop()
-ui.coverage_note(head)
-period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
+filters, style, head, period = ui.spend_page_start()
 source = (f"Source: published spend files loaded in this workspace, data {period}; "
           f"{head.classified_share:.1%} of spend by value classified.")
 

@@ -10,14 +10,7 @@ st.write("Spellings of one supplier are merged automatically (case, punctuation,
          "PLC and LLP, masked bank digits); the council's supplier id is preferred where the file has one. "
          "Merge or split suppliers by hand at the foot of the page.")
 
-filters = ui.sidebar_filters()
-style = ui.chart_style()
-head = ui.query(analysis.headline, filters)
-if head.payments == 0:
-    st.info(f"No payments match ({filters.describe()}). Load spend on the Upload page or clear some filters.")
-    st.stop()
-ui.coverage_note(head)
-period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
+filters, style, head, period = ui.spend_page_start()
 
 spread = ui.query(analysis.concentration, filters)
 cols = st.columns(3)

@@ -219,3 +219,19 @@ def editors_only(action: str) -> bool:
     st.caption(f"Only the workspace's editors can {action}. Ask an administrator to add your e-mail address "
                "to the editors list.")
     return False
+
+
+def spend_page_start() -> tuple[SpendFilters, ChartStyle, Any, str]:
+    """What every spend page opens with: the sidebar filters, the chart style, the headline figures and
+    the period in words; stops the page with a message when no payment matches."""
+    from sp_analysis import analysis
+
+    filters = sidebar_filters()
+    style = chart_style()
+    head = query(analysis.headline, filters)
+    if head.payments == 0:
+        st.info(f"No payments match ({filters.describe()}). Load spend on the Upload page or clear some filters.")
+        st.stop()
+    coverage_note(head)
+    period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
+    return filters, style, head, period
