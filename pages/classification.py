@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from sp_analysis import analysis, classify, ui
-from sp_analysis.filters import SpendFilters
 from sp_analysis.facts import refresh_spend_facts
+from sp_analysis.filters import SpendFilters
 
 st.title("Classification")
 st.write("Each payment gets the category of the first rule that matches it: supplier rules first, then "

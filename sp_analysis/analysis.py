@@ -218,7 +218,9 @@ def headline(ws: Workspace, filters: SpendFilters) -> Headline:
     with ws.read() as cur:
         row = cur.execute(HEADLINE.format(where=where), params | {"threshold": PLAN_THRESHOLD}).fetchone()
     assert row is not None
-    return Headline(int(row[0]), *(Decimal(v) for v in row[1:7]), int(row[7]), row[8], row[9], int(row[10]))
+    money = [Decimal(v) for v in row[1:7]]
+    return Headline(int(row[0]), money[0], money[1], money[2], money[3], money[4], money[5], int(row[7]),
+                    row[8], row[9], int(row[10]))
 
 
 def spend_by_financial_year(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:

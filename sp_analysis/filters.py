@@ -6,6 +6,7 @@ the plain-words line under each chart, and the export file names.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -49,7 +50,7 @@ class ValueBands:
         """Band names, lowest first: 'Under £25k', '£25k to £100k', ..., '£500k and over'."""
         b = self.boundaries
         names = [f"Under {_short_pounds(b[0])}"]
-        names += [f"{_short_pounds(lo)} to {_short_pounds(hi)}" for lo, hi in zip(b, b[1:], strict=False)]
+        names += [f"{_short_pounds(lo)} to {_short_pounds(hi)}" for lo, hi in itertools.pairwise(b)]
         names.append(f"{_short_pounds(b[-1])} and over")
         return tuple(names)
 

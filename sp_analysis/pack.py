@@ -265,7 +265,7 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
         paragraph = doc.add_paragraph()
         run = paragraph.add_run()
         run.add_picture(io.BytesIO(image), width=Cm(16.5))
-        _set_alt_text(run, title, alt)
+        _set_alt_text(run, str(title), str(alt))
         caption = doc.add_paragraph(f"Figure {number}: {title}. {_figure_source(figure) or pack.context.source}")
         caption.style = doc.styles["Caption"]
 

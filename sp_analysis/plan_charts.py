@@ -287,7 +287,8 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     figure.update_xaxes(type="date", range=[lo, hi], gridcolor="#E5E5E5", tickformat="%b %Y")
     figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows, fixedrange=True, tickfont={"size": 12})
     _layout(figure, f"{headline} as at {_short_date(as_at)}",
-            f"Actions of the sustainable procurement plan from start to due date, with their milestones, as at {_short_date(as_at)}", source,
+            "Actions of the sustainable procurement plan from start to due date, with their milestones, "
+            f"as at {_short_date(as_at)}", source,
             height=200 + 36 * max(len(rows), 1), bottom=70, top=140, left=340)
     height = figure.layout.height
     figure.update_layout(barmode="overlay", bargap=0.35, showlegend=True,

@@ -16,6 +16,7 @@ import streamlit as st
 
 from sp_analysis import config
 from sp_analysis.access import Access
+from sp_analysis.analysis import Headline
 from sp_analysis.charts import ChartStyle
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
@@ -134,10 +135,10 @@ def sidebar_filters() -> SpendFilters:
     )
 
 
-def coverage_note(headline: object) -> None:
+def coverage_note(headline: Headline) -> None:
     """'£x, y% of spend classified' under an analysis page's title."""
-    classified = getattr(headline, "classified")
-    share = getattr(headline, "classified_share")
+    classified = headline.classified
+    share = headline.classified_share
     if share is None:
         return
     st.caption(f"Classification coverage: {pounds(classified)}, {share:.1%} of net spend in view, is in a "

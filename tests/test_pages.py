@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -58,7 +57,7 @@ def test_overview_shows_exact_totals(workspace_path: Path) -> None:
     metrics = {m.label: m for m in at.metric}
     assert metrics["Total net spend"].value == "£3k"
     assert metrics["Total net spend"].proto.help.startswith("£3,000.16.")
-    years = [d.value for d in at.dataframe if "Financial year" in d.value.columns][0]
+    years = next(d.value for d in at.dataframe if "Financial year" in d.value.columns)
     assert list(years["Financial year"]) == ["2024/25", "2025/26"]
     assert list(years["All"]) == ["£3,000.15", "£0.01"]
     assert at.get("plotly_chart")
@@ -188,7 +187,7 @@ def test_suppliers_page_merges_spellings_and_shows_shares(loaded: Path) -> None:
 def test_settings_refuse_bands_without_the_100k_line(loaded: Path) -> None:
     at = run_page("pages/settings.py")
     at.text_input(key="setting_input_value_band_boundaries").set_value("25k, 200k")
-    [b for b in at.button if b.key == "setting_save_value_band_boundaries"][0].click()
+    next(b for b in at.button if b.key == "setting_save_value_band_boundaries").click()
     at.run()
     assert any("£100k boundary" in e.value for e in at.error)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
