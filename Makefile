@@ -36,7 +36,7 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --queries
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/python -m ruff check .

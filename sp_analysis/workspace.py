@@ -7,6 +7,7 @@ data version that caches key on.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pandas as pd
 from sp_analysis import sql_macros
 
 SCHEMA_VERSION = 4
+MEMORY_LIMIT_ENV = "SP_MEMORY_LIMIT"
 
 # Each entry migrates the schema from version N-1 to N. Never edit a released entry: add one.
 MIGRATIONS: dict[int, str] = {
@@ -268,8 +270,11 @@ class Workspace:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        # An optional cap on DuckDB's memory (e.g. SP_MEMORY_LIMIT=1500MB on a small shared server):
+        # above it, big rebuilds spill to disk beside the workspace instead of growing.
+        limit = os.environ.get(MEMORY_LIMIT_ENV)
         try:
-            self._con = duckdb.connect(str(path))
+            self._con = duckdb.connect(str(path), config={"memory_limit": limit} if limit else {})
         except duckdb.IOException as exc:
             raise _explain_open_error(path, exc) from exc
         self._write_lock = threading.RLock()
