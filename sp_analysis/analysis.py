@@ -66,20 +66,29 @@ FROM sy GROUP BY ALL
 """
 
 IMPACT_CATEGORY_SUPPLIER = """
+-- Sum on narrow columns first; names are looked up only for the suppliers kept.
 WITH s AS (
-    SELECT impact_group, category, supplier_key, any_value(supplier) AS supplier, sum(amount) AS total,
-           count(*) AS payments
+    SELECT impact_group, category, supplier_key, sum(amount) AS total, count(*) AS payments
     FROM spend_facts WHERE {where} GROUP BY impact_group, category, supplier_key
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY impact_group, category ORDER BY total DESC, supplier_key) AS rank FROM s
-)
+),
 -- Beyond the top suppliers of each category, the rest are one 'Other suppliers' leaf.
-SELECT impact_group, category,
-       CASE WHEN $top IS NULL OR rank <= $top THEN supplier_key ELSE 'other' END AS supplier_key,
-       CASE WHEN $top IS NULL OR rank <= $top THEN supplier ELSE 'Other suppliers' END AS supplier,
-       sum(total) AS total, sum(payments) AS payments
-FROM ranked GROUP BY ALL ORDER BY total DESC, supplier_key
+kept AS (
+    SELECT impact_group, category,
+           CASE WHEN $top IS NULL OR rank <= $top THEN supplier_key ELSE 'other' END AS supplier_key,
+           sum(total) AS total, sum(payments) AS payments
+    FROM ranked GROUP BY ALL
+),
+names AS (
+    SELECT supplier_key, any_value(supplier) AS supplier FROM spend_facts
+    WHERE supplier_key IN (SELECT supplier_key FROM kept) GROUP BY supplier_key
+)
+SELECT k.impact_group, k.category, k.supplier_key, coalesce(n.supplier, 'Other suppliers') AS supplier,
+       k.total, k.payments
+FROM kept k LEFT JOIN names n USING (supplier_key)
+ORDER BY k.total DESC, k.supplier_key
 """
 
 CATEGORY_SUMMARY = """

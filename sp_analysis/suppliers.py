@@ -14,12 +14,22 @@ import pandas as pd
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
 
 SEARCH_SUPPLIERS = """
-SELECT supplier_key, any_value(supplier) AS supplier, sum(amount) AS total, count(*) AS payments,
-       list(DISTINCT supplier_name ORDER BY supplier_name)[:8] AS spellings,
-       any_value(supplier_id) AS supplier_id
-FROM spend_facts
-WHERE NOT is_redacted AND (contains(lower(supplier), $q) OR contains(lower(supplier_name), $q) OR supplier_id = $raw)
-GROUP BY supplier_key ORDER BY total DESC LIMIT $limit
+-- Rank on a narrow aggregate, then gather spellings and ids only for the suppliers shown.
+WITH ranked AS (
+    SELECT supplier_key, sum(amount) AS total, count(*) AS payments
+    FROM spend_facts
+    WHERE NOT is_redacted AND ($q = '' OR contains(lower(supplier), $q) OR contains(lower(supplier_name), $q)
+                               OR supplier_id = $raw)
+    GROUP BY supplier_key ORDER BY total DESC, supplier_key LIMIT $limit
+),
+details AS (
+    SELECT supplier_key, any_value(supplier) AS supplier,
+           list(DISTINCT supplier_name ORDER BY supplier_name)[:8] AS spellings, any_value(supplier_id) AS supplier_id
+    FROM spend_facts WHERE supplier_key IN (SELECT supplier_key FROM ranked) GROUP BY supplier_key
+)
+SELECT r.supplier_key, d.supplier, r.total, r.payments, d.spellings, d.supplier_id
+FROM ranked r JOIN details d USING (supplier_key)
+ORDER BY r.total DESC, d.supplier
 """
 MERGES = """
 SELECT m.from_key, m.to_key, m.note, m.created_at,
@@ -36,20 +46,23 @@ REMOVE_SPLIT = "DELETE FROM supplier_splits WHERE supplier_name = $name"
 AUTO_KEYS_OF = "SELECT DISTINCT auto_key FROM spend_facts WHERE supplier_key = $key"
 TARGET_OF = "SELECT to_key FROM supplier_merges WHERE from_key = $key"
 
+# One scan of the analysis table for the supplier's rows; the profile's tables are cut from that.
+PROFILE_ROWS = "CREATE OR REPLACE TEMP TABLE supplier_profile_rows AS SELECT * FROM spend_facts WHERE supplier_key = $key"
+DROP_PROFILE_ROWS = "DROP TABLE IF EXISTS supplier_profile_rows"
 PROFILE_BY = """
 SELECT {column} AS {column}, sum(amount) AS total, count(*) AS payments
-FROM spend_facts WHERE supplier_key = $key GROUP BY ALL ORDER BY {order}
+FROM supplier_profile_rows GROUP BY ALL ORDER BY {order}
 """
 PROFILE_NAMES = """
 SELECT supplier_name, supplier_id, count(*) AS payments, sum(amount) AS total
-FROM spend_facts WHERE supplier_key = $key GROUP BY ALL ORDER BY payments DESC
+FROM supplier_profile_rows GROUP BY ALL ORDER BY payments DESC
 """
 PROFILE_PAYMENTS = """
 SELECT payment_date, supplier, supplier_name, amount, financial_year, department, expense_type, expense_code,
        category, impact_group AS impact, rule_id, transaction_ref, supplier_year_total,
        f.name AS source_file, source_row AS source_line
-FROM spend_facts JOIN loaded_files f USING (file_id)
-WHERE supplier_key = $key ORDER BY payment_date DESC, source_file, source_line LIMIT $limit
+FROM supplier_profile_rows JOIN loaded_files f USING (file_id)
+ORDER BY payment_date DESC, source_file, source_line LIMIT $limit
 """
 
 
@@ -100,6 +113,9 @@ def undo_split(ws: Workspace, supplier_name: str) -> None:
 def merges(ws: Workspace) -> pd.DataFrame:
     """The analyst's merges, newest first."""
     with ws.read() as cur:
+        if not cur.execute("SELECT count(*) FROM supplier_merges").fetchone()[0]:  # type: ignore[index]
+            # Nothing to describe: skip the lookups into the analysis table.
+            return pd.DataFrame(columns=["from_key", "to_key", "note", "created_at", "shown_as", "spellings"])
         return fetch_frame(cur, MERGES)
 
 
@@ -123,13 +139,18 @@ class SupplierProfile:
 def supplier_profile(ws: Workspace, key: str, limit: int = 2_000) -> SupplierProfile:
     """Everything about one supplier key."""
     with ws.read() as cur:
-        def by(column: str, order: str) -> pd.DataFrame:
-            return fetch_frame(cur, PROFILE_BY.format(column=column, order=order), {"key": key})
+        cur.execute(PROFILE_ROWS, {"key": key})
 
-        return SupplierProfile(
-            by_year=by("financial_year", "financial_year"),
-            by_category=by("category", "total DESC"),
-            by_department=by("department", "total DESC"),
-            names=fetch_frame(cur, PROFILE_NAMES, {"key": key}),
-            payments=fetch_frame(cur, PROFILE_PAYMENTS, {"key": key, "limit": limit}),
-        )
+        def by(column: str, order: str) -> pd.DataFrame:
+            return fetch_frame(cur, PROFILE_BY.format(column=column, order=order))
+
+        try:
+            return SupplierProfile(
+                by_year=by("financial_year", "financial_year"),
+                by_category=by("category", "total DESC"),
+                by_department=by("department", "total DESC"),
+                names=fetch_frame(cur, PROFILE_NAMES),
+                payments=fetch_frame(cur, PROFILE_PAYMENTS, {"limit": limit}),
+            )
+        finally:
+            cur.execute(DROP_PROFILE_ROWS)
