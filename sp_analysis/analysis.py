@@ -66,29 +66,32 @@ FROM sy GROUP BY ALL
 """
 
 IMPACT_CATEGORY_SUPPLIER = """
--- Sum on narrow columns first; names are looked up only for the suppliers kept.
-WITH s AS (
+WITH all_suppliers AS (
     SELECT impact_group, category, supplier_key, sum(amount) AS total, count(*) AS payments
     FROM spend_facts WHERE {where} GROUP BY impact_group, category, supplier_key
 ),
-ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY impact_group, category ORDER BY total DESC, supplier_key) AS rank FROM s
+-- Beyond the top suppliers of each category, the rest become one 'Other suppliers' leaf.
+top AS (
+    SELECT * FROM all_suppliers
+    QUALIFY $top IS NULL OR row_number() OVER (PARTITION BY impact_group, category
+                                               ORDER BY total DESC, supplier_key) <= $top
 ),
--- Beyond the top suppliers of each category, the rest are one 'Other suppliers' leaf.
-kept AS (
-    SELECT impact_group, category,
-           CASE WHEN $top IS NULL OR rank <= $top THEN supplier_key ELSE 'other' END AS supplier_key,
-           sum(total) AS total, sum(payments) AS payments
-    FROM ranked GROUP BY ALL
+others AS (
+    SELECT impact_group, category, 'other' AS supplier_key, sum(total) AS total, sum(payments) AS payments
+    FROM all_suppliers a
+    WHERE NOT EXISTS (SELECT 1 FROM top t WHERE t.supplier_key = a.supplier_key AND t.impact_group = a.impact_group
+                      AND t.category = a.category)
+    GROUP BY impact_group, category
 ),
 names AS (
-    SELECT supplier_key, any_value(supplier) AS supplier FROM spend_facts
-    WHERE supplier_key IN (SELECT supplier_key FROM kept) GROUP BY supplier_key
+    SELECT DISTINCT ON (supplier_key) supplier_key, supplier FROM spend_facts
+    WHERE supplier_key IN (SELECT supplier_key FROM top)
 )
-SELECT k.impact_group, k.category, k.supplier_key, coalesce(n.supplier, 'Other suppliers') AS supplier,
-       k.total, k.payments
-FROM kept k LEFT JOIN names n USING (supplier_key)
-ORDER BY k.total DESC, k.supplier_key
+SELECT t.impact_group, t.category, t.supplier_key, n.supplier, t.total, t.payments
+FROM top t JOIN names n USING (supplier_key)
+UNION ALL
+SELECT impact_group, category, supplier_key, 'Other suppliers', total, payments FROM others
+ORDER BY total DESC, supplier_key
 """
 
 CATEGORY_SUMMARY = """
