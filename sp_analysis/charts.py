@@ -186,6 +186,8 @@ def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Fig
     source = _wrap(_escape(text.source), int(chars * 1.2))
     source_lines = source.count("<br>") + 1
     top = 80 + (subtitle.count("<br>") + 1) * int(size * 1.4) + (size - 15) * 2
+    if figure.layout.showlegend is not False and len(figure.data) > 1 and figure.layout.legend.yanchor == "bottom":
+        top += int(size * 1.8)  # room for a legend drawn above the plot
     bottom = bottom + (source_lines - 1) * 16
     margin = figure.layout.margin
     left = margin.l if margin is not None and margin.l is not None else 90
@@ -233,8 +235,9 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
             hovertemplate=f"{group}, %{{x}}: %{{customdata}}<extra></extra>",
         )
     year_totals = frame.groupby("financial_year")["total"].sum() if not frame.empty else pd.Series(dtype=object)
-    figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
-                                                     "yanchor": "bottom", "title": None})
+    # The legend sits just above the plot at its left, under the subtitle, in the order of the bars.
+    figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.0, "x": 0, "xanchor": "left",
+                                                     "yanchor": "bottom", "title": None, "traceorder": "normal"})
     _money_axis(figure, [Decimal(v) for v in year_totals], style=text.style)
     figure.update_xaxes(title="Financial year (1 April to 31 March)", type="category")
     return _apply_text(figure, text)

@@ -80,7 +80,8 @@ def show_chart(figure: go.Figure, key: str) -> None:
     from sp_analysis import render
 
     presenting = bool(st.session_state.get("presentation_mode", False))
-    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="content" if presenting else "stretch")
+    # theme=None: the house template as it is, so the page shows what the downloads and the pack show.
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="content" if presenting else "stretch", theme=None)
     if presenting:
         return
     meta = figure.layout.meta or {}
