@@ -11,16 +11,12 @@ from sp_analysis import actions, framework, plan_charts, ui
 st.title("Action plan")
 ws = ui.workspace()
 framework.install_framework(ws)
-if "plan_flash" in st.session_state:
-    st.success(st.session_state.pop("plan_flash"))
+ui.show_flash("plan_flash")
 
 
 def saved(message: str, *editors: str) -> None:
     """Say what was saved after the rerun that shows it; edits already saved are dropped from the editors."""
-    st.session_state["plan_flash"] = message
-    for key in editors:
-        st.session_state.pop(key, None)
-    st.rerun()
+    ui.saved("plan_flash", message, *editors)
 
 
 if ui.query(actions.action_counts, dt.date.today())["total"] == 0:

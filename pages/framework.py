@@ -11,16 +11,12 @@ from sp_analysis import actions, framework, plan_charts, ui
 st.title("Flexible Framework")
 ws = ui.workspace()
 framework.install_framework(ws)
-if "framework_flash" in st.session_state:
-    st.success(st.session_state.pop("framework_flash"))
+ui.show_flash("framework_flash")
 
 
 def saved(message: str, *editors: str) -> None:
     """Say what was saved after the rerun that shows it; edits already saved are dropped from the editors."""
-    st.session_state["framework_flash"] = message
-    for key in editors:
-        st.session_state.pop(key, None)
-    st.rerun()
+    ui.saved("framework_flash", message, *editors)
 
 
 as_at = st.date_input("As at", value=dt.date.today(), key="framework_as_at", format="DD/MM/YYYY",

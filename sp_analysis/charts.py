@@ -324,41 +324,37 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
     return _apply_text(figure, text)
 
 
-def top_suppliers_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
-    """Horizontal bars of the largest suppliers, labelled with short money and share."""
-    ordered = frame.iloc[::-1]
-    totals = [Decimal(v) for v in ordered["total"]]
+def _horizontal_bars(labels: Sequence[str], totals: Sequence[Decimal], colours: str | list[str],
+                     value_text: Sequence[str], text: ChartText, row_height: int) -> go.Figure:
+    """Largest at the top, a label outside each bar, exact money on hover, a margin fitted to the labels."""
     figure = go.Figure(go.Bar(
-        x=[float(v) for v in totals], y=[_escape(str(v)) for v in ordered["supplier"]], orientation="h", marker_color=DARK_BLUE,
-        text=[f"{text.style.money(v)} ({s:.1%})" for v, s in zip(totals, ordered["share"], strict=True)],
-        textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
+        x=[float(v) for v in totals], y=[_escape(str(v)) for v in labels], orientation="h", marker_color=colours,
+        text=list(value_text), textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
         customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
     _money_axis(figure, totals, axis="x", style=text.style)
     _room_for_labels(figure, totals)
     figure.update_yaxes(title=None, automargin=False)
-    figure.update_layout(height=max(HEIGHT, 220 + 32 * len(frame)),
-                         margin={"l": _label_margin(ordered["supplier"], text.style.font_size), "r": 40})
+    figure.update_layout(height=max(HEIGHT, 220 + row_height * len(labels)),
+                         margin={"l": _label_margin(labels, text.style.font_size), "r": 40})
     return _apply_text(figure, text)
+
+
+def top_suppliers_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
+    """Horizontal bars of the largest suppliers, labelled with short money and share."""
+    ordered = frame.iloc[::-1]
+    totals = [Decimal(v) for v in ordered["total"]]
+    labels = [f"{text.style.money(v)} ({s:.1%})" for v, s in zip(totals, ordered["share"], strict=True)]
+    return _horizontal_bars(list(ordered["supplier"]), totals, DARK_BLUE, labels, text, row_height=32)
 
 
 def category_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     """Horizontal bars of spend by category, coloured by impact with the impact named in each label."""
     ordered = frame.sort_values("total", key=lambda s: s.map(Decimal)).reset_index(drop=True)
     totals = [Decimal(v) for v in ordered["total"]]
-    figure = go.Figure(go.Bar(
-        x=[float(v) for v in totals], y=[_escape(str(v)) for v in ordered["category"]], orientation="h",
-        marker_color=[IMPACT_COLOURS.get(g, DARK_GREY) for g in ordered["impact_group"]],
-        text=[f"{text.style.money(v)} ({g})" for v, g in zip(totals, ordered["impact_group"], strict=True)],
-        textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
-        customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
-    ))
-    _money_axis(figure, totals, axis="x", style=text.style)
-    _room_for_labels(figure, totals)
-    figure.update_yaxes(title=None, automargin=False)
-    figure.update_layout(height=max(HEIGHT, 220 + 34 * len(frame)),
-                         margin={"l": _label_margin(ordered["category"], text.style.font_size), "r": 40})
-    return _apply_text(figure, text)
+    labels = [f"{text.style.money(v)} ({g})" for v, g in zip(totals, ordered["impact_group"], strict=True)]
+    colours = [IMPACT_COLOURS.get(g, DARK_GREY) for g in ordered["impact_group"]]
+    return _horizontal_bars(list(ordered["category"]), totals, colours, labels, text, row_height=34)
 
 
 def alt_text(figure: go.Figure, text: ChartText) -> str:

@@ -237,3 +237,17 @@ def spend_page_start() -> tuple[SpendFilters, ChartStyle, Any, str]:
     coverage_note(head)
     period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
     return filters, style, head, period
+
+
+def show_flash(key: str) -> None:
+    """Show, once, the message a save left for the rerun that follows it."""
+    if key in st.session_state:
+        st.success(st.session_state.pop(key))
+
+
+def saved(key: str, message: str, *editors: str) -> None:
+    """Leave a message for the next run, drop saved edits from the editors, and rerun."""
+    st.session_state[key] = message
+    for editor in editors:
+        st.session_state.pop(editor, None)
+    st.rerun()
