@@ -20,6 +20,13 @@ import pandas as pd
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
 from sp_analysis.workspace import Workspace, fetch_frame
 
+# Most queries read `spend_cells` (spend summed by supplier-year, department and category, about a
+# tenth of the rows); a search on published payee spellings needs the payments themselves. Either way
+# `amount` sums money and `n` counts payments.
+def _source(filters: SpendFilters) -> str:
+    return "(SELECT *, 1 AS n FROM spend_facts)" if filters.supplier_search.strip() else "spend_cells"
+
+
 DEFINITIONS = {
     "total": "All payments loaded, net of credit notes.",
     "influenceable": "Spend in categories procurement can influence: excludes grants, payments to individuals and to "
@@ -46,8 +53,8 @@ FROM spend_facts WHERE {where}
 """
 
 BY_FINANCIAL_YEAR = """
-SELECT financial_year, impact_group, count(*) AS payments, sum(amount) AS total
-FROM spend_facts WHERE {where}
+SELECT financial_year, impact_group, sum(n) AS payments, sum(amount) AS total
+FROM {source} WHERE {where}
 GROUP BY ALL ORDER BY financial_year, impact_group
 """
 
@@ -56,8 +63,8 @@ BAND_IMPACT_MATRIX = """
 -- one row per supplier-year in a cell, so counting rows counts supplier-years.
 WITH sy AS (
     SELECT supplier_key, fy_start, impact_group, any_value(supplier_year_total) AS supplier_year_total,
-           sum(amount) AS total, count(*) AS payments
-    FROM spend_facts WHERE {where}
+           sum(amount) AS total, sum(n) AS payments
+    FROM {source} WHERE {where}
     GROUP BY supplier_key, fy_start, impact_group
 )
 SELECT {band} AS value_band, impact_group, sum(total) AS total, count(*) AS supplier_years,
@@ -67,8 +74,8 @@ FROM sy GROUP BY ALL
 
 IMPACT_CATEGORY_SUPPLIER = """
 WITH all_suppliers AS (
-    SELECT impact_group, category, supplier_key, sum(amount) AS total, count(*) AS payments
-    FROM spend_facts WHERE {where} GROUP BY impact_group, category, supplier_key
+    SELECT impact_group, category, supplier_key, sum(amount) AS total, sum(n) AS payments
+    FROM {source} WHERE {where} GROUP BY impact_group, category, supplier_key
 ),
 -- Beyond the top suppliers of each category, the rest become one 'Other suppliers' leaf.
 top AS (
@@ -84,7 +91,7 @@ others AS (
     GROUP BY impact_group, category
 ),
 names AS (
-    SELECT DISTINCT ON (supplier_key) supplier_key, supplier FROM spend_facts
+    SELECT DISTINCT ON (supplier_key) supplier_key, supplier FROM {source}
     WHERE supplier_key IN (SELECT supplier_key FROM top)
 )
 SELECT t.impact_group, t.category, t.supplier_key, n.supplier, t.total, t.payments
@@ -96,10 +103,10 @@ ORDER BY total DESC, supplier_key
 
 CATEGORY_SUMMARY = """
 SELECT * FROM (
-    SELECT impact_group, category, sum(amount) AS total, count(*) AS payments,
+    SELECT impact_group, category, sum(amount) AS total, sum(n) AS payments,
            count(DISTINCT supplier_key) AS suppliers,
            sum(amount) / nullif(sum(sum(amount)) OVER (), 0) AS share
-    FROM spend_facts WHERE {where}
+    FROM {source} WHERE {where}
     GROUP BY ALL
 )
 ORDER BY list_position(['High', 'Medium', 'Low', 'Non-procurement', 'Unclassified'], impact_group), total DESC
@@ -107,15 +114,15 @@ ORDER BY list_position(['High', 'Medium', 'Low', 'Non-procurement', 'Unclassifie
 
 TOP_SUPPLIERS = """
 -- Rank on a narrow aggregate of key and amount, then describe only the suppliers that made the list.
-WITH s AS (SELECT supplier_key, sum(amount) AS total FROM spend_facts WHERE {where} GROUP BY supplier_key),
+WITH s AS (SELECT supplier_key, sum(amount) AS total FROM {source} WHERE {where} GROUP BY supplier_key),
 ranked AS (
     SELECT supplier_key, total, total / nullif(sum(total) OVER (), 0) AS share FROM s
     ORDER BY total DESC, supplier_key LIMIT $limit
 ),
 details AS (
-    SELECT supplier_key, any_value(supplier) AS supplier, count(*) AS payments,
+    SELECT supplier_key, any_value(supplier) AS supplier, sum(n) AS payments,
            count(DISTINCT category) AS categories, arg_max(category, amount) AS main_category
-    FROM spend_facts WHERE ({where}) AND supplier_key IN (SELECT supplier_key FROM ranked)
+    FROM {source} WHERE ({where}) AND supplier_key IN (SELECT supplier_key FROM ranked)
     GROUP BY supplier_key
 )
 SELECT r.supplier_key, d.supplier, r.total, d.payments, d.categories, d.main_category, r.share
@@ -126,7 +133,7 @@ ORDER BY r.total DESC, d.supplier
 SUPPLIER_YEARS = """
 WITH sy AS (
     SELECT supplier_key, financial_year, sum(amount) AS total
-    FROM spend_facts WHERE {where} GROUP BY supplier_key, financial_year
+    FROM {source} WHERE {where} GROUP BY supplier_key, financial_year
 ),
 years AS (SELECT coalesce(list(DISTINCT financial_year ORDER BY financial_year), []) AS ys FROM sy),
 -- Rank on the change first, then build year columns only for the suppliers kept.
@@ -143,7 +150,7 @@ per AS (
     FROM sy WHERE supplier_key IN (SELECT supplier_key FROM chosen) GROUP BY supplier_key
 ),
 names AS (
-    SELECT supplier_key, any_value(supplier) AS supplier FROM spend_facts
+    SELECT supplier_key, any_value(supplier) AS supplier FROM {source}
     WHERE supplier_key IN (SELECT supplier_key FROM chosen) GROUP BY supplier_key
 )
 SELECT c.supplier_key, n.supplier, ys AS years,
@@ -153,7 +160,7 @@ ORDER BY abs(c.change) DESC NULLS LAST, n.supplier, c.supplier_key
 """
 
 CONCENTRATION = """
-WITH s AS (SELECT supplier_key, sum(amount) AS total FROM spend_facts WHERE {where} GROUP BY supplier_key),
+WITH s AS (SELECT supplier_key, sum(amount) AS total FROM {source} WHERE {where} GROUP BY supplier_key),
 r AS (SELECT total, row_number() OVER (ORDER BY total DESC, supplier_key) AS rank FROM s)
 SELECT coalesce(sum(total), 0), coalesce(sum(total) FILTER (WHERE rank <= 10), 0),
        coalesce(sum(total) FILTER (WHERE rank <= 20), 0), count(*)
@@ -239,7 +246,7 @@ def spend_by_financial_year(ws: Workspace, filters: SpendFilters) -> pd.DataFram
     """Spend per financial year and impact group."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return fetch_frame(cur, BY_FINANCIAL_YEAR.format(where=where), params)
+        return fetch_frame(cur, BY_FINANCIAL_YEAR.format(where=where, source=_source(filters)), params)
 
 
 def band_impact_matrix(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
@@ -248,7 +255,8 @@ def band_impact_matrix(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
     A supplier-year with spend in two impact groups counts once in each of their cells.
     """
     where, params = filters.where_sql()
-    sql = BAND_IMPACT_MATRIX.format(where=where, band=filters.bands.case_sql("supplier_year_total"))
+    sql = BAND_IMPACT_MATRIX.format(where=where, source=_source(filters),
+                                    band=filters.bands.case_sql("supplier_year_total"))
     with ws.read() as cur:
         found = fetch_frame(cur, sql, params | filters.bands.params())
     grid = pd.MultiIndex.from_product([filters.bands.labels, IMPACT_GROUPS], names=["value_band", "impact_group"])
@@ -264,21 +272,22 @@ def impact_category_supplier(ws: Workspace, filters: SpendFilters, top: int | No
     """Spend by impact group, category and supplier (the `top` largest per category, the rest as one)."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return fetch_frame(cur, IMPACT_CATEGORY_SUPPLIER.format(where=where), params | {"top": top})
+        sql = IMPACT_CATEGORY_SUPPLIER.format(where=where, source=_source(filters))
+        return fetch_frame(cur, sql, params | {"top": top})
 
 
 def category_summary(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:
     """Spend, payments, suppliers and share per category, High impact first."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return fetch_frame(cur, CATEGORY_SUMMARY.format(where=where), params)
+        return fetch_frame(cur, CATEGORY_SUMMARY.format(where=where, source=_source(filters)), params)
 
 
 def top_suppliers(ws: Workspace, filters: SpendFilters, limit: int = 20) -> pd.DataFrame:
     """The largest suppliers by net spend, with their share of the filtered total."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        return fetch_frame(cur, TOP_SUPPLIERS.format(where=where), params | {"limit": limit})
+        return fetch_frame(cur, TOP_SUPPLIERS.format(where=where, source=_source(filters)), params | {"limit": limit})
 
 
 def supplier_year_on_year(ws: Workspace, filters: SpendFilters, limit: int | None = None) -> pd.DataFrame:
@@ -289,7 +298,8 @@ def supplier_year_on_year(ws: Workspace, filters: SpendFilters, limit: int | Non
     """
     where, params = filters.where_sql()
     with ws.read() as cur:
-        found = fetch_frame(cur, SUPPLIER_YEARS.format(where=where), params | {"limit": limit})
+        sql = SUPPLIER_YEARS.format(where=where, source=_source(filters))
+        found = fetch_frame(cur, sql, params | {"limit": limit})
     if found.empty:
         return pd.DataFrame(columns=["supplier_key", "supplier"])
     years = list(found["years"].iloc[0])
@@ -325,7 +335,8 @@ def concentration(ws: Workspace, filters: SpendFilters) -> Concentration:
     """Share of net spend with the top 10 and top 20 suppliers."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        total, top10, top20, count = cur.execute(CONCENTRATION.format(where=where), params).fetchone()  # type: ignore[misc]
+        sql = CONCENTRATION.format(where=where, source=_source(filters))
+        total, top10, top20, count = cur.execute(sql, params).fetchone()  # type: ignore[misc]
     return Concentration(Decimal(total), Decimal(top10), Decimal(top20), int(count))
 
 
@@ -362,7 +373,7 @@ def explain_sql(name: str, filters: SpendFilters) -> tuple[str, dict[str, Any]]:
         "concentration": CONCENTRATION, "payments": PAYMENTS,
     }[name]
     where, params = filters.where_sql()
-    sql = template.format(where=where, band=filters.bands.case_sql("supplier_year_total"))
+    sql = template.format(where=where, source=_source(filters), band=filters.bands.case_sql("supplier_year_total"))
     extra: dict[str, Any] = {"threshold": PLAN_THRESHOLD} if name == "headline" else {}
     if name == "impact_category_supplier":
         extra["top"] = 8

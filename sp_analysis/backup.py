@@ -14,7 +14,7 @@ from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, SCHEMA_VERSION, Worksp
 
 MANIFEST = "manifest.json"
 # Tables rebuilt from the others (sp_analysis/facts.py) are not backed up.
-DERIVED_TABLES = {"spend_facts"}
+DERIVED_TABLES = {"spend_facts", "spend_cells", "supplier_spellings"}
 USER_TABLES = """
 SELECT table_name FROM duckdb_tables()
 WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary

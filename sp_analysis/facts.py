@@ -100,10 +100,28 @@ LEFT JOIN display d USING (supplier_key)
 LEFT JOIN categories k ON k.category = f.category
 """
 
+# Spend summed by everything the filters and the spend queries group on: a tenth of the rows or less.
+REFRESH_SPEND_CELLS = """
+CREATE OR REPLACE TABLE spend_cells AS
+SELECT supplier_key, supplier, financial_year, fy_start, department, category, impact_group, influenceable,
+       supplier_year_total, sum(amount) AS amount, count(*) AS n
+FROM spend_facts
+GROUP BY ALL
+"""
+
+# Every published spelling and id of each supplier (a few thousand rows), for finding suppliers by name.
+REFRESH_SUPPLIER_SPELLINGS = """
+CREATE OR REPLACE TABLE supplier_spellings AS
+SELECT supplier_key, any_value(supplier) AS supplier, supplier_name, supplier_id, count(*) AS payments
+FROM spend_facts WHERE NOT is_redacted
+GROUP BY supplier_key, supplier_name, supplier_id
+"""
+
 MARK_FRESH = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '0')"
 IS_STALE = """
 SELECT coalesce((SELECT value FROM workspace_meta WHERE key = 'spend_facts_stale'), '1') = '1'
-       OR NOT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'spend_facts' AND NOT temporary)
+       OR (SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('spend_facts', 'spend_cells', 'supplier_spellings')
+                                                 AND NOT temporary) < 3
 """
 
 
@@ -111,6 +129,8 @@ def refresh_spend_facts(ws: Workspace) -> None:
     """Rebuild the analysis table from payments, classes, categories and supplier merges."""
     with ws.write() as cur:
         cur.execute(REFRESH_SPEND_FACTS)
+        cur.execute(REFRESH_SPEND_CELLS)
+        cur.execute(REFRESH_SUPPLIER_SPELLINGS)
         cur.execute(MARK_FRESH)
 
 

@@ -14,18 +14,20 @@ import pandas as pd
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
 
 SEARCH_SUPPLIERS = """
--- Rank on a narrow aggregate, then gather spellings and ids only for the suppliers shown.
-WITH ranked AS (
-    SELECT supplier_key, sum(amount) AS total, count(*) AS payments
-    FROM spend_facts
-    WHERE NOT is_redacted AND ($q = '' OR contains(lower(supplier), $q) OR contains(lower(supplier_name), $q)
-                               OR supplier_id = $raw)
+-- Match on the spellings table (a few thousand rows), total from spend_cells, largest first.
+WITH matched AS (
+    SELECT DISTINCT supplier_key FROM supplier_spellings
+    WHERE $q = '' OR contains(lower(supplier), $q) OR contains(lower(supplier_name), $q) OR supplier_id = $raw
+),
+ranked AS (
+    SELECT supplier_key, sum(amount) AS total, sum(n) AS payments FROM spend_cells
+    WHERE supplier_key IN (SELECT supplier_key FROM matched)
     GROUP BY supplier_key ORDER BY total DESC, supplier_key LIMIT $limit
 ),
 details AS (
     SELECT supplier_key, any_value(supplier) AS supplier,
            list(DISTINCT supplier_name ORDER BY supplier_name)[:8] AS spellings, any_value(supplier_id) AS supplier_id
-    FROM spend_facts WHERE supplier_key IN (SELECT supplier_key FROM ranked) GROUP BY supplier_key
+    FROM supplier_spellings WHERE supplier_key IN (SELECT supplier_key FROM ranked) GROUP BY supplier_key
 )
 SELECT r.supplier_key, d.supplier, r.total, r.payments, d.spellings, d.supplier_id
 FROM ranked r JOIN details d USING (supplier_key)
