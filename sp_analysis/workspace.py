@@ -22,6 +22,7 @@ from sp_analysis import sql_macros
 
 SCHEMA_VERSION = 4
 MEMORY_LIMIT_ENV = "SP_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1500MB"
 
 # Each entry migrates the schema from version N-1 to N. Never edit a released entry: add one.
 MIGRATIONS: dict[int, str] = {
@@ -270,11 +271,13 @@ class Workspace:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        # An optional cap on DuckDB's memory (e.g. SP_MEMORY_LIMIT=1500MB on a small shared server):
-        # above it, big rebuilds spill to disk beside the workspace instead of growing.
-        limit = os.environ.get(MEMORY_LIMIT_ENV)
+        # DuckDB's memory is capped (SP_MEMORY_LIMIT, default 1500MB; 'none' lifts it): above the cap a
+        # big rebuild spills to disk beside the workspace instead of growing. At ten million payments
+        # that keeps the process under 2 GB for a few seconds more.
+        limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip()
+        config = {} if limit.lower() in ("", "none", "0") else {"memory_limit": limit}
         try:
-            self._con = duckdb.connect(str(path), config={"memory_limit": limit} if limit else {})
+            self._con = duckdb.connect(str(path), config=config)
         except duckdb.IOException as exc:
             raise _explain_open_error(path, exc) from exc
         self._write_lock = threading.RLock()
