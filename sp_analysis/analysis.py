@@ -74,21 +74,15 @@ FROM sy GROUP BY ALL
 
 IMPACT_CATEGORY_SUPPLIER = """
 WITH all_suppliers AS (
-    SELECT impact_group, category, supplier_key, sum(amount) AS total, sum(n) AS payments
-    FROM {source} WHERE {where} GROUP BY impact_group, category, supplier_key
+    SELECT *, row_number() OVER (PARTITION BY impact_group, category ORDER BY total DESC, supplier_key) AS rank
+    FROM (SELECT impact_group, category, supplier_key, sum(amount) AS total, sum(n) AS payments
+          FROM {source} WHERE {where} GROUP BY impact_group, category, supplier_key)
 ),
 -- Beyond the top suppliers of each category, the rest become one 'Other suppliers' leaf.
-top AS (
-    SELECT * FROM all_suppliers
-    QUALIFY $top IS NULL OR row_number() OVER (PARTITION BY impact_group, category
-                                               ORDER BY total DESC, supplier_key) <= $top
-),
+top AS (SELECT * FROM all_suppliers WHERE $top IS NULL OR rank <= $top),
 others AS (
     SELECT impact_group, category, 'other' AS supplier_key, sum(total) AS total, sum(payments) AS payments
-    FROM all_suppliers a
-    WHERE NOT EXISTS (SELECT 1 FROM top t WHERE t.supplier_key = a.supplier_key AND t.impact_group = a.impact_group
-                      AND t.category = a.category)
-    GROUP BY impact_group, category
+    FROM all_suppliers WHERE $top IS NOT NULL AND rank > $top GROUP BY impact_group, category
 ),
 names AS (
     SELECT DISTINCT ON (supplier_key) supplier_key, supplier FROM {source}
