@@ -112,7 +112,8 @@ GROUP BY ALL
 # Every published spelling and id of each supplier (a few thousand rows), for finding suppliers by name.
 REFRESH_SUPPLIER_SPELLINGS = """
 CREATE OR REPLACE TABLE supplier_spellings AS
-SELECT supplier_key, any_value(supplier) AS supplier, supplier_name, supplier_id, count(*) AS payments
+SELECT supplier_key, any_value(supplier) AS supplier, supplier_name, supplier_id, count(*) AS payments,
+       sum(amount) AS total
 FROM spend_facts WHERE NOT is_redacted
 GROUP BY supplier_key, supplier_name, supplier_id
 """

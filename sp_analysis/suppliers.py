@@ -48,23 +48,22 @@ REMOVE_SPLIT = "DELETE FROM supplier_splits WHERE supplier_name = $name"
 AUTO_KEYS_OF = "SELECT DISTINCT auto_key FROM spend_facts WHERE supplier_key = $key"
 TARGET_OF = "SELECT to_key FROM supplier_merges WHERE from_key = $key"
 
-# One scan of the analysis table for the supplier's rows; the profile's tables are cut from that.
-PROFILE_ROWS = "CREATE OR REPLACE TEMP TABLE supplier_profile_rows AS SELECT * FROM spend_facts WHERE supplier_key = $key"
-DROP_PROFILE_ROWS = "DROP TABLE IF EXISTS supplier_profile_rows"
+# The profile's summaries come from spend_cells and supplier_spellings (small); only the latest
+# payments are read from the analysis table itself.
 PROFILE_BY = """
-SELECT {column} AS {column}, sum(amount) AS total, count(*) AS payments
-FROM supplier_profile_rows GROUP BY ALL ORDER BY {order}
+SELECT {column} AS {column}, sum(amount) AS total, sum(n) AS payments
+FROM spend_cells WHERE supplier_key = $key GROUP BY ALL ORDER BY {order}
 """
 PROFILE_NAMES = """
-SELECT supplier_name, supplier_id, count(*) AS payments, sum(amount) AS total
-FROM supplier_profile_rows GROUP BY ALL ORDER BY payments DESC
+SELECT supplier_name, supplier_id, sum(payments) AS payments, sum(total) AS total
+FROM supplier_spellings WHERE supplier_key = $key GROUP BY ALL ORDER BY payments DESC, supplier_name
 """
 PROFILE_PAYMENTS = """
 SELECT payment_date, supplier, supplier_name, amount, financial_year, department, expense_type, expense_code,
        category, impact_group AS impact, rule_id, transaction_ref, supplier_year_total,
        f.name AS source_file, source_row AS source_line
-FROM supplier_profile_rows JOIN loaded_files f USING (file_id)
-ORDER BY payment_date DESC, source_file, source_line LIMIT $limit
+FROM spend_facts JOIN loaded_files f USING (file_id)
+WHERE supplier_key = $key ORDER BY payment_date DESC, source_file, source_line LIMIT $limit
 """
 
 
@@ -141,18 +140,13 @@ class SupplierProfile:
 def supplier_profile(ws: Workspace, key: str, limit: int = 2_000) -> SupplierProfile:
     """Everything about one supplier key."""
     with ws.read() as cur:
-        cur.execute(PROFILE_ROWS, {"key": key})
-
         def by(column: str, order: str) -> pd.DataFrame:
-            return fetch_frame(cur, PROFILE_BY.format(column=column, order=order))
+            return fetch_frame(cur, PROFILE_BY.format(column=column, order=order), {"key": key})
 
-        try:
-            return SupplierProfile(
-                by_year=by("financial_year", "financial_year"),
-                by_category=by("category", "total DESC"),
-                by_department=by("department", "total DESC"),
-                names=fetch_frame(cur, PROFILE_NAMES),
-                payments=fetch_frame(cur, PROFILE_PAYMENTS, {"limit": limit}),
-            )
-        finally:
-            cur.execute(DROP_PROFILE_ROWS)
+        return SupplierProfile(
+            by_year=by("financial_year", "financial_year"),
+            by_category=by("category", "total DESC"),
+            by_department=by("department", "total DESC"),
+            names=fetch_frame(cur, PROFILE_NAMES, {"key": key}),
+            payments=fetch_frame(cur, PROFILE_PAYMENTS, {"key": key, "limit": limit}),
+        )
