@@ -94,7 +94,7 @@ for measure in ui.query(actions.data_measures, as_at):
         st.write(measure.detail)
         st.caption(f"Definition: {measure.definition}")
         st.caption(f"Date: {measure.as_of}")
-        st.info(f"Not yet computed: {measure.pending}")
+        st.info(f"Not in this figure: {measure.pending}")
         if measure.actions:
             st.caption("Shown beside: " + "; ".join(measure.actions))
 
@@ -116,7 +116,7 @@ if not table.empty:
         if detail["notes"]:
             st.caption(detail["notes"])
         for measure in detail["data_measures"]:
-            st.info(f"**{measure.name}** ({measure.as_of}) {measure.figure}. Not yet computed: {measure.pending}")
+            st.info(f"**{measure.name}** ({measure.as_of}) {measure.figure}. Not in this figure: {measure.pending}")
 
 # --- edit --------------------------------------------------------------------------------------------------------
 st.header("Edit the plan")

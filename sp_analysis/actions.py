@@ -810,8 +810,8 @@ def _contracts_measure(v: dict[str, Any], window: tuple[dt.date, dt.date, str], 
                     "annual value is published it is used instead. Renewals are those contracts whose end date falls "
                     "in the window."),
         as_of=f"Live on {_long_date(as_at)}; {register}.",
-        pending=("which of these contracts are in high-impact categories. Contracts are given categories in a later "
-                 "release; until then every contract over £100,000 is counted, whatever its impact."),
+        pending=("the high-impact part of this count here: the Renewals page lists the high-impact contracts of "
+                 "£100,000 or more coming up for renewal (its plan-priority filter), by category and impact."),
         values={k: v[k] for k in ("live", "over", "over_value", "ending", "ending_value", "over_no_end", "over_annual_only",
                                   "no_value")} | {"window_start": window[0], "window_end": window[1]},
         actions=actions,
@@ -835,8 +835,8 @@ def _spend_measure(v: dict[str, Any], as_at: dt.date, actions: tuple[str, ...]) 
                     "influence (grants, benefits, payments to other public bodies, taxes and similar are excluded), "
                     "using each payment's category from the classification rules."),
         as_of=as_of,
-        pending=("how much of this high-impact spend is under contract. That needs payments matched to contracts in "
-                 "the register, which comes with contract categories in a later release."),
+        pending=("how much of this high-impact spend is under contract, here: the Contracts page gives the contracted "
+                 "share of influenceable spend (payments matched to contracts by supplier and term)."),
         values={"financial_year": v["financial_year"], "influenceable": influenceable, "high_impact": high,
                 "unclassified": Decimal(v["unclassified"]), "share": share},
         actions=actions,
@@ -860,8 +860,8 @@ def _supplier_type_measure(v: dict[str, Any], as_at: dt.date, register: str, act
                     "(whole-life, else annual). Contracts whose entry leaves the flag blank are unknown and stay in the "
                     "denominator, so the shares are lower bounds."),
         as_of=f"Live on {_long_date(as_at)}; {register}.",
-        pending=("the share of spend (payments rather than contracts) with SMEs and VCSE organisations. Payments carry "
-                 "no SME or VCSE flag until payees are matched to the register."),
+        pending=("the share of spend (payments rather than contracts) with SMEs and VCSE organisations, here: the "
+                 "Contracts page gives it, with the share whose status is unknown."),
         values={k: v[k] for k in v},
         actions=actions,
     )
