@@ -1,4 +1,4 @@
-"""Sustainable procurement dashboard: the router. Pages live in pages/, logic in sp_analysis/."""
+"""Sustainable procurement dashboard: the router. Pages live in views/, logic in sp_analysis/."""
 
 import streamlit as st
 
@@ -8,21 +8,21 @@ st.set_page_config(page_title="Sustainable procurement", page_icon=":material/ec
 
 pages = {
     "Spend": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/impact_areas.py", title="Impact areas", icon=":material/eco:", url_path="impact-areas"),
-        st.Page("pages/suppliers.py", title="Suppliers", icon=":material/storefront:"),
-        st.Page("pages/contracts.py", title="Contracts", icon=":material/contract:", url_path="contracts"),
-        st.Page("pages/renewals.py", title="Renewals", icon=":material/event_repeat:", url_path="renewals"),
-        st.Page("pages/cabinet_pack.py", title="Cabinet pack", icon=":material/description:", url_path="cabinet-pack"),
+        st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("views/impact_areas.py", title="Impact areas", icon=":material/eco:", url_path="impact-areas"),
+        st.Page("views/suppliers.py", title="Suppliers", icon=":material/storefront:"),
+        st.Page("views/contracts.py", title="Contracts", icon=":material/contract:", url_path="contracts"),
+        st.Page("views/renewals.py", title="Renewals", icon=":material/event_repeat:", url_path="renewals"),
+        st.Page("views/cabinet_pack.py", title="Cabinet pack", icon=":material/description:", url_path="cabinet-pack"),
     ],
     "Plan": [
-        st.Page("pages/framework.py", title="Flexible Framework", icon=":material/grid_view:", url_path="framework"),
-        st.Page("pages/action_plan.py", title="Action plan", icon=":material/checklist:", url_path="action-plan"),
+        st.Page("views/framework.py", title="Flexible Framework", icon=":material/grid_view:", url_path="framework"),
+        st.Page("views/action_plan.py", title="Action plan", icon=":material/checklist:", url_path="action-plan"),
     ],
     "Data": [
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
-        st.Page("pages/classification.py", title="Classification", icon=":material/category:"),
-        st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+        st.Page("views/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("views/classification.py", title="Classification", icon=":material/category:"),
+        st.Page("views/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }
 

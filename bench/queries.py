@@ -87,7 +87,7 @@ RUNS = 7
 TARGET_QUERY_S = 0.5
 TARGET_PAGE_S = 2.0
 TARGET_PEAK_MB = 2 * 1024         # 2 GB, in MiB as ru_maxrss reports (KiB / 1024)
-PAGES = ("pages/overview.py", "pages/impact_areas.py", "pages/suppliers.py", "pages/classification.py")
+PAGES = ("views/overview.py", "views/impact_areas.py", "views/suppliers.py", "views/classification.py")
 FILTERED_PAGES = frozenset(PAGES[:3])  # the Classification page has no sidebar filters
 
 # ---------------------------------------------------------------------------------------------

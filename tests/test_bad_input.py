@@ -170,7 +170,7 @@ def test_the_upload_page_shows_the_message_and_changes_nothing(tmp_path: Path, m
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.run()
-        at.switch_page("pages/upload.py")
+        at.switch_page("views/upload.py")
         at.run()
         at.file_uploader(key="upload_files").set_value([(name, make(), "text/csv")])
         at.button(key="upload_submit").click()

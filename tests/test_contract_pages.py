@@ -1,6 +1,6 @@
 """The Contracts and Renewals pages under Streamlit's AppTest: no exception, the right numbers, filters changed.
 
-The pages are run on their own (`AppTest.from_file("pages/contracts.py")`), with the workspace in
+The pages are run on their own (`AppTest.from_file("views/contracts.py")`), with the workspace in
 $SP_WORKSPACE. The fixture's dates are relative to today, since the pages measure from today.
 """
 
@@ -21,8 +21,8 @@ from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import ROOT
 from tests.test_contracts import RULES_CSV, TAXONOMY_CSV
 
-CONTRACTS_PAGE = str(ROOT / "pages" / "contracts.py")
-RENEWALS_PAGE = str(ROOT / "pages" / "renewals.py")
+CONTRACTS_PAGE = str(ROOT / "views" / "contracts.py")
+RENEWALS_PAGE = str(ROOT / "views" / "renewals.py")
 T = dt.date.today()
 
 

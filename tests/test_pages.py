@@ -12,9 +12,9 @@ from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import DEVON_2026_03, ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/upload.py", "pages/impact_areas.py", "pages/suppliers.py",
-         "pages/classification.py", "pages/settings.py", "pages/cabinet_pack.py", "pages/contracts.py",
-         "pages/renewals.py", "pages/framework.py", "pages/action_plan.py"]
+PAGES = ["views/overview.py", "views/upload.py", "views/impact_areas.py", "views/suppliers.py",
+         "views/classification.py", "views/settings.py", "views/cabinet_pack.py", "views/contracts.py",
+         "views/renewals.py", "views/framework.py", "views/action_plan.py"]
 HEADER = "Date,Supplier Name,Amount,Expense Area\n"
 
 
@@ -53,7 +53,7 @@ def test_overview_shows_exact_totals(workspace_path: Path) -> None:
     ws = open_workspace(workspace_path)
     load_file(ws, "a.csv", (HEADER + "01/04/2024,Acme,1000.10,H\n31/03/2025,Beta,\"2,000.05\",W\n"
                             "01/04/2025,Gamma,0.01,W\n").encode(), "spend")
-    at = run_page("pages/overview.py")
+    at = run_page("views/overview.py")
     metrics = {m.label: m for m in at.metric}
     assert metrics["Total net spend"].value == "£3k"
     assert metrics["Total net spend"].proto.help.startswith("£3,000.16.")
@@ -64,7 +64,7 @@ def test_overview_shows_exact_totals(workspace_path: Path) -> None:
 
 
 def test_upload_page_loads_a_file_and_shows_its_report(workspace_path: Path) -> None:
-    at = run_page("pages/upload.py")
+    at = run_page("views/upload.py")
     data = (HEADER + "01/04/2024,Acme,10.50,H\n,,10.50,\n").encode()
     upload(at, [("april.csv", data)])
     successes = [s.value for s in at.success]
@@ -76,7 +76,7 @@ def test_upload_page_loads_a_file_and_shows_its_report(workspace_path: Path) -> 
 
 
 def test_upload_page_names_the_bad_line_and_loads_nothing(workspace_path: Path) -> None:
-    at = run_page("pages/upload.py")
+    at = run_page("views/upload.py")
     upload(at, [("bad.csv", (HEADER + "01/04/2024,Acme,ten,H\n").encode())])
     errors = [e.value for e in at.error]
     assert errors and errors[0].startswith("bad.csv: ") and "line 2" in errors[0], errors
@@ -87,16 +87,16 @@ def test_upload_page_names_the_bad_line_and_loads_nothing(workspace_path: Path) 
 
 def test_upload_page_loads_a_real_council_file(workspace_path: Path) -> None:
     path = DEVON_2026_03
-    at = run_page("pages/upload.py")
+    at = run_page("views/upload.py")
     upload(at, [(path.name, path.read_bytes())])
     assert any("3,545 payments, total £57,492,900.67" in s.value for s in at.success)
-    at.switch_page("pages/overview.py")
+    at.switch_page("views/overview.py")
     at.run()
     assert {m.label: m.proto.help for m in at.metric}["Total net spend"].startswith("£57,492,900.67.")
 
 
 def test_upload_page_asks_for_columns_it_cannot_recognise_and_remembers_them(workspace_path: Path) -> None:
-    at = run_page("pages/upload.py")
+    at = run_page("views/upload.py")
     upload(at, [("odd.csv", b"When,Who,How much\n01/04/2024,Acme,1.50\n")])
     assert any("cannot tell which column" in w.value for w in at.warning)
     at.selectbox(key="map_0_payment_date").set_value(0)
@@ -114,7 +114,7 @@ def test_upload_page_asks_for_columns_it_cannot_recognise_and_remembers_them(wor
 
 
 def test_upload_page_loads_a_contracts_register(workspace_path: Path) -> None:
-    at = run_page("pages/upload.py")
+    at = run_page("views/upload.py")
     at.radio(key="upload_kind").set_value("contracts")
     register = "Contract Title,Supplier Name,Contract Value\nWaste,Greenfield,\"£1,000\"\nCare,Brightway,2500.5\n"
     upload(at, [("register.csv", register.encode())])
@@ -125,7 +125,7 @@ def test_removing_a_file_from_the_page(workspace_path: Path) -> None:
     ws = open_workspace(workspace_path)
     load_file(ws, "keep.csv", (HEADER + "01/04/2024,A,1.00,H\n").encode(), "spend")
     load_file(ws, "drop.csv", (HEADER + "02/04/2024,B,2.00,H\n03/04/2024,C,3.00,H\n").encode(), "spend")
-    at = run_page("pages/upload.py")
+    at = run_page("views/upload.py")
     at.selectbox(key="remove_pick").set_value(1)
     at.checkbox(key="remove_confirm").check()
     at.run()
@@ -154,7 +154,7 @@ def loaded(workspace_path: Path) -> Path:
 
 
 def test_overview_matrix_and_filters(loaded: Path) -> None:
-    at = run_page("pages/overview.py")
+    at = run_page("views/overview.py")
     metrics = {m.label: m.proto.help.split(". ")[0] for m in at.metric}  # the exact figure leads the help
     assert metrics["Total net spend"] == "£103,500.00"
     assert metrics["Influenceable spend"] == "£101,500.00"  # the pension contribution is not influenceable
@@ -167,7 +167,7 @@ def test_overview_matrix_and_filters(loaded: Path) -> None:
 
 
 def test_impact_areas_drill_down(loaded: Path) -> None:
-    at = run_page("pages/impact_areas.py")
+    at = run_page("views/impact_areas.py")
     table = at.dataframe[0].value
     assert dict(zip(table["Category"], table["Net spend"], strict=True)) == {
         "Health and social care": "£101,000.00", "Pulp, paper and printing": "£500.00", "Pensions": "£2,000.00"}
@@ -177,7 +177,7 @@ def test_impact_areas_drill_down(loaded: Path) -> None:
 
 
 def test_suppliers_page_merges_spellings_and_shows_shares(loaded: Path) -> None:
-    at = run_page("pages/suppliers.py")
+    at = run_page("views/suppliers.py")
     top = at.dataframe[0].value
     assert list(top["Net spend"]) == ["£101,000.00", "£2,000.00", "£500.00"]
     assert list(top["Share"]) == ["97.6%", "1.9%", "0.5%"]
@@ -185,7 +185,7 @@ def test_suppliers_page_merges_spellings_and_shows_shares(loaded: Path) -> None:
 
 
 def test_settings_refuse_bands_without_the_100k_line(loaded: Path) -> None:
-    at = run_page("pages/settings.py")
+    at = run_page("views/settings.py")
     at.text_input(key="setting_input_value_band_boundaries").set_value("25k, 200k")
     next(b for b in at.button if b.key == "setting_save_value_band_boundaries").click()
     at.run()
@@ -210,16 +210,16 @@ def signed_app(page: str, user: dict[str, object]) -> AppTest:
 
 
 def test_with_sign_in_configured_nobody_sees_data_before_signing_in(loaded: Path) -> None:
-    at = signed_app("pages/overview.py", {"is_logged_in": False})
+    at = signed_app("views/overview.py", {"is_logged_in": False})
     assert not at.exception
     assert [b.key for b in at.button] == ["sign_in"]
     assert not at.metric and not at.dataframe
 
 
 def test_a_signed_in_reader_sees_data_but_cannot_upload(loaded: Path) -> None:
-    at = signed_app("pages/overview.py", {"is_logged_in": True, "email": "reader@council.example"})
+    at = signed_app("views/overview.py", {"is_logged_in": True, "email": "reader@council.example"})
     assert {m.label: m.value for m in at.metric}["Total net spend"] == "£104k"
-    at.switch_page("pages/upload.py")
+    at.switch_page("views/upload.py")
     at.run()
     assert at.button(key="upload_submit").disabled
     assert any("Only the workspace's editors" in c.value for c in at.caption)
@@ -227,9 +227,15 @@ def test_a_signed_in_reader_sees_data_but_cannot_upload(loaded: Path) -> None:
 
 
 def test_a_listed_editor_can_upload(loaded: Path) -> None:
-    at = signed_app("pages/overview.py", {"is_logged_in": True, "email": "Editor@Council.example"})
-    at.switch_page("pages/upload.py")
+    at = signed_app("views/overview.py", {"is_logged_in": True, "email": "Editor@Council.example"})
+    at.switch_page("views/upload.py")
     at.run()
     assert not at.button(key="upload_submit").disabled
     upload(at, [("more.csv", (HEADER + "01/04/2024,Acme,10.50,H\n").encode())])
     assert any("more.csv: loaded 1 payment" in s.value for s in at.success)
+
+
+def test_there_is_no_pages_folder_beside_the_router() -> None:
+    # With a folder called pages/ next to app.py, Streamlit runs a page file on its own (skipping the
+    # router and its sign-in check) for the first visit to a page's address after the server starts.
+    assert not (ROOT / "pages").exists()

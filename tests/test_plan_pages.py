@@ -15,8 +15,8 @@ from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-FRAMEWORK_PAGE = "pages/framework.py"
-PLAN_PAGE = "pages/action_plan.py"
+FRAMEWORK_PAGE = "views/framework.py"
+PLAN_PAGE = "views/action_plan.py"
 
 
 @pytest.fixture

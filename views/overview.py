@@ -12,7 +12,7 @@ style = ui.chart_style()
 head = ui.query(analysis.headline, filters)
 if ui.query(analysis.headline, SpendFilters()).payments == 0:
     st.info("The workspace holds no spend yet. Load your council's spend files on the Upload page.")
-    st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
+    st.page_link("views/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 if head.payments == 0:
     st.warning(f"No payments match the filters ({filters.describe()}). Clear some filters in the sidebar.")
