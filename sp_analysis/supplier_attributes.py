@@ -4,7 +4,7 @@ A council's supplier master rarely travels with its spend files, so the analyst 
 to say which suppliers are SMEs, voluntary, community or social enterprises (VCSE), and where they are.
 Decisions, stated here and on the Contracts page:
 
-- The file is read by the loaders' own machinery (`stage_file`: encodings, delimiters, workbooks, title lines
+- The file is read by the loaders' own machinery (`staged`: encodings, delimiters, workbooks, title lines
   above the header, published line numbers), then its header is found among the top rows by the wordings
   below. It needs a supplier id or name, and at least one of postcode, company number, SME and VCSE.
 - It lands whole or not at all, in one transaction. An unreadable postcode, company number or yes/no, a row
@@ -33,7 +33,7 @@ from sp_analysis.config import SAMPLE_DATA_DIR
 from sp_analysis.ingest.columns import Canonical, normalise_header
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
 from sp_analysis.ingest.load import sha256_of
-from sp_analysis.ingest.source import ColumnChoice, StagedSource, stage_file
+from sp_analysis.ingest.source import ColumnChoice, StagedSource, materialise, staged
 from sp_analysis.workspace import Workspace
 
 SAMPLE_ATTRIBUTES = SAMPLE_DATA_DIR / "suppliers" / "harrowdale-supplier-attributes.csv"
@@ -136,7 +136,7 @@ def _usable(mapping: dict[str, int]) -> bool:
 def _find_header(cur: duckdb.DuckDBPyConnection, src: StagedSource, name: str) -> _Header:
     """The header among the top rows: the staged first row or one below it (title lines above it)."""
     candidates: list[tuple[int, tuple[str, ...]]] = [(src.header_line, tuple(src.header))]
-    rows = cur.execute(f"SELECT * FROM {src.table} ORDER BY line LIMIT {HEADER_ROWS}").fetchall()
+    rows = cur.execute(f"SELECT * FROM {src.relation} ORDER BY line LIMIT {HEADER_ROWS}").fetchall()
     candidates += [(int(r[0]), tuple("" if v is None else str(v) for v in r[1:])) for r in rows]
     for line, cells in candidates:
         mapping = map_attribute_header(cells)
@@ -171,7 +171,7 @@ def parse_attributes_sql(src: StagedSource, header: _Header, parsed: str) -> str
                sp_clean({col('vcse')}) AS vcse_text,
                ({any_named}) AS has_any,
                ({beyond}) AS overflow
-        FROM {src.table} WHERE line > $header_line
+        FROM {src.relation} WHERE line > $header_line
     ),
     known AS (
         SELECT *,
@@ -314,33 +314,35 @@ def load_supplier_attributes(ws: Workspace, name: str, data: bytes, *, sheet: st
             raise AlreadyLoaded(name, current["name"], current["loaded_at"])
         # The loaders' staging reads the bytes (encoding, delimiter, workbook); the header is found below,
         # among the staged rows, by the attribute wordings, so "row 0" here is only where reading starts.
-        src = stage_file(cur, name, data, "contracts", sheet=sheet, choice=ColumnChoice(header_row=0, mapping={}))
+        choice = ColumnChoice(header_row=0, mapping={})
         parsed = f"attrs_{uuid.uuid4().hex[:12]}"
-        try:
-            header = _find_header(cur, src, name)
-            cur.execute(parse_attributes_sql(src, header, parsed), {"header_line": header.line, "unknown": UNKNOWN_WORDS})
-            _refuse_on_problems(cur, name, header, parsed)
-            relation = cur.execute(QUALITY_SQL.format(parsed=parsed))
-            figures = dict(zip([d[0] for d in relation.description], relation.fetchall()[0], strict=True))
-            rows = int(figures["rows"])
-            if rows == 0:
-                raise LoadError(name, "no row below the header names a supplier, so nothing was loaded.")
-            quality: dict[str, Any] = {
-                "encoding": src.encoding,
-                "sheet": src.sheet,
-                "header_line": header.line,
-                "columns": {c.name: _header_name(header, c.name) for c in ATTRIBUTE_COLUMNS if c.name in header.mapping},
-                **{k: int(v) for k, v in figures.items()},
-            }
-            with ws.write_on(cur) as w:
-                upload_id = int(w.execute(NEXT_UPLOAD_ID).fetchall()[0][0])
-                w.execute(INSERT_UPLOAD, {"upload_id": upload_id, "name": name, "sha": sha, "rows": rows,
-                                          "sheet": src.sheet, "quality": json.dumps(quality)})
-                w.execute(CLEAR_ATTRIBUTES)
-                w.execute(INSERT_ATTRIBUTES.format(parsed=parsed), {"upload_id": upload_id})
-        finally:
-            cur.execute(f"DROP TABLE IF EXISTS {parsed}")
-            cur.execute(f"DROP TABLE IF EXISTS {src.table}")
+        with staged(cur, name, data, "contracts", sheet=sheet, choice=choice) as staged_src:
+            # Supplier lists are small: read once into a table, with exact line numbers.
+            src = materialise(cur, name, staged_src)
+            try:
+                header = _find_header(cur, src, name)
+                cur.execute(parse_attributes_sql(src, header, parsed), {"header_line": header.line, "unknown": UNKNOWN_WORDS})
+                _refuse_on_problems(cur, name, header, parsed)
+                relation = cur.execute(QUALITY_SQL.format(parsed=parsed))
+                figures = dict(zip([d[0] for d in relation.description], relation.fetchall()[0], strict=True))
+                rows = int(figures["rows"])
+                if rows == 0:
+                    raise LoadError(name, "no row below the header names a supplier, so nothing was loaded.")
+                quality: dict[str, Any] = {
+                    "encoding": src.encoding,
+                    "sheet": src.sheet,
+                    "header_line": header.line,
+                    "columns": {c.name: _header_name(header, c.name) for c in ATTRIBUTE_COLUMNS if c.name in header.mapping},
+                    **{k: int(v) for k, v in figures.items()},
+                }
+                with ws.write_on(cur) as w:
+                    upload_id = int(w.execute(NEXT_UPLOAD_ID).fetchall()[0][0])
+                    w.execute(INSERT_UPLOAD, {"upload_id": upload_id, "name": name, "sha": sha, "rows": rows,
+                                              "sheet": src.sheet, "quality": json.dumps(quality)})
+                    w.execute(CLEAR_ATTRIBUTES)
+                    w.execute(INSERT_ATTRIBUTES.format(parsed=parsed), {"upload_id": upload_id})
+            finally:
+                cur.execute(f"DROP TABLE IF EXISTS {parsed}")
     return AttributesLoadResult(upload_id, name, sha, rows, quality)
 
 

@@ -47,7 +47,7 @@ def parse_contracts_sql(src: StagedSource, parsed: str) -> str:
     WITH typed AS (
         SELECT line, {text}, {money}, {dates}, {flags}, {extra_sql} AS extra,
                ({any_named}) AS has_any
-        FROM {src.table}
+        FROM {src.relation}
     )
     SELECT *,
         CASE
@@ -88,7 +88,8 @@ def problems_sql(parsed: str) -> str:
 
 
 def quality_sql(parsed: str) -> str:
-    """One row of figures for the quality report."""
+    """One row of figures for the quality report (and `problems`: how many rows refuse the file)."""
+    kinds = ", ".join(f"'{k}'" for k in PROBLEM_REASONS)
     return f"""
     SELECT
         (SELECT count(*) FROM {parsed}) AS rows_read,
@@ -101,6 +102,7 @@ def quality_sql(parsed: str) -> str:
         count(*) FILTER (WHERE vcse IS NULL) AS vcse_unknown,
         min(start_date) AS first_date,
         max(end_date) AS last_date,
+        (SELECT count(*) FROM {parsed} WHERE row_kind IN ({kinds})) AS problems,
         (SELECT map(list(row_kind), list(n)) FROM (
             SELECT row_kind, count(*) AS n FROM {parsed} WHERE row_kind <> 'contract'
             GROUP BY row_kind ORDER BY row_kind)) AS skipped

@@ -19,7 +19,7 @@ from sp_analysis.ingest import contracts as contract_sql
 from sp_analysis.ingest import spend as spend_sql
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
-from sp_analysis.ingest.source import ColumnChoice, StagedSource, stage_file
+from sp_analysis.ingest.source import ColumnChoice, StagedSource, materialise, read_into, staged
 from sp_analysis.sql_macros import DATE_FORMATS
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
@@ -90,19 +90,19 @@ def load_file(
         _refuse_if_loaded(cur, name, sha)
         report(0.1, "reading the file")
         saved = {sig: json.loads(m) for sig, m in cur.execute(SAVED_MAPPINGS, {"kind": kind}).fetchall()}
-        src = stage_file(cur, name, data, kind, sheet=sheet, choice=choice, saved_mappings=saved)
         parsed = f"parsed_{uuid.uuid4().hex[:12]}"
-        try:
-            report(0.5, "checking every line")
-            _parse(cur, src, parsed, kind)
-            _refuse_on_problems(cur, name, src, parsed, kind)
-            report(0.7, "measuring quality")
-            quality = _quality(cur, src, parsed, kind)
-            report(0.8, "writing to the workspace")
-            result = _commit(ws, name, sha, kind, src, parsed, quality, cur, save_profile=choice is not None)
-        finally:
-            cur.execute(f"DROP TABLE IF EXISTS {parsed}")
-            cur.execute(f"DROP TABLE IF EXISTS {src.table}")
+        with staged(cur, name, data, kind, sheet=sheet, choice=choice, saved_mappings=saved) as src:
+            try:
+                report(0.5, "checking every line")
+                src = _parse(cur, name, src, parsed, kind)
+                report(0.7, "measuring quality")
+                quality = _quality(cur, src, parsed, kind)
+                if quality.pop("problems"):
+                    _refuse_on_problems(cur, name, src, parsed, kind)
+                report(0.8, "writing to the workspace")
+                result = _commit(ws, name, sha, kind, src, parsed, quality, cur, save_profile=choice is not None)
+            finally:
+                cur.execute(f"DROP TABLE IF EXISTS {parsed}")
     report(1.0, "done")
     return result
 
@@ -113,7 +113,8 @@ def _refuse_if_loaded(cur: duckdb.DuckDBPyConnection, name: str, sha: str) -> No
         raise AlreadyLoaded(name, row[0], row[1])
 
 
-def _parse(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind: Kind) -> None:
+def _parse(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, parsed: str, kind: Kind) -> StagedSource:
+    """Type every staged line into temp table `parsed`; returns the source the lines were read from."""
     params: dict[str, Any] = {}
     if src.unmapped():
         params["extra_keys"] = [n for n, _ in src.unmapped()]
@@ -124,14 +125,26 @@ def _parse(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind:
         params["date_format"] = _file_date_format(cur, src)
         params["not_delimiter"] = "[^" + re.escape(src.delimiter or ",") + "]"
         params["row_cells"] = max(2, len(src.header) // 2)
-        cur.execute(spend_sql.parse_spend_sql(src, parsed), params)
-    else:
-        cur.execute(contract_sql.parse_contracts_sql(src, parsed), params)
+    sql = spend_sql.parse_spend_sql if kind == "spend" else contract_sql.parse_contracts_sql
+    read_into(cur, name, src, sql(src, parsed), params)
+    records = int(cur.execute(f"SELECT count(*) FROM {parsed}").fetchone()[0])  # type: ignore[index]
+    if src.lines_are_exact(records):
+        return src
+    # Quoted cells with line breaks: read again from a table whose lines count those breaks.
+    cur.execute(f"DROP TABLE {parsed}")
+    src = materialise(cur, name, src)
+    read_into(cur, name, src, sql(src, parsed), params)
+    return src
+
+
+DATE_SAMPLES = 200
 
 
 def _file_date_format(cur: duckdb.DuckDBPyConnection, src: StagedSource) -> str:
     """The format that reads most of the file's first dates; ties go to the earlier in the list."""
-    counts = cur.execute(spend_sql.date_format_sql(src)).fetchone() or ()
+    # Distinct dates only: a month's file repeats a few dozen, and each failed try costs.
+    dates = list(dict.fromkeys(src.samples("payment_date")))[:DATE_SAMPLES]
+    counts = cur.execute(spend_sql.DATE_FORMAT_COUNTS, {"dates": dates}).fetchone() or ()
     best = max(range(len(DATE_FORMATS)), key=lambda i: (counts[i], -i)) if counts else 0
     return DATE_FORMATS[best]
 

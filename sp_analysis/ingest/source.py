@@ -1,8 +1,12 @@
-"""Staging a published file as a temporary table of text cells, one row per published line.
+"""Staging a published file as a relation of text cells, one row per published line.
 
 CSV goes through DuckDB's reader after the text is cleaned (encoding, line ends); XLSX through
 calamine. Either way the result is `line, c0 .. cN` as VARCHAR, with `line` the file's own line
 (or sheet row) number, so every figure can be traced back to what was published.
+
+A CSV is not copied into a table first: its relation is the `read_csv` itself, so the loaders type
+the lines as they are read. Only when quoted cells hold line breaks (the reader then finds fewer
+records than the file has lines) is it materialised, to count those breaks into the line numbers.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ import io
 import os
 import tempfile
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pandas as pd
@@ -38,8 +43,15 @@ class ColumnChoice:
 
 @dataclass(frozen=True)
 class StagedSource:
-    """A file staged as a temp table `line, c0..cN` (text), with its header and mapping."""
+    """A file staged as a relation `line, c0..cN` (text), with its header and mapping.
 
+    `relation` goes after FROM with `params` bound: a temp table, or the `read_csv` of a cleaned
+    copy of the file (which lives as long as the `staged` block). `table` is the temp table's name,
+    whether or not it exists yet. `rows_below_header` are the first records under the header as
+    text, for sampling (the date format, say) without reading the relation.
+    """
+
+    relation: str
     table: str
     header: tuple[str, ...]
     header_line: int
@@ -49,6 +61,9 @@ class StagedSource:
     signature: str
     width: int
     delimiter: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+    rows_below_header: tuple[tuple[str, ...], ...] = ()
+    physical_lines: int | None = None
 
     def column(self, name: str) -> str:
         """The staged column holding canonical `name` (quoted), or NULL when the file lacks it."""
@@ -67,6 +82,20 @@ class StagedSource:
                 result.append((name, position))
         return result
 
+    def samples(self, name: str) -> list[str]:
+        """The first cells under the header in canonical column `name` (none when the file lacks it)."""
+        position = self.mapping.get(name)
+        if position is None:
+            return []
+        return [row[position] for row in self.rows_below_header if position < len(row)]
+
+    def lines_are_exact(self, records: int) -> bool:
+        """Whether `records` rows read through `relation` are numbered by their published lines.
+
+        Not so when quoted cells hold line breaks: see `materialise`.
+        """
+        return self.physical_lines is None or self.header_line + records == self.physical_lines
+
     def unnamed(self) -> list[int]:
         """Header positions with no name (e.g. hundreds of empty trailing columns)."""
         used = set(self.mapping.values())
@@ -80,7 +109,8 @@ def is_workbook(name: str, data: bytes) -> bool:
     return name.lower().endswith((".xlsx", ".xlsm", ".xls"))
 
 
-def stage_file(
+@contextmanager
+def staged(
     cur: duckdb.DuckDBPyConnection,
     name: str,
     data: bytes,
@@ -89,13 +119,50 @@ def stage_file(
     sheet: str | None = None,
     choice: ColumnChoice | None = None,
     saved_mappings: Mapping[str, dict[str, int]] | None = None,
-) -> StagedSource:
-    """Stage one file, or raise LoadError / NeedsMapping / NeedsSheet (nothing is written)."""
+) -> Iterator[StagedSource]:
+    """Stage one file for the block, or raise LoadError / NeedsMapping / NeedsSheet (nothing is written).
+
+    On leaving, the cleaned copy and the temp table (if any) are removed.
+    """
     if not data.strip():
         raise LoadError(name, "the file is empty.")
-    if is_workbook(name, data):
-        return _stage_workbook(cur, name, data, kind, sheet, choice, saved_mappings or {})
-    return _stage_csv(cur, name, data, kind, choice, saved_mappings or {})
+    temp_path: str | None = None
+    table = f"stage_{uuid.uuid4().hex[:12]}"
+    try:
+        if is_workbook(name, data):
+            src = _stage_workbook(cur, table, name, data, kind, sheet, choice, saved_mappings or {})
+        else:
+            handle, temp_path = tempfile.mkstemp(suffix=".csv", prefix="sp-stage-")
+            os.close(handle)
+            src = _stage_csv(table, temp_path, name, data, kind, choice, saved_mappings or {})
+        yield src
+    finally:
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
+        if temp_path is not None:
+            os.unlink(temp_path)
+
+
+def read_into(
+    cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, sql: str, params: Mapping[str, object]
+) -> None:
+    """Run a statement that reads `src.relation`; a CSV the reader refuses raises LoadError naming the line."""
+    try:
+        cur.execute(sql, {**params, **src.params})
+    except duckdb.Error as exc:
+        if src.relation == src.table:
+            raise
+        raise LoadError(name, _explain_csv_error(str(exc), src.header_line)) from exc
+
+
+def materialise(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource) -> StagedSource:
+    """The source as its temp table, with line numbers that count line breaks inside quoted cells."""
+    if src.relation == src.table:
+        return src
+    read_into(cur, name, src, f"CREATE TEMP TABLE {src.table} AS SELECT * FROM {src.relation}", {})
+    records = _scalar(cur, f"SELECT count(*) FROM {src.table}")
+    if not src.lines_are_exact(records):
+        cur.execute(_renumber_sql(src.table, src.width))
+    return replace(src, relation=src.table, params={}, physical_lines=None)
 
 
 def _resolve_header(
@@ -151,7 +218,8 @@ def _first_wide_row(rows: Sequence[Sequence[str]]) -> int:
 
 
 def _stage_csv(
-    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    temp_path: str,
     name: str,
     data: bytes,
     kind: Kind,
@@ -178,31 +246,11 @@ def _stage_csv(
     skip = _lines_through_record(text, delimiter, match.row_index)
     widest = max((len(r) for r in rows), default=len(match.header))
     width = max(len(match.header), widest) + 1  # one spare column catches over-long rows
-    table = f"stage_{uuid.uuid4().hex[:12]}"
-    handle, temp_path = tempfile.mkstemp(suffix=".csv", prefix="sp-stage-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        columns = {f"c{i}": "VARCHAR" for i in range(width)}
-        options = {
-            "path": temp_path,
-            "delim": delimiter,
-            "skip": skip,
-            "columns": columns,
-            "max_line_size": MAX_LINE_BYTES,
-        }
-        try:
-            cur.execute(_stage_csv_sql(table), options)
-        except duckdb.Error as exc:
-            raise LoadError(name, _explain_csv_error(str(exc), skip)) from exc
-        records = _scalar(cur, f"SELECT count(*) FROM {table}")
-        physical = text.count("\n") + (0 if text.endswith("\n") else 1)
-        if skip + records != physical:
-            # Line breaks inside quoted cells: count them so `line` stays the published line.
-            cur.execute(_renumber_sql(table, width))
-    finally:
-        os.unlink(temp_path)
+    with open(temp_path, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    below = split_rows(head, delimiter, match.row_index + 1 + SAMPLE_ROWS)[match.row_index + 1 :]
     return StagedSource(
+        relation=_READ_CSV_SQL,
         table=table,
         header=match.header,
         header_line=skip,
@@ -212,22 +260,31 @@ def _stage_csv(
         signature=header_signature(match.header, kind),
         width=width,
         delimiter=delimiter,
+        params={
+            "stage_path": temp_path,
+            "stage_delim": delimiter,
+            "stage_skip": skip,
+            "stage_columns": {f"c{i}": "VARCHAR" for i in range(width)},
+            "stage_max_line": MAX_LINE_BYTES,
+        },
+        rows_below_header=tuple(tuple(r) for r in below),
+        physical_lines=text.count("\n"),
     )
 
 
 HEADER_ROWS_READ = 80
+# Records under the header kept as text for sampling (see StagedSource.rows_below_header).
+SAMPLE_ROWS = 500
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-def _stage_csv_sql(table: str) -> str:
-    # `line` is the published line number: records after the `skip` lines above the first.
-    return f"""
-    CREATE TEMP TABLE {table} AS
-    SELECT CAST(row_number() OVER () + $skip AS BIGINT) AS line, *
-    FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = false,
-                  skip = $skip, auto_detect = false, columns = $columns, null_padding = true,
-                  strict_mode = false, parallel = false, max_line_size = $max_line_size)
-    """
+# `line` is the published line number: records after the `skip` lines above the first.
+_READ_CSV_SQL = """(
+    SELECT CAST(row_number() OVER () + $stage_skip AS BIGINT) AS line, *
+    FROM read_csv($stage_path, delim = $stage_delim, quote = '"', escape = '"', header = false,
+                  skip = $stage_skip, auto_detect = false, columns = $stage_columns, null_padding = true,
+                  strict_mode = false, parallel = false, max_line_size = $stage_max_line)
+)"""
 
 
 def _renumber_sql(table: str, width: int) -> str:
@@ -271,6 +328,7 @@ def _lines_through_record(text: str, delimiter: str, record_index: int) -> int:
 
 def _stage_workbook(
     cur: duckdb.DuckDBPyConnection,
+    table: str,
     name: str,
     data: bytes,
     kind: Kind,
@@ -321,7 +379,6 @@ def _stage_workbook(
     # Sheet row numbers: calamine starts at the first used row, which may be below row 1.
     first_row = _first_used_row(workbook, sheet)
     body.insert(0, "line", (body.index.to_numpy() + first_row).astype("int64"))
-    table = f"stage_{uuid.uuid4().hex[:12]}"
     view = f"{table}_frame"
     cur.register(view, body)
     try:
@@ -329,7 +386,9 @@ def _stage_workbook(
         cur.execute(f"CREATE TEMP TABLE {table} AS SELECT line, {cast_cells} FROM {view}")
     finally:
         cur.unregister(view)
+    below = text_frame.iloc[match.row_index + 1 : match.row_index + 1 + SAMPLE_ROWS]
     return StagedSource(
+        relation=table,
         table=table,
         header=match.header,
         header_line=int(match.row_index + first_row),
@@ -338,6 +397,9 @@ def _stage_workbook(
         sheet=sheet,
         signature=header_signature(match.header, kind),
         width=width,
+        rows_below_header=tuple(
+            tuple("" if v is None else str(v) for v in row) for row in below.itertuples(index=False)
+        ),
     )
 
 

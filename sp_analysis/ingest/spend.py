@@ -29,42 +29,33 @@ SKIP_REASONS = {
 def parse_spend_sql(src: StagedSource, parsed: str) -> str:
     """CREATE TEMP TABLE `parsed`: each staged row typed and given a kind (payment or skip reason).
 
-    Binds $date_format (the file's own, from `date_format_sql`), $earliest, $latest and, when the
-    file has columns we do not map, $extra_keys.
+    Binds $date_format (the file's own: see DATE_FORMAT_COUNTS), $earliest, $latest, $not_delimiter,
+    $row_cells and, when the file has columns we do not map, $extra_keys.
     """
     all_cells = ", ".join(f"c{i}" for i in range(src.width))
-    named_cells = [f"c{i}" for i in range(src.width) if i not in src.unnamed()]
+    unnamed = set(src.unnamed())
+    named = [i for i in range(src.width) if i not in unnamed]
+    # Each named cell is cleaned once, as k<position>; every later use reads that.
+    cleaned = "".join(f"sp_clean(c{i}) AS k{i}, " for i in named)
+
+    def cell(canonical: str) -> str:
+        position = src.mapping.get(canonical)
+        return "NULL::VARCHAR" if position is None else f"k{position}"
+
     extra = src.unmapped()
-    if extra:
-        # Header names are bound as $extra_keys, never written into the SQL.
-        values = ", ".join(f"sp_clean(c{pos})" for _, pos in extra)
-        extra_sql = f"map($extra_keys, [{values}])"
-    else:
-        extra_sql = "NULL::MAP(VARCHAR, VARCHAR)"
+    # Header names are bound as $extra_keys, never written into the SQL.
+    extra_sql = f"map($extra_keys, [{', '.join(f'k{pos}' for _, pos in extra)}])" if extra else "NULL::MAP(VARCHAR, VARCHAR)"
+    has_any = f"coalesce({', '.join(f'k{i}' for i in named)}) IS NOT NULL" if named else "false"
     # Cells past the header's last column mean a row was split (an unquoted comma, say).
     beyond = [f"sp_clean(c{i}) IS NOT NULL" for i in range(len(src.header), src.width)]
     overflow = " OR ".join(beyond) or "false"
-    col = src.column
+    date_cell, payee_cell = src.column("payment_date"), src.column("supplier_name")
     return f"""
     CREATE TEMP TABLE {parsed} AS
-    WITH cells AS (
+    WITH raw AS (
         SELECT
             line,
-            sp_clean({col('payment_date')}) AS date_text,
-            sp_clean({col('amount')}) AS amount_text,
-            sp_amount_stripped({col('amount')}) AS amount_stripped,
-            sp_clean({col('supplier_name')}) AS supplier_name,
-            sp_clean({col('supplier_id')}) AS supplier_id,
-            sp_clean({col('department')}) AS department,
-            sp_clean({col('expense_type')}) AS expense_type,
-            sp_clean({col('expense_code')}) AS expense_code,
-            sp_clean({col('transaction_ref')}) AS transaction_ref,
-            sp_clean({col('body')}) AS body,
-            sp_clean({col('creditor_type')}) AS creditor_type,
-            sp_clean({col('vat_number')}) AS vat_number,
-            sp_clean({col('invoice_ref')}) AS invoice_ref,
-            {extra_sql} AS extra,
-            sp_clean(concat({", ".join(named_cells) or "NULL"})) IS NOT NULL AS has_any,
+            {cleaned}
             ({overflow}) AS overflow,
             -- A quote that never closes swallows the lines after it into one cell: a line break
             -- followed by what looks like whole rows (many delimiters) means broken quoting.
@@ -73,10 +64,31 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
                                             $not_delimiter, '', 'g')) >= $row_cells
                  ELSE false END AS broken_quote,
             -- Only rows lacking a date or payee can be totals rows: only they pay for this.
-            CASE WHEN sp_clean({col('payment_date')}) IS NULL OR sp_clean({col('supplier_name')}) IS NULL
+            CASE WHEN sp_clean({date_cell}) IS NULL OR sp_clean({payee_cell}) IS NULL
                  THEN regexp_matches(lower(concat_ws(' ', {all_cells})), '(^|\\W)(grand )?totals?(\\W|$)')
                  ELSE false END AS says_total
-        FROM {src.table}
+        FROM {src.relation}
+    ),
+    cells AS (
+        SELECT
+            line,
+            {cell('payment_date')} AS date_text,
+            {cell('amount')} AS amount_text,
+            replace(replace(replace(upper({cell('amount')}), '£', ''), 'GBP', ''), ' ', '') AS amount_stripped,
+            {cell('supplier_name')} AS supplier_name,
+            {cell('supplier_id')} AS supplier_id,
+            {cell('department')} AS department,
+            {cell('expense_type')} AS expense_type,
+            {cell('expense_code')} AS expense_code,
+            {cell('transaction_ref')} AS transaction_ref,
+            {cell('body')} AS body,
+            {cell('creditor_type')} AS creditor_type,
+            {cell('vat_number')} AS vat_number,
+            {cell('invoice_ref')} AS invoice_ref,
+            {extra_sql} AS extra,
+            {has_any} AS has_any,
+            overflow, broken_quote, says_total
+        FROM raw
     ),
     -- sp_parse_amount's steps, one CTE each: a macro expands its argument at every use, so
     -- nesting them here would repeat the string work many times over on every line.
@@ -105,17 +117,13 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
     """
 
 
-def date_format_sql(src: StagedSource, sample_rows: int = 500) -> str:
-    """One row: for each known date format, how many of the first dates it reads (to pick the file's)."""
-    counts = ", ".join(
-        f"count(try_strptime(d, '{fmt}'))" for fmt in DATE_FORMATS
-    )
-    return f"""
-    SELECT {counts} FROM (
-        SELECT sp_clean({src.column('payment_date')}) AS d FROM {src.table}
-        WHERE sp_clean({src.column('payment_date')}) IS NOT NULL LIMIT {int(sample_rows)}
-    )
-    """
+# For each known date format, how many of the file's first dates ($dates, as published) it reads:
+# the one that reads most is the file's own, tried first on every line.
+DATE_FORMAT_COUNTS = f"""
+SELECT {", ".join(f"count(try_strptime(d, '{fmt}'))" for fmt in DATE_FORMATS)}
+FROM (SELECT sp_clean(d) AS d FROM unnest($dates::VARCHAR[]) AS t(d))
+WHERE d IS NOT NULL
+"""
 
 
 PROBLEM_KINDS = {
@@ -124,20 +132,25 @@ PROBLEM_KINDS = {
     "date_out_of_range": ("payment_date", "date_text", "the date is implausible (before 1990 or more than a year ahead)"),
 }
 
+# Rows that refuse the file: unreadable amounts and dates, broken quoting, over-long rows.
+_IS_PROBLEM = """
+    (row_kind IN ('bad_amount', 'bad_date', 'date_out_of_range', 'broken_quote')
+     OR (overflow AND row_kind NOT IN ('blank', 'text_only')))
+"""
+
 
 def problems_sql(parsed: str) -> str:
-    """Rows that refuse the file: unreadable amounts and dates, over-long rows; first 50 by line."""
+    """The first 50 rows, by line, that refuse the file."""
     return f"""
     SELECT line, row_kind, amount_text, date_text, overflow FROM {parsed}
-    WHERE row_kind IN ('bad_amount', 'bad_date', 'date_out_of_range', 'broken_quote')
-       OR (overflow AND row_kind NOT IN ('blank', 'text_only'))
+    WHERE {_IS_PROBLEM}
     ORDER BY line
     LIMIT 50
     """
 
 
 def quality_sql(parsed: str) -> str:
-    """One row of figures for the quality report."""
+    """One row of figures for the quality report (and `problems`: how many rows refuse the file)."""
     return f"""
     WITH pay AS (SELECT * FROM {parsed} WHERE row_kind = 'payment'),
     dupes AS (
@@ -151,21 +164,22 @@ def quality_sql(parsed: str) -> str:
             GROUP BY transaction_ref HAVING count(*) > 1)
     )
     SELECT
-        (SELECT count(*) FROM {parsed}) AS rows_read,
-        count(*) AS payments,
-        coalesce(sum(amount), 0) AS total,
-        count(*) FILTER (WHERE amount < 0) AS credit_notes,
-        coalesce(sum(amount) FILTER (WHERE amount < 0), 0) AS credit_total,
-        count(*) FILTER (WHERE sp_is_redacted(supplier_name)) AS redacted,
-        min(payment_date) AS first_date,
-        max(payment_date) AS last_date,
+        count(*) AS rows_read,
+        count(*) FILTER (WHERE row_kind = 'payment') AS payments,
+        coalesce(sum(amount) FILTER (WHERE row_kind = 'payment'), 0) AS total,
+        count(*) FILTER (WHERE row_kind = 'payment' AND amount < 0) AS credit_notes,
+        coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND amount < 0), 0) AS credit_total,
+        count(*) FILTER (WHERE row_kind = 'payment' AND sp_is_redacted(supplier_name)) AS redacted,
+        min(payment_date) FILTER (WHERE row_kind = 'payment') AS first_date,
+        max(payment_date) FILTER (WHERE row_kind = 'payment') AS last_date,
         (SELECT repeated FROM dupes) AS repeated_lines,
         (SELECT repeated_refs FROM refs) AS repeated_transaction_refs,
-        (SELECT list(amount ORDER BY line) FROM {parsed} WHERE row_kind = 'totals') AS published_totals,
+        list(amount ORDER BY line) FILTER (WHERE row_kind = 'totals') AS published_totals,
+        count(*) FILTER (WHERE {_IS_PROBLEM}) AS problems,
         (SELECT map(list(row_kind), list(n)) FROM (
             SELECT row_kind, count(*) AS n FROM {parsed} WHERE row_kind <> 'payment'
             GROUP BY row_kind ORDER BY row_kind)) AS skipped
-    FROM pay
+    FROM {parsed}
     """
 
 

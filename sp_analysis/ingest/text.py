@@ -8,8 +8,6 @@ import io
 import re
 from dataclasses import dataclass
 
-# A valid UTF-8 multi-byte sequence: its presence says "this file was meant as UTF-8".
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _EMPTY_LINE = re.compile(r"(?m)^$")
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -34,7 +32,11 @@ class DecodedText:
 
 
 def decode_bytes(data: bytes) -> DecodedText:
-    """UTF-8 (with or without BOM), Windows-1252, or mostly UTF-8 with a few bad bytes."""
+    """UTF-8 (with or without BOM), Windows-1252, or mostly UTF-8 with a few bad bytes.
+
+    A file with valid UTF-8 multi-byte sequences was meant as UTF-8: its invalid bytes are read
+    as Windows-1252 (the usual culprit, e.g. '£'); a file with none is Windows-1252 throughout.
+    """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
         label = "UTF-8 with BOM"
@@ -44,10 +46,11 @@ def decode_bytes(data: bytes) -> DecodedText:
         return DecodedText(data.decode("utf-8"), label, 0)
     except UnicodeDecodeError:
         pass
-    if _UTF8_MULTIBYTE.search(data) is None:
+    # What survives dropping the invalid bytes: any non-ASCII left came from valid multi-byte sequences.
+    good = data.decode("utf-8", errors="ignore")
+    if good.isascii():
         return DecodedText(data.decode("cp1252", errors="replace"), "Windows-1252", 0)
     text = data.decode("utf-8", errors="sp_cp1252")
-    good = data.decode("utf-8", errors="ignore")
     bad = len(data) - len(good.encode("utf-8"))
     return DecodedText(text, f"{label} with {bad} byte(s) read as Windows-1252", bad)
 
