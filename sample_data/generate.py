@@ -582,10 +582,8 @@ def build_suppliers() -> list:
             sme = weighted(srng, [("Yes", 55), ("No", 25), ("", 20)])
         else:
             sme = weighted(srng, [("Yes", 40), ("No", 40), ("", 20)])
-        if ctype in ("CHTY", "CIC"):
-            vcse = weighted(srng, [("Yes", 85), ("", 15)])
-        else:
-            vcse = weighted(srng, [("No", 70), ("", 30)])
+        vcse_odds = [("Yes", 85), ("", 15)] if ctype in ("CHTY", "CIC") else [("No", 70), ("", 30)]
+        vcse = weighted(srng, vcse_odds)
         p_local = {"SOLE": 0.75, "BUSN": 0.65, "CHTY": 0.65, "CIC": 0.6, "EDUC": 0.7, "LTD": 0.3,
                    "PLC": 0.05, "LLP": 0.15, "INDV": 0.5}.get(ctype, 0.3)
         local = srng.random() < p_local

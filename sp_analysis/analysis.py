@@ -20,6 +20,7 @@ import pandas as pd
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
 from sp_analysis.workspace import Workspace, fetch_frame
 
+
 # Most queries read `spend_cells` (spend summed by supplier-year, department and category, about a
 # tenth of the rows); a search on published payee spellings needs the payments themselves. Either way
 # `amount` sums money and `n` counts payments.

@@ -275,7 +275,9 @@ class Workspace:
         # big rebuild spills to disk beside the workspace instead of growing. At ten million payments
         # that keeps the process under 2 GB for a few seconds more.
         limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip()
-        config = {} if limit.lower() in ("", "none", "0") else {"memory_limit": limit}
+        config: dict[str, str | bool | int | float | list[str]] = (
+            {} if limit.lower() in ("", "none", "0") else {"memory_limit": limit}
+        )
         try:
             self._con = duckdb.connect(str(path), config=config)
         except duckdb.IOException as exc:
