@@ -39,10 +39,11 @@ _FORMAT_LIST = "[" + ", ".join(f"'{fmt}'" for fmt in DATE_FORMATS) + "]"
 _NUMBER_PATTERN = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?$"
 
 MACROS: tuple[str, ...] = (
-    # Whitespace-only and NULL cells are both "empty".
+    # Whitespace-only and NULL cells are both "empty". Staging has already made no-break spaces
+    # plain and dropped stray byte-order marks (ingest.text.plain_spaces).
     """
     CREATE OR REPLACE MACRO sp_clean(x) AS
-        nullif(trim(replace(replace(x, chr(160), ' '), chr(65279), '')), '')
+        nullif(trim(x), '')
     """,
     # '£1,234.56', ' 1,234.56 ', '-£9.9', '(123.45)', '6.82121E-13', '1234.5-', '12.00 CR' -> exact
     # pence, or NULL when the text is not a number. Plain string functions, not regular

@@ -133,6 +133,24 @@ def test_quoted_line_breaks_keep_line_numbers_true(ws: Workspace) -> None:
     assert [r[0] for r in payments(ws)] == [2, 4]
 
 
+def test_no_break_spaces_and_stray_byte_order_marks_are_padding(ws: Workspace) -> None:
+    # Spreadsheet exports pad cells with U+00A0 and leave U+FEFF where files were pasted together.
+    text = HEADER + "01/04/2024,\u00a0Acme Ltd\u00a0,\"\u00a01,234.50\u00a0\",H,W,1\n\ufeff02/04/2024,Beta,\u00a0,H,W,2\n"
+    result = load_file(ws, "nbsp.csv", text.encode(), "spend")
+    assert (result.rows, result.total) == (1, Decimal("1234.50"))
+    assert result.quality["skipped"] == {"text_only": 1}
+    assert payments(ws)[0][2] == "Acme Ltd"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Date", "Supplier Name", "Amount"])
+    sheet.append(["03/04/2024", "Gamma\u00a0Ltd\u00a0", "\u00a02.25"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = load_file(ws, "nbsp.xlsx", buffer.getvalue(), "spend")
+    assert (result.rows, result.total) == (1, Decimal("2.25"))
+    assert payments(ws, result.file_id)[0][2] == "Gamma Ltd"
+
+
 def state_unchanged_after(ws: Workspace, name: str, data: bytes) -> LoadError:
     load_file(ws, "seed.csv", (HEADER + "01/04/2024,Seed Ltd,5.00,H,W,1\n").encode(), "spend")
     before = table_state(ws)

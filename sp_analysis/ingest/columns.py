@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from sp_analysis.ingest.text import plain_spaces
+
 Kind = Literal["spend", "contracts"]
 
 
@@ -249,8 +251,7 @@ def normalise_header(cell: str | None) -> str:
     """Lower case, single spaces, no padding: ' Name of  Body ' -> 'name of body'."""
     if cell is None:
         return ""
-    text = str(cell).replace("\ufeff", "").replace("\xa0", " ")
-    return _SPACE.sub(" ", text).strip().lower()
+    return _SPACE.sub(" ", plain_spaces(str(cell))).strip().lower()
 
 
 @functools.cache

@@ -24,7 +24,7 @@ import pandas as pd
 
 from sp_analysis.ingest.columns import HeaderMatch, Kind, find_header, header_signature, map_header
 from sp_analysis.ingest.errors import LoadError, NeedsMapping, NeedsSheet
-from sp_analysis.ingest.text import DELIMITERS, decode_bytes, normalise_lines, split_rows
+from sp_analysis.ingest.text import DELIMITERS, decode_bytes, normalise_lines, plain_spaces, split_rows
 
 PREVIEW_ROWS = 8
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -231,7 +231,8 @@ def _stage_csv(
             name, "this is not a text CSV file (it holds binary bytes); export the data as CSV or XLSX."
         )
     decoded = decode_bytes(data)
-    head = decoded.text[: 512 * 1024]
+    full_text = plain_spaces(decoded.text)
+    head = full_text[: 512 * 1024]
     best: tuple[int, str, list[list[str]], HeaderMatch | None] | None = None
     for delimiter in DELIMITERS:
         rows = split_rows(head, delimiter, HEADER_ROWS_READ)
@@ -242,7 +243,7 @@ def _stage_csv(
     assert best is not None
     _, delimiter, rows, _ = best
     match = _resolve_header(name, rows, kind, choice, saved_mappings)
-    text = normalise_lines(decoded.text, delimiter)
+    text = normalise_lines(full_text, delimiter)
     skip = _lines_through_record(text, delimiter, match.row_index)
     widest = max((len(r) for r in rows), default=len(match.header))
     width = max(len(match.header), widest) + 1  # one spare column catches over-long rows
@@ -423,7 +424,7 @@ def _cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
             return text
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
-        return str(value)
+        return plain_spaces(str(value))
 
     return frame.map(cell)
 

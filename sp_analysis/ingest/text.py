@@ -55,6 +55,15 @@ def decode_bytes(data: bytes) -> DecodedText:
     return DecodedText(text, f"{label} with {bad} byte(s) read as Windows-1252", bad)
 
 
+def plain_spaces(text: str) -> str:
+    """No-break spaces made plain and stray byte-order marks dropped, so trimming a cell finds them."""
+    if "\xa0" in text:
+        text = text.replace("\xa0", " ")
+    if "\ufeff" in text:
+        text = text.replace("\ufeff", "")
+    return text
+
+
 def normalise_lines(text: str, delimiter: str) -> str:
     """LF line ends, and each blank line turned into a lone delimiter.
 
