@@ -63,10 +63,14 @@ MACROS: tuple[str, ...] = (
     """,
     # Commas must group thousands ('1.234,56' is refused, not misread); '_' is refused although a
     # cast would read '1_000'. Rounded half away from zero from the text, never through a float.
+    # The cast to pence rounds exactly, except for an exponent ('6.82121E-13'), which goes through
+    # twelve places first; an amount beyond DECIMAL(18, 2) is not read (NULL), never an error.
     f"""
     CREATE OR REPLACE MACRO sp_amount_decimal(t) AS
         CASE WHEN NOT contains(t, '_') AND (NOT contains(t, ',') OR regexp_matches(t, '{_NUMBER_PATTERN}'))
-             THEN CAST(TRY_CAST(replace(t, ',', '') AS DECIMAL(38, 12)) AS DECIMAL(18, 2))
+             THEN CASE WHEN contains(t, 'E') OR contains(t, 'e')
+                       THEN TRY_CAST(TRY_CAST(replace(t, ',', '') AS DECIMAL(38, 12)) AS DECIMAL(18, 2))
+                       ELSE TRY_CAST(replace(t, ',', '') AS DECIMAL(18, 2)) END
         END
     """,
     """

@@ -50,13 +50,18 @@ def parse_date(con: duckdb.DuckDBPyConnection, text: str | None) -> dt.date | No
         ("\u00a0530.00\u00a0", "530.00"),
         ("18,960.00", "18960.00"),
         ("1e3", "1000.00"),
+        ("0.0049999999999999", "0.00"),  # rounded once, from the text (not via twelve places)
+        ("9999999999999999.99", "9999999999999999.99"),
     ],
 )
 def test_amounts_councils_publish(con: duckdb.DuckDBPyConnection, text: str, expected: str) -> None:
     assert parse_amount(con, text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["1.234,56", "12abc", "abc", "1,23", ".", "-", "£", "1 2 3,4", "N/A"])
+@pytest.mark.parametrize(
+    "text", ["1.234,56", "12abc", "abc", "1,23", ".", "-", "£", "1 2 3,4", "N/A", "1_000", "NaN", "inf",
+             "10000000000000000.00", "1e20"],
+)
 def test_text_that_is_not_money_is_refused(con: duckdb.DuckDBPyConnection, text: str) -> None:
     assert parse_amount(con, text) is None
 
