@@ -60,6 +60,8 @@ CORPUS: dict[str, tuple[str, Callable[[], bytes], tuple[str, ...], int | None]] 
                           ("quote",), 2),
     "amount with letters": ("letters.csv", lambda: (GOOD + "02/04/2024,Beta,12.5O,Works\n").encode(),
                             ("not a number", "12.5O"), 3),
+    "amount too large for pence": ("huge.csv", lambda: (GOOD + "02/04/2024,Beta,1e20,Works\n").encode(),
+                                   ("not a number", "1e20"), 3),
     "date far in the future": ("future.csv", lambda: (GOOD + "02/04/2099,Beta,5.00,Works\n").encode(),
                                ("implausible",), 3),
     "date before 1990": ("old.csv", lambda: (GOOD + "02/04/1984,Beta,5.00,Works\n").encode(), ("implausible",), 3),

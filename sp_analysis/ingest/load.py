@@ -25,6 +25,9 @@ from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 Progress = Callable[[float, str], None]
 
+# How many distinct dates from the top of a file choose its date format.
+DATE_SAMPLES = 200
+
 FIND_BY_SHA = "SELECT name, strftime(loaded_at, '%d %b %Y %H:%M') FROM loaded_files WHERE sha256 = $sha"
 SAVED_MAPPINGS = "SELECT signature, mapping FROM mapping_profiles WHERE kind = $kind"
 SAVE_MAPPING = """
@@ -135,9 +138,6 @@ def _parse(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, parsed:
     src = materialise(cur, name, src)
     read_into(cur, name, src, sql(src, parsed), params)
     return src
-
-
-DATE_SAMPLES = 200
 
 
 def _file_date_format(cur: duckdb.DuckDBPyConnection, src: StagedSource) -> str:

@@ -149,7 +149,7 @@ def read_into(
     try:
         cur.execute(sql, {**params, **src.params})
     except duckdb.Error as exc:
-        if src.relation == src.table:
+        if src.relation == src.table or "CSV" not in str(exc):
             raise
         raise LoadError(name, _explain_csv_error(str(exc), src.header_line)) from exc
 
