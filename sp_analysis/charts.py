@@ -18,6 +18,8 @@ import plotly.io as pio
 from afcharts.af_colours import get_af_colours
 from afcharts.pio_template import pio as _af_pio  # registers the "afcharts" template
 
+from sp_analysis.money import pounds
+
 CATEGORICAL: list[str] = list(get_af_colours("categorical"))
 SEQUENTIAL: list[str] = list(get_af_colours("sequential", number_of_colours=5))
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = CATEGORICAL[:6]
@@ -120,12 +122,6 @@ def govuk_money(value: Decimal | float | int) -> str:
     if amount >= 1_000_000:
         return f"{sign}£{_one_place(amount / 1_000_000)} million"
     return f"{sign}£{amount:,.0f}"
-
-
-def exact_money(value: Decimal | float | int) -> str:
-    """£1,234,567.89 (or -£9.90): the exact figure, for hover text and tables."""
-    amount = Decimal(value)
-    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
 def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y", style: ChartStyle | None = None) -> None:
@@ -231,7 +227,7 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
             x=[text.style.year(y) for y in years], y=[float(v) for v in totals], name=group, marker_color=colour,
             text=[text.style.money(v) if v else "" for v in totals], textposition="inside",
             insidetextfont={"color": "white" if group in ("High", "Non-procurement") else TEXT},
-            customdata=[exact_money(v) for v in totals],
+            customdata=[pounds(v) for v in totals],
             hovertemplate=f"{group}, %{{x}}: %{{customdata}}<extra></extra>",
         )
     year_totals = frame.groupby("financial_year")["total"].sum() if not frame.empty else pd.Series(dtype=object)
@@ -255,7 +251,7 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
             years = int(cell.supplier_years) if cell is not None else 0
             row_z.append(float(total))
             row_labels.append(f"<b>{text.style.money(total)}</b><br>{years:,} supplier-year{'s' if years != 1 else ''}")
-            row_hover.append(f"{impact} impact, {band}: {exact_money(total)} from {years:,} supplier-years")
+            row_hover.append(f"{impact} impact, {band}: {pounds(total)} from {years:,} supplier-years")
         z.append(row_z)
         labels.append(row_labels)
         hover.append(row_hover)
@@ -295,7 +291,7 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
         labels.append(f"{group} impact" if group in ("High", "Medium", "Low") else group)
         values.append(float(sum(group_rows["total"])))
         colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
-        hover.append(exact_money(sum(group_rows["total"])))
+        hover.append(pounds(sum(group_rows["total"])))
         for category, rows in group_rows.groupby("category"):
             cid = f"{group}/{category}"
             ids.append(cid)
@@ -303,14 +299,14 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
             labels.append(_escape(str(category)))
             values.append(float(sum(rows["total"])))
             colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
-            hover.append(exact_money(sum(rows["total"])))
+            hover.append(pounds(sum(rows["total"])))
             for row in rows.itertuples():
                 ids.append(f"{cid}/{row.supplier_key}")
                 parents.append(cid)
                 labels.append(_escape(str(row.supplier)))
                 values.append(float(row.total))
                 colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
-                hover.append(exact_money(row.total))
+                hover.append(pounds(row.total))
     figure = go.Figure(go.Treemap(
         ids=ids, parents=parents, labels=labels, values=values, branchvalues="total",
         marker={"colors": colours, "line": {"color": "white", "width": 2}}, customdata=hover,
@@ -330,7 +326,7 @@ def _horizontal_bars(labels: Sequence[str], totals: Sequence[Decimal], colours: 
     figure = go.Figure(go.Bar(
         x=[float(v) for v in totals], y=[_escape(str(v)) for v in labels], orientation="h", marker_color=colours,
         text=list(value_text), textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
-        customdata=[exact_money(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
+        customdata=[pounds(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
     _money_axis(figure, totals, axis="x", style=text.style)
     _room_for_labels(figure, totals)

@@ -27,8 +27,8 @@ from sp_analysis.charts import (
     _escape,
     _money_axis,
     category_bar,
-    exact_money,
 )
+from sp_analysis.money import pounds
 
 DAY_MS = 86_400_000
 STATUS_COLOURS = {"Yes": DARK_BLUE, "No": TURQUOISE, "Unknown": LIGHT_PURPLE}
@@ -80,7 +80,7 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
             insidetextanchor="end", constraintext="none", textfont={"size": 13},
             insidetextfont={"color": "white" if group in ("High", "Non-procurement") else TEXT},
             outsidetextfont={"color": TEXT}, cliponaxis=False,
-            customdata=[[f"{r.title} ({r.reference})", r.supplier_name, exact_money(v) if v is not None else
+            customdata=[[f"{r.title} ({r.reference})", r.supplier_name, pounds(v) if v is not None else
                          "not published", f"{s:%-d %b %Y}", f"{e:%-d %b %Y}", r.action]
                         for r, v, s, e in zip(part.itertuples(), values, starts, ends, strict=True)],
             hovertemplate=("%{customdata[0]}<br>%{customdata[1]}<br>Value %{customdata[2]}<br>"
@@ -140,11 +140,11 @@ def contracted_share_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
                    marker_color=DARK_BLUE, insidetextfont={"color": "white"}, textposition="inside",
                    text=[f"{text.style.money(v)} ({s:.0%})" if s is not None else text.style.money(v)
                          for v, s in zip(contracted, shares, strict=True)],
-                   customdata=[exact_money(v) for v in contracted],
+                   customdata=[pounds(v) for v in contracted],
                    hovertemplate="Within a contract's term, %{x}: %{customdata}<extra></extra>")
     figure.add_bar(x=[text.style.year(y) for y in years], y=[float(v) for v in rest], name="No contract matched",
                    marker_color=LIGHT_PURPLE, insidetextfont={"color": TEXT}, textposition="inside",
-                   text=[text.style.money(v) for v in rest], customdata=[exact_money(v) for v in rest],
+                   text=[text.style.money(v) for v in rest], customdata=[pounds(v) for v in rest],
                    hovertemplate="No contract matched, %{x}: %{customdata}<extra></extra>")
     figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
                                                      "yanchor": "bottom", "title": None})

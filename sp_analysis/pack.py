@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from sp_analysis import analysis, charts, render
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
+from sp_analysis.money import pounds
 from sp_analysis.settings import chart_style, get_setting, value_bands
 from sp_analysis.summary import loaded_files
 from sp_analysis.workspace import Workspace
@@ -94,7 +95,7 @@ def _top_suppliers(ws: Workspace, ctx: PackContext) -> go.Figure:
 def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
     frame = analysis.top_suppliers(ws, ctx.filters, 20)
     return pd.DataFrame({
-        "Supplier": frame["supplier"], "Net spend": frame["total"].map(charts.exact_money),
+        "Supplier": frame["supplier"], "Net spend": frame["total"].map(charts.pounds),
         "Share": frame["share"].map(lambda s: f"{s:.1%}"), "Main category": frame["main_category"],
     })
 
@@ -197,13 +198,13 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
             pack.tables.append((item, built))
     share = analysis.Headline._share
     pack.key_figures = [
-        ("Total net spend", charts.exact_money(head.total), analysis.DEFINITIONS["total"]),
-        ("Influenceable spend", charts.exact_money(head.influenceable), analysis.DEFINITIONS["influenceable"]),
-        ("Spend with suppliers over £100k", charts.exact_money(head.over_100k)
+        ("Total net spend", pounds(head.total), analysis.DEFINITIONS["total"]),
+        ("Influenceable spend", pounds(head.influenceable), analysis.DEFINITIONS["influenceable"]),
+        ("Spend with suppliers over £100k", pounds(head.over_100k)
          + _share_text(share(head.over_100k, head.influenceable)), analysis.DEFINITIONS["over_100k"]),
-        ("High-impact spend", charts.exact_money(head.high_impact)
+        ("High-impact spend", pounds(head.high_impact)
          + _share_text(share(head.high_impact, head.influenceable)), analysis.DEFINITIONS["high_impact"]),
-        ("High-impact spend over £100k", charts.exact_money(head.high_over_100k),
+        ("High-impact spend over £100k", pounds(head.high_over_100k),
          "High-impact spend with suppliers whose year total is £100,000 or more: the plan's short-term list."),
         ("Classification coverage", coverage, analysis.DEFINITIONS["coverage"]),
     ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -20,6 +19,7 @@ from sp_analysis.analysis import Headline
 from sp_analysis.charts import ChartStyle
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.money import pounds
 from sp_analysis.workspace import Workspace, open_workspace
 
 T = TypeVar("T")
@@ -106,12 +106,6 @@ def show_chart(figure: go.Figure, key: str) -> None:
                    + ("The title is left out (see the sidebar)." if not with_title else ""))
 
 
-def pounds(value: Decimal | str | int) -> str:
-    """£1,234.56 and -£1,234.56 for tables and metrics (exact, with pence)."""
-    amount = Decimal(value)
-    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
-
-
 def sidebar_filters() -> SpendFilters:
     """The global filters in the sidebar; the same SpendFilters object serves every page."""
     from sp_analysis import analysis, settings
@@ -161,13 +155,22 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     """CSV and XLSX buttons for a table, of exactly the rows and columns shown."""
     from sp_analysis import exports
 
-    left, right, _ = st.columns([1, 1, 4])
+    row = st.container(horizontal=True)
     # The files are built when a button is pressed, not on every run of the page.
-    left.download_button("Download CSV", lambda: exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+    row.download_button("Download CSV", lambda: exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
                          key=f"{key}_csv", icon=":material/download:", on_click="ignore")
-    right.download_button("Download XLSX", lambda: exports.to_xlsx_bytes(frame), file_name=f"{name}.xlsx",
+    row.download_button("Download XLSX", lambda: exports.to_xlsx_bytes(frame), file_name=f"{name}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+
+
+def quality_report(quality: dict[str, Any], kind: str, name: str, key: str) -> None:
+    """A loaded file's quality report as a two-column table in plain words, with its downloads."""
+    from sp_analysis.ingest.report import describe
+
+    frame = pd.DataFrame(describe(quality, kind), columns=["Check", name])  # type: ignore[arg-type]
+    st.table(frame, hide_index=True, border="horizontal")
+    downloads(frame, f"quality-report-{name.rsplit('.', 1)[0]}", key)
 
 
 def money_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from sp_analysis import charts, exports, pack, render
 from sp_analysis.actions import install_sample_plan
 from sp_analysis.charts import CATEGORICAL, ChartStyle, govuk_money, short_money
 from sp_analysis.ingest.load import load_file
+from sp_analysis.money import pounds
 from sp_analysis.workspace import Workspace
 from tests.conftest import ON_CI, ROOT
 
@@ -59,7 +60,7 @@ def test_financial_year_styles(style: str, label: str) -> None:
 
 
 def test_exact_money_keeps_pence_and_sign() -> None:
-    assert charts.exact_money(Decimal("-1234.5")) == "-£1,234.50"
+    assert pounds(Decimal("-1234.5")) == "-£1,234.50"
 
 
 def every_figure(ws: Workspace) -> list[tuple[str, go.Figure]]:

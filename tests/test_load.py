@@ -10,6 +10,7 @@ import pytest
 
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import load_file, remove_file
+from sp_analysis.ingest.report import describe
 from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.workspace import Workspace
 from tests.conftest import table_state
@@ -71,6 +72,28 @@ def test_totals_row_that_disagrees_is_reported(ws: Workspace) -> None:
     assert quality["published_total"] == "999.99"
     assert quality["published_total_matches"] is False
     assert quality["skipped"] == {"totals": 1}
+    report = dict(describe(quality, "spend"))
+    assert report["Published totals row"] == "£999.99: does NOT match the payments loaded (£100.00)"
+    assert report["Skipped: totals row"] == "1"
+    assert report["Credit notes (negative amounts)"] == "none"
+
+
+def test_quality_report_of_a_contracts_register_in_words(ws: Workspace) -> None:
+    register = ("Contract Title,Supplier Name,Contract Value,Annual Value,Start Date,End Date,SME,Notes\n"
+                "Waste,Greenfield,\"£1,000\",500,01/04/2024,31/03/2026,Yes,n1\n"
+                "Care,Brightway,,,01/05/2024,,,n2\n,,,,,,,\n")
+    quality = load_file(ws, "register.csv", register.encode(), "contracts").quality
+    report = dict(describe(quality, "contracts"))
+    assert report["Contracts loaded"] == "2"
+    assert report["Total whole-life value"] == "£1,000.00"
+    assert report["Total annual value"] == "£500.00"
+    assert report["Skipped: blank row"] == "1"
+    assert report["Contracts without a value"] == "1"
+    assert report["Contracts without an end date"] == "1"
+    assert report["SME status not stated"] == "1"
+    assert report["Start and end dates"] == "1 Apr 2024 to 31 Mar 2026"
+    assert report["Other columns (kept, not analysed)"] == "'Notes'"
+    assert "Title from 'Contract Title'" in report["Columns used"]
 
 
 @pytest.mark.parametrize(

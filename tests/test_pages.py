@@ -69,7 +69,17 @@ def test_upload_page_loads_a_file_and_shows_its_report(workspace_path: Path) -> 
     upload(at, [("april.csv", data)])
     successes = [s.value for s in at.success]
     assert any("april.csv: loaded 1 payment, total £10.50" in s for s in successes), successes
-    table = at.dataframe[0].value
+    # The report of the file just loaded, then the same from the list of loaded files.
+    reports = [dict(t.value.itertuples(index=False)) for t in at.table if list(t.value.columns) == ["Check", "april.csv"]]
+    assert len(reports) == 2 and reports[0] == reports[1]
+    report = reports[0]
+    assert report["Payments loaded"] == "1"
+    assert report["Total"] == "£10.50"
+    assert report["Lines read below the header"] == "2"
+    assert report["Skipped: totals row"] == "1"
+    assert report["Published totals row"] == "£10.50: matches the payments loaded"
+    assert report["Payment dates"] == "1 Apr 2024 to 1 Apr 2024"
+    table = next(d.value for d in at.dataframe if "File" in d.value.columns)
     assert list(table["File"]) == ["april.csv"]
     assert list(table["Total"]) == ["£10.50"]
     assert list(table["Published total"]) == ["matches"]

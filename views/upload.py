@@ -110,13 +110,13 @@ for index, item in enumerate(list(pending)):
             pending.remove(item)
             st.rerun()
 
-for outcome in results:
+for number, outcome in enumerate(results):
     if outcome["status"] == "loaded":
         quality = outcome["quality"]
         noun = ("payment" if outcome["kind"] == "spend" else "contract") + ("" if outcome["rows"] == 1 else "s")
         st.success(f"{outcome['name']}: loaded {outcome['rows']:,} {noun}, total {ui.pounds(outcome['total'])}.")
         with st.expander(f"Quality report: {outcome['name']}"):
-            st.json(quality, expanded=True)
+            ui.quality_report(quality, outcome["kind"], outcome["name"], key=f"quality_new_{number}")
     elif outcome["status"] in ("skipped", "info"):
         st.info(outcome["message"])
     else:
@@ -146,7 +146,9 @@ st.dataframe(shown, hide_index=True, key="loaded_files_table")
 
 with st.expander("Quality report of a loaded file"):
     pick = st.selectbox("File", files.index, format_func=lambda i: files.at[i, "name"], key="quality_pick")
-    st.json(files.at[pick, "quality"], expanded=True)
+    ui.quality_report(files.at[pick, "quality"], files.at[pick, "kind"], files.at[pick, "name"], key="quality_loaded")
+    with st.popover("As stored (JSON)"):
+        st.json(files.at[pick, "quality"], expanded=True)
 
 if not editor:
     st.stop()

@@ -1,0 +1,95 @@
+"""A loaded file's quality report in plain words: what was read, what was loaded, what was skipped and why.
+
+The report itself is stored as JSON with each loaded file (see `load._quality`); this turns it into
+the lines the Upload page shows, in the order an analyst checks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
+from sp_analysis.money import pounds
+
+
+def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
+    """(what, figure) lines for the quality report of a loaded spend or contracts file."""
+    lines: list[tuple[str, str]] = []
+    source = quality.get("encoding") or ""
+    if quality.get("sheet"):
+        source = f"sheet '{quality['sheet']}'" + (f", {source}" if source else "")
+    lines.append(("Read as", source or "not recorded"))
+    lines.append(("Header on line", _count(quality.get("header_line"))))
+    lines.append(("Lines read below the header", _count(quality.get("rows_read"))))
+    noun = "Payments loaded" if kind == "spend" else "Contracts loaded"
+    lines.append((noun, _count(quality.get("rows"))))
+    lines.append(("Total" if kind == "spend" else "Total whole-life value", _money(quality.get("total"))))
+    if kind == "contracts":
+        lines.append(("Total annual value", _money(quality.get("annual_total"))))
+    skipped = quality.get("skipped_described") or {}
+    if skipped:
+        for reason, count in skipped.items():
+            lines.append((f"Skipped: {reason}", _count(count)))
+    else:
+        lines.append(("Skipped", "none"))
+    if kind == "spend":
+        lines += _spend_lines(quality)
+    else:
+        lines += _contract_lines(quality)
+    lines.append(("Columns used", _columns_used(quality.get("columns") or {}, kind)))
+    unmapped = quality.get("unmapped_columns") or []
+    lines.append(("Other columns (kept, not analysed)", ", ".join(f"'{c}'" for c in unmapped) or "none"))
+    return lines
+
+
+def _spend_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
+    credits = int(quality.get("credit_notes") or 0)
+    lines = [
+        ("Payment dates", _date_range(quality.get("first_date"), quality.get("last_date"))),
+        ("Credit notes (negative amounts)",
+         f"{credits:,}, totalling {_money(quality.get('credit_total'))}" if credits else "none"),
+        ("Redacted payees (amounts kept)", _count(quality.get("redacted"))),
+        ("Identical lines (kept: invoices have several)", _count(quality.get("repeated_lines"))),
+        ("Transaction numbers on more than one line (kept)", _count(quality.get("repeated_transaction_refs"))),
+    ]
+    published = quality.get("published_total")
+    if published is None:
+        lines.append(("Published totals row", "none in the file"))
+    elif quality.get("published_total_matches"):
+        lines.append(("Published totals row", f"{_money(published)}: matches the payments loaded"))
+    else:
+        lines.append(("Published totals row",
+                      f"{_money(published)}: does NOT match the payments loaded ({_money(quality.get('total'))})"))
+    return lines
+
+
+def _contract_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("Start and end dates", _date_range(quality.get("first_date"), quality.get("last_date"))),
+        ("Contracts without a value", _count(quality.get("no_value"))),
+        ("Contracts without an end date", _count(quality.get("no_end_date"))),
+        ("SME status not stated", _count(quality.get("sme_unknown"))),
+        ("VCSE status not stated", _count(quality.get("vcse_unknown"))),
+    ]
+
+
+def _columns_used(columns: Mapping[str, str], kind: Kind) -> str:
+    labels = {c.name: c.label for c in COLUMNS_BY_KIND[kind]}
+    return "; ".join(f"{labels.get(name, name)} from '{header}'" for name, header in columns.items()) or "none"
+
+
+def _count(value: object) -> str:
+    return "not recorded" if value is None else f"{int(str(value)):,}"
+
+
+def _money(value: object) -> str:
+    return "not recorded" if value is None else pounds(str(value))
+
+
+def _date_range(first: object, last: object) -> str:
+    if not first or not last:
+        return "none"
+    start, end = dt.date.fromisoformat(str(first)), dt.date.fromisoformat(str(last))
+    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
