@@ -17,7 +17,7 @@ from pathlib import Path
 from sp_analysis import config
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
-from sp_analysis.ingest.load import LoadResult, load_path
+from sp_analysis.ingest.load import LoadResult, load_paths
 from sp_analysis.sample import build_sample_workspace
 from sp_analysis.summary import build_summary
 from sp_analysis.workspace import Workspace, WorkspaceError, open_workspace
@@ -128,15 +128,13 @@ def _load(ws: Workspace, args: argparse.Namespace) -> int:
     for pattern in unmatched:
         print(f"error: {pattern}: no such file", file=sys.stderr)
         status = EXIT_REFUSED
-    for index, path in enumerate(paths, start=1):
+    for index, (_path, result) in enumerate(load_paths(ws, paths, args.kind, sheet=args.sheet), start=1):
         prefix = f"[{index}/{len(paths)}] " if len(paths) > 1 else ""
-        try:
-            result = load_path(ws, path, args.kind, sheet=args.sheet)
-        except AlreadyLoaded as exc:
-            print(f"{prefix}skipped {exc.message}")
+        if isinstance(result, AlreadyLoaded):
+            print(f"{prefix}skipped {result.message}")
             continue
-        except LoadError as exc:
-            print(f"{prefix}refused {exc.message}{_refusal_hint(exc, args.kind)}", file=sys.stderr)
+        if isinstance(result, LoadError):
+            print(f"{prefix}refused {result.message}{_refusal_hint(result, args.kind)}", file=sys.stderr)
             status = EXIT_REFUSED
             continue
         if args.json:

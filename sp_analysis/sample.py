@@ -8,7 +8,7 @@ from sp_analysis.actions import install_sample_plan
 from sp_analysis.classify import ensure_classified
 from sp_analysis.config import SAMPLE_DATA_DIR
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
-from sp_analysis.ingest.load import LoadResult, load_path
+from sp_analysis.ingest.load import LoadResult, load_paths
 from sp_analysis.settings import get_setting, set_setting
 from sp_analysis.supplier_attributes import install_sample_attributes
 from sp_analysis.workspace import Workspace
@@ -28,13 +28,11 @@ def build_sample_workspace(ws: Workspace, root: Path = SAMPLE_DATA_DIR) -> tuple
     loaded: list[LoadResult] = []
     refused: list[LoadError] = []
     for kind in ("spend", "contracts"):
-        for path in sample_files(kind, root):
-            try:
-                loaded.append(load_path(ws, path, kind))  # type: ignore[arg-type]
-            except AlreadyLoaded:
-                continue
-            except LoadError as exc:
-                refused.append(exc)
+        for _path, result in load_paths(ws, sample_files(kind, root), kind):  # type: ignore[arg-type]
+            if isinstance(result, LoadResult):
+                loaded.append(result)
+            elif not isinstance(result, AlreadyLoaded):
+                refused.append(result)
     install_sample_plan(ws)
     install_sample_attributes(ws)
     if not get_setting(ws, "council_name"):

@@ -4,7 +4,7 @@ A council's supplier master rarely travels with its spend files, so the analyst 
 to say which suppliers are SMEs, voluntary, community or social enterprises (VCSE), and where they are.
 Decisions, stated here and on the Contracts page:
 
-- The file is read by the loaders' own machinery (`staged`: encodings, delimiters, workbooks, title lines
+- The file is read by the loaders' own machinery (`prepare_file`: encodings, delimiters, workbooks, title lines
   above the header, published line numbers), then its header is found among the top rows by the wordings
   below. It needs a supplier id or name, and at least one of postcode, company number, SME and VCSE.
 - It lands whole or not at all, in one transaction. An unreadable postcode, company number or yes/no, a row
@@ -33,7 +33,7 @@ from sp_analysis.config import SAMPLE_DATA_DIR
 from sp_analysis.ingest.columns import Canonical, normalise_header
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
 from sp_analysis.ingest.load import sha256_of
-from sp_analysis.ingest.source import ColumnChoice, StagedSource, materialise, staged
+from sp_analysis.ingest.source import ColumnChoice, StagedSource, materialise, prepare_file, staged
 from sp_analysis.workspace import Workspace
 
 SAMPLE_ATTRIBUTES = SAMPLE_DATA_DIR / "suppliers" / "harrowdale-supplier-attributes.csv"
@@ -316,7 +316,7 @@ def load_supplier_attributes(ws: Workspace, name: str, data: bytes, *, sheet: st
         # among the staged rows, by the attribute wordings, so "row 0" here is only where reading starts.
         choice = ColumnChoice(header_row=0, mapping={})
         parsed = f"attrs_{uuid.uuid4().hex[:12]}"
-        with staged(cur, name, data, "contracts", sheet=sheet, choice=choice) as staged_src:
+        with staged(cur, prepare_file(name, data, "contracts", sheet=sheet, choice=choice)) as staged_src:
             # Supplier lists are small: read once into a table, with exact line numbers.
             src = materialise(cur, name, staged_src)
             try:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
 
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
-from sp_analysis.ingest.load import load_file, remove_file
+from sp_analysis.ingest.load import LoadResult, load_file, load_paths, remove_file
 from sp_analysis.ingest.report import describe
 from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.workspace import Workspace
@@ -318,3 +320,52 @@ def test_contract_with_unreadable_end_date_refuses_the_file(ws: Workspace) -> No
     assert caught.value.line == 2
     assert "End Date" in caught.value.message
     assert table_state(ws) == before
+
+
+def _stage_copies(folder: Path) -> list[Path]:
+    return sorted(folder.glob("sp-stage-*"))
+
+
+def test_a_batch_loads_in_order_reports_the_bad_and_leaves_no_copies(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    files = {
+        "1-good.csv": HEADER + "01/04/2024,Acme,1.00,H,W,1\n",
+        "2-bad.csv": HEADER + "02/04/2024,Acme,ten,H,W,1\n",
+        "3-empty.csv": "",
+        "4-good.csv": HEADER + "03/04/2024,Beta,2.50,H,W,1\n04/04/2024,Gamma,0.25,H,W,2\n",
+        "5-again.csv": HEADER + "01/04/2024,Acme,1.00,H,W,1\n",  # the same bytes as 1-good.csv
+    }
+    paths = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        paths.append(tmp_path / name)
+    outcomes = list(load_paths(ws, paths, "spend"))
+    assert [p.name for p, _ in outcomes] == list(files)
+    kinds = [type(o).__name__ for _, o in outcomes]
+    assert kinds == ["LoadResult", "LoadError", "LoadError", "LoadResult", "AlreadyLoaded"]
+    assert "line 2" in outcomes[1][1].message  # type: ignore[union-attr]
+    assert [(r.rows, r.total) for _, r in outcomes if isinstance(r, LoadResult)] == [
+        (1, Decimal("1.00")), (2, Decimal("2.75"))]
+    assert [r[2] for r in payments(ws)] == ["Acme", "Beta", "Gamma"]
+    assert _stage_copies(scratch) == []
+
+
+def test_stopping_a_batch_early_leaves_no_copies(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    paths = []
+    for month in range(1, 5):
+        path = tmp_path / f"m{month}.csv"
+        path.write_text(HEADER + f"0{month}/04/2024,Acme,{month}.00,H,W,1\n", encoding="utf-8")
+        paths.append(path)
+    batch = load_paths(ws, paths, "spend")
+    first = next(batch)
+    batch.close()  # the next file is being read ahead at this point
+    assert isinstance(first[1], LoadResult)
+    assert len(payments(ws)) == 1
+    assert _stage_copies(scratch) == []

@@ -7,7 +7,9 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +21,15 @@ from sp_analysis.ingest import contracts as contract_sql
 from sp_analysis.ingest import spend as spend_sql
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
-from sp_analysis.ingest.source import ColumnChoice, StagedSource, materialise, read_into, staged
+from sp_analysis.ingest.source import (
+    ColumnChoice,
+    PreparedFile,
+    StagedSource,
+    materialise,
+    prepare_file,
+    read_into,
+    staged,
+)
 from sp_analysis.sql_macros import DATE_FORMATS
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
@@ -63,13 +73,55 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_path(ws: Workspace, path: Path, kind: Kind, **options: Any) -> LoadResult:
-    """Load a file from disk (see `load_file`)."""
+def read_path(path: Path) -> bytes:
+    """A file's bytes, or LoadError naming it."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LoadError(path.name, f"cannot be read ({exc.strerror or exc}).") from exc
-    return load_file(ws, path.name, data, kind, **options)
+
+
+def load_path(ws: Workspace, path: Path, kind: Kind, **options: Any) -> LoadResult:
+    """Load a file from disk (see `load_file`)."""
+    return load_file(ws, path.name, read_path(path), kind, **options)
+
+
+def load_paths(
+    ws: Workspace, paths: Sequence[Path], kind: Kind, *, sheet: str | None = None
+) -> Iterator[tuple[Path, LoadResult | LoadError]]:
+    """Load files in order, each in its own transaction, yielding each one's outcome as it lands.
+
+    While one file's lines are typed and written (DuckDB lets go of Python as it works), the next
+    file is read, decoded and its header found in a second thread, so a batch costs little more
+    than its SQL. Stopping early leaves nothing behind.
+    """
+    with ws.read() as cur:
+        saved = _saved_mappings(cur, kind)
+
+    def prepare(path: Path) -> tuple[bytes, PreparedFile]:
+        data = read_path(path)
+        return data, prepare_file(path.name, data, kind, sheet=sheet, saved_mappings=saved)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-prepare") as pool:
+        ahead: deque[Future[tuple[bytes, PreparedFile]]] = deque()
+        try:
+            for index, path in enumerate(paths):
+                if not ahead:
+                    ahead.append(pool.submit(prepare, path))
+                current = ahead.popleft()
+                if index + 1 < len(paths):
+                    ahead.append(pool.submit(prepare, paths[index + 1]))
+                outcome: LoadResult | LoadError
+                try:
+                    data, prepared = current.result()
+                    outcome = load_file(ws, path.name, data, kind, prepared=prepared)
+                except LoadError as exc:
+                    outcome = exc
+                yield path, outcome
+        finally:
+            for future in ahead:
+                if not future.cancel() and future.exception() is None:
+                    future.result()[1].discard()
 
 
 def load_file(
@@ -81,33 +133,47 @@ def load_file(
     sheet: str | None = None,
     choice: ColumnChoice | None = None,
     progress: Progress | None = None,
+    prepared: PreparedFile | None = None,
 ) -> LoadResult:
     """Load one spend or contracts file; raise LoadError (and change nothing) if it cannot be.
 
-    Staging and checking run on a private cursor outside the write lock; only the final insert
-    takes the lock, so two analysts' loads overlap until their last step.
+    `prepared` is the file already read by `prepare_file` (as `load_paths` does ahead of time);
+    otherwise it is read here, with `sheet`, `choice` and the saved column mappings. Staging and
+    checking run on a private cursor outside the write lock; only the final insert takes the lock,
+    so two analysts' loads overlap until their last step.
     """
     report = progress or (lambda _f, _m: None)
     sha = sha256_of(data)
-    with ws.read() as cur:
-        _refuse_if_loaded(cur, name, sha)
-        report(0.1, "reading the file")
-        saved = {sig: json.loads(m) for sig, m in cur.execute(SAVED_MAPPINGS, {"kind": kind}).fetchall()}
-        parsed = f"parsed_{uuid.uuid4().hex[:12]}"
-        with staged(cur, name, data, kind, sheet=sheet, choice=choice, saved_mappings=saved) as src:
-            try:
-                report(0.5, "checking every line")
-                src = _parse(cur, name, src, parsed, kind)
-                report(0.7, "measuring quality")
-                quality = _quality(cur, src, parsed, kind)
-                if quality.pop("problems"):
-                    _refuse_on_problems(cur, name, src, parsed, kind)
-                report(0.8, "writing to the workspace")
-                result = _commit(ws, name, sha, kind, src, parsed, quality, cur, save_profile=choice is not None)
-            finally:
-                cur.execute(f"DROP TABLE IF EXISTS {parsed}")
+    try:
+        with ws.read() as cur:
+            _refuse_if_loaded(cur, name, sha)
+            report(0.1, "reading the file")
+            if prepared is None:
+                prepared = prepare_file(name, data, kind, sheet=sheet, choice=choice,
+                                        saved_mappings=_saved_mappings(cur, kind))
+            parsed = f"parsed_{uuid.uuid4().hex[:12]}"
+            with staged(cur, prepared) as src:
+                try:
+                    report(0.5, "checking every line")
+                    src = _parse(cur, name, src, parsed, kind)
+                    report(0.7, "measuring quality")
+                    quality = _quality(cur, src, parsed, kind)
+                    if quality.pop("problems"):
+                        _refuse_on_problems(cur, name, src, parsed, kind)
+                    report(0.8, "writing to the workspace")
+                    result = _commit(ws, name, sha, kind, src, parsed, quality, cur, save_profile=choice is not None)
+                finally:
+                    cur.execute(f"DROP TABLE IF EXISTS {parsed}")
+    finally:
+        if prepared is not None:
+            prepared.discard()
     report(1.0, "done")
     return result
+
+
+def _saved_mappings(cur: duckdb.DuckDBPyConnection, kind: Kind) -> dict[str, dict[str, int]]:
+    """The column mappings analysts chose before, by header signature."""
+    return {sig: json.loads(m) for sig, m in cur.execute(SAVED_MAPPINGS, {"kind": kind}).fetchall()}
 
 
 def _refuse_if_loaded(cur: duckdb.DuckDBPyConnection, name: str, sha: str) -> None:
@@ -281,15 +347,3 @@ def remove_file(ws: Workspace, file_id: int) -> int:
             cur.execute(DELETE_CONTRACTS, {"file_id": file_id})
         cur.execute(DELETE_FILE, {"file_id": file_id})
         return int(row[2])
-
-
-def load_many(ws: Workspace, paths: Iterable[Path], kind: Kind) -> tuple[list[LoadResult], list[LoadError]]:
-    """A batch: the good files land, the bad ones are reported; each file is its own transaction."""
-    loaded: list[LoadResult] = []
-    refused: list[LoadError] = []
-    for path in paths:
-        try:
-            loaded.append(load_path(ws, path, kind))
-        except LoadError as exc:
-            refused.append(exc)
-    return loaded, refused

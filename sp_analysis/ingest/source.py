@@ -16,7 +16,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 
 import duckdb
@@ -109,9 +109,27 @@ def is_workbook(name: str, data: bytes) -> bool:
     return name.lower().endswith((".xlsx", ".xlsm", ".xls"))
 
 
-@contextmanager
-def staged(
-    cur: duckdb.DuckDBPyConnection,
+@dataclass(frozen=True, eq=False)
+class PreparedFile:
+    """A file read and understood (encoding, header, mapping) before any DuckDB work.
+
+    Preparing touches no database, so it can run in another thread while the previous file's
+    lines are typed. A CSV's cleaned copy waits on disk at `temp_path`; a workbook's cells wait in
+    `frame`. `staged` puts either in front of a cursor; `discard` removes the copy if it never gets there.
+    """
+
+    source: StagedSource
+    temp_path: str | None = None
+    frame: pd.DataFrame | None = None
+
+    def discard(self) -> None:
+        """Remove the cleaned copy, if any (again is harmless)."""
+        if self.temp_path is not None:
+            with suppress(FileNotFoundError):
+                os.unlink(self.temp_path)
+
+
+def prepare_file(
     name: str,
     data: bytes,
     kind: Kind,
@@ -119,27 +137,39 @@ def staged(
     sheet: str | None = None,
     choice: ColumnChoice | None = None,
     saved_mappings: Mapping[str, dict[str, int]] | None = None,
-) -> Iterator[StagedSource]:
-    """Stage one file for the block, or raise LoadError / NeedsMapping / NeedsSheet (nothing is written).
-
-    On leaving, the cleaned copy and the temp table (if any) are removed.
-    """
+) -> PreparedFile:
+    """Read one file's bytes into a PreparedFile, or raise LoadError / NeedsMapping / NeedsSheet."""
     if not data.strip():
         raise LoadError(name, "the file is empty.")
-    temp_path: str | None = None
     table = f"stage_{uuid.uuid4().hex[:12]}"
+    if is_workbook(name, data):
+        return _prepare_workbook(table, name, data, kind, sheet, choice, saved_mappings or {})
+    handle, temp_path = tempfile.mkstemp(suffix=".csv", prefix="sp-stage-")
+    os.close(handle)
     try:
-        if is_workbook(name, data):
-            src = _stage_workbook(cur, table, name, data, kind, sheet, choice, saved_mappings or {})
-        else:
-            handle, temp_path = tempfile.mkstemp(suffix=".csv", prefix="sp-stage-")
-            os.close(handle)
-            src = _stage_csv(table, temp_path, name, data, kind, choice, saved_mappings or {})
+        return PreparedFile(_stage_csv(table, temp_path, name, data, kind, choice, saved_mappings or {}), temp_path)
+    except BaseException:
+        os.unlink(temp_path)
+        raise
+
+
+@contextmanager
+def staged(cur: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> Iterator[StagedSource]:
+    """The prepared file as a relation on `cur` for the block; afterwards its table and copy are gone."""
+    src = prepared.source
+    try:
+        if prepared.frame is not None:
+            view = f"{src.table}_frame"
+            cur.register(view, prepared.frame)
+            try:
+                cast_cells = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(prepared.frame.shape[1] - 1))
+                cur.execute(f"CREATE TEMP TABLE {src.table} AS SELECT line, {cast_cells} FROM {view}")
+            finally:
+                cur.unregister(view)
         yield src
     finally:
-        cur.execute(f"DROP TABLE IF EXISTS {table}")
-        if temp_path is not None:
-            os.unlink(temp_path)
+        cur.execute(f"DROP TABLE IF EXISTS {src.table}")
+        prepared.discard()
 
 
 def read_into(
@@ -327,8 +357,7 @@ def _lines_through_record(text: str, delimiter: str, record_index: int) -> int:
     return record_index + 1
 
 
-def _stage_workbook(
-    cur: duckdb.DuckDBPyConnection,
+def _prepare_workbook(
     table: str,
     name: str,
     data: bytes,
@@ -336,7 +365,7 @@ def _stage_workbook(
     sheet: str | None,
     choice: ColumnChoice | None,
     saved_mappings: Mapping[str, dict[str, int]],
-) -> StagedSource:
+) -> PreparedFile:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -380,15 +409,8 @@ def _stage_workbook(
     # Sheet row numbers: calamine starts at the first used row, which may be below row 1.
     first_row = _first_used_row(workbook, sheet)
     body.insert(0, "line", (body.index.to_numpy() + first_row).astype("int64"))
-    view = f"{table}_frame"
-    cur.register(view, body)
-    try:
-        cast_cells = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(body.shape[1] - 1))
-        cur.execute(f"CREATE TEMP TABLE {table} AS SELECT line, {cast_cells} FROM {view}")
-    finally:
-        cur.unregister(view)
     below = text_frame.iloc[match.row_index + 1 : match.row_index + 1 + SAMPLE_ROWS]
-    return StagedSource(
+    source = StagedSource(
         relation=table,
         table=table,
         header=match.header,
@@ -402,6 +424,7 @@ def _stage_workbook(
             tuple("" if v is None else str(v) for v in row) for row in below.itertuples(index=False)
         ),
     )
+    return PreparedFile(source, frame=body)
 
 
 def _first_used_row(workbook: object, sheet: str) -> int:
