@@ -283,6 +283,28 @@ def test_xlsx_with_date_cells_serials_and_numbers(ws: Workspace) -> None:
     assert [(r[0], r[1]) for r in rows] == [(4, "2025-10-03"), (5, "2025-12-09"), (6, "2025-11-15")]
 
 
+def test_xlsx_lines_are_sheet_rows_when_the_data_starts_lower_and_further_right(ws: Workspace) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["B3"] = "Expenditure over £500"
+    for column, value in enumerate(["Date", "Supplier Name", "Amount", "Supplier ID"], start=2):
+        sheet.cell(row=5, column=column, value=value)
+    for row, (day, name, amount, supplier_id) in {6: ("01/04/2024", "Acme", 1.5, 1001.0),
+                                                  8: ("02/04/2024", "Beta", 2, 1002),
+                                                  10: ("03/04/2024", "Gamma", 3.25, "S-3")}.items():
+        for column, value in enumerate([day, name, amount, supplier_id], start=2):
+            sheet.cell(row=row, column=column, value=value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = load_file(ws, "lower.xlsx", buffer.getvalue(), "spend")
+    assert (result.rows, result.total, result.quality["header_line"]) == (3, Decimal("6.75"), 5)
+    assert result.quality["skipped"] == {"blank": 2}
+    assert [r[0] for r in payments(ws)] == [6, 8, 10]
+    with ws.read() as cur:
+        assert [r[0] for r in cur.execute("SELECT supplier_id FROM payments ORDER BY source_row").fetchall()] == [
+            "1001", "1002", "S-3"]
+
+
 def test_workbook_with_several_sheets_asks_which(ws: Workspace) -> None:
     data = _workbook([["Date", "Supplier", "Amount"], ["01/04/2024", "Acme", 1]], sheets=("Spend", "Notes"))
     with pytest.raises(NeedsSheet) as caught:

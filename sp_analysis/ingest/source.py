@@ -11,6 +11,7 @@ records than the file has lines) is it materialised, to count those breaks into 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import tempfile
@@ -18,9 +19,10 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from sp_analysis.ingest.columns import HeaderMatch, Kind, find_header, header_signature, map_header
 from sp_analysis.ingest.errors import LoadError, NeedsMapping, NeedsSheet
@@ -115,12 +117,12 @@ class PreparedFile:
 
     Preparing touches no database, so it can run in another thread while the previous file's
     lines are typed. A CSV's cleaned copy waits on disk at `temp_path`; a workbook's cells wait in
-    `frame`. `staged` puts either in front of a cursor; `discard` removes the copy if it never gets there.
+    `cells`. `staged` puts either in front of a cursor; `discard` removes the copy if it never gets there.
     """
 
     source: StagedSource
     temp_path: str | None = None
-    frame: pd.DataFrame | None = None
+    cells: pa.Table | None = None
 
     def discard(self) -> None:
         """Remove the cleaned copy, if any (again is harmless)."""
@@ -158,12 +160,11 @@ def staged(cur: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> Iterator[S
     """The prepared file as a relation on `cur` for the block; afterwards its table and copy are gone."""
     src = prepared.source
     try:
-        if prepared.frame is not None:
-            view = f"{src.table}_frame"
-            cur.register(view, prepared.frame)
+        if prepared.cells is not None:
+            view = f"{src.table}_cells"
+            cur.register(view, prepared.cells)
             try:
-                cast_cells = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(prepared.frame.shape[1] - 1))
-                cur.execute(f"CREATE TEMP TABLE {src.table} AS SELECT line, {cast_cells} FROM {view}")
+                cur.execute(f"CREATE TEMP TABLE {src.table} AS SELECT * FROM {view}")
             finally:
                 cur.unregister(view)
         yield src
@@ -376,11 +377,13 @@ def _prepare_workbook(
         if data.startswith(_OLE_MAGIC):
             hint = " If the workbook is password-protected, save an unprotected copy first."
         raise LoadError(name, f"cannot be read as an Excel workbook ({detail}).{hint}") from exc
-    sheets_with_data = []
+    # Reading a sheet parses it: each is read once and kept.
+    sheets_with_data: dict[str, Any] = {}
     for sheet_name in workbook.sheet_names:
         try:
-            if workbook.get_sheet_by_name(sheet_name).to_python(nrows=2):
-                sheets_with_data.append(sheet_name)
+            candidate = workbook.get_sheet_by_name(sheet_name)
+            if candidate.to_python(nrows=2):
+                sheets_with_data[sheet_name] = candidate
         except Exception:  # chart sheets and the like hold no cells
             continue
     if sheet is None:
@@ -393,63 +396,50 @@ def _prepare_workbook(
                 f"({', '.join(sheets_with_data)}); choose the one to load.",
                 sheets=tuple(sheets_with_data),
             )
-        sheet = sheets_with_data[0]
+        sheet = next(iter(sheets_with_data))
     elif sheet not in workbook.sheet_names:
         raise LoadError(name, f"the workbook has no sheet called '{sheet}'.")
+    elif sheet not in sheets_with_data:
+        raise LoadError(name, f"sheet '{sheet}' holds no data.")
     try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, header=None, dtype=object, engine="calamine")
+        # From cell A1, empty rows included: row i of the list is sheet row i + 1.
+        cells = sheets_with_data[sheet].to_python(skip_empty_area=False)
     except Exception as exc:
         raise LoadError(name, f"sheet '{sheet}' cannot be read ({exc}).") from exc
-    text_frame = _cells_as_text(frame)
-    head_rows = [[("" if v is None else str(v)) for v in row] for row in text_frame.head(HEADER_ROWS_READ).itertuples(index=False)]
+    rows = [[plain_spaces(cell) if type(cell) is str else _cell_text(cell) for cell in row] for row in cells]
+    head_rows = rows[:HEADER_ROWS_READ]
     match = _resolve_header(name, head_rows, kind, choice, saved_mappings)
-    body = text_frame.iloc[match.row_index + 1 :].copy()
-    width = max(len(match.header), body.shape[1])
-    body.columns = [f"c{i}" for i in range(body.shape[1])]
-    # Sheet row numbers: calamine starts at the first used row, which may be below row 1.
-    first_row = _first_used_row(workbook, sheet)
-    body.insert(0, "line", (body.index.to_numpy() + first_row).astype("int64"))
-    below = text_frame.iloc[match.row_index + 1 : match.row_index + 1 + SAMPLE_ROWS]
+    body = rows[match.row_index + 1 :]
+    width = max(len(match.header), max((len(r) for r in body), default=0))
+    first_line = match.row_index + 2
+    columns: dict[str, list[Any]] = {"line": list(range(first_line, first_line + len(body)))}
+    for i in range(width):
+        columns[f"c{i}"] = [(r[i] or None) if i < len(r) else None for r in body]
     source = StagedSource(
         relation=table,
         table=table,
         header=match.header,
-        header_line=int(match.row_index + first_row),
+        header_line=match.row_index + 1,
         mapping=dict(match.mapping),
         encoding="Excel workbook",
         sheet=sheet,
         signature=header_signature(match.header, kind),
         width=width,
-        rows_below_header=tuple(
-            tuple("" if v is None else str(v) for v in row) for row in below.itertuples(index=False)
-        ),
+        rows_below_header=tuple(tuple(r) for r in body[:SAMPLE_ROWS]),
     )
-    return PreparedFile(source, frame=body)
+    cells_table = pa.table({k: pa.array(v, type=pa.int64() if k == "line" else pa.string()) for k, v in columns.items()})
+    return PreparedFile(source, cells=cells_table)
 
 
-def _first_used_row(workbook: object, sheet: str) -> int:
-    """1-based sheet row of the first row calamine returns."""
-    try:
-        start = workbook.get_sheet_by_name(sheet).start  # type: ignore[attr-defined]
-        return int(start[0]) + 1 if start else 1
-    except Exception:
-        return 1
-
-
-def _cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as the text a CSV export would show: dates ISO, numbers as written, blanks None."""
-
-    def cell(value: object) -> str | None:
-        if value is None or (isinstance(value, float) and value != value):
-            return None
-        if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
-            text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()  # type: ignore[call-arg]
-            return text
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return plain_spaces(str(value))
-
-    return frame.map(cell)
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV export would show: dates ISO, whole numbers without '.0'."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return plain_spaces(str(value))
 
 
 def _scalar(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
