@@ -9,7 +9,9 @@ globals), and every SQL statement is timed through a cursor proxy and put in a s
 does (read and parse, problems, quality, insert, commit, drop). A CSV is read by its parse
 statement; only files with line breaks in quoted cells are first read into a stage table. The
 staging step's remaining Python (writing the temp UTF-8 copy, sampling rows) is what is left of
-`_stage_csv` once its timed parts are taken away.
+`_stage_csv` once its timed parts are taken away. Files are loaded one after another here; the
+CLI (`load_paths`) prepares the next file in a second thread meanwhile, so its Python steps mostly
+overlap the SQL.
 """
 
 from __future__ import annotations
