@@ -95,7 +95,7 @@ def _top_suppliers(ws: Workspace, ctx: PackContext) -> go.Figure:
 def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
     frame = analysis.top_suppliers(ws, ctx.filters, 20)
     return pd.DataFrame({
-        "Supplier": frame["supplier"], "Net spend": frame["total"].map(charts.pounds),
+        "Supplier": frame["supplier"], "Net spend": frame["total"].map(pounds),
         "Share": frame["share"].map(lambda s: f"{s:.1%}"), "Main category": frame["main_category"],
     })
 

@@ -34,6 +34,12 @@ DATE_FORMATS: tuple[str, ...] = (
 
 _FORMAT_LIST = "[" + ", ".join(f"'{fmt}'" for fmt in DATE_FORMATS) + "]"
 
+# What systems write in an identifier cell that has no identifier. Read as an id, 'N/A' would make
+# every supplier published with it one supplier.
+NO_ID_WORDS: tuple[str, ...] = (
+    "-", "--", "0", "?", "n/a", "na", "n.a.", "nan", "null", "none", "#n/a", "unknown", "not known", "tbc", "tbd",
+)
+
 # A number with optional thousands commas in groups of three, decimals and an exponent.
 # '1.234,56' (continental style) does not match, so it is refused rather than misread.
 _NUMBER_PATTERN = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?$"
@@ -76,6 +82,11 @@ MACROS: tuple[str, ...] = (
     """
     CREATE OR REPLACE MACRO sp_parse_amount(x) AS
         sp_amount_decimal(sp_amount_signed(sp_amount_stripped(x)))
+    """,
+    # An identifier (supplier id, company number), cleaned, or NULL when it is a placeholder (NO_ID_WORDS).
+    f"""
+    CREATE OR REPLACE MACRO sp_known_id(t) AS
+        CASE WHEN lower(t) IN ({", ".join(f"'{w}'" for w in NO_ID_WORDS)}) THEN NULL ELSE t END
     """,
     # Day-first dates in the formats above, and Excel serial day numbers (1900 date system).
     f"""

@@ -163,7 +163,7 @@ def parse_attributes_sql(src: StagedSource, header: _Header, parsed: str) -> str
     CREATE TEMP TABLE {parsed} AS
     WITH cells AS (
         SELECT line,
-               sp_clean({col('supplier_id')}) AS supplier_id,
+               sp_known_id(sp_clean({col('supplier_id')})) AS supplier_id,
                sp_clean({col('supplier_name')}) AS supplier_name,
                sp_clean({col('postcode')}) AS postcode_text,
                sp_clean({col('company_number')}) AS company_text,

@@ -80,6 +80,22 @@ def test_totals_row_that_disagrees_is_reported(ws: Workspace) -> None:
     assert report["Credit notes (negative amounts)"] == "none"
 
 
+def test_placeholder_supplier_ids_are_no_id(ws: Workspace) -> None:
+    # Read as ids, they would make every payee published with them one supplier.
+    text = "Date,Supplier Name,Supplier ID,Amount\n" + "".join(
+        f"0{day}/04/2024,Payee {day},{placeholder},1.00\n"
+        for day, placeholder in enumerate(["N/A", "null", " 0 ", "-", "Unknown", "#N/A", "NA01"], start=1))
+    load_file(ws, "ids.csv", text.encode(), "spend")
+    with ws.read() as cur:
+        ids = [r[0] for r in cur.execute("SELECT supplier_id FROM payments ORDER BY source_row").fetchall()]
+    assert ids == [None, None, None, None, None, None, "NA01"]
+    register = "Contract Title,Supplier Name,Supplier ID,Companies House Number\nWaste,Greenfield,N/A,n/a\nCare,Brightway,77,01234567\n"
+    load_file(ws, "ids-register.csv", register.encode(), "contracts")
+    with ws.read() as cur:
+        assert cur.execute("SELECT supplier_id, company_number FROM contracts ORDER BY source_row").fetchall() == [
+            (None, None), ("77", "01234567")]
+
+
 def test_quality_report_of_a_contracts_register_in_words(ws: Workspace) -> None:
     register = ("Contract Title,Supplier Name,Contract Value,Annual Value,Start Date,End Date,SME,Notes\n"
                 "Waste,Greenfield,\"£1,000\",500,01/04/2024,31/03/2026,Yes,n1\n"
@@ -93,7 +109,7 @@ def test_quality_report_of_a_contracts_register_in_words(ws: Workspace) -> None:
     assert report["Contracts without a value"] == "1"
     assert report["Contracts without an end date"] == "1"
     assert report["SME status not stated"] == "1"
-    assert report["Start and end dates"] == "1 Apr 2024 to 31 Mar 2026"
+    assert (report["Earliest start date"], report["Latest end date"]) == ("1 Apr 2024", "31 Mar 2026")
     assert report["Other columns (kept, not analysed)"] == "'Notes'"
     assert "Title from 'Contract Title'" in report["Columns used"]
 

@@ -75,7 +75,7 @@ def test_upload_page_loads_a_file_and_shows_its_report(workspace_path: Path) -> 
     report = reports[0]
     assert report["Payments loaded"] == "1"
     assert report["Total"] == "£10.50"
-    assert report["Lines read below the header"] == "2"
+    assert report["Rows read below the header"] == "2"
     assert report["Skipped: totals row"] == "1"
     assert report["Published totals row"] == "£10.50: matches the payments loaded"
     assert report["Payment dates"] == "1 Apr 2024 to 1 Apr 2024"

@@ -6,6 +6,7 @@ import streamlit as st
 from sp_analysis import analysis, classify, ui
 from sp_analysis.facts import refresh_spend_facts
 from sp_analysis.filters import SpendFilters
+from sp_analysis.money import pounds
 
 st.title("Classification")
 st.write("Each payment gets the category of the first rule that matches it: supplier rules first, then "
@@ -18,8 +19,8 @@ ws = ui.workspace()
 head = ui.query(analysis.headline, SpendFilters())
 cols = st.columns(2)
 cols[0].metric("Classified by value", "" if head.classified_share is None else f"{head.classified_share:.1%}",
-               help=f"{ui.pounds(head.classified)} of {ui.pounds(head.total)} net spend.")
-cols[1].metric("Unclassified spend", ui.pounds(head.total - head.classified))
+               help=f"{pounds(head.classified)} of {pounds(head.total)} net spend.")
+cols[1].metric("Unclassified spend", pounds(head.total - head.classified))
 
 
 def reclassify() -> None:

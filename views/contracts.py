@@ -11,6 +11,7 @@ from sp_analysis import charts, contract_charts, contracts, settings, supplier_a
 from sp_analysis.contracts import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.ingest.errors import LoadError, NeedsSheet
+from sp_analysis.money import pounds
 
 st.title("Contracts")
 st.write("The contracts register classified into the same categories and impact levels as spend, the spend paid "
@@ -70,7 +71,7 @@ with register_tab:
         cols = st.columns(4)
         cols[0].metric("Contracts", f"{len(register):,}")
         cols[1].metric("Contract value", charts.short_money(sum(values, Decimal(0))),
-                       help=f"{ui.pounds(sum(values, Decimal(0)))}. " + DEFINITIONS["contract_value"])
+                       help=f"{pounds(sum(values, Decimal(0)))}. " + DEFINITIONS["contract_value"])
         cols[2].metric("Live today", f"{int((register['status'] == 'Live').sum()):,}", help=DEFINITIONS["status"])
         cols[3].metric("£100k and over", f"{over:,}", help=DEFINITIONS["value_band"])
         shown = ui.money_columns(register, "contract_value", "spend_in_term", "supplier_spend")
@@ -135,7 +136,7 @@ with register_tab:
             cols = st.columns(len(contracts.POSITIONS))
             for col, position in zip(cols, contracts.POSITIONS, strict=True):
                 col.metric(position, charts.short_money(paid.totals[position]),
-                           help=f"{ui.pounds(paid.totals[position])} in {paid.counts[position]:,} payments.")
+                           help=f"{pounds(paid.totals[position])} in {paid.counts[position]:,} payments.")
             payments = paid.payments.copy()
             payments["payment_date"] = payments["payment_date"].map(day)
             payments = ui.money_columns(payments, "amount").rename(columns={
@@ -158,9 +159,9 @@ with against_tab:
         cols = st.columns(3)
         cols[0].metric("Contracted share", share(coverage.share), help=DEFINITIONS["contracted_share"])
         cols[1].metric("Spend within a contract's term", charts.short_money(coverage.contracted),
-                       help=f"{ui.pounds(coverage.contracted)} of influenceable net spend.")
+                       help=f"{pounds(coverage.contracted)} of influenceable net spend.")
         cols[2].metric("Influenceable spend", charts.short_money(coverage.influenceable),
-                       help=f"{ui.pounds(coverage.influenceable)}. Spend in categories procurement can influence.")
+                       help=f"{pounds(coverage.influenceable)}. Spend in categories procurement can influence.")
         years = ", ".join(coverage.by_year["financial_year"])
         text = charts.ChartText("Influenceable spend within a contract's term, by year",
                                 f"Net influenceable spend, financial years {years}; terms "
@@ -174,7 +175,7 @@ with against_tab:
         total = sum((Decimal(v) for v in off["total"]), Decimal(0))
         cols = st.columns(2)
         cols[0].metric("Supplier-years", f"{len(off):,}")
-        cols[1].metric("Their influenceable spend", charts.short_money(total), help=ui.pounds(total))
+        cols[1].metric("Their influenceable spend", charts.short_money(total), help=pounds(total))
         off_shown = ui.money_columns(off, "total")
         off_table = off_shown[["financial_year", "supplier", "total", "contracts_in_register", "contract_terms",
                                "main_impact", "categories", "departments", "payments"]].rename(columns={
@@ -199,7 +200,7 @@ with sme_tab:
         st.info("No influenceable spend is loaded yet. Load spend files on the Upload page.")
     else:
         row = overall.iloc[0]
-        st.caption(f"Shares of influenceable net spend ({ui.pounds(row['influenceable'])}), all years loaded. "
+        st.caption(f"Shares of influenceable net spend ({pounds(row['influenceable'])}), all years loaded. "
                    + DEFINITIONS["sources"])
         cols = st.columns(3)
         for col, measure, label in zip(cols, ("sme", "vcse", "local"), ("SMEs", "VCSEs", "Local suppliers"),
@@ -210,10 +211,10 @@ with sme_tab:
                 continue
             col.metric(label, share(row[f"{measure}_share"]), f"status unknown: {share(row[f'{measure}_unknown_share'])}",
                        delta_color="off", delta_arrow="off",
-                       help=f"{ui.pounds(row[measure])} of influenceable spend. " + DEFINITIONS[measure])
+                       help=f"{pounds(row[measure])} of influenceable spend. " + DEFINITIONS[measure])
             col.caption(DEFINITIONS[measure] + (f" Local: {local.describe()}." if measure == "local" else "")
                         + f" Status unknown for {share(row[f'{measure}_unknown_share'])} "
-                          f"({ui.pounds(row[f'{measure}_unknown'])}).")
+                          f"({pounds(row[f'{measure}_unknown'])}).")
         measures = ("sme", "vcse", "local") if local.is_set else ("sme", "vcse")
         text = charts.ChartText("Influenceable spend with SMEs, VCSEs and local suppliers",
                                 "Share of net influenceable spend by financial year; unknown = no source gives the status",
@@ -222,7 +223,7 @@ with sme_tab:
         ui.show_chart(contract_charts.supplier_shares(shares, text, measures), key="contracts_shares_chart")
 
         def share_table(frame: pd.DataFrame, first: str, total: str) -> pd.DataFrame:
-            out = pd.DataFrame({first: frame["financial_year"], total: frame["influenceable"].map(ui.pounds)})
+            out = pd.DataFrame({first: frame["financial_year"], total: frame["influenceable"].map(pounds)})
             for measure, name in (("sme", "SME"), ("vcse", "VCSE"), ("local", "Local")):
                 if measure == "local" and not local.is_set:
                     continue

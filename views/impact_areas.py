@@ -5,6 +5,7 @@ import streamlit as st
 
 from sp_analysis import analysis, charts, ui
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.money import pounds
 
 st.title("Impact areas")
 st.write("Where the money goes by the sustainability impact of what was bought. High impact covers the Task "
@@ -43,7 +44,7 @@ suppliers = ui.query(analysis.top_suppliers, drill, 15)
 st.markdown(f"**Top suppliers in {category}** ({drill.describe()})")
 supplier_table = pd.DataFrame({
     "Supplier": suppliers["supplier"],
-    "Net spend": suppliers["total"].map(ui.pounds),
+    "Net spend": suppliers["total"].map(pounds),
     "Share of category": suppliers["share"].map(lambda s: f"{s:.1%}"),
     "Payments": suppliers["payments"],
 })
@@ -51,7 +52,7 @@ st.dataframe(supplier_table, hide_index=True, key="impact_suppliers_table")
 ui.downloads(supplier_table, f"suppliers-{drill.slug()}", key="impact_suppliers_download")
 
 payments, count, total = ui.query(analysis.payments_behind, drill, 2_000)
-st.markdown(f"**The payments behind it:** {count:,} payments, {ui.pounds(total)} net"
+st.markdown(f"**The payments behind it:** {count:,} payments, {pounds(total)} net"
             + (" (largest 2,000 shown)" if count > 2_000 else ""))
 shown_payments = ui.payments_table(payments)
 st.dataframe(shown_payments, hide_index=True, key="impact_payments_table")

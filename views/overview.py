@@ -4,6 +4,7 @@ import streamlit as st
 
 from sp_analysis import analysis, charts, ui
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.money import pounds
 
 st.title("Overview")
 
@@ -28,17 +29,17 @@ def share(value: float | None) -> str:
 
 
 cols = st.columns(4)
-cols[0].metric("Total net spend", style.money(head.total), help=f"{ui.pounds(head.total)}. "
+cols[0].metric("Total net spend", style.money(head.total), help=f"{pounds(head.total)}. "
                + analysis.DEFINITIONS["total"])
 cols[1].metric("Influenceable spend", style.money(head.influenceable),
-               help=f"{ui.pounds(head.influenceable)}. " + analysis.DEFINITIONS["influenceable"])
+               help=f"{pounds(head.influenceable)}. " + analysis.DEFINITIONS["influenceable"])
 cols[2].metric("Over £100k", style.money(head.over_100k), share(head.over_100k_share), delta_color="off",
-               delta_arrow="off", help=f"{ui.pounds(head.over_100k)}. " + analysis.DEFINITIONS["over_100k"])
+               delta_arrow="off", help=f"{pounds(head.over_100k)}. " + analysis.DEFINITIONS["over_100k"])
 cols[3].metric("High-impact areas", style.money(head.high_impact), share(head.high_impact_share),
                delta_color="off", delta_arrow="off",
-               help=f"{ui.pounds(head.high_impact)}. " + analysis.DEFINITIONS["high_impact"])
+               help=f"{pounds(head.high_impact)}. " + analysis.DEFINITIONS["high_impact"])
 st.caption(f"High-impact spend with suppliers over £100k, the plan's short-term target list: "
-           f"**{ui.pounds(head.high_over_100k)}**. Hover over a figure's ? for its exact value and definition.")
+           f"**{pounds(head.high_over_100k)}**. Hover over a figure's ? for its exact value and definition.")
 
 files = ui.query(analysis.headline, SpendFilters()).files
 source = (f"Source: {files} published spend file(s) loaded in this workspace, data {period}; "
@@ -52,7 +53,7 @@ ui.show_chart(charts.band_impact_matrix(matrix, text, filters.bands.labels, IMPA
 st.caption(filters.bands.describe() + " A supplier-year with spend in two impact groups counts in both cells; "
            "each redacted payee counts as a supplier-year of its own, since their names are withheld.")
 ui.show_sql("band_impact_matrix", filters)
-table = matrix.assign(total=matrix["total"].map(ui.pounds)).rename(columns={
+table = matrix.assign(total=matrix["total"].map(pounds)).rename(columns={
     "value_band": "Value band", "impact_group": "Impact", "total": "Net spend", "supplier_years": "Supplier-years",
     "payments": "Payments", "priority": "Plan priority (High, £100k and over)"})
 with st.expander("The matrix as a table"):
@@ -67,7 +68,7 @@ ui.show_chart(charts.spend_by_year(by_year, year_text), key="overview_by_year")
 year_table = by_year.pivot_table(index="financial_year", columns="impact_group", values="total", aggfunc="first")
 year_table = year_table.reindex(columns=[g for g in IMPACT_GROUPS if g in year_table.columns])
 year_table["All"] = year_table.sum(axis=1)
-shown_years = year_table.map(lambda v: "" if v != v else ui.pounds(v)).reset_index().rename(
+shown_years = year_table.map(lambda v: "" if v != v else pounds(v)).reset_index().rename(
     columns={"financial_year": "Financial year"})
 st.dataframe(shown_years, hide_index=True, key="overview_by_year_table")
 ui.downloads(shown_years, f"spend-by-year-{filters.slug()}", key="overview_by_year_download")
@@ -78,7 +79,7 @@ band = left.selectbox("Value band", filters.bands.labels, index=len(filters.band
 impact = right.selectbox("Impact", IMPACT_GROUPS, key="overview_cell_impact")
 cell = SpendFilters(**{**filters.__dict__, "value_bands": (band,), "impacts": (impact,)})
 payments, count, total = ui.query(analysis.payments_behind, cell, 2_000)
-st.caption(f"{count:,} payments, {ui.pounds(total)} net ({cell.describe()}). Largest first"
+st.caption(f"{count:,} payments, {pounds(total)} net ({cell.describe()}). Largest first"
            + (", first 2,000 shown." if count > 2_000 else "."))
 shown = ui.payments_table(payments)
 st.dataframe(shown, hide_index=True, key="overview_cell_payments")

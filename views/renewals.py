@@ -8,6 +8,7 @@ import streamlit as st
 from sp_analysis import charts, contract_charts, contracts, settings, ui
 from sp_analysis.contracts import DEFINITIONS, ContractFilters, LeadTimes
 from sp_analysis.filters import IMPACT_GROUPS
+from sp_analysis.money import pounds
 
 st.title("Renewal pipeline")
 st.write("The plan addresses high-impact contracts over £100k \"when the contract comes up for renewal\". This page "
@@ -68,7 +69,7 @@ priority_now = act_now[act_now["plan_priority"]]
 value = sum((Decimal(v) for v in pipeline["contract_value"] if v is not None and v == v), Decimal(0))
 cols = st.columns(4)
 cols[0].metric("Contracts ending", f"{len(pipeline):,}")
-cols[1].metric("Their value", charts.short_money(value), help=f"{ui.pounds(value)}. " + DEFINITIONS["contract_value"])
+cols[1].metric("Their value", charts.short_money(value), help=f"{pounds(value)}. " + DEFINITIONS["contract_value"])
 cols[2].metric(f"To act on by the end of {quarter}", f"{len(act_now):,}",
                help=f"Intervention date on or before {quarter_end:%-d %B %Y}, including those already overdue.")
 cols[3].metric("Of which high impact, £100k and over", f"{len(priority_now):,}",

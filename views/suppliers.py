@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sp_analysis import analysis, charts, suppliers, ui
+from sp_analysis.money import pounds
 
 st.title("Suppliers")
 st.write("Spellings of one supplier are merged automatically (case, punctuation, '&' and 'and', Ltd, Limited, "
@@ -17,9 +18,9 @@ cols = st.columns(3)
 cols[0].metric("Suppliers paid", f"{spread.suppliers:,}",
                help="Distinct suppliers after merging spellings; each redacted payee counts on its own.")
 cols[1].metric("Top 10 suppliers' share", "" if spread.top_10_share is None else f"{spread.top_10_share:.1%}",
-               help=f"{ui.pounds(spread.top_10)} of {ui.pounds(spread.total)} net spend.")
+               help=f"{pounds(spread.top_10)} of {pounds(spread.total)} net spend.")
 cols[2].metric("Top 20 suppliers' share", "" if spread.top_20_share is None else f"{spread.top_20_share:.1%}",
-               help=f"{ui.pounds(spread.top_20)} of {ui.pounds(spread.total)} net spend.")
+               help=f"{pounds(spread.top_20)} of {pounds(spread.total)} net spend.")
 
 count = st.slider("How many suppliers", 5, 50, 20, step=5, key="suppliers_top_n")
 top = ui.query(analysis.top_suppliers, filters, count)
@@ -28,7 +29,7 @@ text = charts.ChartText(f"The {count} largest suppliers by net spend", f"{filter
 ui.show_chart(charts.top_suppliers_bar(top, text), key="suppliers_top_chart")
 ui.show_sql("top_suppliers", filters)
 top_table = pd.DataFrame({
-    "Supplier": top["supplier"], "Net spend": top["total"].map(ui.pounds),
+    "Supplier": top["supplier"], "Net spend": top["total"].map(pounds),
     "Share": top["share"].map(lambda s: f"{s:.1%}"), "Payments": top["payments"],
     "Main category": top["main_category"],
 })
@@ -53,7 +54,7 @@ if found.empty:
     st.caption("No supplier matches.")
     st.stop()
 pick = st.selectbox("Supplier", found.index, format_func=lambda i: f"{found.at[i, 'supplier']} "
-                    f"({ui.pounds(found.at[i, 'total'])})", key="suppliers_pick")
+                    f"({pounds(found.at[i, 'total'])})", key="suppliers_pick")
 key = str(found.at[pick, "supplier_key"])
 profile = ui.query(suppliers.supplier_profile, key)
 left, middle, right = st.columns(3)

@@ -12,6 +12,7 @@ from sp_analysis.ingest.columns import COLUMNS_BY_KIND
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import load_file, remove_file
 from sp_analysis.ingest.source import ColumnChoice
+from sp_analysis.money import pounds
 from sp_analysis.summary import loaded_files
 
 MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")
@@ -114,7 +115,7 @@ for number, outcome in enumerate(results):
     if outcome["status"] == "loaded":
         quality = outcome["quality"]
         noun = ("payment" if outcome["kind"] == "spend" else "contract") + ("" if outcome["rows"] == 1 else "s")
-        st.success(f"{outcome['name']}: loaded {outcome['rows']:,} {noun}, total {ui.pounds(outcome['total'])}.")
+        st.success(f"{outcome['name']}: loaded {outcome['rows']:,} {noun}, total {pounds(outcome['total'])}.")
         with st.expander(f"Quality report: {outcome['name']}"):
             ui.quality_report(quality, outcome["kind"], outcome["name"], key=f"quality_new_{number}")
     elif outcome["status"] in ("skipped", "info"):
@@ -132,7 +133,7 @@ shown = pd.DataFrame({
     "File": files["name"],
     "Kind": files["kind"],
     "Rows": files["rows"],
-    "Total": files["total"].map(ui.pounds),
+    "Total": files["total"].map(pounds),
     "Skipped rows": files["quality"].map(lambda q: sum(q.get("skipped", {}).values())),
     "Credit notes": files["quality"].map(lambda q: q.get("credit_notes")),
     "Redacted payees": files["quality"].map(lambda q: q.get("redacted")),

@@ -15,12 +15,16 @@ TEXT_FIELDS = (
     "company_number", "extension_options", "route", "charity_number", "cpv_code", "proclass_code",
 )
 FLAG_FIELDS = ("sme", "vcse")
+# Identifiers: a placeholder ('N/A', '0', ...) in them means none (see sql_macros.NO_ID_WORDS).
+ID_FIELDS = ("supplier_id", "company_number", "charity_number")
 
 
 def parse_contracts_sql(src: StagedSource, parsed: str) -> str:
     """CREATE TEMP TABLE `parsed`: each staged row typed, with a kind and a first problem if any."""
     col = src.column
-    text = ",\n".join(f"sp_clean({col(f)}) AS {f}" for f in TEXT_FIELDS)
+    text = ",\n".join(
+        f"sp_known_id(sp_clean({col(f)})) AS {f}" if f in ID_FIELDS else f"sp_clean({col(f)}) AS {f}" for f in TEXT_FIELDS
+    )
     money = ",\n".join(
         f"sp_clean({col(f)}) AS {f}_text, sp_parse_amount({col(f)}) AS {f}" for f in MONEY_FIELDS
     )

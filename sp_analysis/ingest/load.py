@@ -103,25 +103,32 @@ def load_paths(
         return data, prepare_file(path.name, data, kind, sheet=sheet, saved_mappings=saved)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-prepare") as pool:
-        ahead: deque[Future[tuple[bytes, PreparedFile]]] = deque()
+        # The file being loaded stays first in `pending` until it is done, so that however the
+        # batch ends (finished, closed, interrupted) every prepared copy is discarded below.
+        pending: deque[Future[tuple[bytes, PreparedFile]]] = deque()
         try:
             for index, path in enumerate(paths):
-                if not ahead:
-                    ahead.append(pool.submit(prepare, path))
-                current = ahead.popleft()
+                if not pending:
+                    pending.append(pool.submit(prepare, path))
                 if index + 1 < len(paths):
-                    ahead.append(pool.submit(prepare, paths[index + 1]))
+                    pending.append(pool.submit(prepare, paths[index + 1]))
                 outcome: LoadResult | LoadError
                 try:
-                    data, prepared = current.result()
+                    data, prepared = pending[0].result()
                     outcome = load_file(ws, path.name, data, kind, prepared=prepared)
                 except LoadError as exc:
                     outcome = exc
+                _discard(pending.popleft())
                 yield path, outcome
         finally:
-            for future in ahead:
-                if not future.cancel() and future.exception() is None:
-                    future.result()[1].discard()
+            for future in pending:
+                _discard(future)
+
+
+def _discard(future: Future[tuple[bytes, PreparedFile]]) -> None:
+    """Remove the copy a preparation made (waiting for it if it is still running)."""
+    if not future.cancel() and future.exception() is None:
+        future.result()[1].discard()
 
 
 def load_file(
@@ -143,8 +150,8 @@ def load_file(
     so two analysts' loads overlap until their last step.
     """
     report = progress or (lambda _f, _m: None)
-    sha = sha256_of(data)
     try:
+        sha = sha256_of(data)
         with ws.read() as cur:
             _refuse_if_loaded(cur, name, sha)
             report(0.1, "reading the file")

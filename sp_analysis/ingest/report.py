@@ -22,7 +22,7 @@ def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
         source = f"sheet '{quality['sheet']}'" + (f", {source}" if source else "")
     lines.append(("Read as", source or "not recorded"))
     lines.append(("Header on line", _count(quality.get("header_line"))))
-    lines.append(("Lines read below the header", _count(quality.get("rows_read"))))
+    lines.append(("Rows read below the header", _count(quality.get("rows_read"))))
     noun = "Payments loaded" if kind == "spend" else "Contracts loaded"
     lines.append((noun, _count(quality.get("rows"))))
     lines.append(("Total" if kind == "spend" else "Total whole-life value", _money(quality.get("total"))))
@@ -67,7 +67,8 @@ def _spend_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _contract_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
-        ("Start and end dates", _date_range(quality.get("first_date"), quality.get("last_date"))),
+        ("Earliest start date", _date(quality.get("first_date"))),
+        ("Latest end date", _date(quality.get("last_date"))),
         ("Contracts without a value", _count(quality.get("no_value"))),
         ("Contracts without an end date", _count(quality.get("no_end_date"))),
         ("SME status not stated", _count(quality.get("sme_unknown"))),
@@ -88,8 +89,9 @@ def _money(value: object) -> str:
     return "not recorded" if value is None else pounds(str(value))
 
 
+def _date(value: object) -> str:
+    return f"{dt.date.fromisoformat(str(value)):%-d %b %Y}" if value else "none"
+
+
 def _date_range(first: object, last: object) -> str:
-    if not first or not last:
-        return "none"
-    start, end = dt.date.fromisoformat(str(first)), dt.date.fromisoformat(str(last))
-    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+    return f"{_date(first)} to {_date(last)}" if first and last else "none"

@@ -76,7 +76,7 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
             {cell('amount')} AS amount_text,
             replace(replace(replace(upper({cell('amount')}), '£', ''), 'GBP', ''), ' ', '') AS amount_stripped,
             {cell('supplier_name')} AS supplier_name,
-            {cell('supplier_id')} AS supplier_id,
+            sp_known_id({cell('supplier_id')}) AS supplier_id,
             {cell('department')} AS department,
             {cell('expense_type')} AS expense_type,
             {cell('expense_code')} AS expense_code,
