@@ -68,6 +68,7 @@ import pandas as pd
 from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
+from sp_analysis.money import decimal_text
 from sp_analysis.workspace import Workspace, fetch_frame
 
 # --- classification maps ------------------------------------------------------------------------------------
@@ -1161,10 +1162,6 @@ WHERE end_date BETWEEN $today AND CAST($today + to_months(12) AS DATE)
 """
 
 
-def _money(value: Decimal | int) -> str:
-    return f"{Decimal(value):.2f}"
-
-
 def contracts_summary(ws: Workspace, today: dt.date) -> dict[str, Any]:
     """Contracts ending within 12 months of `today` (published end dates, today included; value as in
     DEFINITIONS['contract_value'], unknown values counting nothing), off-contract supplier-years of £100k or
@@ -1174,9 +1171,9 @@ def contracts_summary(ws: Workspace, today: dt.date) -> dict[str, Any]:
         off = _frame(cur, OFF_CONTRACT, {"threshold": PLAN_THRESHOLD})
         coverage = _coverage(cur)
     return {
-        "ending_within_12_months": {"count": int(count), "value": _money(value)},
+        "ending_within_12_months": {"count": int(count), "value": decimal_text(value)},
         "off_contract_over_100k": {"count": len(off),
-                                   "total": _money(sum((Decimal(v) for v in off["total"]), Decimal(0)))},
+                                   "total": decimal_text(sum((Decimal(v) for v in off["total"]), Decimal(0)))},
         "contracted_share": None if coverage.share is None else round(coverage.share, 6),
     }
 

@@ -1,4 +1,4 @@
-"""Money as people read it: exact pounds and pence, the sign before the pound sign."""
+"""Money as text: for people (exact pounds and pence, the sign before the pound sign) and for machines."""
 
 from __future__ import annotations
 
@@ -9,3 +9,8 @@ def pounds(value: Decimal | str | int | float) -> str:
     """£1,234,567.89 (or -£9.90): the exact figure, for tables, hover text and reports."""
     amount = Decimal(value)
     return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
+
+
+def decimal_text(value: Decimal | int | None) -> str:
+    """Pounds as an exact decimal string with pence, for JSON and files: '1234.50' (nothing is '0.00')."""
+    return f"{Decimal(value or 0):.2f}"

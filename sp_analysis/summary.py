@@ -12,6 +12,7 @@ import pandas as pd
 from sp_analysis import analysis
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.money import decimal_text
 from sp_analysis.settings import value_bands
 from sp_analysis.workspace import Workspace, fetch_frame
 
@@ -28,11 +29,6 @@ FROM loaded_files WHERE $kind IS NULL OR kind = $kind ORDER BY loaded_at, file_i
 SPEND_PERIOD = "SELECT min(payment_date), max(payment_date) FROM payments"
 
 
-def money(value: Decimal | int | None) -> str:
-    """Pounds as an exact decimal string with pence: '1234.50'."""
-    return f"{Decimal(value or 0):.2f}"
-
-
 def loaded_files(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
     """The loaded files, oldest first, with their figures and quality reports (parsed)."""
     with ws.read() as cur:
@@ -47,16 +43,16 @@ def spend_analysis_summary(ws: Workspace) -> dict[str, Any]:
     filters = SpendFilters(bands=value_bands(ws))
     head = analysis.headline(ws, filters)
     matrix = analysis.band_impact_matrix(ws, filters)
-    by_band = {band: money(sum(matrix.loc[matrix["value_band"] == band, "total"], Decimal(0)))
+    by_band = {band: decimal_text(sum(matrix.loc[matrix["value_band"] == band, "total"], Decimal(0)))
                for band in filters.bands.labels}
-    by_impact = {group: money(sum(matrix.loc[matrix["impact_group"] == group, "total"], Decimal(0)))
+    by_impact = {group: decimal_text(sum(matrix.loc[matrix["impact_group"] == group, "total"], Decimal(0)))
                  for group in IMPACT_GROUPS}
     return {
         "by_value_band": by_band,
         "by_impact": by_impact,
         "classified_share": round(head.classified_share, 6) if head.classified_share is not None else None,
-        "influenceable_total": money(head.influenceable),
-        "over_100k_total": money(head.over_100k),
+        "influenceable_total": decimal_text(head.influenceable),
+        "over_100k_total": decimal_text(head.over_100k),
     }
 
 
@@ -80,17 +76,17 @@ def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]
         "workspace": str(ws.path),
         "spend": {
             "rows": int(rows),
-            "total": money(total),
+            "total": decimal_text(total),
             "first_date": first.isoformat() if first else None,
             "last_date": last.isoformat() if last else None,
             "files": [_file_entry(r) for r in spend_files.itertuples()],
-            "by_financial_year": {fy: money(t) for fy, t, _n in by_year},
+            "by_financial_year": {fy: decimal_text(t) for fy, t, _n in by_year},
             **spend_extra,
             **sme_vcse_local_summary(ws),
         },
         "contracts": {
             "rows": int(contract_rows),
-            "total_value": money(contract_total),
+            "total_value": decimal_text(contract_total),
             "files": [_file_entry(r) for r in contract_files.itertuples()],
             **contracts_summary(ws, as_at),
         },
@@ -105,6 +101,6 @@ def _file_entry(row: Any) -> dict[str, Any]:
         "name": row.name,
         "sha256": row.sha256,
         "rows": int(row.rows),
-        "total": money(row.total),
+        "total": decimal_text(row.total),
         "skipped": dict(row.quality.get("skipped", {})),
     }
