@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import csv
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
 from sp_analysis.ingest.errors import AlreadyLoaded
 from sp_analysis.ingest.load import load_path
+from sp_analysis.ingest.report import describe
 from sp_analysis.workspace import Workspace
 from tests.conftest import DEVON_2026_03, real_sample, table_state
 
@@ -73,3 +76,26 @@ def test_reloading_a_real_file_changes_nothing(ws: Workspace) -> None:
     with pytest.raises(AlreadyLoaded):
         load_path(ws, path, "spend")
     assert table_state(ws) == before
+
+
+@pytest.mark.real_samples
+def test_the_quality_report_in_words_on_a_real_file(ws: Workspace) -> None:
+    # Independently: the published file read with Python's csv module and exact Decimal arithmetic.
+    path = real_sample("devon-cc_spending-over-500_2024-03.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    amounts = [Decimal(r["Amount"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for r in records]
+    credits = [a for a in amounts if a < 0]
+    dates = sorted(r["Date"][:10] for r in records)
+    result = load_path(ws, path, "spend")
+    report = dict(describe(result.quality, "spend"))
+    assert report["Payments loaded"] == f"{len(records):,}" == "10,690"
+    assert report["Total"] == f"£{sum(amounts):,}" == "£84,455,494.53"
+    assert report["Credit notes (negative amounts)"] == f"{len(credits):,}, totalling -£{-sum(credits):,}"
+    assert report["Redacted payees (amounts kept)"] == f"{sum(r['Supplier Name'] == 'REDACTED UNDER DP ACT' for r in records):,}"
+    first, last = (dt.date.fromisoformat(d) for d in (dates[0], dates[-1]))
+    assert report["Payment dates"] == f"{first:%-d %b %Y} to {last:%-d %b %Y}"
+    assert report["Rows read below the header"] == f"{len(records):,}"
+    assert report["Skipped"] == "none"
+    assert report["Published totals row"] == "none in the file"
+    assert report["Read as"] == "UTF-8 with BOM, delimiter comma"
