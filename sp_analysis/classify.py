@@ -1,9 +1,22 @@
 """Spend classification: categories with their sustainability impact, and layered rules that place each payment.
 
-Rules come in three layers tried in order: `supplier` (a payee's id or name), `code` (the council's expense
-code) and `keyword` (words in the expense type, the payee's name, the creditor type or the department).
-The first rule that matches wins, ordered by layer, then priority, then rule_id, so the answer never
-depends on table order. Matching ignores case and runs of spaces.
+The evidence a line carries is weighed in this order, and the rule that placed each payment is recorded:
+
+1. `supplier`: a rule an analyst made for one payee (its id or name);
+2. `code`: the council's expense code or a ProClass code, exactly or by prefix;
+3. `keyword`: the words that say what was bought. A keyword rule on the expense type also reads the other
+   detail columns a file may carry: an expense code written in words, the ProClass or procurement
+   classification label, and unmapped columns whose header names a description (account description,
+   subjective, cost element, purpose, narrative, merchant category ...);
+4. `context`: who was paid and where, when the words say nothing specific: public bodies, individuals
+   and redacted payees, sector words in the payee's name, then the file's broad heading (expense
+   category), then the department;
+5. the supplier's usual category: a payee (not a redacted one) with more than half of its lines placed
+   in one category by the rules gives that category to its remaining lines (rule id `USUAL`).
+
+Within a layer the lower priority wins, then the rule_id, so the answer never depends on table order.
+Matching ignores case and runs of spaces. No rule is a catch-all: a line that nothing names stays
+Unclassified.
 
 Classification runs in DuckDB in bulk: each rule is tried once against each distinct value of its
 field (a few thousand strings, not a million lines), and the winners are joined back to the payments in
@@ -28,20 +41,26 @@ import pandas as pd
 
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
 
-Layer = Literal["supplier", "code", "keyword"]
-Field = Literal["supplier_id", "supplier_name", "expense_code", "expense_type", "department", "creditor_type"]
+Layer = Literal["supplier", "code", "keyword", "context"]
+Field = Literal[
+    "supplier_id", "supplier_name", "expense_code", "expense_type", "department", "creditor_type",
+    "expense_category", "proclass_code", "proclass_label",
+]
 Match = Literal["exact", "prefix", "contains", "regex"]
 Impact = Literal["High", "Medium", "Low", "Unclassified"]
 
 LAYERS: tuple[Layer, ...] = get_args(Layer)
 MATCHES: tuple[Match, ...] = get_args(Match)
 IMPACTS: tuple[Impact, ...] = get_args(Impact)
-# Which payment columns each layer may look at. The payee's name is also a keyword field: generic words
-# in a name ("council", "recycling") are weaker evidence than the expense type, so they are tried late.
+TEXT_FIELDS: tuple[Field, ...] = (
+    "expense_type", "proclass_label", "expense_code", "expense_category", "supplier_name", "creditor_type", "department",
+)
+# Which payment columns each layer may look at.
 LAYER_FIELDS: dict[Layer, tuple[Field, ...]] = {
     "supplier": ("supplier_id", "supplier_name"),
-    "code": ("expense_code",),
-    "keyword": ("expense_type", "supplier_name", "creditor_type", "department"),
+    "code": ("expense_code", "proclass_code"),
+    "keyword": TEXT_FIELDS,
+    "context": TEXT_FIELDS,
 }
 FIELD_WORDING: dict[Field, str] = {
     "supplier_id": "supplier id",
@@ -50,8 +69,21 @@ FIELD_WORDING: dict[Field, str] = {
     "expense_type": "expense type",
     "department": "department",
     "creditor_type": "creditor type",
+    "expense_category": "expense category (broad heading)",
+    "proclass_code": "ProClass code",
+    "proclass_label": "ProClass label",
 }
+# The payment columns rules are tried against. `extra_words` is not a column: it is the text of the
+# unmapped columns whose header names a description (see EXTRA_WORD_KEYS).
+SOURCES: tuple[str, ...] = (*get_args(Field), "extra_words")
+# Expense-type rules also read these detail sources: the same kind of words, in another column.
+EXPENSE_WORD_SOURCES: tuple[str, ...] = ("expense_code", "proclass_label", "extra_words")
+# Header names (lower case) of unmapped columns that describe what was bought.
+EXTRA_WORD_KEYS = (r"descr|subjective|account|cost element|purpose|narrative|merchant|detail|analysis|"
+                   r"expenditure|expense|spend type|nature|thomson|proclass|procurement|commodity|category")
+USUAL_RULE_ID = "USUAL"
 MATCH_WORDING: dict[Match, str] = {"exact": "is", "prefix": "starts with", "contains": "contains", "regex": "matches"}
+LAYER_ORDER_SQL = "CASE layer WHEN 'supplier' THEN 1 WHEN 'code' THEN 2 WHEN 'keyword' THEN 3 ELSE 4 END"
 
 UNCLASSIFIED = "Unclassified"
 # Rules made from the unclassified list sit ahead of every default keyword rule (those start at 100).
@@ -92,8 +124,17 @@ class Rule:
     note: str = ""
 
     def describe(self) -> str:
-        """The rule in words: 'expense type contains "care"'."""
+        """The rule exactly, pattern included: 'expense type matches "\\bcare\\b"'."""
         return f'{FIELD_WORDING[self.field]} {MATCH_WORDING[self.match]} "{self.pattern}"'
+
+    def in_words(self) -> str:
+        """The rule for a person, the regular expression left out: 'Expense type mentions waste ...'."""
+        where = FIELD_WORDING[self.field]
+        where = where[0].upper() + where[1:]
+        if self.match == "regex":
+            return f"{where} mentions {self.note}" if self.note else f"{where} matches a pattern"
+        verb = {"exact": "is", "prefix": "starts with", "contains": "contains"}[self.match]
+        return f"{where} {verb} '{self.pattern}'"
 
 
 @dataclass(frozen=True)
@@ -136,6 +177,7 @@ class Explanation:
     matched_text: str | None
     classified: bool
     values: dict[str, str | None]
+    usual: str | None = None
 
     def sentence(self) -> str:
         """The explanation in words, for a tooltip or a detail panel."""
@@ -143,10 +185,12 @@ class Explanation:
             return "Not classified yet: run the classification to place this payment."
         if self.rule_id is None:
             return f"{self.category}: no rule matched this payment."
+        if self.rule_id == USUAL_RULE_ID:
+            return f"{self.category}: the supplier's usual category ({self.usual or 'most of its lines'})."
         if self.rule is None:
             return f"{self.category}, placed by rule {self.rule_id}, which has since been removed."
         seen = f' (found "{self.matched_text}")' if self.matched_text and self.rule.match != "exact" else ""
-        return f"{self.category}, placed by {self.rule.layer} rule {self.rule_id}: {self.rule.describe()}{seen}."
+        return f"{self.category}, placed by {self.rule.layer} rule {self.rule_id}: {self.rule.in_words()}{seen}."
 
 
 # --- SQL -------------------------------------------------------------------------------------------------
@@ -160,7 +204,7 @@ ORDER BY CASE impact WHEN 'High' THEN 1 WHEN 'Medium' THEN 2 WHEN 'Low' THEN 3 E
 """
 SELECT_RULES = """
 SELECT rule_id, layer, field, match, pattern, category, priority, note FROM classification_rules
-ORDER BY CASE layer WHEN 'supplier' THEN 1 WHEN 'code' THEN 2 ELSE 3 END, priority, rule_id
+ORDER BY CASE layer WHEN 'supplier' THEN 1 WHEN 'code' THEN 2 WHEN 'keyword' THEN 3 ELSE 4 END, priority, rule_id
 """
 INSERT_CATEGORY = "INSERT OR REPLACE INTO categories VALUES (?, ?, ?, ?)"
 INSERT_RULE = "INSERT OR REPLACE INTO classification_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -182,32 +226,27 @@ CHECK_REGEX = "SELECT regexp_matches('', $pattern, 'i')"
 NORMALISE_TEXT = r"lower(trim(regexp_replace({x}, '\s+', ' ', 'g')))"
 NORMALISE_NAME = r"lower(trim(regexp_replace(regexp_replace({x}, '\(?\*{{2,}}[0-9]*\)?', ' ', 'g'), '\s+', ' ', 'g')))"
 
-DISTINCT_FIELD_VALUES = " UNION ALL ".join(
-    f"SELECT DISTINCT '{field}' AS field, {field} AS value FROM payments WHERE {field} IS NOT NULL"
-    for field in get_args(Field)
+# The text of the unmapped columns whose header names a description, joined in header order.
+EXTRA_WORDS_SQL = (
+    "nullif(array_to_string(list_transform(list_filter(map_entries({x}), lambda e: e.value IS NOT NULL "
+    f"AND trim(e.value) <> '' AND regexp_matches(lower(e.key), '{EXTRA_WORD_KEYS}')), lambda e: e.value), ' | '), '')"
 )
 # Rank 1 is the rule tried first: layer, then priority, then rule_id.
 RANKED_RULES = f"""
 SELECT rule_id, field, match, pattern, category,
        {NORMALISE_TEXT.format(x="pattern")} AS norm_pattern,
-       row_number() OVER (
-           ORDER BY CASE layer WHEN 'supplier' THEN 1 WHEN 'code' THEN 2 ELSE 3 END, priority, rule_id
-       ) AS rank
+       row_number() OVER (ORDER BY {LAYER_ORDER_SQL}, priority, rule_id) AS rank
 FROM classification_rules
 """
-# Every distinct value of every field a rule can look at, normalised: a temp table rather than a CTE,
-# because DuckDB rescans a CTE slowly when each regex branch below reads it (4x the time on 1M lines).
-FIELD_VALUES = f"""
-CREATE OR REPLACE TEMP TABLE classify_field_values AS
-SELECT field, value,
-       CASE field WHEN 'supplier_name' THEN {NORMALISE_NAME.format(x="value")}
-                  ELSE {NORMALISE_TEXT.format(x="value")} END AS norm
-FROM ({DISTINCT_FIELD_VALUES})
-"""
 DROP_FIELD_VALUES = "DROP TABLE IF EXISTS classify_field_values"
-PLAIN_HITS = """
-SELECT v.field, v.value, r.rank
-FROM classify_field_values v JOIN ranked_rules r ON r.field = v.field
+# A rule on a field is tried on that field's values; an expense-type rule also on the other detail sources.
+RULE_READS_SOURCE = (
+    "(r.field = v.source OR (r.field = 'expense_type' AND v.source IN ("
+    + ", ".join(f"'{s}'" for s in EXPENSE_WORD_SOURCES) + ")))"
+)
+PLAIN_HITS = f"""
+SELECT v.source, v.value, r.rank
+FROM classify_field_values v JOIN ranked_rules r ON {RULE_READS_SOURCE}
 WHERE r.match <> 'regex' AND CASE r.match
     WHEN 'exact' THEN v.norm = r.norm_pattern
     WHEN 'prefix' THEN starts_with(v.norm, r.norm_pattern)
@@ -216,23 +255,49 @@ WHERE r.match <> 'regex' AND CASE r.match
 # One branch per regex rule, its pattern bound as a constant: DuckDB compiles a bound pattern once,
 # but a pattern read from a table column is recompiled for every row it meets (seconds, not milliseconds).
 REGEX_HIT = """
-SELECT field, value, $rank_{i}::BIGINT AS rank FROM classify_field_values
-WHERE field = $field_{i} AND regexp_matches(norm, $pattern_{i}, 'i')
+SELECT source, value, $rank_{i}::BIGINT AS rank FROM classify_field_values
+WHERE source IN ({sources}) AND regexp_matches(norm, $pattern_{i}, 'i')
 """
 CLEAR_CLASSES = "DELETE FROM payment_classes"
-CLASSIFY_TEMPLATE = """
-INSERT INTO payment_classes
+PLACE_TEMPLATE = """
+CREATE OR REPLACE TEMP TABLE classify_placed AS
 WITH ranked_rules AS MATERIALIZED ({ranked_rules}),
 hits AS ({plain_hits} UNION ALL {regex_hits}),
-best AS MATERIALIZED (SELECT field, value, min(rank) AS rank FROM hits GROUP BY field, value),
-{per_field}
-SELECT p.file_id, p.source_row, coalesce(r.category, 'Unclassified'), r.rule_id
-FROM payments p
+best AS MATERIALIZED (SELECT source, value, min(rank) AS rank FROM hits GROUP BY source, value),
+{per_source}
+SELECT p.file_id, p.source_row,
+       CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END AS supplier_key,
+       r.category, r.rule_id
+FROM (SELECT *, {extra_words} AS extra_words FROM payments) p
 {joins}
 LEFT JOIN ranked_rules r ON r.rank = least({ranks})
 """
 NO_REGEX_HITS = "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT WHERE false"
 REGEX_RULES = f"SELECT rank, field, pattern FROM ({RANKED_RULES}) WHERE match = 'regex' ORDER BY rank"
+# A payee (not redacted) with more than half of its lines placed in one category by the rules gives that
+# category to its lines no rule placed. Counted over the whole workspace: the council's own data.
+USUAL_CATEGORIES = """
+WITH counts AS (
+    SELECT supplier_key, category, count(*) AS n FROM classify_placed WHERE supplier_key IS NOT NULL GROUP BY ALL
+), per_supplier AS (
+    SELECT supplier_key, sum(n) AS lines, max(n) FILTER (WHERE category IS NOT NULL) AS top,
+           arg_max(category, n) FILTER (WHERE category IS NOT NULL) AS category,
+           count(*) FILTER (WHERE category IS NULL) AS has_unplaced
+    FROM counts GROUP BY supplier_key
+)
+SELECT supplier_key, category FROM per_supplier
+WHERE has_unplaced > 0 AND top * 2 > lines AND top >= 2
+"""
+INSERT_CLASSES = f"""
+INSERT INTO payment_classes
+WITH usual AS MATERIALIZED ({USUAL_CATEGORIES})
+SELECT p.file_id, p.source_row,
+       coalesce(p.category, u.category, 'Unclassified'),
+       CASE WHEN p.category IS NOT NULL THEN p.rule_id WHEN u.category IS NOT NULL THEN '{USUAL_RULE_ID}' END
+FROM classify_placed p LEFT JOIN usual u ON p.category IS NULL AND u.supplier_key = p.supplier_key
+"""
+DROP_PLACED = "DROP TABLE IF EXISTS classify_placed"
+PAYMENT_COLUMNS = "SELECT column_name FROM duckdb_columns() WHERE table_name = 'payments' AND schema_name = 'main'"
 
 COVERAGE = """
 SELECT count(*),
@@ -263,11 +328,17 @@ LIMIT $limit
 """
 EXPLAIN_PAYMENT = """
 SELECT c.file_id IS NOT NULL, coalesce(c.category, 'Unclassified'), c.rule_id, k.impact, k.influenceable,
-       p.supplier_id, p.supplier_name, p.expense_code, p.expense_type, p.department, p.creditor_type
+       CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END, {columns}
 FROM payments p
 LEFT JOIN payment_classes c USING (file_id, source_row)
 LEFT JOIN categories k ON k.category = coalesce(c.category, 'Unclassified')
 WHERE p.file_id = $file_id AND p.source_row = $source_row
+"""
+# For a line placed by the supplier's usual category: how many of the supplier's lines are in it.
+USUAL_SHARE = """
+SELECT count(*) FILTER (WHERE c.category = $category AND c.rule_id IS DISTINCT FROM 'USUAL'), count(*)
+FROM payments p JOIN payment_classes c USING (file_id, source_row)
+WHERE NOT p.is_redacted AND coalesce(p.supplier_id, p.supplier_name) = $supplier_key
 """
 REGEX_MATCHED_TEXT = f"""
 SELECT regexp_extract(CASE WHEN $field = 'supplier_name' THEN {NORMALISE_NAME.format(x="$value")}
@@ -408,13 +479,41 @@ def classify_spend(ws: Workspace) -> None:
         _check_rules(cur, [], {c[0] for c in cur.execute(SELECT_CATEGORIES).fetchall()})
         regex_rules = cur.execute(REGEX_RULES).fetchall()
         params: dict[str, object] = {}
-        for i, (rank, field, pattern) in enumerate(regex_rules):
-            params |= {f"rank_{i}": rank, f"field_{i}": field, f"pattern_{i}": pattern}
-        cur.execute(FIELD_VALUES)
+        for i, (rank, _field, pattern) in enumerate(regex_rules):
+            params |= {f"rank_{i}": rank, f"pattern_{i}": pattern}
+        present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
+        cur.execute(field_values_sql(present))
         cur.execute(CLEAR_CLASSES)
-        cur.execute(classify_sql(len(regex_rules)), params)
+        cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present), params)
+        cur.execute(INSERT_CLASSES)
+        cur.execute(DROP_PLACED)
         cur.execute(DROP_FIELD_VALUES)
         cur.execute(MARK_SPEND_FACTS_STALE)
+
+
+def _source_sql(source: str, present: set[str], alias: str = "") -> str:
+    """The SQL for one source of a payment: its column, the descriptive unmapped columns, or NULL when
+    the workspace's payments table has no such column yet."""
+    if source == "extra_words":
+        return EXTRA_WORDS_SQL.format(x=f"{alias}extra") if "extra" in present else "NULL::VARCHAR"
+    return f"{alias}{source}" if source in present else "NULL::VARCHAR"
+
+
+def field_values_sql(present: set[str]) -> str:
+    """Every distinct value of every source a rule can look at, normalised: a temp table rather than a CTE,
+    because DuckDB rescans a CTE slowly when each regex branch below reads it (4x the time on 1M lines)."""
+    distinct = " UNION ALL ".join(
+        f"SELECT DISTINCT '{source}' AS source, value FROM "
+        f"(SELECT {_source_sql(source, present)} AS value FROM payments) WHERE value IS NOT NULL"
+        for source in SOURCES if source in present or (source == "extra_words" and "extra" in present)
+    ) or "SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS value WHERE false"
+    return f"""
+CREATE OR REPLACE TEMP TABLE classify_field_values AS
+SELECT source, value,
+       CASE source WHEN 'supplier_name' THEN {NORMALISE_NAME.format(x="value")}
+                   ELSE {NORMALISE_TEXT.format(x="value")} END AS norm
+FROM ({distinct})
+"""
 
 
 CLASSIFICATION_STATE = """
@@ -435,21 +534,31 @@ def ensure_classified(ws: Workspace) -> bool:
     return False
 
 
-def classify_sql(regex_rules: int) -> str:
-    """The INSERT that classifies every payment, with one bound branch per regex rule."""
-    fields = get_args(Field)
-    regex_hits = " UNION ALL ".join(REGEX_HIT.format(i=i) for i in range(regex_rules)) or NO_REGEX_HITS
-    per_field = ",\n".join(
-        f"best_{field} AS (SELECT value, rank FROM best WHERE field = '{field}')" for field in fields
+def classify_sql(regex_fields: Sequence[str], present: set[str] | None = None) -> str:
+    """The statement that places every payment by the rules, with one bound branch per regex rule
+    (`regex_fields` names the field of each, in rank order); `present` names the payments columns."""
+    present = set(present) if present is not None else {*get_args(Field), "extra", "is_redacted"}
+    branches = []
+    for i, field in enumerate(regex_fields):
+        sources = [field, *EXPENSE_WORD_SOURCES] if field == "expense_type" else [field]
+        branches.append(REGEX_HIT.format(i=i, sources=", ".join(f"'{s}'" for s in sources)))
+    regex_hits = " UNION ALL ".join(branches) or NO_REGEX_HITS
+    per_source = ",\n".join(
+        f"best_{source} AS (SELECT value, rank FROM best WHERE source = '{source}')" for source in SOURCES
     )
-    joins = "\n".join(f"LEFT JOIN best_{field} ON best_{field}.value = p.{field}" for field in fields)
-    return CLASSIFY_TEMPLATE.format(
+    missing = [f"NULL::VARCHAR AS {field}" for field in get_args(Field) if field not in present]
+    extra_words = _source_sql("extra_words", present)
+    if missing:
+        extra_words += ", " + ", ".join(missing)
+    joins = "\n".join(f"LEFT JOIN best_{source} ON best_{source}.value = p.{source}" for source in SOURCES)
+    return PLACE_TEMPLATE.format(
         ranked_rules=RANKED_RULES,
         plain_hits=PLAIN_HITS,
         regex_hits=regex_hits,
-        per_field=per_field,
+        per_source=per_source,
+        extra_words=extra_words,
         joins=joins,
-        ranks=", ".join(f"best_{field}.rank" for field in fields),
+        ranks=", ".join(f"best_{source}.rank" for source in SOURCES),
     )
 
 
@@ -486,20 +595,34 @@ def largest_unclassified(
 def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation | None:
     """Which rule placed this payment, and on what text; None if there is no such payment."""
     with ws.read() as cur:
-        row = cur.execute(EXPLAIN_PAYMENT, {"file_id": file_id, "source_row": source_row}).fetchone()
+        present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
+        columns = ", ".join(_source_sql(source, present, "p.") for source in SOURCES)
+        row = cur.execute(EXPLAIN_PAYMENT.format(columns=columns),
+                          {"file_id": file_id, "source_row": source_row}).fetchone()
         if row is None:
             return None
-        classified, category, rule_id, impact, influenceable, *field_values = row
-        values = dict(zip(get_args(Field), field_values, strict=True))
-        rule = _rule_by_id(cur, rule_id) if rule_id else None
+        classified, category, rule_id, impact, influenceable, supplier_key, *source_values = row
+        values = dict(zip(SOURCES, source_values, strict=True))
+        rule = _rule_by_id(cur, rule_id) if rule_id and rule_id != USUAL_RULE_ID else None
         matched = None
+        usual = None
         if rule is not None and rule.match != "regex":
             matched = rule.pattern
-        elif rule is not None and values.get(rule.field) is not None:
-            found = cur.execute(REGEX_MATCHED_TEXT, {
-                "pattern": rule.pattern, "field": rule.field, "value": values[rule.field],
-            }).fetchone()
-            matched = found[0] if found else None
+        elif rule is not None:
+            sources = [rule.field, *EXPENSE_WORD_SOURCES] if rule.field == "expense_type" else [rule.field]
+            for source in sources:
+                if values.get(source) is None:
+                    continue
+                found = cur.execute(REGEX_MATCHED_TEXT, {
+                    "pattern": rule.pattern, "field": source, "value": values[source],
+                }).fetchone()
+                if found and found[0]:
+                    matched = found[0]
+                    break
+        elif rule_id == USUAL_RULE_ID and supplier_key is not None:
+            share = cur.execute(USUAL_SHARE, {"category": category, "supplier_key": supplier_key}).fetchone()
+            if share:
+                usual = f"{share[0]:,} of {share[1]:,} lines"
     return Explanation(
         file_id=file_id,
         source_row=source_row,
@@ -511,6 +634,7 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
         matched_text=matched,
         classified=bool(classified),
         values=values,
+        usual=usual,
     )
 
 

@@ -120,7 +120,7 @@ def test_a_version_1_workspace_is_migrated_with_its_payments_kept(tmp_path: Path
     try:
         install_default_taxonomy(ws)
         classify_spend(ws)
-        assert classes(ws) == [(2, "Construction", "K290")]
+        assert classes(ws) == [(2, "Construction", "K255")]
     finally:
         close_workspace(path)
 
@@ -128,7 +128,7 @@ def test_a_version_1_workspace_is_migrated_with_its_payments_kept(tmp_path: Path
 def test_default_taxonomy_has_the_task_force_areas_and_non_procurement(ws: Workspace) -> None:
     assert install_default_taxonomy(ws) is True
     categories = {c.category: c for c in load_categories(ws)}
-    assert 22 <= len(categories) <= 31
+    assert 22 <= len(categories) <= 34
     for name in TASK_FORCE_PRIORITY_AREAS:
         assert categories[name].impact == "High" and categories[name].influenceable, name
         assert categories[name].reason
@@ -167,7 +167,7 @@ def export_rules_csv_from_file(path: Path) -> str:
     """The bundled rules file in export order (layer, priority, rule_id), written as export writes it."""
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    rank = {"supplier": 1, "code": 2, "keyword": 3}
+    rank = {"supplier": 1, "code": 2, "keyword": 3, "context": 4}
     rows.sort(key=lambda r: (rank[r["layer"]], int(r["priority"]), r["rule_id"]))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -240,9 +240,9 @@ def test_match_kinds_ignore_case_and_spacing(small: Workspace, match: str, patte
     import_rules_csv(small, csv_text(RULES_HEADER, f"R1,keyword,expense_type,{match},\"{pattern}\",Alpha,1,"))
     load_file(small, "m.csv", spend_csv([
         ("A", "", "", "Road Works", "", "", "1.00"),
-        ("A", "", "", "Road salt", "", "", "1.00"),
-        ("A", "", "", "Commissioned works", "", "", "1.00"),
-        ("A", "", "", "School bus contracts", "", "", "1.00"),
+        ("B", "", "", "Road salt", "", "", "1.00"),
+        ("C", "", "", "Commissioned works", "", "", "1.00"),
+        ("D", "", "", "School bus contracts", "", "", "1.00"),
     ]), "spend")
     classify_spend(small)
     assert [category == "Alpha" for _row, category, _rule in classes(small)] == hits
@@ -375,7 +375,8 @@ def test_explain_names_the_rule_and_the_words_it_found(ws: Workspace, hand_check
     assert explanation.rule is not None and explanation.rule.rule_id == "K240"
     assert explanation.matched_text == "residential"  # the leftmost words the rule found
     assert explanation.values["expense_type"] == "Residential Care - Older People"
-    assert explanation.sentence().startswith("Health and social care, placed by keyword rule K240: expense type matches")
+    assert explanation.sentence().startswith("Health and social care, placed by keyword rule K240: Expense type mentions care")
+    assert "\\b" not in explanation.sentence()  # the regular expression is left out of the words
     unmatched_row = next(i for i, row in enumerate(HAND_CHECKED, start=2) if row[7] == UNCLASSIFIED)
     unmatched = explain_payment(ws, hand_checked, unmatched_row)
     assert unmatched is not None and unmatched.rule_id is None
@@ -397,7 +398,7 @@ def test_a_rule_from_an_unclassified_expense_type_then_edited_then_removed(ws: W
     assert [(c, r) for _row, c, r in misc] == [("Equipment and materials", "U-miscellaneous")] * 3
     assert classification_coverage(ws).classified_payments == len(HAND_CHECKED)
 
-    save_rule(ws, Rule(**{**rule.__dict__, "priority": 999}))  # edited: now tried after every default rule
+    save_rule(ws, Rule(**{**rule.__dict__, "layer": "context", "priority": 999}))  # edited: now tried after every default rule
     classify_spend(ws)
     assert [category for (_r, category, _id), source in zip(classes(ws), HAND_CHECKED, strict=True)
             if source[3] == "Miscellaneous"] == ["Payments to other public bodies", "Construction", "Equipment and materials"]
@@ -488,23 +489,42 @@ REAL_FILES = [
     "devon-cc_spending-over-500_2026-03.csv",
     "warwickshire-cc_supplier-payments_2017-01.csv",
     "warwickshire-cc_supplier-payments_2018-03.csv",
+    pytest.param("other-councils/darlington_2010-Q3.csv", marks=pytest.mark.xfail(strict=False, reason=
+                 "85.6%: account words such as 'OTHER CONTRACTOR PAYMENTS' name no category")),
+    pytest.param("other-councils/harrogate_2015-04.csv", marks=pytest.mark.xfail(strict=False, reason=
+                 "84.8%: 'Payments to Ext Contractors' with job numbers and unnamed payees")),
+    "other-councils/lambeth_2012-06.csv",
+    "other-councils/manchester_2014-09.xls",
+    "other-councils/salford_2011-08.csv",
+    pytest.param("other-councils/stockport_2014-09.xls", marks=pytest.mark.xfail(strict=False, reason=
+                 "90.9%: only broad headings ('PREMISES RELATED', 'SUPPLIES & SERVICES')")),
+    pytest.param("other-councils/tameside_2014-07.csv", marks=pytest.mark.xfail(strict=False, reason=
+                 "94.9%: 'Miscellaneous Expenses' and unnamed payees")),
+    "other-councils/tameside_2014-09.csv",
+    "other-councils/wakefield_2014-Q1.csv",
 ]
 
 
 @pytest.mark.real_samples
 @pytest.mark.parametrize("name", REAL_FILES)
-def test_default_rules_place_most_real_spend(ws: Workspace, name: str) -> None:
-    """At least 80% of each real file's spend, by NET value (credit notes count against their category),
-    lands in a category other than Unclassified. The default rules hold general council vocabulary,
-    not these files' strings."""
+def test_default_rules_place_nearly_all_real_spend(ws: Workspace, name: str) -> None:
+    """At least 95% of each real file's spend, by absolute value, lands in a category other than
+    Unclassified (net value is reported too). The default rules hold general council vocabulary, not
+    these files' strings; precision is measured on the hand-labelled set (test_classification_eval.py)."""
     result = load_path(ws, real_sample(name), "spend")
     install_default_taxonomy(ws)
     classify_spend(ws)
     coverage = classification_coverage(ws, result.file_id)
     assert coverage.total == result.total
-    assert coverage.share_by_value is not None and coverage.share_by_value >= Decimal("0.80"), (
-        name, coverage, largest_unclassified(ws, limit=5).to_dict("records"))
-    assert coverage.share_by_count is not None and coverage.share_by_count >= Decimal("0.80")
+    with ws.read() as cur:
+        absolute, classified = cur.execute(
+            "SELECT sum(abs(p.amount)), sum(abs(p.amount)) FILTER (WHERE c.category <> 'Unclassified') "
+            "FROM payments p JOIN payment_classes c USING (file_id, source_row) WHERE p.file_id = ?",
+            [result.file_id]).fetchone()  # type: ignore[misc]
+    share = Decimal(classified) / Decimal(absolute)
+    print(f"\n{name}: {share:.1%} by absolute value, {coverage.share_by_value:.1%} by net value, "
+          f"{coverage.share_by_count:.1%} of lines")
+    assert share >= Decimal("0.95"), (name, share, largest_unclassified(ws, limit=5).to_dict("records"))
 
 
 @pytest.fixture(scope="module")
