@@ -18,7 +18,7 @@ from sp_analysis import config
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import LoadResult, load_paths
-from sp_analysis.sample import build_sample_workspace
+from sp_analysis.sample import build_sample_workspace, data_already_held
 from sp_analysis.summary import build_summary
 from sp_analysis.workspace import Workspace, WorkspaceError, open_workspace
 
@@ -92,7 +92,10 @@ def _expand(patterns: Sequence[str]) -> tuple[list[Path], list[str]]:
     paths: list[Path] = []
     unmatched: list[str] = []
     for pattern in patterns:
-        matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        # An existing file is taken as named, even when its name holds glob characters such as
+        # 'Spend [Jan 2017] final.csv'; only a name that is no file is read as a pattern.
+        literal = not glob.has_magic(pattern) or Path(pattern).exists()
+        matches = [pattern] if literal else sorted(glob.glob(pattern, recursive=True))
         if not matches:
             unmatched.append(pattern)
         paths.extend(Path(m) for m in matches)
@@ -175,6 +178,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "pack":
             return _pack(ws, args)
         if args.command == "sample":
+            held = data_already_held(ws)
+            if held:
+                print(f"error: the workspace {ws.path} already holds data ({held}). The sample would add a "
+                      "fictional council's payments and contracts to it, replace its supplier list and rename "
+                      "its council, so nothing was changed. Build the sample into a new file: "
+                      "sample --workspace PATH.", file=sys.stderr)
+                return EXIT_REFUSED
             loaded, refused = build_sample_workspace(ws)
             for result in loaded:
                 print(_describe(result))
