@@ -1,8 +1,10 @@
 """Sustainable procurement dashboard: the router. Pages live in views/, logic in sp_analysis/."""
 
+import duckdb
 import streamlit as st
 
 from sp_analysis import ui
+from sp_analysis.workspace import WorkspaceError
 
 st.set_page_config(page_title="Sustainable procurement", page_icon=":material/eco:", layout="wide")
 
@@ -44,15 +46,23 @@ if not rules.can_view(ui.signed_in()):
     st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
     st.stop()
 
+try:
+    ui.workspace().data_version()  # opens the file and reads from it: a file cut short fails here
+except (WorkspaceError, duckdb.Error) as exc:
+    # Held by the command line, or a damaged file: say which, and what to do, instead of a generic error.
+    st.title("Sustainable procurement")
+    st.error(ui.md(ui.workspace_problem(exc)))
+    st.stop()
+
 navigation = st.navigation(pages, position="hidden" if st.session_state.get("presentation_mode") else "sidebar")
 if st.session_state.get("presentation_mode"):
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     st.button("Leave presentation mode", key="leave_presentation",
               on_click=lambda: st.session_state.update(presentation_mode=False))
 with st.sidebar:
-    st.caption(f"Workspace: `{ui.workspace().path.name}`")
+    st.caption(f"Workspace: {ui.md(ui.workspace().path.name)}")
     if rules.sign_in_required:
-        st.caption(f"Signed in as {st.user.get('email', '')}" + ("" if ui.can_edit() else " (read only)"))
+        st.caption(f"Signed in as {ui.md(st.user.get('email', ''))}" + ("" if ui.can_edit() else " (read only)"))
         st.button("Sign out", on_click=st.logout, key="sign_out")
     st.toggle("Presentation mode", key="presentation_mode",
               help="Hides the sidebar and the app's chrome and draws charts at 16:9 with large text, "

@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 import duckdb
 import pandas as pd
 
+from sp_analysis.exports import csv_cell, neutralise_workbook, restore
 from sp_analysis.workspace import Workspace
 
 Status = Literal["not started", "in progress", "done", "dropped"]
@@ -487,7 +488,8 @@ def export_plan_csv(ws: Workspace, as_at: dt.date | None = None, plan_filter: Pl
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(PLAN_COLUMNS)
     for row in plan_frame(plan).itertuples(index=False):
-        writer.writerow(["" if _blank(v) else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in row])
+        writer.writerow([csv_cell("" if _blank(v) else (v.isoformat() if isinstance(v, dt.date) else str(v)))
+                         for v in row])
     return buffer.getvalue()
 
 
@@ -528,6 +530,7 @@ def export_plan_xlsx(ws: Workspace, as_at: dt.date | None = None, plan_filter: P
     about.append(["Overdue", OVERDUE_RULE.removeprefix("Overdue: ")])
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 110
+    neutralise_workbook(book)  # no text from the plan becomes a live formula
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -549,6 +552,7 @@ def read_plan_file(data: bytes, name: str) -> list[Action]:
             text = data.decode("cp1252")
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame = frame.map(restore)  # the app's own export neutralised formula-like text: take that off
     if "title" not in frame.columns:
         raise ActionPlanError(f"{name}: the header lacks title (expected {','.join(PLAN_COLUMNS)}).")
     return actions_from_frame(frame, name)

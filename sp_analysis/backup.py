@@ -282,6 +282,35 @@ def _check_contents(cur: duckdb.DuckDBPyConnection, folder: Path, schema: Schema
                                    f"({largest[0]}): the next one would repeat an id")
 
 
+def find_backups(near: Path, depth: int = 2, limit: int = 200) -> list[tuple[Path, str]]:
+    """Folders written by 'export' in `near` and the folders below it (to `depth`), newest first, each with
+    the time its manifest gives; for pointing at the backup to restore when a workspace file is damaged."""
+    found: list[tuple[Path, str]] = []
+    frontier, seen = [near], 0
+    for _ in range(depth + 1):
+        below: list[Path] = []
+        for folder in frontier:
+            try:
+                entries = sorted(folder.iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                seen += 1
+                if seen > limit:
+                    break
+                if entry.name == MANIFEST and entry.is_file():
+                    try:
+                        manifest = json.loads(entry.read_text(encoding="utf-8"))
+                    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                        continue
+                    if isinstance(manifest, dict) and isinstance(manifest.get("tables"), dict):
+                        found.append((folder, str(manifest.get("exported_at") or "")))
+                elif entry.is_dir() and not entry.name.startswith("."):
+                    below.append(entry)
+        frontier = below
+    return sorted(found, key=lambda item: item[1], reverse=True)
+
+
 def import_workspace(ws: Workspace, folder: Path) -> dict[str, int]:
     """Replace every table's rows with the backup's, in one transaction; refuses a backup that does not
     check out, with the reason, and then changes nothing."""

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from sp_analysis import actions
+from sp_analysis.exports import csv_cell, restore_csv_bytes
 from sp_analysis.workspace import Workspace
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -205,6 +206,7 @@ def level_names(ws: Workspace) -> dict[int, str]:
 
 def parse_framework_csv(data: bytes, name: str) -> list[Criterion]:
     """Criteria from a framework CSV; refused whole, naming every problem, if any row is unusable."""
+    data = restore_csv_bytes(data)  # the app's own export neutralised formula-like text: take that off
     rows = _csv_rows(data, name, FRAMEWORK_COLUMNS, optional=("source_note",))
     criteria: list[Criterion] = []
     problems: list[str] = []
@@ -261,7 +263,7 @@ def export_framework_csv(ws: Workspace, path: Path | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FRAMEWORK_COLUMNS)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     text = buffer.getvalue()
     if path is not None:
         path.write_text(text, encoding="utf-8")

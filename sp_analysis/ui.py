@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -20,9 +21,33 @@ from sp_analysis.charts import ChartStyle
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 from sp_analysis.money import pounds
-from sp_analysis.workspace import Workspace, open_workspace
+from sp_analysis.workspace import Workspace, WorkspaceError, WorkspaceLocked, open_workspace
 
 T = TypeVar("T")
+
+# --- data strings in markdown ----------------------------------------------------------------------------------
+# Streamlit renders captions, st.markdown, st.write of text, alerts, metric and widget labels, expander titles,
+# tooltips and st.table cells as Markdown (GitHub-flavoured, with LaTeX, colour directives and autolinks). A
+# supplier name or contract title is data: `md` makes it literal text there, so it can neither load an outside
+# image nor draw a link, bold text or a formula. Characters that start Markdown wherever they stand are
+# escaped with a backslash; the rest (a dot, a colon, a hyphen) only where they would start something:
+# 'https://', 'www.', an entity, or a list or heading marker at the start.
+_ALWAYS = re.compile(r"([\\`*_\[\]<>|~$@#])")
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9+.-])(:)(?=//)|(?<=www)(\.)")
+_ENTITY = re.compile(r"(&)(?=#?[a-z0-9]+;)", re.IGNORECASE)
+_LEADING = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-+=])")
+
+
+def md(value: object) -> str:
+    """A data string made literal for any place Streamlit renders Markdown (on one line)."""
+    text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    text = _ENTITY.sub(r"\\\1", text)
+    return _LEADING.sub(lambda m: (f"{m.group(1)}{m.group(2)}\\{m.group(3)}" if m.group(2) is not None
+                                   else f"{m.group(4)}\\{m.group(5)}"), text, count=1)
+
 
 # The modebar's PNG download at print resolution, the same on every chart.
 PLOTLY_CONFIG: dict[str, Any] = {
@@ -41,6 +66,41 @@ def _workspace(path: str) -> Workspace:
 def workspace() -> Workspace:
     """The process's one workspace (from $SP_WORKSPACE or the default path)."""
     return _workspace(str(config.workspace_path()))
+
+
+def workspace_problem(exc: BaseException) -> str:
+    """Why the workspace cannot be opened, in words for the page: who holds it, or which backup to restore."""
+    from sp_analysis import backup
+
+    path = config.workspace_path()
+    if isinstance(exc, WorkspaceLocked):
+        cause = str(exc.__cause__ or exc)
+        pid = re.search(r"PID (\d+)", cause) or re.search(r"process (\d+)", cause)
+        holder = "another program"
+        if pid:
+            holder = f"process {pid.group(1)}"
+            try:
+                command = Path(f"/proc/{pid.group(1)}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except (OSError, UnicodeDecodeError):
+                command = ""
+            if command:
+                holder += f" ({command})"
+        return (f"The workspace {path} is held by {holder}, probably the command line loading, exporting or "
+                "importing files. The dashboard cannot read it until that program finishes; reload this page then. "
+                "To load files while the dashboard runs, use the Upload page instead.")
+    if isinstance(exc, WorkspaceError) and exc.__cause__ is None:
+        return str(exc)  # not damage: a file from a newer version of the tool, say
+    backups = backup.find_backups(path.parent)
+    if backups:
+        folder, exported = backups[0]
+        which = f"the newest backup beside it is {folder}" + (f" (exported {exported})" if exported else "")
+    else:
+        which = ("no backup was found beside it: use the newest folder written by "
+                 "'python -m sp_analysis export --out DIR'")
+    return (f"The workspace {path} cannot be opened: it looks damaged ({exc}). Restore it from a backup; "
+            f"{which}. Stop the dashboard, move the damaged file aside (keep it), then run "
+            f"'python -m sp_analysis import --workspace {path} DIR' with that folder as DIR, and start the "
+            "dashboard again.")
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -89,7 +149,7 @@ def show_chart(figure: go.Figure, key: str) -> None:
     title = meta.get("title", key) if isinstance(meta, dict) else key
     name = re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")[:60] or key
     with st.expander("Text description and downloads"):
-        st.write(alt)
+        st.markdown(md(alt))  # the description names suppliers and contracts: data, shown as text
         problem = render.export_problem()
         if problem:
             st.caption(problem)
@@ -147,7 +207,7 @@ def show_sql(name: str, filters: SpendFilters) -> None:
     sql, params = analysis.explain_sql(name, filters)
     with st.expander("How was this calculated?"):
         st.code(sql, language="sql")
-        st.caption("Parameters: " + ", ".join(f"{k} = {v!r}" for k, v in params.items()) if params else
+        st.caption("Parameters: " + md(", ".join(f"{k} = {v!r}" for k, v in params.items())) if params else
                    "No parameters.")
 
 
@@ -169,7 +229,9 @@ def quality_report(quality: dict[str, Any], kind: str, name: str, key: str) -> N
     from sp_analysis.ingest.report import describe
 
     frame = pd.DataFrame(describe(quality, kind), columns=["Check", name])  # type: ignore[arg-type]
-    st.table(frame, hide_index=True, border="horizontal")
+    # st.table renders its cells as Markdown; the file's name and column names are data.
+    shown = frame.map(md).rename(columns=md)
+    st.table(shown, hide_index=True, border="horizontal")
     downloads(frame, f"quality-report-{name.rsplit('.', 1)[0]}", key)
 
 
@@ -235,7 +297,7 @@ def spend_page_start() -> tuple[SpendFilters, ChartStyle, Any, str]:
     style = chart_style()
     head = query(analysis.headline, filters)
     if head.payments == 0:
-        st.info(f"No payments match ({filters.describe()}). Load spend on the Upload page or clear some filters.")
+        st.info(f"No payments match ({md(filters.describe())}). Load spend on the Upload page or clear some filters.")
         st.stop()
     coverage_note(head)
     period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"

@@ -47,12 +47,12 @@ table = ui.query(actions.actions_table, as_at, plan_filter)
 milestones = ui.query(actions.milestones_table, as_at, plan_filter)
 done, in_progress = (table["status"] == "done").sum(), (table["status"] == "in progress").sum()
 first, second, third, fourth, fifth = st.columns(5)
-first.metric("Actions", f"{len(table):,}", help=f"Actions shown: {wording}.")
+first.metric("Actions", f"{len(table):,}", help=f"Actions shown: {ui.md(wording)}.")
 second.metric("Done", f"{done:,}")
 third.metric("In progress", f"{in_progress:,}")
 fourth.metric("Overdue actions", f"{int(table['overdue'].sum()):,}")
 fifth.metric("Overdue milestones", f"{int(milestones['overdue'].sum()):,}")
-st.caption(f"Showing {wording}, as at {as_at:%-d %B %Y}.")
+st.caption(f"Showing {ui.md(wording)}, as at {as_at:%-d %B %Y}.")
 
 source = f"Source: the council's sustainable procurement action plan in this workspace; {wording}; status as at {as_at:%-d %b %Y}."
 if table.empty:
@@ -65,7 +65,7 @@ st.header("Overdue")
 late = table[table["overdue"]]
 late_milestones = milestones[milestones["overdue"]]
 if late.empty:
-    st.success(f"Nothing is overdue as at {as_at:%-d %B %Y} ({wording}).")
+    st.success(f"Nothing is overdue as at {as_at:%-d %B %Y} ({ui.md(wording)}).")
 else:
     st.dataframe(late[["action_id", "title", "officer", "status", "due_date", "days_overdue", "milestones_overdue"]].rename(
         columns={"action_id": "No.", "title": "Action", "officer": "Officer", "status": "Status", "due_date": "Due",
@@ -90,13 +90,13 @@ st.caption("An action serving two themes counts under each, so the theme rows ca
 st.header("Measures computed from the data")
 for measure in ui.query(actions.data_measures, as_at):
     with st.container(border=True):
-        st.markdown(f"**{measure.name}**: {measure.figure}.")
-        st.write(measure.detail)
-        st.caption(f"Definition: {measure.definition}")
-        st.caption(f"Date: {measure.as_of}")
-        st.info(f"Not in this figure: {measure.pending}")
+        st.markdown(f"**{ui.md(measure.name)}**: {ui.md(measure.figure)}.")
+        st.markdown(ui.md(measure.detail))
+        st.caption(f"Definition: {ui.md(measure.definition)}")
+        st.caption(f"Date: {ui.md(measure.as_of)}")
+        st.info(f"Not in this figure: {ui.md(measure.pending)}")
         if measure.actions:
-            st.caption("Shown beside: " + "; ".join(measure.actions))
+            st.caption("Shown beside: " + ui.md("; ".join(measure.actions)))
 
 # --- one action in full, with the figures computed for it --------------------------------------------------
 st.header("Action in full")
@@ -105,18 +105,22 @@ if not table.empty:
     chosen = st.selectbox("Action", list(labels), format_func=labels.get, key="plan_detail_action")
     detail = ui.query(actions.action_detail, int(chosen), as_at)
     if detail is not None:
-        st.markdown(f"**{detail['title']}** (Level {detail['level'] or 'not set'}; {detail['themes'] or 'no theme'}; "
-                    f"officer {detail['officer'] or 'not set'}; {detail['status']}, {detail['percent_complete']}%)")
-        st.write(f"Timescale as written: {detail['timescale'] or 'not given'}. {detail['overdue_words']}")
+        st.markdown(f"**{ui.md(detail['title'])}** (Level {detail['level'] or 'not set'}; "
+                    f"{ui.md(detail['themes'] or 'no theme')}; "
+                    f"officer {ui.md(detail['officer'] or 'not set')}; {ui.md(detail['status'])}, "
+                    f"{detail['percent_complete']}%)")
+        st.markdown(f"Timescale as written: {ui.md(detail['timescale'] or 'not given')}. "
+                    f"{ui.md(detail['overdue_words'])}")
         st.dataframe(detail["milestones"], hide_index=True, key="plan_detail_milestones",
                      column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY"),
                                     "Reached on": st.column_config.DateColumn(format="D MMM YYYY")})
-        st.markdown(f"**Measures of success:** {detail['measures'] or 'none given'}")
-        st.markdown(f"**Financial and resource requirements:** {detail['resources'] or 'none given'}")
+        st.markdown(f"**Measures of success:** {ui.md(detail['measures'] or 'none given')}")
+        st.markdown(f"**Financial and resource requirements:** {ui.md(detail['resources'] or 'none given')}")
         if detail["notes"]:
-            st.caption(detail["notes"])
+            st.caption(ui.md(detail["notes"]))
         for measure in detail["data_measures"]:
-            st.info(f"**{measure.name}** ({measure.as_of}) {measure.figure}. Not in this figure: {measure.pending}")
+            st.info(f"**{ui.md(measure.name)}** ({ui.md(measure.as_of)}) {ui.md(measure.figure)}. "
+                    f"Not in this figure: {ui.md(measure.pending)}")
 
 # --- edit --------------------------------------------------------------------------------------------------------
 st.header("Edit the plan")
@@ -151,7 +155,7 @@ if st.button("Save changes to actions", key="plan_save", disabled=not editor):
     try:
         actions.save_action_edits(ws, edited, [int(i) for i in table["action_id"]], as_at)
     except actions.ActionPlanError as exc:
-        st.error(str(exc))
+        st.error(ui.md(exc))
     else:
         saved("Saved the actions.", "plan_editor", "plan_milestone_editor")
 
@@ -171,7 +175,7 @@ if st.button("Save changes to milestones", key="plan_milestones_save", disabled=
     try:
         count = actions.save_milestone_edits(ws, edited_milestones, [int(i) for i in table["action_id"]])
     except actions.ActionPlanError as exc:
-        st.error(str(exc))
+        st.error(ui.md(exc))
     else:
         saved(f"Saved {count} milestones.", "plan_editor", "plan_milestone_editor")
 
@@ -186,16 +190,21 @@ left.download_button("Download CSV", data=ui.query(actions.export_plan_csv, as_a
                      mime="text/csv", key="plan_download_csv")
 right.download_button("Download XLSX", data=ui.query(actions.export_plan_xlsx, as_at, plan_filter), file_name=f"{stem}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="plan_download_xlsx")
-upload = st.file_uploader("Import a plan (CSV or XLSX in the download's format)", type=["csv", "xlsx"], key="plan_upload")
-replace_all = st.checkbox("Replace the whole plan with the file (otherwise its actions are added or updated by number)",
-                          key="plan_import_replace")
-if st.button("Import", key="plan_import", disabled=upload is None or not editor) and upload is not None:
-    try:
-        count = actions.import_plan(ws, upload.getvalue(), upload.name, as_at, replace_all=replace_all)
-    except actions.ActionPlanError as exc:
-        st.error(str(exc))
-    else:
-        saved(f"Imported {count} actions from {upload.name}.", "plan_editor", "plan_milestone_editor")
+# The uploader is only offered to editors: a viewer's upload would be read into memory for nothing.
+if editor:
+    upload = st.file_uploader("Import a plan (CSV or XLSX in the download's format)", type=["csv", "xlsx"],
+                              key="plan_upload")
+    replace_all = st.checkbox("Replace the whole plan with the file (otherwise its actions are added or updated by "
+                              "number)", key="plan_import_replace")
+    if st.button("Import", key="plan_import", disabled=upload is None) and upload is not None:
+        try:
+            count = actions.import_plan(ws, upload.getvalue(), upload.name, as_at, replace_all=replace_all)
+        except actions.ActionPlanError as exc:
+            st.error(ui.md(exc))
+        else:
+            saved(f"Imported {count} actions from {ui.md(upload.name)}.", "plan_editor", "plan_milestone_editor")
+else:
+    st.caption("Only the workspace's editors can import a plan.")
 with st.expander("Columns of the import format"):
     st.dataframe(pd.DataFrame(list(actions.COLUMN_HELP.items()), columns=["Column", "Meaning"]), hide_index=True,
                  key="plan_columns_help")

@@ -46,7 +46,7 @@ left.download_button("Word document", lambda: pack.write_docx(build(), with_titl
 right.download_button("Charts (ZIP)", lambda: pack.write_zip(build(), with_titles=True),
                       file_name=f"sustainable-procurement-charts-{stamp}.zip", mime="application/zip",
                       key="pack_zip", on_click="ignore", icon=":material/folder_zip:")
-st.caption(f"{len(keys)} item(s); filters: {filters.describe()}. Building takes a few seconds: each chart is "
+st.caption(f"{len(keys)} item(s); filters: {ui.md(filters.describe())}. Building takes a few seconds: each chart is "
            "drawn at print quality (3300 by 1860 pixels).")
 st.markdown("**In the pack:** " + "; ".join(pack.ITEMS[k].title for k in keys))
 st.caption("The same document can be made on a schedule: `python -m sp_analysis pack --out pack.docx "

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import analysis, classify, ui
+from sp_analysis import analysis, classify, exports, ui
 from sp_analysis.facts import refresh_spend_facts
 from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
@@ -45,7 +45,7 @@ if editor and not unclassified.empty and by == "expense_type":
         if st.form_submit_button("Add rule and re-classify", key="make_rule_submit") and value:
             classify.save_rule(ws, classify.rule_from_expense_type(value, category))
             reclassify()
-            st.success(f"Rule added: expense type '{value}' goes to {category}.")
+            st.success(f"Rule added: expense type '{ui.md(value)}' goes to {ui.md(category)}.")
             st.rerun()
 
 st.subheader("Categories")
@@ -63,7 +63,7 @@ if st.button("Save categories", key="categories_save", disabled=not editor):
         reclassify()
         st.success("Categories saved and spend re-classified.")
     except classify.ClassificationError as exc:
-        st.error(str(exc))
+        st.error(ui.md(exc))
 
 st.subheader("Rules")
 rules = ui.query(classify.load_rules)
@@ -75,30 +75,32 @@ if st.button("Save rules and re-classify", key="rules_save", disabled=not editor
         reclassify()
         st.success("Rules saved and spend re-classified.")
     except classify.ClassificationError as exc:
-        st.error(str(exc))
+        st.error(ui.md(exc))
 
 st.subheader("Import and export")
 left, right = st.columns(2)
-left.download_button("Export categories (CSV)", classify.export_categories_csv(ws), "categories.csv", "text/csv",
-                     key="categories_export", on_click="ignore")
-right.download_button("Export rules (CSV)", classify.export_rules_csv(ws), "rules.csv", "text/csv",
-                      key="rules_export", on_click="ignore")
-with st.form("classification_import_form", clear_on_submit=True):
-    kind = st.radio("Import", ["Rules", "Categories"], horizontal=True, key="classification_import_kind")
-    upload = st.file_uploader("CSV file", type=["csv"], key="classification_import_file")
-    if st.form_submit_button("Import and re-classify", key="classification_import_submit", disabled=not editor) \
-            and upload:
-        try:
-            importer = classify.import_rules_csv if kind == "Rules" else classify.import_categories_csv
-            count = importer(ws, upload.getvalue())
-            reclassify()
-            st.success(f"{count} {kind.lower()} imported and spend re-classified.")
-        except classify.ClassificationError as exc:
-            st.error(str(exc))
+# Exports go through the formula neutraliser (sp_analysis/exports.py); an import takes the neutralising
+# apostrophe off again, so an exported file imports unchanged.
+left.download_button("Export categories (CSV)", exports.safe_csv_text(classify.export_categories_csv(ws)),
+                     "categories.csv", "text/csv", key="categories_export", on_click="ignore")
+right.download_button("Export rules (CSV)", exports.safe_csv_text(classify.export_rules_csv(ws)), "rules.csv",
+                      "text/csv", key="rules_export", on_click="ignore")
+if editor:  # the uploader is only offered to editors
+    with st.form("classification_import_form", clear_on_submit=True):
+        kind = st.radio("Import", ["Rules", "Categories"], horizontal=True, key="classification_import_kind")
+        upload = st.file_uploader("CSV file", type=["csv"], key="classification_import_file")
+        if st.form_submit_button("Import and re-classify", key="classification_import_submit") and upload:
+            try:
+                importer = classify.import_rules_csv if kind == "Rules" else classify.import_categories_csv
+                count = importer(ws, exports.restore_csv_bytes(upload.getvalue()))
+                reclassify()
+                st.success(f"{count} {kind.lower()} imported and spend re-classified.")
+            except classify.ClassificationError as exc:
+                st.error(ui.md(exc))
 
 st.subheader("Why is a payment here?")
 left, right = st.columns(2)
 file_id = left.number_input("File id", min_value=1, step=1, key="explain_file")
 line = right.number_input("Line in the file", min_value=1, step=1, key="explain_line")
 explanation = classify.explain_payment(ws, int(file_id), int(line))
-st.write(explanation.sentence() if explanation else "No payment at that file and line.")
+st.markdown(ui.md(explanation.sentence()) if explanation else "No payment at that file and line.")

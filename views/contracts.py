@@ -66,7 +66,7 @@ with register_tab:
         register = ui.query(contracts.contract_register, today, filters)
         values = [Decimal(v) for v in register["contract_value"] if v is not None and v == v]
         over = sum(1 for v in values if v >= PLAN_THRESHOLD)
-        st.caption(f"Showing {filters.describe()}: {len(register):,} of {options['contracts']:,} contracts; "
+        st.caption(f"Showing {ui.md(filters.describe())}: {len(register):,} of {options['contracts']:,} contracts; "
                    f"status as of {today:%-d %B %Y}.")
         cols = st.columns(4)
         cols[0].metric("Contracts", f"{len(register):,}")
@@ -129,10 +129,10 @@ with register_tab:
                                       f"({register.at[i, 'supplier_name']})")
             chosen = register.loc[pick]
             paid = ui.query(contracts.contract_payments, int(chosen["file_id"]), int(chosen["source_row"]))
-            st.caption(f"{chosen['title']}: {day(chosen['start_date']) or 'no start date'} to "
+            st.caption(f"{ui.md(chosen['title'])}: {day(chosen['start_date']) or 'no start date'} to "
                        f"{day(chosen['end_date']) or 'no end date'}"
                        + (f", extension options to {day(chosen['final_end'])}" if chosen["option_months"] else "")
-                       + f". Supplier found in the spend by {chosen['matched_by']}.")
+                       + f". Supplier found in the spend by {ui.md(chosen['matched_by'])}.")
             cols = st.columns(len(contracts.POSITIONS))
             for col, position in zip(cols, contracts.POSITIONS, strict=True):
                 col.metric(position, charts.short_money(paid.totals[position]),
@@ -192,7 +192,7 @@ with sme_tab:
     try:
         local = ui.query(contracts.local_districts)
     except ValueError as exc:
-        st.error(f"The local postcode districts setting cannot be read ({exc}); fix it on the Settings page.")
+        st.error(f"The local postcode districts setting cannot be read ({ui.md(exc)}); fix it on the Settings page.")
         local = contracts.LocalDistricts()
     shares = ui.query(contracts.spend_shares)
     overall = shares[shares["financial_year"] == "All years"]
@@ -212,7 +212,7 @@ with sme_tab:
             col.metric(label, share(row[f"{measure}_share"]), f"status unknown: {share(row[f'{measure}_unknown_share'])}",
                        delta_color="off", delta_arrow="off",
                        help=f"{pounds(row[measure])} of influenceable spend. " + DEFINITIONS[measure])
-            col.caption(DEFINITIONS[measure] + (f" Local: {local.describe()}." if measure == "local" else "")
+            col.caption(DEFINITIONS[measure] + (f" Local: {ui.md(local.describe())}." if measure == "local" else "")
                         + f" Status unknown for {share(row[f'{measure}_unknown_share'])} "
                           f"({pounds(row[f'{measure}_unknown'])}).")
         measures = ("sme", "vcse", "local") if local.is_set else ("sme", "vcse")
@@ -258,27 +258,30 @@ with list_tab:
              "VCSE. Each list replaces the one before; a file with an unreadable line is refused whole, naming the line.")
     notice = st.session_state.pop("contracts_list_notice", None)
     if notice:
-        st.success(notice)
+        st.success(ui.md(notice))
     current = ui.query(supplier_attributes.current_upload)
     if current is None:
         st.caption("No supplier list loaded.")
     else:
-        st.caption(f"In force: {current['name']}, {current['rows']:,} suppliers, loaded {current['loaded_at']}.")
+        st.caption(f"In force: {ui.md(current['name'])}, {current['rows']:,} suppliers, loaded {current['loaded_at']}.")
     sheets = st.session_state.get("contracts_list_sheets")
-    with st.form("contracts_list_form", clear_on_submit=False):
-        upload = st.file_uploader("Supplier list", type=["csv", "xlsx", "xls"], key="contracts_list_file")
-        sheet = st.selectbox("Sheet", sheets, key="contracts_list_sheet") if sheets else None
-        submitted = st.form_submit_button("Load the supplier list", key="contracts_list_submit",
-                                          disabled=not ui.can_edit())
+    upload, submitted, sheet = None, False, None
+    if ui.can_edit():  # the uploader is only offered to editors
+        with st.form("contracts_list_form", clear_on_submit=False):
+            upload = st.file_uploader("Supplier list", type=["csv", "xlsx", "xls"], key="contracts_list_file")
+            sheet = st.selectbox("Sheet", sheets, key="contracts_list_sheet") if sheets else None
+            submitted = st.form_submit_button("Load the supplier list", key="contracts_list_submit")
+    else:
+        st.caption("Only the workspace's editors can load a supplier list.")
     if submitted and upload is not None:
         try:
             result = supplier_attributes.load_supplier_attributes(ui.workspace(), upload.name, upload.getvalue(),
                                                                   sheet=sheet)
         except NeedsSheet as exc:
             st.session_state["contracts_list_sheets"] = list(exc.sheets)
-            st.warning(exc.message + " Choose the sheet and load again.")
+            st.warning(ui.md(exc.message) + " Choose the sheet and load again.")
         except LoadError as exc:
-            st.error(exc.message)
+            st.error(ui.md(exc.message))
         else:
             st.session_state.pop("contracts_list_sheets", None)
             st.session_state["contracts_list_notice"] = result.describe() + "."

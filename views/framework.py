@@ -57,9 +57,9 @@ st.dataframe(
 st.header("Gap to each target")
 for gap in ui.query(framework.target_gaps, as_at):
     if gap.target is None:
-        heading = f"{gap.theme}: Level {gap.achieved}, no target set"
+        heading = f"{ui.md(gap.theme)}: Level {gap.achieved}, no target set"
     else:
-        heading = (f"{gap.theme}: Level {gap.achieved} of target Level {gap.target.level} by "
+        heading = (f"{ui.md(gap.theme)}: Level {gap.achieved} of target Level {gap.target.level} by "
                    f"{gap.target.target_date:%-d %b %Y} ({gap.standing})")
     with st.expander(heading, expanded=False):
         if gap.target is None:
@@ -116,10 +116,10 @@ with st.form("assess_form", clear_on_submit=False):
     for c in criteria:
         if c.level != level:
             level = c.level
-            st.markdown(f"**Level {c.level}: {c.level_name}**")
+            st.markdown(f"**Level {c.level}: {ui.md(c.level_name)}**")
         before = previous.get(c.criterion_id)
         tick, evidence, link = st.columns([7, 3, 2])
-        met = tick.checkbox(f"{c.criterion_id} {c.criterion}", value=bool(before and before.met),
+        met = tick.checkbox(ui.md(f"{c.criterion_id} {c.criterion}"), value=bool(before and before.met),
                             key=f"assess_met_{slot}_{c.criterion_id}")
         text = evidence.text_input("Evidence", value=before.evidence if before else "", key=f"assess_evidence_{slot}_{c.criterion_id}",
                                    label_visibility="collapsed", placeholder="Evidence")
@@ -132,10 +132,11 @@ if submitted:
     try:
         framework.record_assessment(ws, theme, assessed_on, assessor, answers, note)
     except framework.FrameworkError as exc:
-        st.error(str(exc))
+        st.error(ui.md(exc))
     else:
         state = framework.theme_state(ws, theme, assessed_on)
-        saved(f"Saved the {theme} assessment of {assessed_on:%-d %B %Y}. {state.explanation if state else ''}")
+        saved(f"Saved the {ui.md(theme)} assessment of {assessed_on:%-d %B %Y}. "
+              f"{ui.md(state.explanation) if state else ''}")
 
 # --- targets -------------------------------------------------------------------------------------------------
 st.header("Targets")
@@ -153,7 +154,7 @@ if st.button("Save targets", key="targets_save", disabled=not editor):
     try:
         count = framework.save_targets(ws, framework.targets_from_frame(edited_targets))
     except framework.FrameworkError as exc:
-        st.error(str(exc))
+        st.error(ui.md(exc))
     else:
         saved(f"Saved {count} target{'s' if count != 1 else ''}.", "targets_editor")
 
@@ -163,15 +164,20 @@ with st.expander("The criteria: view, download, or replace with your council's o
                  key="framework_criteria_table")
     st.download_button("Download the criteria (CSV)", data=ui.query(framework.export_framework_csv),
                        file_name="flexible-framework-criteria.csv", mime="text/csv", key="framework_download")
-    upload = st.file_uploader("Your own criteria (CSV with columns theme, level, level_name, criterion_id, criterion)",
-                              type=["csv"], key="framework_upload")
-    confirm = st.checkbox("Replace the criteria (earlier assessments keep their own copies)", key="framework_replace_confirm")
-    if st.button("Replace criteria", key="framework_replace", disabled=upload is None or not confirm or not editor) and upload is not None:
-        try:
-            count = framework.import_framework_csv(ws, upload.getvalue(), upload.name)
-        except framework.FrameworkError as exc:
-            st.error(str(exc))
-        else:
-            saved(f"Loaded {count} criteria from {upload.name}.")
+    if editor:  # the uploader is only offered to editors
+        upload = st.file_uploader("Your own criteria (CSV with columns theme, level, level_name, criterion_id, "
+                                  "criterion)", type=["csv"], key="framework_upload")
+        confirm = st.checkbox("Replace the criteria (earlier assessments keep their own copies)",
+                              key="framework_replace_confirm")
+        if st.button("Replace criteria", key="framework_replace", disabled=upload is None or not confirm) \
+                and upload is not None:
+            try:
+                count = framework.import_framework_csv(ws, upload.getvalue(), upload.name)
+            except framework.FrameworkError as exc:
+                st.error(ui.md(exc))
+            else:
+                saved(f"Loaded {count} criteria from {ui.md(upload.name)}.")
+    else:
+        st.caption("Only the workspace's editors can replace the criteria.")
 
 st.caption(f"Action plan: {ui.query(actions.action_counts, as_at)['total']} actions. See the Action plan page.")

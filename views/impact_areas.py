@@ -41,7 +41,7 @@ category = right.selectbox("Category", list(in_impact["category"]), key="impact_
 drill = SpendFilters(**{**filters.__dict__, "impacts": (impact,), "categories": (category,)})
 
 suppliers = ui.query(analysis.top_suppliers, drill, 15)
-st.markdown(f"**Top suppliers in {category}** ({drill.describe()})")
+st.markdown(f"**Top suppliers in {ui.md(category)}** ({ui.md(drill.describe())})")
 supplier_table = pd.DataFrame({
     "Supplier": suppliers["supplier"],
     "Net spend": suppliers["total"].map(pounds),

@@ -16,11 +16,11 @@ if ui.query(analysis.headline, SpendFilters()).payments == 0:
     st.page_link("views/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 if head.payments == 0:
-    st.warning(f"No payments match the filters ({filters.describe()}). Clear some filters in the sidebar.")
+    st.warning(f"No payments match the filters ({ui.md(filters.describe())}). Clear some filters in the sidebar.")
     st.stop()
 
 period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
-st.caption(f"Showing {filters.describe()}: {head.payments:,} payments, {period}.")
+st.caption(f"Showing {ui.md(filters.describe())}: {head.payments:,} payments, {period}.")
 ui.coverage_note(head)
 
 
@@ -79,7 +79,7 @@ band = left.selectbox("Value band", filters.bands.labels, index=len(filters.band
 impact = right.selectbox("Impact", IMPACT_GROUPS, key="overview_cell_impact")
 cell = SpendFilters(**{**filters.__dict__, "value_bands": (band,), "impacts": (impact,)})
 payments, count, total = ui.query(analysis.payments_behind, cell, 2_000)
-st.caption(f"{count:,} payments, {pounds(total)} net ({cell.describe()}). Largest first"
+st.caption(f"{count:,} payments, {pounds(total)} net ({ui.md(cell.describe())}). Largest first"
            + (", first 2,000 shown." if count > 2_000 else "."))
 shown = ui.payments_table(payments)
 st.dataframe(shown, hide_index=True, key="overview_cell_payments")

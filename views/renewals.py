@@ -32,7 +32,7 @@ with_options = right.toggle("Include extension options", key="renewals_extension
 try:
     default_lead = ui.query(contracts.lead_times)
 except ValueError as exc:
-    st.error(f"The renewal lead times setting cannot be read ({exc}); the defaults are used. Fix it on the Settings page.")
+    st.error(f"The renewal lead times setting cannot be read ({ui.md(exc)}); the defaults are used. Fix it on the Settings page.")
     default_lead = LeadTimes()
 with st.expander(f"Lead times: {default_lead.describe()}"):
     st.caption(DEFINITIONS["intervention"] + " Change them here for this session, or for everyone on the Settings page.")
@@ -61,7 +61,7 @@ if priority_only:
 ending = "end with all extension options taken" if with_options else "published end date"
 window_end = contracts.add_months(today, months)
 scope = filters.describe() + ("; plan priority only" if priority_only else "")
-st.caption(f"Contracts ({scope}) whose {ending} falls from today, {today:%-d %B %Y}, to {window_end:%-d %B %Y}. "
+st.caption(f"Contracts ({ui.md(scope)}) whose {ending} falls from today, {today:%-d %B %Y}, to {window_end:%-d %B %Y}. "
            f"Lead times: {lead.describe()}.")
 
 act_now = pipeline[pipeline["action"] != "Start later"]

@@ -18,6 +18,6 @@ for setting in settings.SETTINGS.values():
                 settings.set_setting(ws, setting.name, value)
                 st.success("Saved.")
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(ui.md(exc))
 
 st.caption("Value bands now: " + ", ".join(ui.query(settings.value_bands).labels) + ".")

@@ -53,7 +53,9 @@ def run_load(name: str, data: bytes, kind: str, sheet: str | None = None, choice
 editor = ui.editors_only("load or remove files")
 with st.form("upload_form", clear_on_submit=True):
     kind = st.radio("The files hold", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="upload_kind")
-    uploads = st.file_uploader("Files", type=["csv", "xlsx", "xls"], accept_multiple_files=True, key="upload_files")
+    # Only editors are offered the uploader: a viewer's files would be read into memory for nothing.
+    uploads = (st.file_uploader("Files", type=["csv", "xlsx", "xls"], accept_multiple_files=True, key="upload_files")
+               if editor else [])
     submitted = st.form_submit_button("Load files", type="primary", key="upload_submit", disabled=not editor)
 
 if submitted and uploads:
