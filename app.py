@@ -6,7 +6,8 @@ import streamlit as st
 from sp_analysis import ui
 from sp_analysis.workspace import WorkspaceError
 
-st.set_page_config(page_title="Sustainable procurement", page_icon=":material/eco:", layout="wide")
+# An emoji icon is drawn in the page itself; a ':material/...:' icon would be fetched from a font server.
+st.set_page_config(page_title="Sustainable procurement", page_icon="🌿", layout="wide")
 
 pages = {
     "Spend": [

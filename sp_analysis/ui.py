@@ -30,20 +30,22 @@ T = TypeVar("T")
 # tooltips and st.table cells as Markdown (GitHub-flavoured, with LaTeX, colour directives and autolinks). A
 # supplier name or contract title is data: `md` makes it literal text there, so it can neither load an outside
 # image nor draw a link, bold text or a formula. Characters that start Markdown wherever they stand are
-# escaped with a backslash; the rest (a dot, a colon, a hyphen) only where they would start something:
-# 'https://', 'www.', an entity, or a list or heading marker at the start.
-_ALWAYS = re.compile(r"([\\`*_\[\]<>|~$@#])")
+# escaped with a backslash; a hyphen, plus or number starts a list only at the start. Autolinks are found in
+# the text after escapes are read, so a backslash cannot stop them: a word joiner (U+2060, invisible) goes
+# between 'http' or 'https' and '://', between 'www' and '.', and before '@'.
+_ALWAYS = re.compile(r"([\\`*_\[\]<>|~$#])")
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9+.-])(:)(?=//)|(?<=www)(\.)")
+_AUTOLINK = re.compile(r"(?i)(?<=https)(?=://)|(?<=http)(?=://)|(?<=www)(?=\.)|(?=@)")
 _ENTITY = re.compile(r"(&)(?=#?[a-z0-9]+;)", re.IGNORECASE)
 _LEADING = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-+=])")
+WORD_JOINER = "\u2060"
 
 
 def md(value: object) -> str:
     """A data string made literal for any place Streamlit renders Markdown (on one line)."""
     text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
     text = _ALWAYS.sub(r"\\\1", text)
-    text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    text = _AUTOLINK.sub(WORD_JOINER, text)
     text = _ENTITY.sub(r"\\\1", text)
     return _LEADING.sub(lambda m: (f"{m.group(1)}{m.group(2)}\\{m.group(3)}" if m.group(2) is not None
                                    else f"{m.group(4)}\\{m.group(5)}"), text, count=1)

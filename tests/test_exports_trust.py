@@ -110,13 +110,13 @@ def test_rules_and_categories_csv_is_neutralised_and_restored() -> None:
 # --- markdown ---------------------------------------------------------------------------------------------
 
 MARKDOWN_ATTACKS = {
-    "![beacon](https://tracker.example/pixel.png?id=1)": "!\\[beacon\\](https\\://tracker.example/pixel.png?id=1)",
-    "[Pay here](https://phish.example/login)": "\\[Pay here\\](https\\://phish.example/login)",
+    "![beacon](https://tracker.example/pixel.png?id=1)": "!\\[beacon\\](https\u2060://tracker.example/pixel.png?id=1)",
+    "[Pay here](https://phish.example/login)": "\\[Pay here\\](https\u2060://phish.example/login)",
     "**URGENT** $$\\int x$$": "\\*\\*URGENT\\*\\* \\$\\$\\\\int x\\$\\$",
-    "Visit www.phish.example today": "Visit www\\.phish.example today",
-    "<img src=https://tracker.example/x.png>": "\\<img src=https\\://tracker.example/x.png\\>",
+    "Visit www.phish.example today": "Visit www\u2060.phish.example today",
+    "<img src=https://tracker.example/x.png>": "\\<img src=https\u2060://tracker.example/x.png\\>",
     "1. Acme\n# Heading": "1\\. Acme \\# Heading",
-    ":red[Overdue] pay@phish.example": ":red\\[Overdue\\] pay\\@phish.example",
+    ":red[Overdue] pay@phish.example": ":red\\[Overdue\\] pay\u2060@phish.example",
     "&lt;b&gt;": "\\&lt;b\\&gt;",
     "Smith & Sons (Ltd) £10.50: ok": "Smith & Sons (Ltd) £10.50: ok",
 }
