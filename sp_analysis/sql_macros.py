@@ -33,6 +33,11 @@ DATE_FORMATS: tuple[str, ...] = (
 )
 
 _FORMAT_LIST = "[" + ", ".join(f"'{fmt}'" for fmt in DATE_FORMATS) + "]"
+# Months as published, tried where a cell is not a day ('.' is read as a space first: 'Sep.2014').
+# Two-digit years first, as for DATE_FORMATS ('%Y' reads 'Sep-14' as the year 14).
+MONTH_FORMATS: tuple[str, ...] = ("%b %y", "%b-%y", "%B %y", "%B-%y", "%b %Y", "%B %Y", "%b-%Y", "%B-%Y",
+                                  "%m/%Y", "%Y-%m", "%Y/%m", "%b%Y", "%B%Y", "%m-%Y")
+MONTH_FORMAT_LIST = "[" + ", ".join(f"'{fmt}'" for fmt in MONTH_FORMATS) + "]"
 
 # What systems write in an identifier cell that has no identifier. Read as an id, 'N/A' would make
 # every supplier published with it one supplier.
@@ -100,6 +105,60 @@ MACROS: tuple[str, ...] = (
         END
     )
     """,
+    # A month as published: 'Sep 2014', 'September 2014', 'Sep-14', '09/2014', '2014-09'. Its first day, or NULL.
+    f"""
+    CREATE OR REPLACE MACRO sp_month_start(t) AS
+        CAST(try_strptime(regexp_replace(replace(lower(t), '.', ' '), '\\bsept\\b', 'sep'), {MONTH_FORMAT_LIST}) AS DATE)
+    """,
+    # A date that is not a day: a month, a financial quarter ('Q1 2014/15', '2014/15 Q1', UK quarters from
+    # April), a calendar quarter ('Q3 2010') or a period of months ('July 2010-September 2010', 'Jul-Sep 2010').
+    # A struct of its first and last day and its precision ('month', 'quarter' or 'period'), or NULL.
+    r"""
+    CREATE OR REPLACE MACRO sp_period_struct(first_day, last_day) AS
+        CASE WHEN first_day IS NOT NULL AND last_day IS NOT NULL AND last_day >= first_day
+             THEN struct_pack(first_day := first_day, last_day := last_day,
+                              precision := CASE WHEN day(first_day) <> 1 OR last_day <> last_day(last_day) THEN 'period'
+                                                WHEN date_diff('month', first_day, last_day) = 0 THEN 'month'
+                                                WHEN date_diff('month', first_day, last_day) = 2 THEN 'quarter'
+                                                ELSE 'period' END) END
+    """,
+    r"""
+    CREATE OR REPLACE MACRO sp_fy_quarter_start(fy, q) AS
+        CAST(make_date(CAST(fy AS BIGINT), 4, 1) + to_months(3 * (CAST(q AS INTEGER) - 1)) AS DATE)
+    """,
+    r"""
+    CREATE OR REPLACE MACRO sp_parse_period(x) AS (
+        WITH t AS (SELECT lower(trim(regexp_replace(x, '\s+', ' ', 'g'))) AS t)
+        SELECT CASE
+            WHEN sp_month_start(t) IS NOT NULL
+                THEN sp_period_struct(sp_month_start(t), last_day(sp_month_start(t)))
+            WHEN regexp_matches(t, '^(q|quarter|qtr) ?[1-4] ?,? (fy ?)?[0-9]{4} ?[/-] ?[0-9]{2,4}$')
+                THEN sp_period_struct(
+                    sp_fy_quarter_start(regexp_extract(t, '([0-9]{4})', 1), regexp_extract(t, '^[a-z]+ ?([1-4])', 1)),
+                    last_day(sp_fy_quarter_start(regexp_extract(t, '([0-9]{4})', 1),
+                                                 regexp_extract(t, '^[a-z]+ ?([1-4])', 1)) + INTERVAL 2 MONTH))
+            WHEN regexp_matches(t, '^(fy ?)?[0-9]{4} ?[/-] ?[0-9]{2,4},? (q|quarter|qtr) ?[1-4]$')
+                THEN sp_period_struct(
+                    sp_fy_quarter_start(regexp_extract(t, '([0-9]{4})', 1), regexp_extract(t, '([1-4])$', 1)),
+                    last_day(sp_fy_quarter_start(regexp_extract(t, '([0-9]{4})', 1),
+                                                 regexp_extract(t, '([1-4])$', 1)) + INTERVAL 2 MONTH))
+            WHEN regexp_matches(t, '^(q|quarter|qtr) ?[1-4],? [0-9]{4}$')
+                THEN sp_period_struct(
+                    make_date(CAST(regexp_extract(t, '([0-9]{4})', 1) AS BIGINT),
+                              3 * CAST(regexp_extract(t, '^[a-z]+ ?([1-4])', 1) AS BIGINT) - 2, 1),
+                    last_day(make_date(CAST(regexp_extract(t, '([0-9]{4})', 1) AS BIGINT),
+                                       3 * CAST(regexp_extract(t, '^[a-z]+ ?([1-4])', 1) AS BIGINT), 1)))
+            WHEN regexp_matches(t, '^(.+?) ?(-|–|to) ?(.+)$')
+                THEN sp_period_struct(
+                    coalesce(CAST(try_strptime(regexp_extract(t, '^(.+?) ?(-|–|to) ?(.+)$', 1), {FORMAT_LIST}) AS DATE),
+                             sp_month_start(regexp_extract(t, '^(.+?) ?(-|–|to) ?(.+)$', 1)),
+                             sp_month_start(regexp_extract(t, '^(.+?) ?(-|–|to) ?(.+)$', 1) || ' '
+                                            || strftime(sp_month_start(regexp_extract(t, '^(.+?) ?(-|–|to) ?(.+)$', 3)), '%Y'))),
+                    coalesce(CAST(try_strptime(regexp_extract(t, '^(.+?) ?(-|–|to) ?(.+)$', 3), {FORMAT_LIST}) AS DATE),
+                             last_day(sp_month_start(regexp_extract(t, '^(.+?) ?(-|–|to) ?(.+)$', 3)))))
+        END FROM t
+    )
+    """.replace("{FORMAT_LIST}", _FORMAT_LIST),
     # The UK public-sector financial year starts on 1 April.
     """
     CREATE OR REPLACE MACRO sp_fy_start(d) AS

@@ -136,7 +136,8 @@ def _usable(mapping: dict[str, int]) -> bool:
 def _find_header(cur: duckdb.DuckDBPyConnection, src: StagedSource, name: str) -> _Header:
     """The header among the top rows: the staged first row or one below it (title lines above it)."""
     candidates: list[tuple[int, tuple[str, ...]]] = [(src.header_line, tuple(src.header))]
-    rows = cur.execute(f"SELECT * FROM {src.relation} ORDER BY line LIMIT {HEADER_ROWS}").fetchall()
+    cells_sql = ", ".join(f"c{i}" for i in range(src.width))
+    rows = cur.execute(f"SELECT line, {cells_sql} FROM {src.relation} ORDER BY line LIMIT {HEADER_ROWS}").fetchall()
     candidates += [(int(r[0]), tuple("" if v is None else str(v) for v in r[1:])) for r in rows]
     for line, cells in candidates:
         mapping = map_attribute_header(cells)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sp_analysis import sql_macros
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 MEMORY_LIMIT_ENV = "SP_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 
@@ -241,6 +241,46 @@ MIGRATIONS: dict[int, str] = {
         vcse               BOOLEAN,
         CHECK (supplier_id IS NOT NULL OR supplier_name IS NOT NULL)
     );
+    """,
+    # Payments from any council's files (sp_analysis/ingest): a date may be a month or a period (date_precision
+    # 'day', 'month', 'quarter' or 'period', with its last day in date_end), or not given at all (NULL date,
+    # precision 'none', the file's one financial year or none); a workbook's sheet; the invoice and received
+    # dates some files carry; the broad expense heading beside the detail; the file's own ProClass code and label.
+    5: """
+    ALTER TABLE payments ALTER payment_date DROP NOT NULL;
+    ALTER TABLE payments ALTER month DROP NOT NULL;
+    ALTER TABLE payments ALTER fy_start DROP NOT NULL;
+    ALTER TABLE payments ADD COLUMN date_precision VARCHAR DEFAULT 'day';
+    ALTER TABLE payments ADD COLUMN date_end DATE;
+    UPDATE payments SET date_end = payment_date;
+    ALTER TABLE payments ADD COLUMN sheet VARCHAR;
+    ALTER TABLE payments ADD COLUMN invoice_date DATE;
+    ALTER TABLE payments ADD COLUMN received_date DATE;
+    ALTER TABLE payments ADD COLUMN expense_category VARCHAR;
+    ALTER TABLE payments ADD COLUMN proclass_code VARCHAR;
+    ALTER TABLE payments ADD COLUMN proclass_label VARCHAR;
+    """,
+    # Classification rules may look at the broad heading and the ProClass columns, and a fourth layer,
+    # `context` (who was paid and where), is tried after the words of the line (sp_analysis/classify.py).
+    # DuckDB cannot alter a CHECK constraint, so the table is rebuilt with its rows.
+    6: """
+    CREATE TABLE classification_rules_v6 (
+        rule_id   VARCHAR PRIMARY KEY,
+        layer     VARCHAR NOT NULL CHECK (layer IN ('supplier', 'code', 'keyword', 'context')),
+        field     VARCHAR NOT NULL,
+        match     VARCHAR NOT NULL CHECK (match IN ('exact', 'prefix', 'contains', 'regex')),
+        pattern   VARCHAR NOT NULL CHECK (pattern <> ''),
+        category  VARCHAR NOT NULL,
+        priority  INTEGER NOT NULL,
+        note      VARCHAR NOT NULL DEFAULT '',
+        CHECK ((layer = 'supplier' AND field IN ('supplier_id', 'supplier_name'))
+            OR (layer = 'code' AND field IN ('expense_code', 'proclass_code'))
+            OR (layer IN ('keyword', 'context') AND field IN ('expense_type', 'proclass_label', 'expense_code',
+                'expense_category', 'supplier_name', 'creditor_type', 'department')))
+    );
+    INSERT INTO classification_rules_v6 SELECT * FROM classification_rules;
+    DROP TABLE classification_rules;
+    ALTER TABLE classification_rules_v6 RENAME TO classification_rules;
     """,
 }
 

@@ -33,9 +33,11 @@ def test_padded_and_upper_case_headers_in_another_order() -> None:
         "payment_date": 0, "department": 1, "supplier_name": 2, "amount": 3, "transaction_ref": 4}
 
 
-def test_first_column_to_claim_a_name_wins_and_the_rest_stay_unmapped() -> None:
+def test_the_stronger_name_wins_and_the_rest_stay_unmapped() -> None:
     assert map_header(["Description", "Expense Type", "Date", "Payee", "Value"], "spend") == {
-        "expense_type": 0, "payment_date": 2, "supplier_name": 3, "amount": 4}
+        "expense_type": 1, "payment_date": 2, "supplier_name": 3, "amount": 4}
+    # On equal names the column further left wins.
+    assert map_header(["Supplier", "Supplier", "Date", "Amount"], "spend")["supplier_name"] == 0
 
 
 def test_header_found_below_title_lines() -> None:

@@ -70,6 +70,15 @@ class NeedsSheet(LoadError):
     file_name: str
     reason: str
     sheets: tuple[str, ...] = ()
+    # Each sheet's header shape (signature); sheets that share one are offered together.
+    shapes: dict[str, str] = field(default_factory=dict)
+
+    def same_shape_as_first(self) -> list[str]:
+        """The sheets sharing the first sheet's shape (the default choice)."""
+        if not self.sheets:
+            return []
+        first = self.shapes.get(self.sheets[0], "")
+        return [s for s in self.sheets if self.shapes.get(s, "") == first] if first else [self.sheets[0]]
 
     def __post_init__(self) -> None:
         LoadError.__init__(self, self.file_name, self.reason)

@@ -10,7 +10,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,14 @@ import duckdb
 
 from sp_analysis.ingest import contracts as contract_sql
 from sp_analysis.ingest import spend as spend_sql
-from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
+from sp_analysis.ingest.columns import (
+    COLUMNS_BY_KIND,
+    Kind,
+    header_signature,
+    map_header,
+    missing_required,
+    normalise_header,
+)
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
 from sp_analysis.ingest.source import (
     ColumnChoice,
@@ -162,9 +169,9 @@ def load_file(
             with staged(cur, prepared) as src:
                 try:
                     report(0.5, "checking every line")
-                    src = _parse(cur, name, src, parsed, kind)
+                    src, blocks = _parse(cur, name, prepared, src, parsed, kind)
                     report(0.7, "measuring quality")
-                    quality = _quality(cur, src, parsed, kind)
+                    quality = _quality(cur, src, parsed, kind, blocks)
                     if quality.pop("problems"):
                         _refuse_on_problems(cur, name, src, parsed, kind)
                     report(0.8, "writing to the workspace")
@@ -189,8 +196,46 @@ def _refuse_if_loaded(cur: duckdb.DuckDBPyConnection, name: str, sha: str) -> No
         raise AlreadyLoaded(name, row[0], row[1])
 
 
-def _parse(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, parsed: str, kind: Kind) -> StagedSource:
-    """Type every staged line into temp table `parsed`; returns the source the lines were read from."""
+def _parse(
+    cur: duckdb.DuckDBPyConnection, name: str, prepared: PreparedFile, src: StagedSource, parsed: str, kind: Kind
+) -> tuple[StagedSource, tuple[StagedSource, ...]]:
+    """Type every staged line into temp table `parsed`, block by block.
+
+    Returns the first block (the file's report speaks of it) and every block read. A CSV's quoted line
+    breaks are counted into its line numbers; a header repeated lower down splits the file into blocks,
+    each mapped on its own.
+    """
+    blocks = prepared.all_blocks()
+    if kind == "contracts":
+        params = _parse_params(cur, src, kind)
+        read_into(cur, name, src, contract_sql.parse_contracts_sql(src, parsed), params)
+        records = _count(cur, f"SELECT count(*) FROM {parsed}")
+        if not src.lines_are_exact(records):
+            cur.execute(f"DROP TABLE {parsed}")
+            src = materialise(cur, name, src)
+            read_into(cur, name, src, contract_sql.parse_contracts_sql(src, parsed), params)
+        return src, (src,)
+    _parse_blocks(cur, name, blocks, parsed)
+    first = blocks[0]
+    if len(blocks) == 1 and not first.lines_are_exact(_count(cur, f"SELECT count(*) FROM {parsed}")):
+        # Quoted cells with line breaks: read again from a table whose lines count those breaks.
+        cur.execute(f"DROP TABLE {parsed}")
+        first = materialise(cur, name, first)
+        blocks = (first,)
+        _parse_blocks(cur, name, blocks, parsed)
+    split = _split_at_headers(cur, name, blocks, parsed)
+    if split != blocks:
+        cur.execute(f"DROP TABLE {parsed}")
+        blocks = split
+        _parse_blocks(cur, name, blocks, parsed)
+    return blocks[0], blocks
+
+
+def _count(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(cur.execute(sql).fetchone()[0])  # type: ignore[index]
+
+
+def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if src.unmapped():
         params["extra_keys"] = [n for n, _ in src.unmapped()]
@@ -201,16 +246,72 @@ def _parse(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, parsed:
         params["date_format"] = _file_date_format(cur, src)
         params["not_delimiter"] = "[^" + re.escape(src.delimiter or ",") + "]"
         params["row_cells"] = max(2, len(src.header) // 2)
-    sql = spend_sql.parse_spend_sql if kind == "spend" else contract_sql.parse_contracts_sql
-    read_into(cur, name, src, sql(src, parsed), params)
-    records = int(cur.execute(f"SELECT count(*) FROM {parsed}").fetchone()[0])  # type: ignore[index]
-    if src.lines_are_exact(records):
-        return src
-    # Quoted cells with line breaks: read again from a table whose lines count those breaks.
-    cur.execute(f"DROP TABLE {parsed}")
-    src = materialise(cur, name, src)
-    read_into(cur, name, src, sql(src, parsed), params)
-    return src
+        params |= src.block_params()
+    return params
+
+
+def _parse_blocks(cur: duckdb.DuckDBPyConnection, name: str, blocks: Sequence[StagedSource], parsed: str) -> None:
+    for index, block in enumerate(blocks):
+        sql = spend_sql.parse_spend_sql(block, parsed, create=index == 0)
+        read_into(cur, name, block, sql, _parse_params(cur, block, "spend"))
+
+
+# Rows with no digit and no amount that might be a header lower down: at most this many are looked at.
+MAX_HEADER_CANDIDATES = 2000
+
+
+def _split_at_headers(
+    cur: duckdb.DuckDBPyConnection, name: str, blocks: tuple[StagedSource, ...], parsed: str
+) -> tuple[StagedSource, ...]:
+    """Blocks again, split where a row below a header is itself a header: the same one (a page header,
+    skipped) or another naming the date, payee and amount (a second table, mapped on its own)."""
+    lines = [int(r[0]) for r in cur.execute(
+        f"SELECT line FROM {parsed} WHERE maybe_header ORDER BY line LIMIT {MAX_HEADER_CANDIDATES}").fetchall()]
+    if not lines:
+        return blocks
+    first = blocks[0]
+    cells_sql = ", ".join(f"c{i}" for i in range(first.width))
+    rows: dict[int, tuple[str, ...]] = {}
+    for block in blocks:
+        found = [ln for ln in lines if block.block_params()["first_line"] <= ln <= block.last_line]  # type: ignore[operator]
+        if not found:
+            continue
+        relation_rows = cur.execute(
+            f"SELECT line, {cells_sql} FROM {block.relation} WHERE list_contains($lines, line)",
+            {**block.params, "lines": found}).fetchall()
+        rows |= {int(r[0]): tuple("" if v is None else str(v) for v in r[1:]) for r in relation_rows}
+    out: list[StagedSource] = []
+    changed = False
+    for block in blocks:
+        own = normalise_row(block.header)
+        current = block
+        repeats: list[int] = list(block.header_lines)
+        start = int(block.block_params()["first_line"])  # type: ignore[call-overload]
+        for line in sorted(ln for ln in rows if start <= ln <= block.last_line):
+            cells = rows[line]
+            if normalise_row(cells) == own:
+                repeats.append(line)
+                changed = True
+                continue
+            mapping = map_header(cells, "spend")
+            if missing_required(mapping, "spend"):
+                continue
+            out.append(replace(current, last_line=line - 1, header_lines=tuple(repeats)))
+            current = replace(block, header=tuple(cells), header_line=line, first_line=line + 1,
+                              mapping=mapping, signature=header_signature(cells, "spend"), header_lines=(),
+                              rows_below_header=(), recognised={k: "by its name" for k in mapping},
+                              note=f"a second table starts on line {line} with its own header")
+            own, repeats, changed = normalise_row(cells), [], True
+        out.append(replace(current, header_lines=tuple(repeats)))
+    return tuple(out) if changed else blocks
+
+
+def normalise_row(cells: Sequence[str]) -> tuple[str, ...]:
+    """A header row compared with another: case, padding and trailing empty cells ignored."""
+    names = [normalise_header(c) for c in cells]
+    while names and not names[-1]:
+        names.pop()
+    return tuple(names)
 
 
 def _file_date_format(cur: duckdb.DuckDBPyConnection, src: StagedSource) -> str:
@@ -261,7 +362,10 @@ def _refuse_on_problems(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSo
         )
 
 
-def _quality(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind: Kind) -> dict[str, Any]:
+def _quality(
+    cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind: Kind,
+    blocks: Sequence[StagedSource] = (),
+) -> dict[str, Any]:
     sql = spend_sql.quality_sql(parsed) if kind == "spend" else contract_sql.quality_sql(parsed)
     relation = cur.execute(sql)
     names = [d[0] for d in relation.description]
@@ -275,10 +379,22 @@ def _quality(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kin
         "sheet": src.sheet,
         "header_line": src.header_line,
         "columns": {c.name: _header_name(src, c.name) for c in COLUMNS_BY_KIND[kind] if c.name in src.mapping},
+        "recognised": dict(src.recognised),
         "unmapped_columns": [n for n, _ in src.unmapped()],
         "skipped": skipped,
         "skipped_described": {labels.get(k, k): v for k, v in skipped.items()},
     }
+    if len(blocks) > 1 or src.note:
+        quality["blocks"] = [
+            {"header_line": b.header_line, "first_line": int(b.block_params()["first_line"]),  # type: ignore[call-overload]
+             "last_line": min(b.last_line, 2**31), "note": b.note,
+             "columns": {c.name: _header_name(b, c.name) for c in COLUMNS_BY_KIND[kind] if c.name in b.mapping}}
+            for b in (blocks or (src,))
+        ]
+    for key in ("skipped_totals", "skipped_lines"):
+        value = figures.pop(key, None)
+        if value is not None:
+            quality[key] = {str(k): (str(v) if isinstance(v, Decimal) else [int(x) for x in v]) for k, v in value.items()}
     for key, value in figures.items():
         if isinstance(value, Decimal):
             quality[key] = str(value)
@@ -295,9 +411,31 @@ def _quality(cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kin
             Decimal(published[-1]) == Decimal(quality["total"]) if published else None
         )
         quality["rows"] = quality.pop("payments")
+        _undated_year(quality)
     else:
         quality["rows"] = quality.pop("contracts")
     return quality
+
+
+def _undated_year(quality: dict[str, Any]) -> None:
+    """Lines without a date take the file's financial year when every dated line lies in one; else none."""
+    first, last = quality.pop("first_fy", None), quality.pop("last_fy", None)
+    if not quality.get("undated"):
+        quality["undated_fy"] = None
+        return
+    quality["undated_fy"] = first if first is not None and first == last else None
+
+
+def _refuse_mostly_undated(name: str, quality: dict[str, Any]) -> None:
+    """A date column that mostly does not read is the wrong format, not a few lines without a date."""
+    undated, rows = int(quality.get("undated") or 0), int(quality.get("rows") or 0)
+    if undated and (undated == rows or undated > spend_sql.UNDATED_MAX_SHARE * rows):
+        lines = quality.get("undated_lines") or []
+        problems = tuple(RowProblem(int(line), "(whole row)", "", "no date this tool can read")
+                         for line in lines[:50])
+        raise LoadError(name, f"{undated:,} of {rows:,} payment lines have no date this tool can read "
+                        f"(more than {spend_sql.UNDATED_MAX_SHARE:.0%}), so the date column is probably not "
+                        "one it knows; nothing was loaded.", problems)
 
 
 def _commit(
@@ -317,6 +455,10 @@ def _commit(
     if rows == 0:
         raise LoadError(name, "no rows in it are payments or contracts (each needs a date, payee and amount, "
                         "or a title and supplier), so nothing was loaded.")
+    if kind == "spend":
+        _refuse_mostly_undated(name, quality)
+        if quality.get("undated_lines") is not None:
+            quality["undated_lines"] = [int(x) for x in quality["undated_lines"][:200]]
     # Temp tables belong to the staging cursor's connection: the insert must run there too,
     # inside a transaction that the write lock guards.
     with ws.write_on(staging_cursor) as cur:
@@ -328,7 +470,8 @@ def _commit(
              "sheet": src.sheet, "quality": json.dumps(quality)},
         )
         insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
-        cur.execute(insert, {"file_id": file_id})
+        cur.execute(insert, {"file_id": file_id, "undated_fy": quality.get("undated_fy")} if kind == "spend"
+                    else {"file_id": file_id})
         if kind == "spend":
             cur.execute(MARK_SPEND_FACTS_STALE)
         if save_profile:

@@ -24,9 +24,17 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from sp_analysis.ingest.columns import HeaderMatch, Kind, find_header, header_signature, map_header
+from sp_analysis.ingest.columns import (
+    HeaderMatch,
+    Kind,
+    find_header,
+    header_signature,
+    map_header,
+    match_strength,
+    missing_required,
+)
 from sp_analysis.ingest.errors import LoadError, NeedsMapping, NeedsSheet
-from sp_analysis.ingest.text import DELIMITERS, decode_bytes, normalise_lines, plain_spaces, split_rows
+from sp_analysis.ingest.text import DELIMITERS, DecodedText, decode_bytes, normalise_lines, plain_spaces, split_rows
 
 PREVIEW_ROWS = 8
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -66,6 +74,15 @@ class StagedSource:
     params: Mapping[str, object] = field(default_factory=dict)
     rows_below_header: tuple[tuple[str, ...], ...] = ()
     physical_lines: int | None = None
+    # The block of lines this header governs (a file can hold several: stacked tables, sheets, a header
+    # repeated lower down with other columns), and lines inside it that repeat a header.
+    first_line: int = 0
+    last_line: int = 2**62
+    header_lines: tuple[int, ...] = ()
+    has_sheet_column: bool = False
+    # How each mapped column was recognised, in words, for the quality report.
+    recognised: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
 
     def column(self, name: str) -> str:
         """The staged column holding canonical `name` (quoted), or NULL when the file lacks it."""
@@ -79,10 +96,20 @@ class StagedSource:
         result = []
         for position, cell in enumerate(self.header):
             name = cell.strip()
-            if name and position not in used and name not in seen:
-                seen.add(name)
-                result.append((name, position))
+            if name and position not in used:
+                # A name the header repeats keeps its cells under 'Name (2)', 'Name (3)' ...
+                unique, n = name, 1
+                while unique in seen:
+                    n += 1
+                    unique = f"{name} ({n})"
+                seen.add(unique)
+                result.append((unique, position))
         return result
+
+    def block_params(self) -> dict[str, object]:
+        """The bound values that select this block's lines."""
+        return {"first_line": self.first_line or self.header_line + 1, "last_line": self.last_line,
+                "header_lines": list(self.header_lines)}
 
     def samples(self, name: str) -> list[str]:
         """The first cells under the header in canonical column `name` (none when the file lacks it)."""
@@ -104,11 +131,19 @@ class StagedSource:
         return [i for i in range(self.width) if i not in used and (i >= len(self.header) or not self.header[i].strip())]
 
 
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+# Limits that keep one file from taking the server down (a 329 KB CSV can declare 20,000 columns).
+MAX_COLUMNS = 4096
+MAX_NAMED_COLUMNS = 500
+
+
 def is_workbook(name: str, data: bytes) -> bool:
-    """XLSX/XLS by content, falling back on the extension."""
-    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
-        return True
-    return name.lower().endswith((".xlsx", ".xlsm", ".xls"))
+    """XLSX/XLS by content (a ZIP or an OLE container): a file named .xls that holds CSV text is CSV."""
+    return data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC)
+
+
+def _named_as_workbook(name: str) -> bool:
+    return name.lower().endswith(WORKBOOK_EXTENSIONS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +158,12 @@ class PreparedFile:
     source: StagedSource
     temp_path: str | None = None
     cells: pa.Table | None = None
+    # Every block of the file (the first is `source`); empty means `source` alone.
+    blocks: tuple[StagedSource, ...] = ()
+
+    def all_blocks(self) -> tuple[StagedSource, ...]:
+        """The file's blocks, each with its own header and mapping."""
+        return self.blocks or (self.source,)
 
     def discard(self) -> None:
         """Remove the cleaned copy, if any (again is harmless)."""
@@ -136,7 +177,7 @@ def prepare_file(
     data: bytes,
     kind: Kind,
     *,
-    sheet: str | None = None,
+    sheet: str | Sequence[str] | None = None,
     choice: ColumnChoice | None = None,
     saved_mappings: Mapping[str, dict[str, int]] | None = None,
 ) -> PreparedFile:
@@ -146,6 +187,13 @@ def prepare_file(
     table = f"stage_{uuid.uuid4().hex[:12]}"
     if is_workbook(name, data):
         return _prepare_workbook(table, name, data, kind, sheet, choice, saved_mappings or {})
+    if _named_as_workbook(name) and b"\x00" in data[:65536] and not _looks_utf16(data):
+        raise LoadError(name, "is named as an Excel workbook but is neither a workbook nor text; "
+                        "open it in Excel and save it as XLSX or CSV.")
+    head_bytes = data[:4096].lstrip().lower()
+    if head_bytes.startswith((b"<html", b"<!doctype html", b"<table")) or b"<table" in head_bytes[:512]:
+        raise LoadError(name, "is a web page (HTML), not a spreadsheet, although it may be named .xls or .csv; "
+                        "open it in Excel and save it as XLSX or CSV.")
     handle, temp_path = tempfile.mkstemp(suffix=".csv", prefix="sp-stage-")
     os.close(handle)
     try:
@@ -213,15 +261,13 @@ def _resolve_header(
     if match is not None:
         saved = saved_mappings.get(header_signature(match.header, kind))
         if saved is not None:
-            return HeaderMatch(match.row_index, match.header, dict(saved), match.score)
+            return HeaderMatch(match.row_index, match.header, dict(saved), -1)
     if match is None:
         # Maybe a saved profile names a header our wordings do not know.
         for index, row in enumerate(rows):
             saved = saved_mappings.get(header_signature(row, kind))
             if saved is not None:
                 return HeaderMatch(index, tuple(row), dict(saved), 0)
-    from sp_analysis.ingest.columns import missing_required
-
     if match is None or missing_required(match.mapping, kind):
         header_row = match.row_index if match is not None else _first_wide_row(rows)
         header = tuple(rows[header_row]) if rows else ()
@@ -257,12 +303,19 @@ def _stage_csv(
     choice: ColumnChoice | None,
     saved_mappings: Mapping[str, dict[str, int]],
 ) -> StagedSource:
-    if b"\x00" in data[:65536]:
+    if _looks_utf16(data):
+        data_text, label = _decode_utf16(name, data)
+        decoded = DecodedText(data_text, label, 0)
+    elif b"\x00" in data[:65536]:
         raise LoadError(
             name, "this is not a text CSV file (it holds binary bytes); export the data as CSV or XLSX."
         )
-    decoded = decode_bytes(data)
+    else:
+        decoded = decode_bytes(data)
     full_text = plain_spaces(decoded.text)
+    # Old Mac exports end lines with CR alone: every line end becomes LF before anything is split.
+    if "\r" in full_text:
+        full_text = full_text.replace("\r\n", "\n").replace("\r", "\n")
     head = full_text[: 512 * 1024]
     best: tuple[int, str, list[list[str]], HeaderMatch | None] | None = None
     for delimiter in DELIMITERS:
@@ -272,22 +325,41 @@ def _stage_csv(
         if best is None or score > best[0]:
             best = (score, delimiter, rows, match)
     assert best is not None
-    _, delimiter, rows, _ = best
-    match = _resolve_header(name, rows, kind, choice, saved_mappings)
+    _, delimiter, rows, top_match = best
     text = normalise_lines(full_text, delimiter)
-    skip = _lines_through_record(text, delimiter, match.row_index)
+    foot = None
+    if choice is None and (top_match is None or missing_required(top_match.mapping, kind)):
+        foot = _foot_header(text, delimiter, kind)
+    if foot is not None:
+        foot_line, foot_match = foot
+        match, skip = foot_match, 0
+        header_line, first_line, last_line = foot_line, 1, foot_line - 1
+        note = f"the header is on line {foot_line}, below the data (a report-writer layout)"
+    else:
+        match = _resolve_header(name, rows, kind, choice, saved_mappings)
+        skip = _lines_through_record(text, delimiter, match.row_index)
+        header_line, first_line, last_line, note = skip, 0, 2**62, ""
     widest = max((len(r) for r in rows), default=len(match.header))
     width = max(len(match.header), widest) + 1  # one spare column catches over-long rows
+    _check_width(name, match.header, width)
     with open(temp_path, "w", encoding="utf-8", newline="") as out:
         out.write(text)
-    below = split_rows(head, delimiter, match.row_index + 1 + SAMPLE_ROWS)[match.row_index + 1 :]
+    if foot is not None:
+        below = split_rows(text[: 512 * 1024], delimiter, SAMPLE_ROWS)
+    else:
+        below = split_rows(text[: 512 * 1024], delimiter, match.row_index + 1 + SAMPLE_ROWS)[match.row_index + 1 :]
+    as_named = " (CSV text in a file named as a workbook)" if _named_as_workbook(name) else ""
     return StagedSource(
         relation=_READ_CSV_SQL,
         table=table,
         header=match.header,
-        header_line=skip,
+        header_line=header_line,
+        first_line=first_line,
+        last_line=last_line,
+        note=note,
+        recognised=_recognised_by_name(match, kind, choice is not None),
         mapping=dict(match.mapping),
-        encoding=f"{decoded.encoding}, delimiter {_DELIMITER_NAMES[delimiter]}",
+        encoding=f"{decoded.encoding}, delimiter {_DELIMITER_NAMES[delimiter]}{as_named}",
         sheet=None,
         signature=header_signature(match.header, kind),
         width=width,
@@ -358,77 +430,109 @@ def _lines_through_record(text: str, delimiter: str, record_index: int) -> int:
     return record_index + 1
 
 
+# Rows of the second and later sheets of a workbook loaded whole are numbered from sheet k's k x SHEET_SPAN, so
+# that (file, line) stays one payment's key; the sheet's own row is line % SHEET_SPAN (Excel has 1,048,576 rows).
+SHEET_SPAN = 10_000_000
+ALL_SHEETS = "all"
+
+
+def sheet_row(line: int) -> int:
+    """The sheet's own row number of a workbook line (see SHEET_SPAN)."""
+    return line % SHEET_SPAN
+
+
+def _read_workbook(name: str, data: bytes) -> tuple[list[str], dict[str, list[list[Any]]]]:
+    """The workbook's sheet names, and the cells (from A1) of each sheet with data."""
+    from sp_analysis.ingest import workbook
+
+    cells = workbook.read_sheets(name, data)
+    return list(cells.sheet_names), {sheet: cells.cells[sheet] for sheet in cells.with_data}
+
+
 def _prepare_workbook(
     table: str,
     name: str,
     data: bytes,
     kind: Kind,
-    sheet: str | None,
+    sheet: str | Sequence[str] | None,
     choice: ColumnChoice | None,
     saved_mappings: Mapping[str, dict[str, int]],
 ) -> PreparedFile:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for every kind of bad file
-        detail = str(exc).strip() or type(exc).__name__
-        hint = ""
-        if data.startswith(_OLE_MAGIC):
-            hint = " If the workbook is password-protected, save an unprotected copy first."
-        raise LoadError(name, f"cannot be read as an Excel workbook ({detail}).{hint}") from exc
-    # Reading a sheet parses it: each is read once and kept.
-    sheets_with_data: dict[str, Any] = {}
-    for sheet_name in workbook.sheet_names:
-        try:
-            candidate = workbook.get_sheet_by_name(sheet_name)
-            if candidate.to_python(nrows=2):
-                sheets_with_data[sheet_name] = candidate
-        except Exception:  # chart sheets and the like hold no cells
-            continue
+    sheet_names, sheets_with_data = _read_workbook(name, data)
+    if not sheets_with_data:
+        raise LoadError(name, "the workbook has no sheet with data.")
+    chosen: list[str]
     if sheet is None:
-        if not sheets_with_data:
-            raise LoadError(name, "the workbook has no sheet with data.")
         if len(sheets_with_data) > 1:
+            shapes = {s: _sheet_shape(rows, kind) for s, rows in sheets_with_data.items()}
             raise NeedsSheet(
                 file_name=name,
                 reason=f"the workbook has {len(sheets_with_data)} sheets with data "
-                f"({', '.join(sheets_with_data)}); choose the one to load.",
+                f"({', '.join(sheets_with_data)}); choose the ones to load (sheets of the same shape load as one file).",
                 sheets=tuple(sheets_with_data),
+                shapes=shapes,
             )
-        sheet = next(iter(sheets_with_data))
-    elif sheet not in workbook.sheet_names:
-        raise LoadError(name, f"the workbook has no sheet called '{sheet}'.")
-    elif sheet not in sheets_with_data:
-        raise LoadError(name, f"sheet '{sheet}' holds no data.")
-    try:
-        # From cell A1, empty rows included: row i of the list is sheet row i + 1.
-        cells = sheets_with_data[sheet].to_python(skip_empty_area=False)
-    except Exception as exc:
-        raise LoadError(name, f"sheet '{sheet}' cannot be read ({exc}).") from exc
-    rows = [[plain_spaces(cell) if type(cell) is str else _cell_text(cell) for cell in row] for row in cells]
-    head_rows = rows[:HEADER_ROWS_READ]
-    match = _resolve_header(name, head_rows, kind, choice, saved_mappings)
-    body = rows[match.row_index + 1 :]
-    width = max(len(match.header), max((len(r) for r in body), default=0))
-    first_line = match.row_index + 2
-    columns: dict[str, list[Any]] = {"line": list(range(first_line, first_line + len(body)))}
+        chosen = list(sheets_with_data)
+    elif isinstance(sheet, str) and sheet == ALL_SHEETS:
+        chosen = list(sheets_with_data)
+    else:
+        chosen = [sheet] if isinstance(sheet, str) else list(sheet)
+        for wanted in chosen:
+            if wanted not in sheet_names:
+                raise LoadError(name, f"the workbook has no sheet called '{wanted}'.")
+            if wanted not in sheets_with_data:
+                raise LoadError(name, f"sheet '{wanted}' holds no data.")
+    several = len(chosen) > 1
+    blocks: list[StagedSource] = []
+    lines: list[int] = []
+    sheet_column: list[str] = []
+    body_rows: list[list[str]] = []
+    width = 0
+    for index, sheet_name in enumerate(chosen):
+        rows = [[plain_spaces(cell) if type(cell) is str else _cell_text(cell) for cell in row]
+                for row in sheets_with_data[sheet_name]]
+        where = f"{name} (sheet '{sheet_name}')" if several else name
+        match = _resolve_header(where, rows[:HEADER_ROWS_READ], kind, choice, saved_mappings)
+        body = rows[match.row_index + 1 :]
+        offset = index * SHEET_SPAN
+        first = offset + match.row_index + 2
+        lines.extend(range(first, first + len(body)))
+        sheet_column.extend([sheet_name] * len(body))
+        body_rows.extend(body)
+        width = max(width, len(match.header), max((len(r) for r in body), default=0))
+        blocks.append(StagedSource(
+            relation=table,
+            table=table,
+            header=match.header,
+            header_line=offset + match.row_index + 1,
+            first_line=first,
+            last_line=first + len(body) - 1,
+            mapping=dict(match.mapping),
+            encoding="Excel workbook",
+            sheet=sheet_name if not several else ", ".join(chosen),
+            signature=header_signature(match.header, kind),
+            width=0,
+            rows_below_header=tuple(tuple(r) for r in body[:SAMPLE_ROWS]),
+            has_sheet_column=True,
+            recognised=_recognised_by_name(match, kind, choice is not None),
+            note=f"sheet '{sheet_name}': header on row {match.row_index + 1}" if several else "",
+        ))
+    _check_width(name, max((b.header for b in blocks), key=len), width + 1)
+    blocks = [replace(b, width=width) for b in blocks]
+    columns: dict[str, Any] = {
+        "line": pa.array(lines, type=pa.int64()),
+        "sheet": pa.array(sheet_column, type=pa.string()),
+    }
     for i in range(width):
-        columns[f"c{i}"] = [(r[i] or None) if i < len(r) else None for r in body]
-    source = StagedSource(
-        relation=table,
-        table=table,
-        header=match.header,
-        header_line=match.row_index + 1,
-        mapping=dict(match.mapping),
-        encoding="Excel workbook",
-        sheet=sheet,
-        signature=header_signature(match.header, kind),
-        width=width,
-        rows_below_header=tuple(tuple(r) for r in body[:SAMPLE_ROWS]),
-    )
-    cells_table = pa.table({k: pa.array(v, type=pa.int64() if k == "line" else pa.string()) for k, v in columns.items()})
-    return PreparedFile(source, cells=cells_table)
+        columns[f"c{i}"] = pa.array([(r[i] or None) if i < len(r) else None for r in body_rows], type=pa.string())
+    return PreparedFile(blocks[0], cells=pa.table(columns), blocks=tuple(blocks))
+
+
+def _sheet_shape(rows: Sequence[Sequence[Any]], kind: Kind) -> str:
+    """A sheet's header signature (sheets of one shape are offered together), or '' when none is found."""
+    texts = [["" if c is None else str(c) for c in row] for row in rows[:HEADER_ROWS_READ]]
+    match = find_header(texts, kind)
+    return header_signature(match.header, kind) if match is not None else ""
 
 
 def _cell_text(value: object) -> str:
@@ -446,3 +550,61 @@ def _scalar(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = cur.execute(sql).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """A UTF-16 text file: its byte-order mark, or every other byte NUL in the first lines."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = data[:4096]
+    if len(sample) < 16:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return odd.count(0) > 0.9 * len(odd) or even.count(0) > 0.9 * len(even)
+
+
+def _decode_utf16(name: str, data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        codec, label = "utf-16", "UTF-16 with BOM"
+    else:
+        codec, label = ("utf-16-le", "UTF-16 (little-endian)") if data[1:2] == b"\x00" else ("utf-16-be", "UTF-16 (big-endian)")
+    try:
+        return data.decode(codec), label
+    except UnicodeDecodeError as exc:
+        raise LoadError(name, f"looks like UTF-16 text but byte {exc.start} cannot be read; save it as CSV UTF-8.") from exc
+
+
+def _check_width(name: str, header: Sequence[str], width: int) -> None:
+    named = sum(1 for cell in header if str(cell).strip())
+    if width > MAX_COLUMNS or named > MAX_NAMED_COLUMNS:
+        raise LoadError(name, f"the header has {named:,} named columns and rows up to {width - 1:,} cells; "
+                        f"this tool reads at most {MAX_NAMED_COLUMNS:,} named columns and {MAX_COLUMNS:,} cells a row. "
+                        "A spend file has a few dozen: check that this is the file you meant.")
+
+
+FOOT_HEADER_LINES = 60
+
+
+def _foot_header(text: str, delimiter: str, kind: Kind) -> tuple[int, HeaderMatch] | None:
+    """A header row among the last lines of the file (report writers that put it at the foot): its line."""
+    body = text[:-1] if text.endswith("\n") else text
+    tail = body.rsplit("\n", FOOT_HEADER_LINES)
+    total_lines = body.count("\n") + 1
+    rows = [next(iter(split_rows(line, delimiter, 1)), []) for line in tail]
+    match = find_header(rows, kind)
+    if match is None or missing_required(match.mapping, kind):
+        return None
+    line = total_lines - len(tail) + 1 + match.row_index
+    if line <= 1:
+        return None
+    return line, match
+
+
+def _recognised_by_name(match: HeaderMatch, kind: Kind, chosen: bool) -> dict[str, str]:
+    """'by its name' for each mapped column (or the analyst's choice), for the quality report."""
+    if chosen:
+        return {name: "your choice" for name in match.mapping}
+    if match.score <= 0:
+        return {name: "a choice saved for this header" for name in match.mapping}
+    strength = match_strength(match.header, match.mapping, kind)
+    return {name: "by its name" if strength.get(name, 0) >= 50 else "by words in its name" for name in match.mapping}

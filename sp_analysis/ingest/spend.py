@@ -19,18 +19,23 @@ LATEST_PLAUSIBLE_YEARS_AHEAD = 1
 # Row kinds, in the order the CASE below decides them.
 SKIP_REASONS = {
     "blank": "blank row",
+    "header": "a header row repeated lower down",
     "totals": "totals row",
     "text_only": "text without an amount (titles, footers, the body's name alone)",
-    "no_date": "amount without a date",
     "no_payee": "amount and date without a payee",
 }
+# Lines without a readable date are kept (their money counts) while they are at most this share of a
+# file's payments; more than that means the date column is not one this tool can read, and refuses the file.
+UNDATED_MAX_SHARE = 0.05
 
 
-def parse_spend_sql(src: StagedSource, parsed: str) -> str:
-    """CREATE TEMP TABLE `parsed`: each staged row typed and given a kind (payment or skip reason).
+def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True) -> str:
+    """CREATE TEMP TABLE `parsed` (or INSERT INTO it, for a file's later blocks): each staged row of
+    the block typed and given a kind (payment or skip reason).
 
     Binds $date_format (the file's own: see DATE_FORMAT_COUNTS), $earliest, $latest, $not_delimiter,
-    $row_cells and, when the file has columns we do not map, $extra_keys.
+    $row_cells, $first_line, $last_line, $header_lines and, when the block has columns we do not map,
+    $extra_keys.
     """
     all_cells = ", ".join(f"c{i}" for i in range(src.width))
     unnamed = set(src.unnamed())
@@ -40,21 +45,31 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
 
     def cell(canonical: str) -> str:
         position = src.mapping.get(canonical)
-        return "NULL::VARCHAR" if position is None else f"k{position}"
+        return "NULL::VARCHAR" if position is None or position not in named else f"k{position}"
 
     extra = src.unmapped()
     # Header names are bound as $extra_keys, never written into the SQL.
     extra_sql = f"map($extra_keys, [{', '.join(f'k{pos}' for _, pos in extra)}])" if extra else "NULL::MAP(VARCHAR, VARCHAR)"
-    has_any = f"coalesce({', '.join(f'k{i}' for i in named)}) IS NOT NULL" if named else "false"
+    named_cells = ", ".join(f"k{i}" for i in named) or "NULL"
+    has_any = f"coalesce({named_cells}) IS NOT NULL" if named else "false"
     # Cells past the header's last column mean a row was split (an unquoted comma, say).
     beyond = [f"sp_clean(c{i}) IS NOT NULL" for i in range(len(src.header), src.width)]
     overflow = " OR ".join(beyond) or "false"
     date_cell, payee_cell = src.column("payment_date"), src.column("supplier_name")
+    payee_position = src.mapping.get("supplier_name")
+    # A totals row says so outside the payee's cell ('Total Gas & Power Ltd' is a supplier), or its payee is 'Total'.
+    not_payee = ", ".join(f"c{i}" for i in range(src.width) if i != payee_position) or "NULL"
+    payee = cell("supplier_name")
+    redaction = cell("payee_redaction")
+    payee_sql = payee if redaction == "NULL::VARCHAR" else f"coalesce({payee}, {redaction})"
+    sheet_sql = "sheet" if src.has_sheet_column else "NULL::VARCHAR"
+    head = f"CREATE TEMP TABLE {parsed} AS" if create else f"INSERT INTO {parsed}"
     return f"""
-    CREATE TEMP TABLE {parsed} AS
+    {head}
     WITH raw AS (
         SELECT
             line,
+            {sheet_sql} AS sheet,
             {cleaned}
             ({overflow}) AS overflow,
             -- A quote that never closes swallows the lines after it into one cell: a line break
@@ -63,19 +78,23 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
                  THEN length(regexp_replace(regexp_extract(concat_ws(' ', {all_cells}), '(?s)\\n(.*)$', 1),
                                             $not_delimiter, '', 'g')) >= $row_cells
                  ELSE false END AS broken_quote,
-            -- Only rows lacking a date or payee can be totals rows: only they pay for this.
+            -- Only rows lacking a date (or a readable one) or a payee can be totals rows: only they pay for this.
             CASE WHEN sp_clean({date_cell}) IS NULL OR sp_clean({payee_cell}) IS NULL
-                 THEN regexp_matches(lower(concat_ws(' ', {all_cells})), '(^|\\W)(grand )?totals?(\\W|$)')
-                 ELSE false END AS says_total
+                      OR NOT regexp_matches(sp_clean({date_cell}), '[0-9]')
+                 THEN regexp_matches(lower(concat_ws(' ', {not_payee})), '(^|\\W)(grand )?totals?(\\W|$)')
+                      OR regexp_matches(lower(coalesce(sp_clean({payee_cell}), '')), '^(grand )?totals?\\W*$')
+                 ELSE false END AS says_total,
+            list_contains($header_lines, line) AS is_header
         FROM {src.relation}
+        WHERE line BETWEEN $first_line AND $last_line
     ),
     cells AS (
         SELECT
-            line,
+            line, sheet,
             {cell('payment_date')} AS date_text,
             {cell('amount')} AS amount_text,
             replace(replace(replace(upper({cell('amount')}), '£', ''), 'GBP', ''), ' ', '') AS amount_stripped,
-            {cell('supplier_name')} AS supplier_name,
+            {payee_sql} AS supplier_name,
             sp_known_id({cell('supplier_id')}) AS supplier_id,
             {cell('department')} AS department,
             {cell('expense_type')} AS expense_type,
@@ -85,30 +104,56 @@ def parse_spend_sql(src: StagedSource, parsed: str) -> str:
             {cell('creditor_type')} AS creditor_type,
             {cell('vat_number')} AS vat_number,
             {cell('invoice_ref')} AS invoice_ref,
+            {cell('expense_category')} AS expense_category,
+            {cell('proclass_code')} AS proclass_code,
+            {cell('proclass_label')} AS proclass_label,
+            {cell('invoice_date')} AS invoice_date_text,
+            {cell('received_date')} AS received_date_text,
             {extra_sql} AS extra,
             {has_any} AS has_any,
-            overflow, broken_quote, says_total
+            -- A row with no digit anywhere and no amount may be a second table's header (checked in Python).
+            CASE WHEN sp_parse_amount({cell('amount')}) IS NULL AND {has_any}
+                 THEN NOT regexp_matches(concat_ws(' ', {named_cells}), '[0-9]') ELSE false END AS maybe_header,
+            overflow, broken_quote, says_total, is_header
         FROM raw
     ),
     -- sp_parse_amount's steps, one CTE each: a macro expands its argument at every use, so
     -- nesting them here would repeat the string work many times over on every line.
     signed AS (SELECT * EXCLUDE (amount_stripped), sp_amount_signed(amount_stripped) AS amount_signed FROM cells),
-    typed AS (
-        SELECT * EXCLUDE (amount_signed),
-            CAST(coalesce(try_strptime(date_text, $date_format), sp_parse_date(date_text)) AS DATE) AS payment_date,
-            sp_amount_decimal(amount_signed) AS amount
+    days AS (
+        SELECT * EXCLUDE (amount_signed, invoice_date_text, received_date_text),
+            CAST(coalesce(try_strptime(date_text, $date_format), sp_parse_date(date_text)) AS DATE) AS day_date,
+            sp_amount_decimal(amount_signed) AS amount,
+            CAST(coalesce(try_strptime(invoice_date_text, $date_format), sp_parse_date(invoice_date_text)) AS DATE)
+                AS invoice_date,
+            CAST(coalesce(try_strptime(received_date_text, $date_format), sp_parse_date(received_date_text)) AS DATE)
+                AS received_date
         FROM signed
+    ),
+    -- A month ('Sep 2014'), a quarter ('Q1 2014/15') or a period ('July 2010-September 2010'): only where
+    -- the text is not a day.
+    periods AS (
+        SELECT *, CASE WHEN day_date IS NULL AND date_text IS NOT NULL THEN sp_parse_period(date_text) END AS period
+        FROM days
+    ),
+    typed AS (
+        SELECT * EXCLUDE (day_date, period),
+            coalesce(day_date, period.first_day) AS payment_date,
+            coalesce(day_date, period.last_day) AS date_end,
+            CASE WHEN day_date IS NOT NULL THEN 'day' WHEN period IS NOT NULL THEN period.precision
+                 ELSE 'none' END AS date_precision
+        FROM periods
     )
     SELECT *,
         CASE
             WHEN broken_quote THEN 'broken_quote'
             WHEN NOT has_any THEN 'blank'
+            WHEN is_header THEN 'header'
             WHEN amount_text IS NULL THEN 'text_only'
             WHEN amount IS NULL THEN 'bad_amount'
             WHEN date_text IS NULL AND supplier_name IS NULL THEN 'totals'
             WHEN says_total THEN 'totals'
-            WHEN date_text IS NULL THEN 'no_date'
-            WHEN payment_date IS NULL THEN 'bad_date'
+            WHEN payment_date IS NULL AND date_text IS NOT NULL AND regexp_matches(date_text, '[0-9]') THEN 'bad_date'
             WHEN payment_date < $earliest OR payment_date > $latest THEN 'date_out_of_range'
             WHEN supplier_name IS NULL THEN 'no_payee'
             ELSE 'payment'
@@ -166,7 +211,22 @@ def quality_sql(parsed: str) -> str:
     SELECT
         count(*) AS rows_read,
         count(*) FILTER (WHERE row_kind = 'payment') AS payments,
-        coalesce(sum(amount) FILTER (WHERE row_kind = 'payment'), 0) AS total,
+        -- Every readable amount in the file, loaded or not: loaded + not loaded = all the money it holds.
+        coalesce(sum(amount::DECIMAL(38, 2)), 0) AS all_money,
+        coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind <> 'payment'), 0) AS not_loaded_total,
+        count(*) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated,
+        coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none'), 0) AS undated_total,
+        list(line ORDER BY line) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated_lines,
+        list(DISTINCT date_precision) FILTER (WHERE row_kind = 'payment' AND date_precision <> 'none') AS precisions,
+        min(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS first_fy,
+        max(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS last_fy,
+        (SELECT map(list(row_kind), list(t)) FROM (
+            SELECT row_kind, sum(amount::DECIMAL(38, 2)) AS t FROM {parsed}
+            WHERE row_kind <> 'payment' AND amount IS NOT NULL GROUP BY row_kind ORDER BY row_kind)) AS skipped_totals,
+        (SELECT map(list(row_kind), list(lines)) FROM (
+            SELECT row_kind, list(line ORDER BY line)[1:200] AS lines FROM {parsed}
+            WHERE row_kind NOT IN ('payment', 'blank') GROUP BY row_kind ORDER BY row_kind)) AS skipped_lines,
+        coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind = 'payment'), 0) AS total,
         count(*) FILTER (WHERE row_kind = 'payment' AND amount < 0) AS credit_notes,
         coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND amount < 0), 0) AS credit_total,
         count(*) FILTER (WHERE row_kind = 'payment' AND sp_is_redacted(supplier_name)) AS redacted,
@@ -184,14 +244,21 @@ def quality_sql(parsed: str) -> str:
 
 
 def insert_payments_sql(parsed: str) -> str:
-    """Append the payments of a parsed file to the workspace."""
+    """Append the payments of a parsed file to the workspace (binds $file_id and $undated_fy)."""
     return f"""
-    INSERT INTO payments
-    SELECT $file_id, line, payment_date, sp_fy_label(sp_fy_start(payment_date)),
-           sp_fy_start(payment_date), date_trunc('month', payment_date), amount, supplier_name,
+    INSERT INTO payments (file_id, source_row, payment_date, financial_year, fy_start, month, amount, supplier_name,
+                          supplier_id, is_redacted, department, expense_type, expense_code, transaction_ref, body,
+                          creditor_type, vat_number, invoice_ref, extra, date_precision, date_end, sheet,
+                          invoice_date, received_date, expense_category, proclass_code, proclass_label)
+    SELECT $file_id, line, payment_date, {FY_LABEL_SQL}, fy, date_trunc('month', payment_date), amount, supplier_name,
            supplier_id, sp_is_redacted(supplier_name), department, expense_type, expense_code,
-           transaction_ref, body, creditor_type, vat_number, invoice_ref, extra
-    FROM {parsed}
-    WHERE row_kind = 'payment'
+           transaction_ref, body, creditor_type, vat_number, invoice_ref, extra, date_precision, date_end, sheet,
+           invoice_date, received_date, expense_category, proclass_code, proclass_label
+    FROM (SELECT *, coalesce(sp_fy_start(payment_date), $undated_fy) AS fy FROM {parsed} WHERE row_kind = 'payment')
     ORDER BY line
     """
+
+
+# A payment's financial year label; 'Year not known' for a line without a date in a file spanning years.
+YEAR_NOT_KNOWN = "Year not known"
+FY_LABEL_SQL = f"coalesce(sp_fy_label(fy), '{YEAR_NOT_KNOWN}')"
