@@ -18,11 +18,15 @@ from sp_analysis import config
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import LoadResult, load_paths
+from sp_analysis.ingest.source import ALL_SHEETS
 from sp_analysis.sample import build_sample_workspace, data_already_held
 from sp_analysis.summary import build_summary
 from sp_analysis.workspace import Workspace, WorkspaceError, open_workspace
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+# How the command line names the lines a file held but did not load (quality["skipped_totals"]).
+SKIP_WORDS = {"no_payee": "lines with no payee", "totals": "totals rows", "text_only": "lines of text",
+              "header": "repeated header rows", "blank": "blank rows"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,7 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     workspace_option(load)
     load.add_argument("--kind", choices=("spend", "contracts"), default="spend", help="what the files hold (default: spend)")
-    load.add_argument("--sheet", help="the worksheet to read, for workbooks with several")
+    load.add_argument("--sheet", help="the worksheet to read, for workbooks with several; 'all' loads every sheet "
+                      "with data as one file (each payment keeps its sheet and row); several names may be given "
+                      "separated by commas")
+    load.add_argument("--allow-overlap", action="store_true",
+                      help="load a file even when most of its lines match a file loaded already (a genuine overlap)")
     load.add_argument("--json", action="store_true", help="print each file's quality report as JSON lines")
     load.add_argument("paths", nargs="+", metavar="PATH_OR_GLOB", help="files or glob patterns such as 'spend/*.csv'")
 
@@ -108,6 +116,13 @@ def _describe(result: LoadResult) -> str:
     text = f"loaded {result.name}: {result.rows:,} {noun}, total £{result.total:,.2f}"
     if quality.get("skipped"):
         text += "; skipped " + ", ".join(f"{n} {k}" for k, n in quality["skipped"].items())
+    if quality.get("undated"):
+        year = quality.get("undated_fy")
+        text += (f"; {quality['undated']:,} line(s) without a date kept (£{Decimal(quality['undated_total']):,.2f}, "
+                 + (f"counted in {year}/{(year + 1) % 100:02d}" if year is not None else "year not known") + ")")
+    for reason, money in (quality.get("skipped_totals") or {}).items():
+        count = quality.get("skipped", {}).get(reason, 0)
+        text += f"; {count:,} {SKIP_WORDS.get(reason, reason)} hold £{Decimal(money):,.2f}, not loaded"
     if quality.get("published_total") is not None:
         verdict = "matches" if quality["published_total_matches"] else "DOES NOT match"
         text += f"; published total £{quality['published_total']} {verdict}"
@@ -121,7 +136,7 @@ def _refusal_hint(error: LoadError, kind: Kind) -> str:
                 f"Load it once through the dashboard's Upload page to choose the {names} columns; "
                 "the choice is saved and later files of this shape load here unasked.")
     if isinstance(error, NeedsSheet):
-        return " Pass --sheet NAME."
+        return " Pass --sheet NAME, or --sheet all to load every sheet as one file."
     return ""
 
 
@@ -131,7 +146,11 @@ def _load(ws: Workspace, args: argparse.Namespace) -> int:
     for pattern in unmatched:
         print(f"error: {pattern}: no such file", file=sys.stderr)
         status = EXIT_REFUSED
-    for index, (_path, result) in enumerate(load_paths(ws, paths, args.kind, sheet=args.sheet), start=1):
+    sheet = args.sheet
+    if sheet and sheet != ALL_SHEETS and "," in sheet:
+        sheet = [part.strip() for part in sheet.split(",") if part.strip()]
+    batch = load_paths(ws, paths, args.kind, sheet=sheet, allow_overlap=args.allow_overlap)
+    for index, (_path, result) in enumerate(batch, start=1):
         prefix = f"[{index}/{len(paths)}] " if len(paths) > 1 else ""
         if isinstance(result, AlreadyLoaded):
             print(f"{prefix}skipped {result.message}")

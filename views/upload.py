@@ -9,7 +9,7 @@ import streamlit as st
 
 from sp_analysis import ui
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND
-from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
+from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet, RepeatsLoaded
 from sp_analysis.ingest.load import load_file, remove_file
 from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.money import pounds
@@ -29,12 +29,15 @@ results: list[dict[str, Any]] = st.session_state.setdefault("upload_results", []
 pending: list[dict[str, Any]] = st.session_state.setdefault("upload_pending", [])
 
 
-def run_load(name: str, data: bytes, kind: str, sheet: str | None = None, choice: ColumnChoice | None = None) -> None:
+def run_load(name: str, data: bytes, kind: str, sheet: str | list[str] | None = None,
+             choice: ColumnChoice | None = None, allow_overlap: bool = False) -> None:
     """Load one file with a progress bar and record the outcome for display."""
     bar = st.progress(0.0, text=f"{name}: starting")
     try:
         result = load_file(ui.workspace(), name, data, kind, sheet=sheet, choice=choice,  # type: ignore[arg-type]
-                           progress=lambda f, m: bar.progress(f, text=f"{name}: {m}"))
+                           progress=lambda f, m: bar.progress(f, text=f"{name}: {m}"), allow_overlap=allow_overlap)
+    except RepeatsLoaded as exc:
+        pending.append({"name": name, "data": data, "kind": kind, "sheet": sheet, "error": exc})
     except AlreadyLoaded as exc:
         results.append({"name": name, "status": "skipped", "message": exc.message})
     except NeedsMapping as exc:
@@ -69,11 +72,25 @@ for index, item in enumerate(list(pending)):
     error = item["error"]
     with st.container(border=True):
         st.warning(error.message)
-        if isinstance(error, NeedsSheet):
-            sheet = st.selectbox("Sheet to load", error.sheets, key=f"sheet_{index}")
-            if st.button("Load this sheet", key=f"sheet_load_{index}"):
+        if isinstance(error, RepeatsLoaded):
+            st.caption("Nothing was added. Load it anyway only if the lines are genuinely new payments that "
+                       "happen to repeat (for example, a corrected month published as a whole new file).")
+            if st.button("Load it anyway", key=f"overlap_load_{index}"):
                 pending.remove(item)
-                run_load(item["name"], item["data"], item["kind"], sheet=sheet)
+                run_load(item["name"], item["data"], item["kind"], sheet=item["sheet"], allow_overlap=True)
+                st.rerun()
+            if st.button("Leave it out", key=f"overlap_cancel_{index}"):
+                pending.remove(item)
+                st.rerun()
+            continue
+        if isinstance(error, NeedsSheet):
+            st.caption("Sheets with the same columns are chosen together; they load as one file, each payment "
+                       "keeping its sheet and row.")
+            sheets = st.multiselect("Sheets to load", error.sheets, default=error.same_shape_as_first(),
+                                    key=f"sheet_{index}")
+            if st.button("Load these sheets", key=f"sheet_load_{index}", disabled=not sheets):
+                pending.remove(item)
+                run_load(item["name"], item["data"], item["kind"], sheet=sheets if len(sheets) > 1 else sheets[0])
                 st.rerun()
             continue
         st.write("Choose the row that holds the column names and which column is which. "

@@ -93,3 +93,21 @@ class AlreadyLoaded(LoadError):
             file_name,
             f"already loaded (identical to '{earlier_name}', loaded {loaded_at}); nothing was added.",
         )
+
+
+class RepeatsLoaded(AlreadyLoaded):
+    """The file's lines are already in the workspace from another file (the same month re-saved or
+    re-exported); nothing changed. Loading it anyway is an explicit choice (`allow_overlap`)."""
+
+    def __init__(self, file_name: str, earlier_name: str, loaded_at: str, matching: int, lines: int) -> None:
+        self.matching = matching
+        self.lines = lines
+        LoadError.__init__(
+            self,
+            file_name,
+            f"{matching:,} of {lines:,} payment lines match lines of '{earlier_name}', loaded {loaded_at} "
+            "(the same date, payee, amount and reference), so this looks like the same data saved again; "
+            "nothing was added. If the overlap is genuine, load it with 'allow overlap' "
+            "(--allow-overlap on the command line).",
+        )
+        self.earlier_name = earlier_name

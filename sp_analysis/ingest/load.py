@@ -27,7 +27,7 @@ from sp_analysis.ingest.columns import (
     missing_required,
     normalise_header,
 )
-from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
+from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RepeatsLoaded, RowProblem
 from sp_analysis.ingest.source import (
     ColumnChoice,
     PreparedFile,
@@ -60,6 +60,38 @@ DELETE_PAYMENTS = "DELETE FROM payments WHERE file_id = $file_id"
 DELETE_CONTRACTS = "DELETE FROM contracts WHERE file_id = $file_id"
 DELETE_CLASSES = "DELETE FROM payment_classes WHERE file_id = $file_id"
 FILE_BY_ID = "SELECT name, kind, rows FROM loaded_files WHERE file_id = $file_id"
+# A file whose lines are mostly lines of one loaded file already (the same month saved again as CSV, with
+# other line ends, or as a workbook) is refused unless the analyst says the overlap is genuine.
+REPEAT_SHARE = 0.9
+
+
+def repeated_lines_sql(parsed: str) -> str:
+    """The loaded spend file sharing most (date, payee, amount, reference) lines with `parsed`, and how many.
+
+    Only payments dated within the new file's own dates are read (the table is stored in load order,
+    so DuckDB skips the rest by its zone maps).
+    """
+    return f"""
+    WITH new AS (
+        SELECT payment_date, amount, supplier_name, transaction_ref, count(*) AS n
+        FROM {parsed} WHERE row_kind = 'payment' GROUP BY ALL
+    ),
+    span AS (SELECT min(payment_date) AS lo, max(payment_date) AS hi FROM new),
+    old AS (
+        SELECT p.file_id, p.payment_date, p.amount, p.supplier_name, p.transaction_ref, count(*) AS n
+        FROM payments p, span
+        WHERE p.payment_date BETWEEN span.lo AND span.hi
+        GROUP BY ALL
+    )
+    SELECT o.file_id, f.name, strftime(f.loaded_at, '%d %b %Y %H:%M'), sum(least(o.n, w.n)) AS matching
+    FROM new w
+    JOIN old o ON o.payment_date = w.payment_date AND o.amount = w.amount AND o.supplier_name = w.supplier_name
+              AND o.transaction_ref IS NOT DISTINCT FROM w.transaction_ref
+    JOIN loaded_files f ON f.file_id = o.file_id
+    GROUP BY ALL
+    ORDER BY matching DESC, o.file_id
+    LIMIT 1
+    """
 
 
 @dataclass(frozen=True)
@@ -94,7 +126,8 @@ def load_path(ws: Workspace, path: Path, kind: Kind, **options: Any) -> LoadResu
 
 
 def load_paths(
-    ws: Workspace, paths: Sequence[Path], kind: Kind, *, sheet: str | None = None
+    ws: Workspace, paths: Sequence[Path], kind: Kind, *, sheet: str | Sequence[str] | None = None,
+    allow_overlap: bool = False,
 ) -> Iterator[tuple[Path, LoadResult | LoadError]]:
     """Load files in order, each in its own transaction, yielding each one's outcome as it lands.
 
@@ -122,7 +155,7 @@ def load_paths(
                 outcome: LoadResult | LoadError
                 try:
                     data, prepared = pending[0].result()
-                    outcome = load_file(ws, path.name, data, kind, prepared=prepared)
+                    outcome = load_file(ws, path.name, data, kind, prepared=prepared, allow_overlap=allow_overlap)
                 except LoadError as exc:
                     outcome = exc
                 _discard(pending.popleft())
@@ -144,15 +177,17 @@ def load_file(
     data: bytes,
     kind: Kind,
     *,
-    sheet: str | None = None,
+    sheet: str | Sequence[str] | None = None,
     choice: ColumnChoice | None = None,
     progress: Progress | None = None,
     prepared: PreparedFile | None = None,
+    allow_overlap: bool = False,
 ) -> LoadResult:
     """Load one spend or contracts file; raise LoadError (and change nothing) if it cannot be.
 
     `prepared` is the file already read by `prepare_file` (as `load_paths` does ahead of time);
-    otherwise it is read here, with `sheet`, `choice` and the saved column mappings. Staging and
+    otherwise it is read here, with `sheet`, `choice` and the saved column mappings. A file whose lines
+    are mostly those of a file loaded already is refused (RepeatsLoaded) unless `allow_overlap`. Staging and
     checking run on a private cursor outside the write lock; only the final insert takes the lock,
     so two analysts' loads overlap until their last step.
     """
@@ -175,7 +210,8 @@ def load_file(
                     if quality.pop("problems"):
                         _refuse_on_problems(cur, name, src, parsed, kind)
                     report(0.8, "writing to the workspace")
-                    result = _commit(ws, name, sha, kind, src, parsed, quality, cur, save_profile=choice is not None)
+                    result = _commit(ws, name, sha, kind, src, parsed, quality, cur, save_profile=choice is not None,
+                                     allow_overlap=allow_overlap)
                 finally:
                     cur.execute(f"DROP TABLE IF EXISTS {parsed}")
     finally:
@@ -429,7 +465,7 @@ def _undated_year(quality: dict[str, Any]) -> None:
 def _refuse_mostly_undated(name: str, quality: dict[str, Any]) -> None:
     """A date column that mostly does not read is the wrong format, not a few lines without a date."""
     undated, rows = int(quality.get("undated") or 0), int(quality.get("rows") or 0)
-    if undated and (undated == rows or undated > spend_sql.UNDATED_MAX_SHARE * rows):
+    if undated and (undated == rows or undated > max(spend_sql.UNDATED_MAX_SHARE * rows, 1)):
         lines = quality.get("undated_lines") or []
         problems = tuple(RowProblem(int(line), "(whole row)", "", "no date this tool can read")
                          for line in lines[:50])
@@ -449,6 +485,7 @@ def _commit(
     staging_cursor: duckdb.DuckDBPyConnection,
     *,
     save_profile: bool,
+    allow_overlap: bool = False,
 ) -> LoadResult:
     rows = int(quality["rows"])
     total = Decimal(quality["total"])
@@ -463,6 +500,10 @@ def _commit(
     # inside a transaction that the write lock guards.
     with ws.write_on(staging_cursor) as cur:
         _refuse_if_loaded(cur, name, sha)
+        if kind == "spend" and not allow_overlap:
+            repeat = cur.execute(repeated_lines_sql(parsed)).fetchone()
+            if repeat is not None and int(repeat[3]) >= REPEAT_SHARE * rows:
+                raise RepeatsLoaded(name, str(repeat[1]), str(repeat[2]), int(repeat[3]), rows)
         file_id = int(cur.execute(NEXT_FILE_ID).fetchone()[0])  # type: ignore[index]
         cur.execute(
             INSERT_FILE,

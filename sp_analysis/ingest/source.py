@@ -123,7 +123,8 @@ class StagedSource:
 
         Not so when quoted cells hold line breaks: see `materialise`.
         """
-        return self.physical_lines is None or self.header_line + records == self.physical_lines
+        skip = self.params.get("stage_skip", self.header_line)
+        return self.physical_lines is None or int(skip) + records == self.physical_lines  # type: ignore[call-overload]
 
     def unnamed(self) -> list[int]:
         """Header positions with no name (e.g. hundreds of empty trailing columns)."""
@@ -339,6 +340,10 @@ def _stage_csv(
         match = _resolve_header(name, rows, kind, choice, saved_mappings)
         skip = _lines_through_record(text, delimiter, match.row_index)
         header_line, first_line, last_line, note = skip, 0, 2**62, ""
+        if match.row_index > 0 and _nothing_after(text, skip, delimiter):
+            # A short file whose header is its last line: the data are above it.
+            header_line, first_line, last_line, skip = skip, 1, skip - 1, 0
+            note = f"the header is on line {header_line}, below the data (a report-writer layout)"
     widest = max((len(r) for r in rows), default=len(match.header))
     width = max(len(match.header), widest) + 1  # one spare column catches over-long rows
     _check_width(name, match.header, width)
@@ -583,6 +588,12 @@ def _check_width(name: str, header: Sequence[str], width: int) -> None:
 
 
 FOOT_HEADER_LINES = 60
+
+
+def _nothing_after(text: str, skip: int, delimiter: str) -> bool:
+    """Whether every line after the first `skip` is empty (delimiters, spaces and quotes only)."""
+    rest = text.split("\n", skip)[-1] if skip else text
+    return not rest.strip(delimiter + ' \t"\n')
 
 
 def _foot_header(text: str, delimiter: str, kind: Kind) -> tuple[int, HeaderMatch] | None:
