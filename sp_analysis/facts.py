@@ -97,7 +97,7 @@ SELECT
 FROM facts f
 -- a line without a date in a file spanning years has no financial year: it still joins its supplier's total
 JOIN years y ON y.supplier_key = f.supplier_key AND y.fy_start IS NOT DISTINCT FROM f.fy_start
-LEFT JOIN display d USING (supplier_key)
+LEFT JOIN display d ON d.supplier_key = f.supplier_key
 LEFT JOIN categories k ON k.category = f.category
 """
 

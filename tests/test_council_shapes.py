@@ -280,3 +280,12 @@ def test_loaded_plus_not_loaded_is_all_the_money(ws: Workspace, lines: list[tupl
     assert result.total + not_loaded == in_file
     assert Decimal(result.quality["all_money"]) == in_file
     assert Decimal(result.quality["not_loaded_total"]) == not_loaded
+
+
+def test_readme_lists_the_columns_and_wordings_the_code_recognises() -> None:
+    from pathlib import Path
+
+    from sp_analysis.ingest.columns import columns_table_markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert columns_table_markdown() in readme, "regenerate README's columns table from columns_table_markdown()"

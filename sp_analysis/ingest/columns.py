@@ -542,3 +542,18 @@ def header_signature(header: Sequence[str], kind: Kind) -> str:
 def missing_required(mapping: Mapping[str, int], kind: Kind) -> list[Canonical]:
     """Required canonical columns that the mapping does not place."""
     return [c for c in COLUMNS_BY_KIND[kind] if c.required and c.name not in mapping]
+
+
+def columns_table_markdown() -> str:
+    """README's table of canonical columns and the header wordings recognised (a test keeps README in step)."""
+    lines = ["| file kind | column | header wordings recognised (strongest first) | never when the header says |",
+             "|---|---|---|---|"]
+    for kind, columns in COLUMNS_BY_KIND.items():
+        for column in columns:
+            required = " (required)" if column.required else ""
+            wordings = ", ".join(f"`{s}`" for s in column.synonyms)
+            excludes = ", ".join(f"`{e}`" for e in column.excludes) or "-"
+            lines.append(f"| {kind} | {column.label}{required} | {wordings} | {excludes} |")
+    lines += ["", "Published layouts recognised by the same wordings:", ""]
+    lines += [f"- **{schema}**: {fields}" for schema, fields in PUBLISHED_SCHEMAS.items()]
+    return "\n".join(lines)

@@ -29,31 +29,60 @@ def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
     if kind == "contracts":
         lines.append(("Total annual value", _money(quality.get("annual_total"))))
     skipped = quality.get("skipped_described") or {}
+    money = quality.get("skipped_totals") or {}
+    where = quality.get("skipped_lines") or {}
     if skipped:
-        for reason, count in skipped.items():
-            lines.append((f"Skipped: {reason}", _count(count)))
+        for (reason, count), key in zip(skipped.items(), quality.get("skipped") or {}, strict=False):
+            figure = _count(count)
+            if key in money:
+                figure += f", holding {_money(money[key])} (not loaded)"
+            if where.get(key):
+                figure += "; lines " + _lines(where[key])
+            lines.append((f"Skipped: {reason}", figure))
     else:
         lines.append(("Skipped", "none"))
+    if kind == "spend" and quality.get("all_money") is not None:
+        lines.append(("All the money in the file", f"{_money(quality.get('all_money'))}: {_money(quality.get('total'))} "
+                      f"loaded + {_money(quality.get('not_loaded_total'))} not loaded"))
     if kind == "spend":
         lines += _spend_lines(quality)
     else:
         lines += _contract_lines(quality)
-    lines.append(("Columns used", _columns_used(quality.get("columns") or {}, kind)))
+    lines.append(("Columns used", _columns_used(quality.get("columns") or {}, kind, quality.get("recognised") or {})))
+    for block in quality.get("blocks") or []:
+        if block.get("note"):
+            lines.append(("Layout", f"{block['note']} (lines {block['first_line']:,} to {block['last_line']:,})"))
     unmapped = quality.get("unmapped_columns") or []
     lines.append(("Other columns (kept, not analysed)", ", ".join(f"'{c}'" for c in unmapped) or "none"))
     return lines
 
 
+PRECISION_WORDS = {"month": "to the month", "quarter": "to the quarter", "period": "to a period of months"}
+
+
 def _spend_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
     credits = int(quality.get("credit_notes") or 0)
+    precisions = [PRECISION_WORDS[p] for p in quality.get("precisions") or [] if p in PRECISION_WORDS]
+    dates = _date_range(quality.get("first_date"), quality.get("last_date"))
+    if precisions:
+        dates += ("; some payments are dated only " + " or ".join(precisions)
+                  + " (each counts from the first day of its period, in the financial year that holds that day)")
     lines = [
-        ("Payment dates", _date_range(quality.get("first_date"), quality.get("last_date"))),
+        ("Payment dates", dates),
         ("Credit notes (negative amounts)",
          f"{credits:,}, totalling {_money(quality.get('credit_total'))}" if credits else "none"),
         ("Redacted payees (amounts kept)", _count(quality.get("redacted"))),
         ("Identical lines (kept: invoices have several)", _count(quality.get("repeated_lines"))),
         ("Transaction numbers on more than one line (kept)", _count(quality.get("repeated_transaction_refs"))),
     ]
+    undated = int(quality.get("undated") or 0)
+    if undated:
+        year = quality.get("undated_fy")
+        counted = (f"counted in {year}/{(int(year) + 1) % 100:02d}, the one financial year of the file's other lines"
+                   if year is not None else "year not known: the file's other lines span more than one financial year")
+        lines.append(("Lines without a date (kept, money counted)",
+                      f"{undated:,}, totalling {_money(quality.get('undated_total'))}; {counted}; lines "
+                      + _lines(quality.get("undated_lines") or [])))
     published = quality.get("published_total")
     if published is None:
         lines.append(("Published totals row", "none in the file"))
@@ -76,9 +105,16 @@ def _contract_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _columns_used(columns: Mapping[str, str], kind: Kind) -> str:
+def _columns_used(columns: Mapping[str, str], kind: Kind, recognised: Mapping[str, str]) -> str:
     labels = {c.name: c.label for c in COLUMNS_BY_KIND[kind]}
-    return "; ".join(f"{labels.get(name, name)} from '{header}'" for name, header in columns.items()) or "none"
+    return "; ".join(
+        f"{labels.get(name, name)} from '{header}'" + (f" ({recognised[name]})" if name in recognised else "")
+        for name, header in columns.items()) or "none"
+
+
+def _lines(numbers: list[int], most: int = 20) -> str:
+    shown = ", ".join(f"{n:,}" for n in numbers[:most])
+    return shown + (f" and {len(numbers) - most:,} more" if len(numbers) > most else "")
 
 
 def _count(value: object) -> str:

@@ -231,7 +231,7 @@ def quality_sql(parsed: str) -> str:
         coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND amount < 0), 0) AS credit_total,
         count(*) FILTER (WHERE row_kind = 'payment' AND sp_is_redacted(supplier_name)) AS redacted,
         min(payment_date) FILTER (WHERE row_kind = 'payment') AS first_date,
-        max(payment_date) FILTER (WHERE row_kind = 'payment') AS last_date,
+        max(date_end) FILTER (WHERE row_kind = 'payment') AS last_date,
         (SELECT repeated FROM dupes) AS repeated_lines,
         (SELECT repeated_refs FROM refs) AS repeated_transaction_refs,
         list(amount ORDER BY line) FILTER (WHERE row_kind = 'totals') AS published_totals,
