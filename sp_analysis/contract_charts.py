@@ -54,13 +54,19 @@ def _day(value: object) -> dt.date:
     return value
 
 
+def _text(value: object) -> str:
+    """A register's text cell, or '' when it is missing (None, NaN or pandas' NA)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quarter_end: dt.date | None = None,
                      limit: int = 30) -> go.Figure:
     """Each contract's re-procurement window, from its intervention date to its end, ranked top to bottom, with
     lines for today and the end of the quarter; bars coloured by impact and labelled with the contract value."""
     rows = frame.sort_values("rank").head(limit).iloc[::-1]
     figure = go.Figure()
-    labels = [_escape(_short_label(f"{int(r.rank)}. {r.reference + ': ' if r.reference else ''}{r.title}"))
+    labels = [_escape(_short_label(f"{int(r.rank)}. {_text(r.reference) + ': ' if _text(r.reference) else ''}"
+                                   f"{_text(r.title) or 'untitled contract'}"))
               for r in rows.itertuples()]
     label_of = dict(zip(rows["rank"], labels, strict=True))
     for group, colour in IMPACT_COLOURS.items():

@@ -598,3 +598,16 @@ def test_sample_supplier_list_and_local_districts(ws: Workspace) -> None:
     assert result is not None and result.rows == 300
     assert C.local_districts(ws).districts == tuple(f"ZZ{n}" for n in range(1, 10))
     assert sa.install_sample_attributes(ws) is None
+
+
+def test_renewal_timeline_draws_contracts_without_a_reference_or_title(council: Workspace) -> None:
+    from sp_analysis.charts import ChartText
+    from sp_analysis.contract_charts import renewal_timeline
+
+    pipeline = C.renewal_pipeline(council, TODAY, 18)
+    pipeline["reference"] = pd.Series([None, pd.NA], dtype="object")
+    pipeline["title"] = pd.Series([pd.NA, "Cleaning"], dtype="object")
+    figure = renewal_timeline(pipeline, ChartText("Renewals", "next 18 months", "Source"), TODAY)
+    labels = [str(t) for t in figure.layout.yaxis.ticktext or ()] or [
+        str(y) for trace in figure.data for y in (trace.y or ())]
+    assert any("untitled contract" in label for label in labels) and any("Cleaning" in label for label in labels)
