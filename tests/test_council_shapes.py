@@ -289,3 +289,32 @@ def test_readme_lists_the_columns_and_wordings_the_code_recognises() -> None:
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert columns_table_markdown() in readme, "regenerate README's columns table from columns_table_markdown()"
+
+
+def test_columns_whose_words_say_nothing_are_recognised_by_their_content(ws: Workspace) -> None:
+    text = "Updated,Who,Money,Ref\n" + "".join(
+        f"{i % 28 + 1:02d}/04/2024,Supplier {i % 7},{i * 3}.50,{100000 + i}\n" for i in range(40))
+    result = load_file(ws, "content.csv", text.encode(), "spend")
+    assert (result.rows, result.total) == (40, Decimal(sum(i * 3 for i in range(40))) + Decimal("20.00"))
+    assert result.quality["columns"]["payment_date"] == "Updated"
+    assert result.quality["recognised"]["payment_date"] == "recognised by its content (100% dates)"
+    assert result.quality["recognised"]["amount"] == "recognised by its content (100% amounts)"
+    assert result.quality["recognised"]["supplier_name"] == "recognised by its content (100% names)"
+
+
+def test_content_recognition_in_a_workbook(ws: Workspace) -> None:
+    rows = [["When", "Who", "Money"]] + [[dt.datetime(2024, 4, 1 + i % 28), f"Supplier {i % 5}", 10 + i + 0.25]
+                                          for i in range(30)]
+    result = load_file(ws, "content.xlsx", _xlsx({"Data": rows}), "spend")
+    assert (result.rows, result.total) == (30, Decimal(sum(10 + i for i in range(30))) + Decimal("7.50"))
+    assert result.quality["recognised"]["payment_date"].startswith("recognised by its content")
+
+
+def test_two_columns_equally_likely_to_be_the_amount_are_asked_about(ws: Workspace) -> None:
+    from sp_analysis.ingest.errors import NeedsMapping
+
+    text = "Date,Supplier,A,B\n" + "".join(f"01/04/2024,S{i},{i}.50,{i}.25\n" for i in range(30))
+    with pytest.raises(NeedsMapping) as asked:
+        load_file(ws, "two.csv", text.encode(), "spend")
+    assert "more than one column reads as amounts: 'A', 'B'" in asked.value.message
+    assert asked.value.guessed["payment_date"] == 0 and "amount" not in asked.value.guessed

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from sp_analysis.ingest.columns import (
+    COLUMNS_BY_KIND,
     HeaderMatch,
     Kind,
     find_header,
@@ -195,13 +196,63 @@ def prepare_file(
     if head_bytes.startswith((b"<html", b"<!doctype html", b"<table")) or b"<table" in head_bytes[:512]:
         raise LoadError(name, "is a web page (HTML), not a spreadsheet, although it may be named .xls or .csv; "
                         "open it in Excel and save it as XLSX or CSV.")
-    handle, temp_path = tempfile.mkstemp(suffix=".csv", prefix="sp-stage-")
+    handle, temp_path = tempfile.mkstemp(suffix=".csv", prefix=f"{STAGE_PREFIX}{os.getpid()}-")
     os.close(handle)
     try:
         return PreparedFile(_stage_csv(table, temp_path, name, data, kind, choice, saved_mappings or {}), temp_path)
     except BaseException:
         os.unlink(temp_path)
         raise
+
+
+# Cleaned copies are named sp-stage-PID-xxxx.csv in the temp folder, PID being the process that made them.
+STAGE_PREFIX = "sp-stage-"
+# A copy named without a PID (before names carried one) is taken as left behind after this many seconds.
+STALE_SECONDS = 3600
+
+
+def sweep_stale_copies(folder: str | None = None, *, older_than: float = STALE_SECONDS) -> int:
+    """Remove the cleaned copies a killed process left in the temp folder; returns how many went.
+
+    A copy goes only when the process named in it is gone, so two running processes (the dashboard and
+    the command line, say) never remove each other's copies, however long a load takes. A copy without
+    a PID in its name, or where processes cannot be asked after (Windows), goes when older than `older_than`.
+    """
+    import time
+
+    where = folder or tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(where) if n.startswith(STAGE_PREFIX) and n.endswith(".csv")]
+    except OSError:
+        return 0
+    removed = 0
+    for name in names:
+        pid_text, named, _ = name[len(STAGE_PREFIX) : -len(".csv")].partition("-")
+        path = os.path.join(where, name)
+        alive = _process_alive(int(pid_text)) if named and pid_text.isdigit() else None
+        if alive is None:
+            try:
+                alive = time.time() - os.stat(path).st_mtime < older_than
+            except OSError:
+                continue
+        if not alive:
+            with suppress(OSError):
+                os.unlink(path)
+                removed += 1
+    return removed
+
+
+def _process_alive(pid: int) -> bool | None:
+    """Whether process `pid` runs; None when that cannot be asked (on Windows, os.kill would end it)."""
+    if os.name == "nt" or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process (PermissionError): alive
+    return True
 
 
 @contextmanager
@@ -337,7 +388,18 @@ def _stage_csv(
         header_line, first_line, last_line = foot_line, 1, foot_line - 1
         note = f"the header is on line {foot_line}, below the data (a report-writer layout)"
     else:
-        match = _resolve_header(name, rows, kind, choice, saved_mappings)
+        recognised: dict[str, str] | None = None
+        try:
+            match = _resolve_header(name, rows, kind, choice, saved_mappings)
+        except NeedsMapping as needs:
+            if choice is not None or not needs.header:
+                raise
+            with open(temp_path, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+            skip = _lines_through_record(text, delimiter, needs.header_row)
+            width = max(len(needs.header), max((len(r) for r in rows), default=0)) + 1
+            params = _csv_params(temp_path, delimiter, skip, width)
+            match, recognised = _by_content(name, needs, kind, _READ_CSV_SQL, params, width, skip + 1)
         skip = _lines_through_record(text, delimiter, match.row_index)
         header_line, first_line, last_line, note = skip, 0, 2**62, ""
         if match.row_index > 0 and _nothing_after(text, skip, delimiter):
@@ -362,20 +424,14 @@ def _stage_csv(
         first_line=first_line,
         last_line=last_line,
         note=note,
-        recognised=_recognised_by_name(match, kind, choice is not None),
+        recognised=(recognised if foot is None and recognised else _recognised_by_name(match, kind, choice is not None)),
         mapping=dict(match.mapping),
         encoding=f"{decoded.encoding}, delimiter {_DELIMITER_NAMES[delimiter]}{as_named}",
         sheet=None,
         signature=header_signature(match.header, kind),
         width=width,
         delimiter=delimiter,
-        params={
-            "stage_path": temp_path,
-            "stage_delim": delimiter,
-            "stage_skip": skip,
-            "stage_columns": {f"c{i}": "VARCHAR" for i in range(width)},
-            "stage_max_line": MAX_LINE_BYTES,
-        },
+        params=_csv_params(temp_path, delimiter, skip, width),
         rows_below_header=tuple(tuple(r) for r in below),
         physical_lines=text.count("\n"),
     )
@@ -497,7 +553,18 @@ def _prepare_workbook(
         rows = [[plain_spaces(cell) if type(cell) is str else _cell_text(cell) for cell in row]
                 for row in sheets_with_data[sheet_name]]
         where = f"{name} (sheet '{sheet_name}')" if several else name
-        match = _resolve_header(where, rows[:HEADER_ROWS_READ], kind, choice, saved_mappings)
+        recognised: dict[str, str] | None = None
+        try:
+            match = _resolve_header(where, rows[:HEADER_ROWS_READ], kind, choice, saved_mappings)
+        except NeedsMapping as needs:
+            if choice is not None or not needs.header:
+                raise
+            below = rows[needs.header_row + 1 :]
+            span = max(len(needs.header), max((len(r) for r in below), default=0))
+            profile_cells = pa.table({"line": pa.array(range(1, len(below) + 1), type=pa.int64()), **{
+                f"c{i}": pa.array([(r[i] or None) if i < len(r) else None for r in below], type=pa.string())
+                for i in range(span)}})
+            match, recognised = _by_content(where, needs, kind, "profile_cells", {}, span, 1, cells=profile_cells)
         body = rows[match.row_index + 1 :]
         offset = index * SHEET_SPAN
         first = offset + match.row_index + 2
@@ -519,7 +586,7 @@ def _prepare_workbook(
             width=0,
             rows_below_header=tuple(tuple(r) for r in body[:SAMPLE_ROWS]),
             has_sheet_column=True,
-            recognised=_recognised_by_name(match, kind, choice is not None),
+            recognised=recognised or _recognised_by_name(match, kind, choice is not None),
             note=f"sheet '{sheet_name}': header on row {match.row_index + 1}" if several else "",
         ))
     _check_width(name, max((b.header for b in blocks), key=len), width + 1)
@@ -619,3 +686,45 @@ def _recognised_by_name(match: HeaderMatch, kind: Kind, chosen: bool) -> dict[st
         return {name: "a choice saved for this header" for name in match.mapping}
     strength = match_strength(match.header, match.mapping, kind)
     return {name: "by its name" if strength.get(name, 0) >= 50 else "by words in its name" for name in match.mapping}
+
+
+def _csv_params(path: str, delimiter: str, skip: int, width: int) -> dict[str, object]:
+    """The bound values of _READ_CSV_SQL for a cleaned copy."""
+    return {"stage_path": path, "stage_delim": delimiter, "stage_skip": skip,
+            "stage_columns": {f"c{i}": "VARCHAR" for i in range(width)}, "stage_max_line": MAX_LINE_BYTES}
+
+
+def _by_content(
+    name: str, needs: NeedsMapping, kind: Kind, relation: str, params: Mapping[str, object], width: int,
+    first_line: int, cells: pa.Table | None = None,
+) -> tuple[HeaderMatch, dict[str, str]]:
+    """The header the words left incomplete, completed by what its columns hold; or NeedsMapping naming
+    the candidates when the content does not decide."""
+    from sp_analysis.ingest import profile
+
+    earliest = dt.date(1990, 1, 1)
+    today = dt.date.today()
+    latest = today.replace(year=today.year + 1)
+    missing = [c.name for c in missing_required(needs.guessed, kind)]
+    profiles = profile.profile_columns(relation, params, needs.header, width, first_line, 2**62, earliest, latest,
+                                       cells=cells)
+    proposals = profile.propose(profiles, missing, set(needs.guessed.values()), kind)
+    mapping = dict(needs.guessed)
+    recognised = {k: "by its name" for k in mapping}
+    unclear = []
+    for proposal in proposals:
+        if proposal.position is None:
+            column = next(c for c in COLUMNS_BY_KIND[kind] if c.name == proposal.canonical)
+            named = ", ".join(f"'{needs.header[i]}'" for i in proposal.candidates if i < len(needs.header))
+            unclear.append(f"the {column.label.lower()} ({proposal.evidence}{': ' + named if named else ''})")
+        else:
+            mapping[proposal.canonical] = proposal.position
+            recognised[proposal.canonical] = proposal.evidence
+    if unclear:
+        raise NeedsMapping(
+            file_name=name,
+            reason=f"cannot tell which column holds {'; '.join(unclear)}; choose the columns to load it.",
+            header=needs.header, header_row=needs.header_row, preview=needs.preview, guessed=mapping,
+            signature=needs.signature,
+        )
+    return HeaderMatch(needs.header_row, needs.header, mapping, 1), recognised
