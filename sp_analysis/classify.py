@@ -288,14 +288,15 @@ WITH counts AS (
 SELECT supplier_key, category FROM per_supplier
 WHERE has_unplaced > 0 AND top * 2 > lines AND top >= 2
 """
-INSERT_CLASSES = f"""
-INSERT INTO payment_classes
+# Each payment's final category and rule: the rule's, else the supplier's usual category, else Unclassified.
+CLASSES_SELECT = f"""
 WITH usual AS MATERIALIZED ({USUAL_CATEGORIES})
 SELECT p.file_id, p.source_row,
-       coalesce(p.category, u.category, 'Unclassified'),
-       CASE WHEN p.category IS NOT NULL THEN p.rule_id WHEN u.category IS NOT NULL THEN '{USUAL_RULE_ID}' END
+       coalesce(p.category, u.category, 'Unclassified') AS category,
+       CASE WHEN p.category IS NOT NULL THEN p.rule_id WHEN u.category IS NOT NULL THEN '{USUAL_RULE_ID}' END AS rule_id
 FROM classify_placed p LEFT JOIN usual u ON p.category IS NULL AND u.supplier_key = p.supplier_key
 """
+INSERT_CLASSES = "INSERT INTO payment_classes" + CLASSES_SELECT
 DROP_PLACED = "DROP TABLE IF EXISTS classify_placed"
 PAYMENT_COLUMNS = "SELECT column_name FROM duckdb_columns() WHERE table_name = 'payments' AND schema_name = 'main'"
 
@@ -534,9 +535,11 @@ def ensure_classified(ws: Workspace) -> bool:
     return False
 
 
-def classify_sql(regex_fields: Sequence[str], present: set[str] | None = None) -> str:
+def classify_sql(regex_fields: Sequence[str], present: set[str] | None = None,
+                 rules_table: str = "classification_rules") -> str:
     """The statement that places every payment by the rules, with one bound branch per regex rule
-    (`regex_fields` names the field of each, in rank order); `present` names the payments columns."""
+    (`regex_fields` names the field of each, in rank order); `present` names the payments columns;
+    `rules_table` is where the rules are read (a temp table of rules not yet saved, for a preview)."""
     present = set(present) if present is not None else {*get_args(Field), "extra", "is_redacted"}
     branches = []
     for i, field in enumerate(regex_fields):
@@ -552,7 +555,7 @@ def classify_sql(regex_fields: Sequence[str], present: set[str] | None = None) -
         extra_words += ", " + ", ".join(missing)
     joins = "\n".join(f"LEFT JOIN best_{source} ON best_{source}.value = p.{source}" for source in SOURCES)
     return PLACE_TEMPLATE.format(
-        ranked_rules=RANKED_RULES,
+        ranked_rules=RANKED_RULES.replace("FROM classification_rules", f"FROM {rules_table}"),
         plain_hits=PLAIN_HITS,
         regex_hits=regex_hits,
         per_source=per_source,
@@ -636,6 +639,289 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
         values=values,
         usual=usual,
     )
+
+
+# --- a rule's effect before it is saved, and the category the evidence suggests ------------------------
+
+LAYER_WORDING: dict[Layer, str] = {
+    "supplier": "the payee", "code": "an expense or ProClass code", "keyword": "the words of what was bought",
+    "context": "who was paid and where",
+}
+# A rule made from a value in the unclassified list: the layer it sits in, for each column it can look at.
+RULE_LAYER_FOR: dict[Field, Layer] = {"expense_type": "keyword", "supplier_name": "supplier",
+                                      "expense_code": "code", "department": "context"}
+
+EFFECT_RULES = """
+CREATE OR REPLACE TEMP TABLE effect_rules AS
+SELECT * FROM classification_rules WHERE rule_id <> $rule_id
+UNION ALL SELECT $rule_id, $layer, $field, $match, $pattern, $category, $priority, $note
+"""
+EFFECT_CLASSES = "CREATE OR REPLACE TEMP TABLE effect_classes AS" + CLASSES_SELECT
+# A payment with no row in payment_classes (loaded after the last run) counts as Unclassified now.
+EFFECT_MOVES = """
+SELECT coalesce(c.category, 'Unclassified') AS from_category, n.category AS to_category,
+       count(*) AS payments, sum(p.amount) AS total
+FROM payments p JOIN effect_classes n USING (file_id, source_row)
+LEFT JOIN payment_classes c USING (file_id, source_row)
+WHERE coalesce(c.category, 'Unclassified') <> n.category
+GROUP BY ALL ORDER BY abs(sum(p.amount)) DESC, count(*) DESC, from_category, to_category
+"""
+EFFECT_TOTALS = """
+SELECT count(*) FILTER (WHERE n.rule_id = $rule_id),
+       coalesce(sum(p.amount) FILTER (WHERE n.rule_id = $rule_id), 0),
+       coalesce(sum(p.amount) FILTER (WHERE coalesce(c.category, 'Unclassified') <> 'Unclassified'), 0),
+       coalesce(sum(p.amount) FILTER (WHERE n.category <> 'Unclassified'), 0),
+       coalesce(sum(p.amount), 0)
+FROM payments p JOIN effect_classes n USING (file_id, source_row)
+LEFT JOIN payment_classes c USING (file_id, source_row)
+"""
+DROP_EFFECT = ("DROP TABLE IF EXISTS effect_classes", "DROP TABLE IF EXISTS effect_rules",
+               DROP_PLACED, DROP_FIELD_VALUES)
+
+
+@dataclass(frozen=True)
+class Move:
+    """Payments a change to the rules would take from one category to another."""
+
+    from_category: str
+    to_category: str
+    payments: int
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class RuleEffect:
+    """What saving a rule would do to the classification, computed without saving it."""
+
+    rule: Rule
+    moves: tuple[Move, ...]
+    placed_by_rule: int
+    placed_by_rule_total: Decimal
+    classified_before: Decimal
+    classified_after: Decimal
+    total: Decimal
+
+    @property
+    def payments_moved(self) -> int:
+        """Payments whose category would change (the rule's own, and any that follow the supplier's usual)."""
+        return sum(m.payments for m in self.moves)
+
+    @property
+    def total_moved(self) -> Decimal:
+        """Net value of the payments whose category would change."""
+        return sum((m.total for m in self.moves), Decimal(0))
+
+    def share(self, classified: Decimal) -> Decimal | None:
+        """A classified total as a share of all spend, by net value."""
+        return classified / self.total if self.total else None
+
+
+def rule_effect(ws: Workspace, rule: Rule) -> RuleEffect:
+    """Classify every payment as if `rule` were saved (replacing any rule with its rule_id) and compare
+    with the categories they have now: which payments would move, from which category to which, and the
+    money. Runs the same SQL as `classify_spend` on temp tables of this cursor; nothing is written."""
+    problems = _rule_problems(rule)
+    if problems:
+        raise ClassificationError(f"Rule {rule.rule_id or '(no id)'}: {'; '.join(problems)}.")
+    params = {"rule_id": rule.rule_id, "layer": rule.layer, "field": rule.field, "match": rule.match,
+              "pattern": rule.pattern, "category": rule.category, "priority": rule.priority, "note": rule.note}
+    with ws.read() as cur:
+        _check_rules(cur, [rule], {c[0] for c in cur.execute(SELECT_CATEGORIES).fetchall()})
+        try:
+            cur.execute(EFFECT_RULES, params)
+            regex_rules = cur.execute(REGEX_RULES.replace("FROM classification_rules", "FROM effect_rules")).fetchall()
+            bound: dict[str, object] = {}
+            for i, (rank, _field, pattern) in enumerate(regex_rules):
+                bound |= {f"rank_{i}": rank, f"pattern_{i}": pattern}
+            present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
+            cur.execute(field_values_sql(present))
+            cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present, "effect_rules"), bound)
+            cur.execute(EFFECT_CLASSES)
+            moves = tuple(Move(a, b, int(n), Decimal(total))
+                          for a, b, n, total in cur.execute(EFFECT_MOVES).fetchall())
+            row = cur.execute(EFFECT_TOTALS, {"rule_id": rule.rule_id}).fetchone()
+        finally:
+            for sql in DROP_EFFECT:
+                cur.execute(sql)
+    assert row is not None
+    placed, placed_total, before, after, total = row
+    return RuleEffect(rule, moves, int(placed), Decimal(placed_total), Decimal(before), Decimal(after), Decimal(total))
+
+
+def rule_from_value(
+    field: Field, value: str, category: str, *, priority: int = USER_RULE_PRIORITY, rule_id: str | None = None
+) -> Rule:
+    """A rule placing every payment whose `field` is exactly `value` (any case, any spacing) in `category`:
+    a keyword rule for an expense type, a supplier rule for a payee's name, a code rule for an expense code,
+    a context rule for a department."""
+    if field == "expense_type":
+        return rule_from_expense_type(value, category, priority=priority, rule_id=rule_id)
+    if field not in RULE_LAYER_FOR:
+        raise ClassificationError(f"A rule cannot be made from the {FIELD_WORDING.get(field, field)}.")
+    pattern = " ".join(value.split())
+    if not pattern:
+        raise ClassificationError(f"An empty {FIELD_WORDING[field]} cannot make a rule.")
+    slug = re.sub(r"[^a-z0-9]+", "-", pattern.lower()).strip("-") or "rule"
+    prefix = {"supplier_name": "US", "expense_code": "UC", "department": "UD"}[field]
+    return Rule(rule_id or f"{prefix}-{slug}", RULE_LAYER_FOR[field], field, "exact", pattern, category, priority,
+                f'made from the unclassified {FIELD_WORDING[field]} "{pattern}"')
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The category the rest of the evidence points to for unclassified payments sharing one value."""
+
+    value: str
+    category: str
+    score: float
+    evidence: tuple[str, ...]
+
+    def sentence(self) -> str:
+        """Why this category, in words."""
+        return f"{self.category}: " + "; ".join(self.evidence) + "."
+
+
+# Words too common in expense types to say what was bought.
+SUGGEST_STOP_WORDS = (
+    "and", "the", "for", "other", "misc", "miscellaneous", "general", "sundry", "sundries", "costs", "cost",
+    "charges", "charge", "fees", "fee", "payments", "payment", "expenses", "expenditure", "services", "service",
+    "with", "from", "non", "not", "all", "various", "purchase", "purchases", "supplies", "items",
+)
+# Three kinds of evidence, each scoring every category from 0 to 1 for a value's unclassified lines,
+# weighted by their absolute amounts; the category with the highest sum is suggested.
+# - words: the classified spend whose expense type shares a word with the line's, each word weighted
+#   by how rare it is among expense types (inverse document frequency);
+# - supplier: the categories of the same payees' classified payments (not for redacted payees);
+# - heading: the categories of classified payments under the same broad heading (expense category).
+SUGGEST_CATEGORIES = r"""
+WITH targets AS (SELECT DISTINCT unnest($values::VARCHAR[]) AS value),
+lines AS MATERIALIZED (
+    SELECT t.value, p.expense_type, p.expense_category,
+           CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END AS supplier_key,
+           sum(abs(p.amount)) AS weight
+    FROM payments p JOIN targets t ON p.{field} = t.value
+    LEFT JOIN payment_classes c USING (file_id, source_row)
+    WHERE coalesce(c.category, 'Unclassified') = 'Unclassified'
+    GROUP BY ALL
+),
+line_weight AS (SELECT value, sum(weight) AS weight FROM lines GROUP BY value HAVING sum(weight) > 0),
+placed AS MATERIALIZED (
+    SELECT p.expense_type, p.expense_category,
+           CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END AS supplier_key,
+           c.category, sum(abs(p.amount)) AS weight
+    FROM payments p JOIN payment_classes c USING (file_id, source_row)
+    WHERE c.category <> 'Unclassified'
+    GROUP BY ALL
+),
+-- words
+split AS (
+    SELECT DISTINCT expense_type, word
+    FROM (SELECT expense_type, unnest(regexp_split_to_array(lower(expense_type), '[^a-z0-9]+')) AS word
+          FROM (SELECT DISTINCT expense_type FROM placed UNION SELECT DISTINCT expense_type FROM lines)
+          WHERE expense_type IS NOT NULL)
+    WHERE length(word) >= 3 AND NOT list_contains($stop_words::VARCHAR[], word) AND NOT regexp_matches(word, '^[0-9]+$')
+),
+placed_types AS (SELECT count(DISTINCT expense_type) AS n FROM placed WHERE expense_type IS NOT NULL),
+word_cats AS (
+    SELECT s.word, p.category, sum(p.weight) AS weight
+    FROM placed p JOIN split s USING (expense_type) GROUP BY ALL
+),
+word_share AS (
+    SELECT word, category, weight / sum(weight) OVER (PARTITION BY word) AS share FROM word_cats
+),
+word_idf AS (
+    SELECT s.word, ln(1 + (SELECT n FROM placed_types) / count(DISTINCT s.expense_type)) AS idf
+    FROM split s SEMI JOIN placed p USING (expense_type) GROUP BY s.word
+),
+line_words AS (
+    SELECT l.value, l.expense_type, l.weight, s.word, i.idf,
+           sum(i.idf) OVER (PARTITION BY l.value, l.expense_type, l.expense_category, l.supplier_key) AS idf_total
+    FROM lines l JOIN split s USING (expense_type) JOIN word_idf i USING (word)
+),
+by_words AS (
+    SELECT lw.value, ws.category,
+           sum(lw.weight * ws.share * lw.idf / lw.idf_total) / any_value(w.weight) AS score,
+           list(DISTINCT lw.word ORDER BY lw.word) AS words
+    FROM line_words lw JOIN word_share ws USING (word) JOIN line_weight w USING (value)
+    GROUP BY ALL
+),
+-- supplier
+supplier_share AS (
+    SELECT supplier_key, category, weight / sum(weight) OVER (PARTITION BY supplier_key) AS share
+    FROM (SELECT supplier_key, category, sum(weight) AS weight FROM placed
+          WHERE supplier_key IS NOT NULL GROUP BY ALL)
+),
+by_supplier AS (
+    SELECT l.value, s.category, sum(l.weight * s.share) / any_value(w.weight) AS score
+    FROM lines l JOIN supplier_share s USING (supplier_key) JOIN line_weight w USING (value)
+    GROUP BY ALL
+),
+-- heading
+heading_share AS (
+    SELECT expense_category, category, weight / sum(weight) OVER (PARTITION BY expense_category) AS share
+    FROM (SELECT expense_category, category, sum(weight) AS weight FROM placed
+          WHERE expense_category IS NOT NULL GROUP BY ALL)
+),
+by_heading AS (
+    SELECT l.value, h.category, sum(l.weight * h.share) / any_value(w.weight) AS score,
+           list(DISTINCT l.expense_category ORDER BY l.expense_category) AS headings
+    FROM lines l JOIN heading_share h USING (expense_category) JOIN line_weight w USING (value)
+    GROUP BY ALL
+),
+scored AS (
+    SELECT value, category,
+           coalesce(w.score, 0) AS words_score, w.words,
+           coalesce(s.score, 0) AS supplier_score,
+           coalesce(h.score, 0) AS heading_score, h.headings
+    FROM by_words w FULL JOIN by_supplier s USING (value, category) FULL JOIN by_heading h USING (value, category)
+)
+-- The best category, when it beats the next one: a tie suggests nothing.
+SELECT value, category, score, words_score, words, supplier_score, heading_score, headings
+FROM (SELECT *, lead(score) OVER (PARTITION BY value ORDER BY score DESC, category) AS runner_up,
+             row_number() OVER (PARTITION BY value ORDER BY score DESC, category) AS place
+      FROM (SELECT *, words_score + supplier_score + heading_score AS score FROM scored))
+WHERE place = 1 AND score > 0 AND (runner_up IS NULL OR score > runner_up)
+ORDER BY value
+"""
+SUGGEST_FIELDS: tuple[Field, ...] = ("expense_type", "supplier_name", "department", "expense_code")
+
+
+def suggest_categories(ws: Workspace, values: Sequence[str], by: Field = "expense_type") -> dict[str, Suggestion]:
+    """For each value of `by` (as the unclassified list shows it), the category the other evidence on its
+    unclassified payments points to: the classified spend whose expense type shares its words, the
+    usual category of the same payees, and that of the same broad heading. One SQL statement for all
+    the values; a value whose payments carry no such evidence gets no suggestion."""
+    if by not in SUGGEST_FIELDS:
+        raise ClassificationError(f"Cannot suggest by {by!r}: choose one of {', '.join(SUGGEST_FIELDS)}.")
+    wanted = [v for v in dict.fromkeys(values) if v is not None]
+    if not wanted:
+        return {}
+    with ws.read() as cur:
+        rows = cur.execute(SUGGEST_CATEGORIES.format(field=by),
+                           {"values": wanted, "stop_words": list(SUGGEST_STOP_WORDS)}).fetchall()
+    suggestions: dict[str, Suggestion] = {}
+    for value, category, score, words_score, words, supplier_score, heading_score, headings in rows:
+        evidence = []
+        if words_score:
+            listed = ", ".join(f"'{w}'" for w in (words or [])[:4])
+            evidence.append(f"{words_score:.0%} of the classified spend with the words {listed} in its expense "
+                            "type is there")
+        if supplier_score:
+            evidence.append(f"{supplier_score:.0%} of the same payees' classified spend is there")
+        if heading_score:
+            heading = " or ".join(f"'{h}'" for h in (headings or [])[:2])
+            evidence.append(f"{heading_score:.0%} of the classified spend under the broad heading {heading} is there")
+        suggestions[value] = Suggestion(value, category, float(score), tuple(evidence))
+    return suggestions
+
+
+def coverage_in_words(classified: Decimal, total: Decimal) -> str:
+    """'97.2% classified (£x of £y net spend in view)': the classification coverage beside a figure."""
+    from sp_analysis.money import pounds
+
+    if not total:
+        return "no spend in view"
+    return f"{classified / total:.1%} classified ({pounds(classified)} of {pounds(total)} net spend in view)"
 
 
 # --- helpers ------------------------------------------------------------------------------------------
