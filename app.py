@@ -4,10 +4,20 @@ import duckdb
 import streamlit as st
 
 from sp_analysis import ui
+from sp_analysis.ingest.source import sweep_stale_copies
 from sp_analysis.workspace import WorkspaceError
 
 # An emoji icon is drawn in the page itself; a ':material/...:' icon would be fetched from a font server.
 st.set_page_config(page_title="Sustainable procurement", page_icon="🌿", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _swept_stale_copies() -> int:
+    """Once a process: remove the staging copies a killed load left in the temp folder."""
+    return sweep_stale_copies()
+
+
+_swept_stale_copies()
 
 pages = {
     "Spend": [

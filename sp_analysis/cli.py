@@ -18,7 +18,7 @@ from sp_analysis import config
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import LoadResult, load_paths
-from sp_analysis.ingest.source import ALL_SHEETS
+from sp_analysis.ingest.source import ALL_SHEETS, sweep_stale_copies
 from sp_analysis.sample import build_sample_workspace, data_already_held
 from sp_analysis.summary import build_summary
 from sp_analysis.workspace import Workspace, WorkspaceError, open_workspace
@@ -172,6 +172,7 @@ def _load(ws: Workspace, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
+    sweep_stale_copies()  # staging copies a killed load left behind
     try:
         ws = open_workspace(config.workspace_path(args.workspace))
         if args.command == "load":
