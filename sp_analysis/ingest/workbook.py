@@ -493,18 +493,108 @@ def _beyond_pattern(letters: str, digits: str) -> re.Pattern[bytes]:
     return re.compile(pattern.encode("ascii"))
 
 
+_NS = rb"(?:[A-Za-z_][\w.\-]*:)?"
+_FORMULA_OPEN = re.compile(rb"<" + _NS + rb"f[\s/>]")
+_CELL_CLOSE = re.compile(rb"</" + _NS + rb"c\s*>")
+_CELL_START = re.compile(rb"<" + _NS + rb"c\s[^>]*>\s*$")
+_VALUE = re.compile(rb"<" + _NS + rb"v(?:\s[^>]*)?(?:/>|>([^<]*)<)")
+_ATTRIBUTE = re.compile(rb"\s(r|t)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_MAX_FORMULA_CARRY = 4 << 20
+
+
+class _UnsavedFormulas:
+    """Cells of a worksheet's XML that hold a formula but no saved value, fed its bytes in order.
+
+    Excel saves each formula's last result beside it (`<c r="D14"><f>SUM(D2:D13)</f><v>7000</v></c>`);
+    a file written by a program that does not calculate (openpyxl, some report writers) leaves the value
+    out or empty, and calamine then reads the cell as empty, so its money would be skipped as text.
+    Only text holding a formula is looked at closely; a cell cut by a chunk's end waits for the next.
+    A formula whose result is text (t="str") may rightly have an empty value.
+    """
+
+    def __init__(self) -> None:
+        self.cells: list[str] = []
+        self.count = 0
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self.carry + chunk if self.carry else chunk
+        # Whole cells lie before the last cell start (or, with none, before the last tag start).
+        cut = text.rfind(b"<c")
+        prefixed = text.rfind(b":c ")
+        if prefixed > cut:
+            cut = text.rfind(b"<", 0, prefixed)
+        if cut < 0:
+            cut = text.rfind(b"<")
+        if cut < 0:
+            cut = len(text)
+        self.carry = text[cut:] if len(text) - cut <= _MAX_FORMULA_CARRY else b""
+        self._scan(text[:cut])
+
+    def finish(self) -> None:
+        if self.carry:
+            self._scan(self.carry)
+            self.carry = b""
+
+    def _scan(self, text: bytes) -> None:
+        if b"<f" not in text and b":f" not in text:
+            return
+        if b":f" not in text:
+            # As Excel writes them, every formula followed by its value: nothing to look at closely.
+            opens = text.count(b"<f>") + text.count(b"<f ")
+            valued = (text.count(b"</f><v>") - text.count(b"</f><v></v>")
+                      + text.count(b"/><v>") - text.count(b"/><v></v>"))
+            if opens == valued:
+                return
+        for formula in _FORMULA_OPEN.finditer(text):
+            start = text.rfind(b"<", 0, formula.start())
+            tag = _CELL_START.match(text, start, formula.start()) if start >= 0 else None
+            end = _CELL_CLOSE.search(text, formula.end())
+            if tag is None or end is None:
+                continue
+            attributes = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+                          for m in _ATTRIBUTE.finditer(tag.group(0))}
+            value = _VALUE.search(text, formula.end(), end.end())
+            if attributes.get(b"t") == b"str" or (value is not None and (value.group(1) or b"").strip()):
+                continue
+            self.count += 1
+            if len(self.cells) < 5:
+                self.cells.append((attributes.get(b"r") or b"?").decode("ascii", "replace")[:16])
+
+    def describe(self, label: str) -> str:
+        """The refusal: which cells, and what to do."""
+        more = self.count - len(self.cells)
+        if self.count == 1:
+            which = f"cell {self.cells[0]} holds a formula"
+        else:
+            listed = ", ".join(self.cells[:-1]) + (f", {self.cells[-1]}" if more else f" and {self.cells[-1]}")
+            which = f"cells {listed}" + (f" and {more:,} more" if more else "") + " hold formulas"
+        return (f"{label}: {which} with no saved value; open the workbook in Excel, let it calculate, save, "
+                "and load it again. (The program that wrote it saved the formulas but not their results, "
+                "so the amounts cannot be read.)")
+
+
 def _scan_worksheets(name: str, plan: _ZipPlan, wanted: tuple[str, ...] | None, limits: Limits) -> None:
     """Stream every worksheet (and the shared strings) through, refusing past a limit."""
     total = 0
     for part in plan.worksheets:
         extent = _SheetExtent(part, limits)
+        formulas = _UnsavedFormulas()
+
+        def feed(chunk: bytes, extent: _SheetExtent = extent, formulas: _UnsavedFormulas = formulas) -> None:
+            extent.feed(chunk)
+            formulas.feed(chunk)
+
         try:
-            _stream(name, plan.archive, part.path, extent.feed)
+            _stream(name, plan.archive, part.path, feed)
             extent.finish()
+            formulas.finish()
         except _Refused as refused:
             raise LoadError(name, str(refused)) from None
         if wanted is None or part.sheet is None or part.sheet in wanted:
             total += extent.cells()
+            if formulas.cells:
+                raise LoadError(name, formulas.describe(part.label))
     if total > limits.max_total_cells:
         raise LoadError(name, f"the sheets to read span {_amount(total)} cells from A1 together; the limit is "
                         f"{_amount(limits.max_total_cells)}. {_ADVICE}")
