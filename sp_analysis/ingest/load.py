@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import re
@@ -140,7 +141,13 @@ def load_paths(
 
     def prepare(path: Path) -> tuple[bytes, PreparedFile]:
         data = read_path(path)
-        return data, prepare_file(path.name, data, kind, sheet=sheet, saved_mappings=saved)
+        try:
+            return data, prepare_file(path.name, data, kind, sheet=sheet, saved_mappings=saved)
+        except OSError as exc:  # the cleaned copy could not be written to the temp folder
+            failure = write_failure(path.name, exc)
+            if failure is None:
+                raise
+            raise failure from exc
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-prepare") as pool:
         # The file being loaded stays first in `pending` until it is done, so that however the
@@ -214,11 +221,38 @@ def load_file(
                                      allow_overlap=allow_overlap)
                 finally:
                     cur.execute(f"DROP TABLE IF EXISTS {parsed}")
+    except (duckdb.Error, OSError) as exc:
+        # A full disk stops the commit (or the copy, or a spill); the transaction rolled back. The clean-up
+        # after it fails too, so this is caught here, around it, rather than at the commit alone.
+        failure = write_failure(name, exc)
+        if failure is None:
+            raise
+        raise failure from exc
     finally:
         if prepared is not None:
             prepared.discard()
     report(1.0, "done")
     return result
+
+
+def write_failure(name: str, exc: BaseException) -> LoadError | None:
+    """A load stopped by a full disk or the memory limit, in plain words; None for any other error."""
+    text = str(exc)
+    lowered = text.lower()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)[:200]
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or any(
+            words in lowered for words in ("no space left", "disk is full", "disk full", "not enough space")):
+        reason = "the disk is full: nothing was loaded; free space and try again."
+        if isinstance(exc, duckdb.FatalException) or "invalidated" in lowered:
+            reason += (" DuckDB has closed the workspace after the failed write: restart the dashboard "
+                       "(or run the command again) once there is space.")
+        return LoadError(name, reason)
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return LoadError(name, "there was not enough memory to load it: nothing was loaded; close other programs "
+                         f"or raise SP_MEMORY_LIMIT, and try again. ({first})")
+    if isinstance(exc, duckdb.IOException):
+        return LoadError(name, f"reading or writing it failed: nothing was loaded; try again. ({first})")
+    return None
 
 
 def _saved_mappings(cur: duckdb.DuckDBPyConnection, kind: Kind) -> dict[str, dict[str, int]]:
@@ -538,3 +572,4 @@ def remove_file(ws: Workspace, file_id: int) -> int:
             cur.execute(DELETE_CONTRACTS, {"file_id": file_id})
         cur.execute(DELETE_FILE, {"file_id": file_id})
         return int(row[2])
+
