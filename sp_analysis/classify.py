@@ -31,7 +31,7 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal, get_args
@@ -39,6 +39,7 @@ from typing import Literal, get_args
 import duckdb
 import pandas as pd
 
+from sp_analysis.filters import SpendFilters
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
 
 Layer = Literal["supplier", "code", "keyword", "context"]
@@ -913,6 +914,17 @@ def suggest_categories(ws: Workspace, values: Sequence[str], by: Field = "expens
             evidence.append(f"{heading_score:.0%} of the classified spend under the broad heading {heading} is there")
         suggestions[value] = Suggestion(value, category, float(score), tuple(evidence))
     return suggestions
+
+
+def coverage_scope(filters: SpendFilters) -> SpendFilters | None:
+    """When the filters leave Unclassified spend out (an impact or category filter without it, or
+    influenceable spend only), all spend in view is classified by construction: the same filters without
+    those three, whose coverage says how much of that part of the spend the rules reach. Otherwise None."""
+    drops = ((filters.impacts and UNCLASSIFIED not in filters.impacts)
+             or (filters.categories and UNCLASSIFIED not in filters.categories) or filters.influenceable_only)
+    if not drops:
+        return None
+    return replace(filters, impacts=(), categories=(), influenceable_only=False)
 
 
 def coverage_in_words(classified: Decimal, total: Decimal) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sp_analysis import analysis, charts, render
+from sp_analysis.classify import coverage_in_words, coverage_scope
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
 from sp_analysis.money import pounds
@@ -197,18 +198,36 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
         else:
             pack.tables.append((item, built))
     share = analysis.Headline._share
+    # Each impact figure carries the classification coverage of the spend in view beside it: spend the
+    # rules have not placed is in none of them.
+    beside = "; " + coverage_beside(ws, filters, head)
+    defined = f" Coverage: {analysis.DEFINITIONS['coverage']}"
     pack.key_figures = [
         ("Total net spend", pounds(head.total), analysis.DEFINITIONS["total"]),
-        ("Influenceable spend", pounds(head.influenceable), analysis.DEFINITIONS["influenceable"]),
+        ("Influenceable spend", pounds(head.influenceable) + beside, analysis.DEFINITIONS["influenceable"] + defined),
         ("Spend with suppliers over £100k", pounds(head.over_100k)
-         + _share_text(share(head.over_100k, head.influenceable)), analysis.DEFINITIONS["over_100k"]),
+         + _share_text(share(head.over_100k, head.influenceable)) + beside, analysis.DEFINITIONS["over_100k"] + defined),
         ("High-impact spend", pounds(head.high_impact)
-         + _share_text(share(head.high_impact, head.influenceable)), analysis.DEFINITIONS["high_impact"]),
-        ("High-impact spend over £100k", pounds(head.high_over_100k),
-         "High-impact spend with suppliers whose year total is £100,000 or more: the plan's short-term list."),
+         + _share_text(share(head.high_impact, head.influenceable)) + beside,
+         analysis.DEFINITIONS["high_impact"] + defined),
+        ("High-impact spend over £100k", pounds(head.high_over_100k) + beside,
+         "High-impact spend with suppliers whose year total is £100,000 or more: the plan's short-term list."
+         + defined),
         ("Classification coverage", coverage, analysis.DEFINITIONS["coverage"]),
     ]
     return pack
+
+
+def coverage_beside(ws: Workspace, filters: SpendFilters, head: analysis.Headline) -> str:
+    """The classification coverage of the spend in view, in words, for beside an impact figure; when the
+    filters leave Unclassified spend out, also the coverage of the same spend without those filters."""
+    text = coverage_in_words(head.classified, head.total)
+    wider = coverage_scope(filters)
+    if wider is not None:
+        whole = analysis.headline(ws, wider)
+        text += (", as the filters leave unclassified spend out; without the impact, category and influenceable "
+                 f"filters {coverage_in_words(whole.classified, whole.total)}")
+    return text
 
 
 def _figure_source(figure: go.Figure) -> str:
@@ -285,7 +304,8 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
     notes = [
         f"Sources: {len(pack.files)} published spend files: {', '.join(pack.files[:30])}"
         + (" and more." if len(pack.files) > 30 else "."),
-        f"Coverage: {pack.coverage}.",
+        f"Coverage: {pack.coverage}. {analysis.DEFINITIONS['coverage']} Each impact figure above gives the "
+        "coverage of the spend in view beside it: spend not yet classified is in none of them.",
         f"Filters used: {pack.context.filters.describe()}.",
         "Value bands: " + ", ".join(pack.context.filters.bands.labels) + ". "
         + pack.context.filters.bands.describe(),
