@@ -10,7 +10,7 @@ import streamlit as st
 from sp_analysis import ui
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet, RepeatsLoaded
-from sp_analysis.ingest.load import load_file, remove_file
+from sp_analysis.ingest.load import delete_saved_choice, load_file, remove_file, saved_choices
 from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.money import pounds
 from sp_analysis.summary import loaded_files
@@ -141,6 +141,25 @@ for number, outcome in enumerate(results):
         st.info(outcome["message"])
     else:
         st.error(outcome["message"])
+
+# Column choices saved against a header's shape: each applies, unasked, to every later file of that shape.
+choices = ui.query(saved_choices)
+if choices:
+    st.subheader("Saved column choices")
+    st.caption("Each choice below is applied, without asking, to every later file whose header has the same columns. "
+               "Forget one that was mistaken and the next file of that shape is recognised, or asked about, afresh; "
+               "files already loaded keep their payments (remove and load them again to change those).")
+    for number, choice in enumerate(choices):
+        with st.container(border=True):
+            st.markdown(f"**{KIND_LABELS[choice.kind]}**, header: {ui.md(choice.column_names())}")
+            st.caption(f"{ui.md(choice.in_words())}. Saved {choice.saved_at:%-d %b %Y %H:%M}.")
+            if editor and st.button("Forget this choice", key=f"forget_choice_{number}"):
+                delete_saved_choice(ui.workspace(), choice.signature, choice.kind)
+                st.session_state["upload_results"] = [
+                    {"name": "", "status": "info",
+                     "message": f"Forgot the column choice for the header {choice.column_names()}: the next file "
+                                "with those columns is recognised, or asked about, afresh."}]
+                st.rerun()
 
 st.subheader("Loaded files")
 files = ui.query(loaded_files)

@@ -573,3 +573,61 @@ def remove_file(ws: Workspace, file_id: int) -> int:
         cur.execute(DELETE_FILE, {"file_id": file_id})
         return int(row[2])
 
+
+SAVED_CHOICES = """
+SELECT signature, kind, header, mapping, created_at FROM mapping_profiles
+WHERE $kind IS NULL OR kind = $kind
+ORDER BY created_at DESC, kind, signature
+"""
+DELETE_SAVED_CHOICE = "DELETE FROM mapping_profiles WHERE signature = $signature AND kind = $kind RETURNING 1"
+
+
+@dataclass(frozen=True)
+class SavedChoice:
+    """An analyst's column choice, saved for one header shape and applied to every later file of that shape."""
+
+    signature: str
+    kind: Kind
+    header: tuple[str, ...]
+    mapping: dict[str, int]
+    saved_at: dt.datetime
+
+    def column_names(self) -> str:
+        """The header's shape as its column names: 'When, Who, How much'."""
+        return ", ".join(cell.strip() or "(no name)" for cell in _trimmed(self.header))
+
+    def in_words(self) -> str:
+        """The mapping in words: 'Date from column 1 (When); Amount from column 3 (How much)'."""
+        parts = []
+        for column in COLUMNS_BY_KIND[self.kind]:
+            position = self.mapping.get(column.name)
+            if position is None:
+                continue
+            cell = self.header[position].strip() if position < len(self.header) else ""
+            parts.append(f"{column.label} from column {position + 1}" + (f" ({cell})" if cell else ""))
+        return "; ".join(parts) or "no columns"
+
+
+def _trimmed(header: Sequence[str]) -> list[str]:
+    cells = list(header)
+    while cells and not str(cells[-1]).strip():
+        cells.pop()
+    return [str(c) for c in cells]
+
+
+def saved_choices(ws: Workspace, kind: Kind | None = None) -> list[SavedChoice]:
+    """The column choices saved in the workspace (of one kind, or all), newest first."""
+    with ws.read() as cur:
+        rows = cur.execute(SAVED_CHOICES, {"kind": kind}).fetchall()
+    return [SavedChoice(str(signature), row_kind, tuple(str(c) for c in json.loads(header)),
+                        {str(k): int(v) for k, v in json.loads(mapping).items()}, saved_at)
+            for signature, row_kind, header, mapping, saved_at in rows]
+
+
+def delete_saved_choice(ws: Workspace, signature: str, kind: Kind) -> bool:
+    """Forget a saved column choice: later files of that shape are recognised (or asked about) afresh.
+
+    Returns whether there was one to forget. Files already loaded with it keep their payments.
+    """
+    with ws.write() as cur:
+        return bool(cur.execute(DELETE_SAVED_CHOICE, {"signature": signature, "kind": kind}).fetchall())
