@@ -32,10 +32,11 @@ pending: list[dict[str, Any]] = st.session_state.setdefault("upload_pending", []
 def run_load(name: str, data: bytes, kind: str, sheet: str | list[str] | None = None,
              choice: ColumnChoice | None = None, allow_overlap: bool = False) -> None:
     """Load one file with a progress bar and record the outcome for display."""
-    bar = st.progress(0.0, text=f"{name}: starting")
+    # File names and cell text are data: every one shown through Markdown goes through ui.md.
+    bar = st.progress(0.0, text=f"{ui.md(name)}: starting")
     try:
         result = load_file(ui.workspace(), name, data, kind, sheet=sheet, choice=choice,  # type: ignore[arg-type]
-                           progress=lambda f, m: bar.progress(f, text=f"{name}: {m}"), allow_overlap=allow_overlap)
+                           progress=lambda f, m: bar.progress(f, text=f"{ui.md(name)}: {m}"), allow_overlap=allow_overlap)
     except RepeatsLoaded as exc:
         pending.append({"name": name, "data": data, "kind": kind, "sheet": sheet, "error": exc})
     except AlreadyLoaded as exc:
@@ -71,7 +72,7 @@ if submitted and uploads:
 for index, item in enumerate(list(pending)):
     error = item["error"]
     with st.container(border=True):
-        st.warning(error.message)
+        st.warning(ui.md(error.message))
         if isinstance(error, RepeatsLoaded):
             st.caption("Nothing was added. Load it anyway only if the lines are genuinely new payments that "
                        "happen to repeat (for example, a corrected month published as a whole new file).")
@@ -134,13 +135,13 @@ for number, outcome in enumerate(results):
     if outcome["status"] == "loaded":
         quality = outcome["quality"]
         noun = ("payment" if outcome["kind"] == "spend" else "contract") + ("" if outcome["rows"] == 1 else "s")
-        st.success(f"{outcome['name']}: loaded {outcome['rows']:,} {noun}, total {pounds(outcome['total'])}.")
-        with st.expander(f"Quality report: {outcome['name']}"):
+        st.success(f"{ui.md(outcome['name'])}: loaded {outcome['rows']:,} {noun}, total {pounds(outcome['total'])}.")
+        with st.expander(f"Quality report: {ui.md(outcome['name'])}"):
             ui.quality_report(quality, outcome["kind"], outcome["name"], key=f"quality_new_{number}")
     elif outcome["status"] in ("skipped", "info"):
-        st.info(outcome["message"])
+        st.info(ui.md(outcome["message"]))
     else:
-        st.error(outcome["message"])
+        st.error(ui.md(outcome["message"]))
 
 # Column choices saved against a header's shape: each applies, unasked, to every later file of that shape.
 choices = ui.query(saved_choices)
@@ -193,7 +194,7 @@ if not editor:
     st.stop()
 with st.expander("Remove a file"):
     target = st.selectbox("File to remove", files.index, format_func=lambda i: files.at[i, "name"], key="remove_pick")
-    confirmed = st.checkbox(f"Yes, remove {files.at[target, 'name']} and its {files.at[target, 'rows']:,} rows",
+    confirmed = st.checkbox(f"Yes, remove {ui.md(files.at[target, 'name'])} and its {files.at[target, 'rows']:,} rows",
                             key="remove_confirm")
     if st.button("Remove file", disabled=not confirmed, key="remove_button"):
         removed = remove_file(ui.workspace(), int(files.at[target, "file_id"]))
