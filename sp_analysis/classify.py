@@ -34,13 +34,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import duckdb
 import pandas as pd
 
 from sp_analysis.filters import SpendFilters
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
+
+if TYPE_CHECKING:
+    from sp_analysis.analysis import Headline
 
 Layer = Literal["supplier", "code", "keyword", "context"]
 Field = Literal[
@@ -925,6 +928,23 @@ def coverage_scope(filters: SpendFilters) -> SpendFilters | None:
     if not drops:
         return None
     return replace(filters, impacts=(), categories=(), influenceable_only=False)
+
+
+def coverage_beside(ws: Workspace, filters: SpendFilters, head: Headline | None = None) -> str:
+    """The classification coverage of the spend in view, in words, for beside an impact figure; when the
+    filters leave Unclassified spend out, also that of the same spend without those filters. One home for
+    every page and the pack: the classified and total net spend of `analysis.headline` (SQL over the
+    analysis table under the filters); pass `head` when the caller has it already."""
+    from sp_analysis import analysis
+
+    head = head or analysis.headline(ws, filters)
+    text = coverage_in_words(head.classified, head.total)
+    wider = coverage_scope(filters)
+    if wider is not None:
+        whole = analysis.headline(ws, wider)
+        text += (", as the filters leave unclassified spend out; without the impact, category and influenceable "
+                 f"filters {coverage_in_words(whole.classified, whole.total)}")
+    return text
 
 
 def coverage_in_words(classified: Decimal, total: Decimal) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sp_analysis import analysis, charts, render
-from sp_analysis.classify import coverage_in_words, coverage_scope
+from sp_analysis.classify import coverage_beside
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
 from sp_analysis.money import pounds
@@ -217,17 +217,6 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
     ]
     return pack
 
-
-def coverage_beside(ws: Workspace, filters: SpendFilters, head: analysis.Headline) -> str:
-    """The classification coverage of the spend in view, in words, for beside an impact figure; when the
-    filters leave Unclassified spend out, also the coverage of the same spend without those filters."""
-    text = coverage_in_words(head.classified, head.total)
-    wider = coverage_scope(filters)
-    if wider is not None:
-        whole = analysis.headline(ws, wider)
-        text += (", as the filters leave unclassified spend out; without the impact, category and influenceable "
-                 f"filters {coverage_in_words(whole.classified, whole.total)}")
-    return text
 
 
 def _figure_source(figure: go.Figure) -> str:

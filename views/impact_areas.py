@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import analysis, charts, ui
+from sp_analysis import analysis, charts, classify, ui
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 from sp_analysis.money import pounds
 
@@ -15,6 +15,23 @@ st.write("Where the money goes by the sustainability impact of what was bought. 
 filters, style, head, period = ui.spend_page_start()
 source = (f"Source: published spend files loaded in this workspace, data {period}; "
           f"{head.classified_share:.1%} of spend by value classified.")
+
+# The impact figures, each with the classification coverage of the spend in view beside it.
+coverage = ui.query(classify.coverage_beside, filters, head)
+beside = f" Classification coverage of the spend in view: {coverage}. {analysis.DEFINITIONS['coverage']}"
+cols = st.columns(4)
+cols[0].metric("High-impact spend", style.money(head.high_impact),
+               help=f"{pounds(head.high_impact)}. " + analysis.DEFINITIONS["high_impact"] + beside)
+cols[1].metric("High-impact over £100k", style.money(head.high_over_100k),
+               help=f"{pounds(head.high_over_100k)}. High-impact spend with suppliers whose year total is "
+                    "£100,000 or more: the plan's short-term list." + beside)
+cols[2].metric("Influenceable spend", style.money(head.influenceable),
+               help=f"{pounds(head.influenceable)}. " + analysis.DEFINITIONS["influenceable"] + beside)
+cols[3].metric("Classification coverage", "" if head.classified_share is None else f"{head.classified_share:.1%}",
+               "of net spend in view", delta_color="off", delta_arrow="off",
+               help=f"{coverage}. {analysis.DEFINITIONS['coverage']}")
+st.caption(f"Classification coverage beside these figures: {coverage}. "
+           + analysis.DEFINITIONS["coverage"] + " Spend not yet classified is in no impact area but Unclassified.")
 
 leaves = ui.query(analysis.impact_category_supplier, filters, 8)
 text = charts.ChartText("Spend by impact area, category and supplier",

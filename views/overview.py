@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sp_analysis import analysis, charts, ui
+from sp_analysis import analysis, charts, classify, ui
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 from sp_analysis.money import pounds
 
@@ -28,18 +28,27 @@ def share(value: float | None) -> str:
     return "" if value is None else f"{value:.1%} of influenceable"
 
 
-cols = st.columns(4)
+# Every impact figure leaves out spend not yet classified: its coverage stands beside each one.
+coverage = ui.query(classify.coverage_beside, filters, head)
+beside = f" Classification coverage of the spend in view: {coverage}. {analysis.DEFINITIONS['coverage']}"
+cols = st.columns(5)
 cols[0].metric("Total net spend", style.money(head.total), help=f"{pounds(head.total)}. "
                + analysis.DEFINITIONS["total"])
 cols[1].metric("Influenceable spend", style.money(head.influenceable),
-               help=f"{pounds(head.influenceable)}. " + analysis.DEFINITIONS["influenceable"])
+               help=f"{pounds(head.influenceable)}. " + analysis.DEFINITIONS["influenceable"] + beside)
 cols[2].metric("Over £100k", style.money(head.over_100k), share(head.over_100k_share), delta_color="off",
-               delta_arrow="off", help=f"{pounds(head.over_100k)}. " + analysis.DEFINITIONS["over_100k"])
+               delta_arrow="off", help=f"{pounds(head.over_100k)}. " + analysis.DEFINITIONS["over_100k"] + beside)
 cols[3].metric("High-impact areas", style.money(head.high_impact), share(head.high_impact_share),
                delta_color="off", delta_arrow="off",
-               help=f"{pounds(head.high_impact)}. " + analysis.DEFINITIONS["high_impact"])
+               help=f"{pounds(head.high_impact)}. " + analysis.DEFINITIONS["high_impact"] + beside)
+cols[4].metric("Classification coverage", "" if head.classified_share is None else f"{head.classified_share:.1%}",
+               "of net spend in view", delta_color="off", delta_arrow="off",
+               help=f"{coverage}. {analysis.DEFINITIONS['coverage']} The influenceable, over £100k and "
+                    "high-impact figures leave out the rest.")
 st.caption(f"High-impact spend with suppliers over £100k, the plan's short-term target list: "
-           f"**{pounds(head.high_over_100k)}**. Hover over a figure's ? for its exact value and definition.")
+           f"**{pounds(head.high_over_100k)}**. Beside these figures, classification coverage: {coverage} "
+           "(share of net spend, by value, placed in a category other than Unclassified). Hover over a figure's ? "
+           "for its exact value and definition.")
 
 files = ui.query(analysis.headline, SpendFilters()).files
 source = (f"Source: {files} published spend file(s) loaded in this workspace, data {period}; "
