@@ -7,20 +7,31 @@ from sp_analysis import analysis, classify, exports, ui
 from sp_analysis.facts import refresh_spend_facts
 from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
+from sp_analysis.summary import loaded_files
+
+
+def heading(field: str) -> str:
+    """A payment column's name for a person: 'Expense type', 'Supplier name'."""
+    words = classify.FIELD_WORDING.get(field, field.replace("_", " "))  # type: ignore[call-overload]
+    return words[0].upper() + words[1:]
+
 
 st.title("Classification")
-st.write("Each payment gets the category of the first rule that matches it: supplier rules first, then "
-         "expense-code rules, then keyword rules (on the expense type, the payee's name, the creditor type or "
-         "the department), in priority order. Each category has a sustainability impact level; "
-         "non-procurement categories are left out of influenceable spend.")
+st.write("Each payment gets the category of the first rule that matches it. The evidence is weighed in "
+         "order: rules about the payee first, then expense or ProClass codes, then the words that say what "
+         "was bought (the expense type and other description columns), then who was paid and where. "
+         "Each category has a sustainability impact level; non-procurement categories are left out of "
+         "influenceable spend.")
 
 ws = ui.workspace()
 # From the analysis table (current before any figure is drawn), not a join over every payment.
 head = ui.query(analysis.headline, SpendFilters())
 cols = st.columns(2)
 cols[0].metric("Classified by value", "" if head.classified_share is None else f"{head.classified_share:.1%}",
-               help=f"{pounds(head.classified)} of {pounds(head.total)} net spend.")
-cols[1].metric("Unclassified spend", pounds(head.total - head.classified))
+               help=f"{pounds(head.classified)} of {pounds(head.total)} net spend. "
+                    + analysis.DEFINITIONS["coverage"])
+cols[1].metric("Unclassified spend", pounds(head.total - head.classified),
+               help="Net spend no rule has placed yet: it counts in no impact area and not in influenceable spend.")
 
 
 def reclassify() -> None:
@@ -29,32 +40,72 @@ def reclassify() -> None:
     refresh_spend_facts(ws)
 
 
+ui.show_flash("classification_saved")
 editor = ui.editors_only("change categories or rules")
 st.subheader("Unclassified spend, largest first")
-by = st.radio("Group by", ["expense_type", "supplier_name", "department"], horizontal=True,
-              format_func=lambda c: c.replace("_", " ").capitalize(), key="unclassified_by")
+by = st.radio("Group by", ["expense_type", "supplier_name", "department", "expense_code"], horizontal=True,
+              format_func=heading, key="unclassified_by")
 unclassified = ui.query(analysis.largest_unclassified, by, 25)
-st.dataframe(ui.money_columns(unclassified, "total"), hide_index=True, key="unclassified_table")
+values = tuple(v for v in unclassified[by] if isinstance(v, str) and v.strip())
+suggestions = ui.query(classify.suggest_categories, values, by)
+shown = ui.money_columns(unclassified, "total")
+shown["suggested"] = [suggestions[v].category if v in suggestions else "" for v in unclassified[by]]
+shown["why"] = ["; ".join(suggestions[v].evidence) if v in suggestions else "" for v in unclassified[by]]
+shown = shown.rename(columns={by: heading(by), "payments": "Payments", "total": "Net spend",
+                              "suggested": "Suggested category", "why": "Why that category"})
+st.dataframe(shown, hide_index=True, key="unclassified_table")
+st.caption("The suggested category is the one the other evidence on these payments points to: classified spend "
+           "whose expense type shares their words, their payees' other classified spend, and the classified spend "
+           "under the same broad heading.")
+
 categories = ui.query(classify.load_categories)
 names = [c.category for c in categories if c.category != classify.UNCLASSIFIED]
-if editor and not unclassified.empty and by == "expense_type":
-    with st.form("make_rule_form"):
-        st.markdown("**Make a rule from this**: every payment with this expense type goes to the category.")
-        value = st.selectbox("Expense type", [v for v in unclassified[by] if v], key="make_rule_value")
-        category = st.selectbox("Category", names, key="make_rule_category")
-        if st.form_submit_button("Add rule and re-classify", key="make_rule_submit") and value:
-            classify.save_rule(ws, classify.rule_from_expense_type(value, category))
+if editor and values:
+    st.markdown(f"**Make a rule from this**: every payment whose {classify.FIELD_WORDING[by]} is the one chosen "
+                "goes to the category. You see what it would change before it is saved.")
+    left, right = st.columns(2)
+    value = left.selectbox(heading(by), values, key="make_rule_value")
+    suggestion = suggestions.get(value) if value else None
+    category = right.selectbox(
+        "Category", names, key=f"make_rule_category_{by}_{value}",
+        index=names.index(suggestion.category) if suggestion and suggestion.category in names else None,
+        placeholder="Choose a category (no evidence suggests one)")
+    if suggestion:
+        st.caption("Suggested: " + ui.md(suggestion.sentence()))
+    if value and category:
+        rule = classify.rule_from_value(by, value, category)  # type: ignore[arg-type]
+        effect = ui.query(classify.rule_effect, rule)
+        st.markdown(f"**The rule**: {ui.md(rule.in_words())} → {ui.md(category)}.")
+        before, after = effect.share(effect.classified_before), effect.share(effect.classified_after)
+        if effect.moves:
+            st.markdown(f"**If saved**, it would move **{effect.payments_moved:,} payments, "
+                        f"{ui.md(pounds(effect.total_moved))} net**. The rule itself would place "
+                        f"{effect.placed_by_rule:,} payments ({ui.md(pounds(effect.placed_by_rule_total))}); "
+                        "payments can also follow a supplier's usual category.")
+            st.dataframe(pd.DataFrame({
+                "From": [m.from_category for m in effect.moves],
+                "To": [m.to_category for m in effect.moves],
+                "Payments": [m.payments for m in effect.moves],
+                "Net spend": [pounds(m.total) for m in effect.moves],
+            }), hide_index=True, key="make_rule_effect")
+        else:
+            st.info("Saving this rule would move no payment: an earlier rule already places them.")
+        if before is not None and after is not None:
+            st.caption(f"Classified by value: {before:.1%} now, {after:.1%} with this rule.")
+        if st.button("Save this rule and re-classify", key="make_rule_submit", type="primary"):
+            classify.save_rule(ws, rule)
             reclassify()
-            st.success(f"Rule added: expense type '{ui.md(value)}' goes to {ui.md(category)}.")
-            st.rerun()
+            ui.saved("classification_saved", f"Rule saved: {ui.md(rule.in_words())} goes to {ui.md(category)}.")
 
 st.subheader("Categories")
 category_frame = pd.DataFrame([c.__dict__ for c in categories])
 edited = st.data_editor(
     category_frame, hide_index=True, key="categories_editor", num_rows="dynamic",
     column_config={
-        "impact": st.column_config.SelectboxColumn("impact", options=["High", "Medium", "Low"], required=True),
-        "influenceable": st.column_config.CheckboxColumn("influenceable"),
+        "category": st.column_config.TextColumn("Category", required=True),
+        "impact": st.column_config.SelectboxColumn("Impact", options=["High", "Medium", "Low"], required=True),
+        "influenceable": st.column_config.CheckboxColumn("Procurement can influence it"),
+        "reason": st.column_config.TextColumn("Why"),
     },
 )
 if st.button("Save categories", key="categories_save", disabled=not editor):
@@ -67,15 +118,48 @@ if st.button("Save categories", key="categories_save", disabled=not editor):
 
 st.subheader("Rules")
 rules = ui.query(classify.load_rules)
-rule_frame = pd.DataFrame([r.__dict__ for r in rules])
-edited_rules = st.data_editor(rule_frame, hide_index=True, key="rules_editor", num_rows="dynamic")
-if st.button("Save rules and re-classify", key="rules_save", disabled=not editor):
-    try:
-        classify.import_rules_csv(ws, edited_rules.to_csv(index=False).encode())
-        reclassify()
-        st.success("Rules saved and spend re-classified.")
-    except classify.ClassificationError as exc:
-        st.error(ui.md(exc))
+show_patterns = st.toggle("Show the patterns", key="rules_show_patterns",
+                          help="The exact text or regular expression each rule matches, and the rules as an "
+                               "editable table.")
+in_words = pd.DataFrame({
+    "Order": range(1, len(rules) + 1),
+    "Looks at": [classify.LAYER_WORDING[r.layer] for r in rules],
+    "Rule": [r.in_words() for r in rules],
+    "Category": [r.category for r in rules],
+})
+if show_patterns:
+    in_words["Pattern"] = [r.describe() for r in rules]
+    in_words["Rule id"] = [r.rule_id for r in rules]
+st.dataframe(in_words, hide_index=True, key="rules_in_words")
+st.caption("Rules are tried in this order; the first that matches places the payment. Matching ignores case "
+           "and runs of spaces. A rule on the expense type also reads the other description columns.")
+if show_patterns:
+    rule_frame = pd.DataFrame([r.__dict__ for r in rules], columns=list(classify.RULE_COLUMNS))
+    edited_rules = st.data_editor(
+        rule_frame, hide_index=True, key="rules_editor", num_rows="dynamic",
+        column_config={
+            "rule_id": st.column_config.TextColumn("Rule id", required=True),
+            "layer": st.column_config.SelectboxColumn("Looks at", options=list(classify.LAYERS), required=True,
+                                                      format_func=lambda v: classify.LAYER_WORDING.get(v, v)),
+            "field": st.column_config.SelectboxColumn("Column", options=list(classify.FIELD_WORDING), required=True,
+                                                      format_func=heading),
+            "match": st.column_config.SelectboxColumn("How it matches", options=list(classify.MATCHES),
+                                                      required=True,
+                                                      format_func=lambda v: classify.MATCH_WORDING.get(v, v)),
+            "pattern": st.column_config.TextColumn("Pattern", required=True),
+            "category": st.column_config.SelectboxColumn("Category", options=[*names, classify.UNCLASSIFIED],
+                                                         required=True),
+            "priority": st.column_config.NumberColumn("Priority (lower first)", step=1, required=True),
+            "note": st.column_config.TextColumn("In words (for a pattern)"),
+        },
+    )
+    if st.button("Save rules and re-classify", key="rules_save", disabled=not editor):
+        try:
+            classify.import_rules_csv(ws, edited_rules.to_csv(index=False).encode())
+            reclassify()
+            st.success("Rules saved and spend re-classified.")
+        except classify.ClassificationError as exc:
+            st.error(ui.md(exc))
 
 st.subheader("Import and export")
 left, right = st.columns(2)
@@ -99,8 +183,13 @@ if editor:  # the uploader is only offered to editors
                 st.error(ui.md(exc))
 
 st.subheader("Why is a payment here?")
-left, right = st.columns(2)
-file_id = left.number_input("File id", min_value=1, step=1, key="explain_file")
-line = right.number_input("Line in the file", min_value=1, step=1, key="explain_line")
-explanation = classify.explain_payment(ws, int(file_id), int(line))
-st.markdown(ui.md(explanation.sentence()) if explanation else "No payment at that file and line.")
+files = ui.query(loaded_files, "spend")
+if files.empty:
+    st.caption("Load a spend file to ask why one of its payments sits in its category.")
+else:
+    left, right = st.columns(2)
+    file_id = left.selectbox("File", list(files["file_id"]), key="explain_file",
+                             format_func=dict(zip(files["file_id"], files["name"], strict=True)).get)
+    line = right.number_input("Line in the file", min_value=1, step=1, key="explain_line")
+    explanation = classify.explain_payment(ws, int(file_id), int(line))
+    st.markdown(ui.md(explanation.sentence()) if explanation else "No payment at that line of the file.")
