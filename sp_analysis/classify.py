@@ -915,7 +915,12 @@ def suggest_categories(ws: Workspace, values: Sequence[str], by: Field = "expens
         if heading_score:
             heading = " or ".join(f"'{h}'" for h in (headings or [])[:2])
             evidence.append(f"{heading_score:.0%} of the classified spend under the broad heading {heading} is there")
-        suggestions[value] = Suggestion(value, category, float(score), tuple(evidence))
+        # Evidence that gives the category under a tenth is left out of the words (it still counts in the
+        # score), unless it is all there is.
+        scores = [s for s in (words_score, supplier_score, heading_score) if s]
+        pairs = list(zip(evidence, scores, strict=True))
+        strong = [e for e, s in pairs if s >= 0.1] or [max(pairs, key=lambda pair: pair[1])[0]]
+        suggestions[value] = Suggestion(value, category, float(score), tuple(strong))
     return suggestions
 
 

@@ -69,6 +69,9 @@ def test_make_a_rule_suggests_the_category_and_shows_its_effect_before_saving(sm
         {"From": "Construction", "To": "Waste", "Payments": 1, "Net spend": "£75.00"}]
     assert any("it would move **4 payments, £1,174.85 net**" in m.value for m in at.markdown)
     assert any(c.value == "Classified by value: 63.5% now, 96.1% with this rule." for c in at.caption)
+    assert [w.value for w in at.warning] == [
+        "1 of these payments (£75.00 net) are in another category now: this rule would come before the rule that "
+        "placed them."]
     ws = open_workspace(small)
     assert not [r for r in classify.load_rules(ws) if r.rule_id == "U-bulky-item-rounds"]  # not saved yet
 

@@ -1,5 +1,7 @@
 """Classification: the categories, their impact levels, the rules that place each payment, and what is left."""
 
+from decimal import Decimal
+
 import pandas as pd
 import streamlit as st
 
@@ -88,6 +90,11 @@ if editor and values:
                 "Payments": [m.payments for m in effect.moves],
                 "Net spend": [pounds(m.total) for m in effect.moves],
             }), hide_index=True, key="make_rule_effect")
+            taken = [m for m in effect.moves if m.from_category != classify.UNCLASSIFIED]
+            if taken:
+                st.warning(f"{sum(m.payments for m in taken):,} of these payments "
+                           f"({pounds(sum((m.total for m in taken), Decimal(0)))} net) are in "
+                           "another category now: this rule would come before the rule that placed them.")
         else:
             st.info("Saving this rule would move no payment: an earlier rule already places them.")
         if before is not None and after is not None:
