@@ -51,9 +51,9 @@ CORPUS: dict[str, tuple[str, Callable[[], bytes], tuple[str, ...], int | None]] 
     "empty": ("empty.csv", lambda: b"", ("empty",), None),
     "header only": ("header-only.csv", lambda: HEADER.encode(), ("no rows",), None),
     "binary named csv": ("photo.csv", lambda: bytes(range(256)) * 64, ("not a text CSV",), None),
-    "zip renamed xlsx": ("renamed.xlsx", _zip_named_xlsx, ("damaged", "workbook"), None),
+    "zip renamed xlsx": ("renamed.xlsx", _zip_named_xlsx, ("Excel workbook",), None),
     "corrupt xlsx": ("corrupt.xlsx", lambda: _xlsx({"Spend": [["Date", "Supplier", "Amount"]]})[:300],
-                     ("Excel workbook",), None),
+                     ("damaged", "workbook"), None),
     "password protected": ("locked.xlsx", _password_protected, ("password",), None),
     "malformed quoting": ("quotes.csv", lambda: (HEADER + '01/04/2024,"Acme Ltd,100.00,Works\n'
                                                  "02/04/2024,Beta,5.00,Works\n03/04/2024,Gamma,6.00,Works\n").encode(),
