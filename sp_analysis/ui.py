@@ -5,6 +5,8 @@ The only module in sp_analysis that imports Streamlit.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -257,7 +259,9 @@ PAYMENT_COLUMNS = {
 def payments_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Payments for display and download: dates as '17 Jan 2025', money exact, plain column names."""
     shown = money_columns(frame, "amount", "supplier_year_total")
-    shown["payment_date"] = frame["payment_date"].map(lambda d: f"{d:%-d %b %Y}")
+    # A line published without a date says so rather than showing an empty cell or 'None'.
+    shown["payment_date"] = frame["payment_date"].map(
+        lambda d: f"{d:%-d %b %Y}" if isinstance(d, dt.date) else "date not given")
     return shown.rename(columns=PAYMENT_COLUMNS)
 
 

@@ -269,7 +269,8 @@ def test_loaded_plus_not_loaded_is_all_the_money(ws: Workspace, lines: list[tupl
         else:
             body.append(f",Card Payments,{amount},Various")
     text = "Date,Supplier,Amount,Expense Type\n" + "\n".join(body) + "\n"
-    in_file = sum((a for k, a in lines if k not in ("text", "blank")), Decimal("0"))
+    # A totals row repeats money the lines hold: it is compared, not counted as money of its own.
+    in_file = sum((a for k, a in lines if k not in ("text", "blank", "totals")), Decimal("0"))
     try:
         result = load_file(ws, f"gen-{abs(hash(text))}.csv", text.encode(), "spend", allow_overlap=True)
     except LoadError as refused:

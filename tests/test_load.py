@@ -76,8 +76,9 @@ def test_totals_row_that_disagrees_is_reported(ws: Workspace) -> None:
     assert quality["skipped"] == {"totals": 1}
     report = dict(describe(quality, "spend"))
     assert report["Published totals row"] == "£999.99: does NOT match the payments loaded (£100.00)"
-    assert report["Skipped: totals row"] == "1, holding £999.99 (not loaded); lines 3"
-    assert report["All the money in the file"] == "£1,099.99: £100.00 loaded + £999.99 not loaded"
+    assert report["Skipped: totals row"] == "1; line 3"
+    # A totals row repeats the lines' money: it is compared with them, not added to the file's money.
+    assert report["All the money in the file"] == "£100.00: £100.00 loaded + £0.00 not loaded"
     assert report["Credit notes (negative amounts)"] == "none"
 
 
@@ -256,16 +257,17 @@ def test_remove_takes_exactly_that_files_rows(ws: Workspace) -> None:
 
 
 def test_unknown_header_asks_for_a_mapping_then_remembers_it(ws: Workspace) -> None:
-    text = "When,Who,How much\n01/04/2024,Acme,1.50\n"
+    # Two columns read as money, so neither the words nor the content decide the amount.
+    text = "When,Who,How much,Other\n01/04/2024,Acme,1.50,9.99\n"
     with pytest.raises(NeedsMapping) as caught:
         load_file(ws, "m1.csv", text.encode(), "spend")
     error = caught.value
-    assert error.header == ("When", "Who", "How much")
-    assert error.preview[0] == ["01/04/2024", "Acme", "1.50"]
+    assert error.header == ("When", "Who", "How much", "Other")
+    assert error.preview[0] == ["01/04/2024", "Acme", "1.50", "9.99"]
     choice = ColumnChoice(header_row=0, mapping={"payment_date": 0, "supplier_name": 1, "amount": 2})
     assert load_file(ws, "m1.csv", text.encode(), "spend", choice=choice).total == Decimal("1.50")
     # The next file of the same shape loads unasked.
-    again = "When,Who,How much\n02/04/2024,Beta,2.25\n"
+    again = "When,Who,How much,Other\n02/04/2024,Beta,2.25,9.99\n"
     assert load_file(ws, "m2.csv", again.encode(), "spend").total == Decimal("2.25")
 
 

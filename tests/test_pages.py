@@ -76,7 +76,7 @@ def test_upload_page_loads_a_file_and_shows_its_report(workspace_path: Path) -> 
     assert report["Payments loaded"] == "1"
     assert report["Total"] == "£10.50"
     assert report["Rows read below the header"] == "2"
-    assert report["Skipped: totals row"] == "1"
+    assert report["Skipped: totals row"] == "1; line 3"
     assert report["Published totals row"] == "£10.50: matches the payments loaded"
     assert report["Payment dates"] == "1 Apr 2024 to 1 Apr 2024"
     table = next(d.value for d in at.dataframe if "File" in d.value.columns)
@@ -107,7 +107,7 @@ def test_upload_page_loads_a_real_council_file(workspace_path: Path) -> None:
 
 def test_upload_page_asks_for_columns_it_cannot_recognise_and_remembers_them(workspace_path: Path) -> None:
     at = run_page("views/upload.py")
-    upload(at, [("odd.csv", b"When,Who,How much\n01/04/2024,Acme,1.50\n")])
+    upload(at, [("odd.csv", b"When,Who,How much,Other\n01/04/2024,Acme,1.50,9.99\n")])
     assert any("cannot tell which column" in w.value for w in at.warning)
     at.selectbox(key="map_0_payment_date").set_value(0)
     at.selectbox(key="map_0_supplier_name").set_value(1)

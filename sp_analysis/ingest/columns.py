@@ -415,13 +415,19 @@ def _split_glued(word: str, vocabulary: frozenset[str]) -> list[str] | None:
     return best
 
 
-@functools.cache
+MAX_HEADER_CELL = 200
+# Only this many cells of a row are read as a header (a real one has a few dozen).
+MAX_HEADER_CELLS = 4096
+
+
+@functools.lru_cache(maxsize=8192)
 def header_words(cell: str) -> frozenset[str]:
     """A header cell's meaningful words, normalised: 'Sum of Inv Amount (£)' -> {sum, invoice, amount}."""
     vocabulary = _vocabulary()
     words: list[str] = []
-    for word in _raw_words(cell):
-        if word not in vocabulary and len(word) >= 5:
+    # A header cell is a few words; a long cell (a 10 MB line, say) is no header, and is not worth splitting.
+    for word in _raw_words(cell[:MAX_HEADER_CELL]):
+        if word not in vocabulary and 5 <= len(word) <= 30:
             glued = _split_glued(word, vocabulary)
             if glued is not None:
                 words.extend(_raw_words(" ".join(glued)))
@@ -479,19 +485,24 @@ def map_header(header: Sequence[str], kind: Kind) -> dict[str, int]:
     return _map_header(tuple(header), kind)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)
 def _map_header(header: tuple[str, ...], kind: Kind) -> dict[str, int]:
-    words = [header_words(normalise_header(cell)) for cell in header]
+    # Cells with the same words score alike: each distinct set of words is scored once.
+    positions: dict[frozenset[str], list[int]] = {}
+    for position, cell in enumerate(header[:MAX_HEADER_CELLS]):
+        words = header_words(normalise_header(cell))
+        if words:
+            positions.setdefault(words, []).append(position)
     mapping: dict[str, int] = {}
     for required_pass in (True, False):
         claims = []
         for name, wordings, excludes, required in _wordings(kind):
             if required != required_pass:
                 continue
-            for position, cell_words in enumerate(words):
+            for cell_words, places in positions.items():
                 score = score_header(cell_words, wordings, excludes)
                 if score:
-                    claims.append((-score, position, name))
+                    claims.extend((-score, position, name) for position in places)
         claims.sort()
         used = set(mapping.values())
         for _, position, name in claims:
@@ -519,7 +530,7 @@ def find_header(rows: Sequence[Sequence[str | None]], kind: Kind) -> HeaderMatch
     best: HeaderMatch | None = None
     required = {c.name for c in COLUMNS_BY_KIND[kind] if c.required}
     for index, row in enumerate(rows[:HEADER_SEARCH_LINES]):
-        header = tuple("" if cell is None else str(cell) for cell in row)
+        header = tuple("" if cell is None else str(cell) for cell in row[:MAX_HEADER_CELLS])
         if sum(1 for cell in header if cell.strip()) < 2:
             continue
         mapping = map_header(header, kind)

@@ -107,7 +107,7 @@ class RepeatsLoaded(AlreadyLoaded):
             file_name,
             f"{matching:,} of {lines:,} payment lines match lines of '{earlier_name}', loaded {loaded_at} "
             "(the same date, payee, amount and reference), so this looks like the same data saved again; "
-            "nothing was added. If the overlap is genuine, load it with 'allow overlap' "
+            "nothing was added. If the overlap is genuine, choose 'Load it anyway' on the Upload page "
             "(--allow-overlap on the command line).",
         )
         self.earlier_name = earlier_name

@@ -37,7 +37,7 @@ def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
             if key in money:
                 figure += f", holding {_money(money[key])} (not loaded)"
             if where.get(key):
-                figure += "; lines " + _lines(where[key])
+                figure += "; " + _lines(where[key])
             lines.append((f"Skipped: {reason}", figure))
     else:
         lines.append(("Skipped", "none"))
@@ -65,7 +65,8 @@ def _spend_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
     precisions = [PRECISION_WORDS[p] for p in quality.get("precisions") or [] if p in PRECISION_WORDS]
     dates = _date_range(quality.get("first_date"), quality.get("last_date"))
     if precisions:
-        dates += ("; some payments are dated only " + " or ".join(precisions)
+        which = "some payments are" if "day" in (quality.get("precisions") or []) else "every payment is"
+        dates += (f"; {which} dated only " + " or ".join(precisions)
                   + " (each counts from the first day of its period, in the financial year that holds that day)")
     lines = [
         ("Payment dates", dates),
@@ -81,7 +82,7 @@ def _spend_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
         counted = (f"counted in {year}/{(int(year) + 1) % 100:02d}, the one financial year of the file's other lines"
                    if year is not None else "year not known: the file's other lines span more than one financial year")
         lines.append(("Lines without a date (kept, money counted)",
-                      f"{undated:,}, totalling {_money(quality.get('undated_total'))}; {counted}; lines "
+                      f"{undated:,}, totalling {_money(quality.get('undated_total'))}; {counted}; "
                       + _lines(quality.get("undated_lines") or [])))
     published = quality.get("published_total")
     if published is None:
@@ -112,9 +113,11 @@ def _columns_used(columns: Mapping[str, str], kind: Kind, recognised: Mapping[st
         for name, header in columns.items()) or "none"
 
 
-def _lines(numbers: list[int], most: int = 20) -> str:
+def _lines(numbers: list[int], most: int = 20, *, with_word: bool = True) -> str:
+    """'line 3', 'lines 3, 7 and 9 more'."""
     shown = ", ".join(f"{n:,}" for n in numbers[:most])
-    return shown + (f" and {len(numbers) - most:,} more" if len(numbers) > most else "")
+    word = ("line " if len(numbers) == 1 else "lines ") if with_word else ""
+    return word + shown + (f" and {len(numbers) - most:,} more" if len(numbers) > most else "")
 
 
 def _count(value: object) -> str:

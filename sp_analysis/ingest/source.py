@@ -706,6 +706,8 @@ def _by_content(
     today = dt.date.today()
     latest = today.replace(year=today.year + 1)
     missing = [c.name for c in missing_required(needs.guessed, kind)]
+    if width > MAX_COLUMNS or sum(1 for cell in needs.header if str(cell).strip()) > MAX_NAMED_COLUMNS:
+        raise needs
     profiles = profile.profile_columns(relation, params, needs.header, width, first_line, 2**62, earliest, latest,
                                        cells=cells)
     proposals = profile.propose(profiles, missing, set(needs.guessed.values()), kind)

@@ -212,8 +212,10 @@ def quality_sql(parsed: str) -> str:
         count(*) AS rows_read,
         count(*) FILTER (WHERE row_kind = 'payment') AS payments,
         -- Every readable amount in the file, loaded or not: loaded + not loaded = all the money it holds.
-        coalesce(sum(amount::DECIMAL(38, 2)), 0) AS all_money,
-        coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind <> 'payment'), 0) AS not_loaded_total,
+        -- A totals row repeats money the lines hold, so it is compared (published_totals), not added.
+        coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind <> 'totals'), 0) AS all_money,
+        coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind NOT IN ('payment', 'totals')), 0)
+            AS not_loaded_total,
         count(*) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated,
         coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none'), 0) AS undated_total,
         list(line ORDER BY line) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated_lines,
@@ -222,7 +224,8 @@ def quality_sql(parsed: str) -> str:
         max(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS last_fy,
         (SELECT map(list(row_kind), list(t)) FROM (
             SELECT row_kind, sum(amount::DECIMAL(38, 2)) AS t FROM {parsed}
-            WHERE row_kind <> 'payment' AND amount IS NOT NULL GROUP BY row_kind ORDER BY row_kind)) AS skipped_totals,
+            WHERE row_kind NOT IN ('payment', 'totals') AND amount IS NOT NULL
+            GROUP BY row_kind ORDER BY row_kind)) AS skipped_totals,
         (SELECT map(list(row_kind), list(lines)) FROM (
             SELECT row_kind, list(line ORDER BY line)[1:200] AS lines FROM {parsed}
             WHERE row_kind NOT IN ('payment', 'blank') GROUP BY row_kind ORDER BY row_kind)) AS skipped_lines,
