@@ -6,7 +6,6 @@ The only module in sp_analysis that imports Streamlit.
 from __future__ import annotations
 
 import datetime as dt
-
 import re
 from collections.abc import Callable
 from pathlib import Path
