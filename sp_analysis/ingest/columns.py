@@ -495,7 +495,7 @@ def _map_header(header: tuple[str, ...], kind: Kind) -> dict[str, int]:
             positions.setdefault(words, []).append(position)
     mapping: dict[str, int] = {}
     for required_pass in (True, False):
-        claims = []
+        claims: list[tuple[int, int, str]] = []
         for name, wordings, excludes, required in _wordings(kind):
             if required != required_pass:
                 continue
