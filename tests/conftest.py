@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
@@ -44,3 +46,16 @@ def table_state(ws: Workspace) -> dict[str, object]:
             "files": cur.execute("SELECT count(*), sum(hash(loaded_files::VARCHAR)) FROM loaded_files").fetchone(),
             "profiles": cur.execute("SELECT count(*) FROM mapping_profiles").fetchone(),
         }
+
+
+def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
+    """An XLSX workbook with the given sheets and rows, as bytes."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

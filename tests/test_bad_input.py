@@ -9,29 +9,16 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from sp_analysis.ingest.errors import LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import load_file
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
-from tests.conftest import ROOT, table_state
+from tests.conftest import ROOT, table_state, xlsx_bytes
 
 HEADER = "Date,Supplier Name,Amount,Expense Type\n"
 GOOD = HEADER + "01/04/2024,Acme Ltd,100.00,Works\n"
-
-
-def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _zip_named_xlsx() -> bytes:
@@ -52,7 +39,7 @@ CORPUS: dict[str, tuple[str, Callable[[], bytes], tuple[str, ...], int | None]] 
     "header only": ("header-only.csv", lambda: HEADER.encode(), ("no rows",), None),
     "binary named csv": ("photo.csv", lambda: bytes(range(256)) * 64, ("not a text CSV",), None),
     "zip renamed xlsx": ("renamed.xlsx", _zip_named_xlsx, ("Excel workbook",), None),
-    "corrupt xlsx": ("corrupt.xlsx", lambda: _xlsx({"Spend": [["Date", "Supplier", "Amount"]]})[:300],
+    "corrupt xlsx": ("corrupt.xlsx", lambda: xlsx_bytes({"Spend": [["Date", "Supplier", "Amount"]]})[:300],
                      ("damaged", "workbook"), None),
     "password protected": ("locked.xlsx", _password_protected, ("password",), None),
     "malformed quoting": ("quotes.csv", lambda: (HEADER + '01/04/2024,"Acme Ltd,100.00,Works\n'
@@ -94,7 +81,7 @@ def test_each_bad_file_is_refused_clearly_and_changes_nothing(seeded: Workspace,
 
 
 def test_several_sheets_ask_which(seeded: Workspace) -> None:
-    data = _xlsx({"Notes": [["Read me"], ["x", "y"]], "Spend": [["Date", "Supplier", "Amount"], ["01/04/2024", "A", 1]]})
+    data = xlsx_bytes({"Notes": [["Read me"], ["x", "y"]], "Spend": [["Date", "Supplier", "Amount"], ["01/04/2024", "A", 1]]})
     before = table_state(seeded)
     with pytest.raises(NeedsSheet) as caught:
         load_file(seeded, "two.xlsx", data, "spend")

@@ -10,7 +10,6 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +18,7 @@ from sp_analysis.ingest.errors import LoadError, RepeatsLoaded
 from sp_analysis.ingest.load import load_file
 from sp_analysis.ingest.source import ALL_SHEETS, SHEET_SPAN
 from sp_analysis.workspace import Workspace
+from tests.conftest import xlsx_bytes
 
 
 def _rows(ws: Workspace, file_id: int) -> list[tuple]:
@@ -26,18 +26,6 @@ def _rows(ws: Workspace, file_id: int) -> list[tuple]:
         return cur.execute(
             "SELECT source_row, payment_date, date_precision, date_end, financial_year, amount, supplier_name, "
             "is_redacted, sheet FROM payments WHERE file_id = $f ORDER BY source_row", {"f": file_id}).fetchall()
-
-
-def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def test_camel_case_and_snake_case_headers(ws: Workspace) -> None:
@@ -201,7 +189,7 @@ def test_utf16_text(ws: Workspace) -> None:
 
 
 def test_a_multi_sheet_workbook_loads_as_one_file(ws: Workspace) -> None:
-    data = _xlsx({"April": [["Date", "Supplier", "Amount"], [dt.datetime(2024, 4, 1), "Acme", 1.5]],
+    data = xlsx_bytes({"April": [["Date", "Supplier", "Amount"], [dt.datetime(2024, 4, 1), "Acme", 1.5]],
                   "May": [["Title line"], ["Date", "Supplier", "Amount"], [dt.datetime(2024, 5, 2), "Beta", 2.25],
                           [dt.datetime(2024, 5, 3), "Gamma", 3]]})
     result = load_file(ws, "year.xlsx", data, "spend", sheet=ALL_SHEETS)
@@ -233,7 +221,7 @@ def test_the_same_month_saved_again_is_refused_naming_the_first(ws: Workspace) -
     with pytest.raises(RepeatsLoaded) as refused:
         load_file(ws, "april-resaved.csv", again.encode(), "spend")
     assert "2 of 2 payment lines match lines of 'april.csv'" in refused.value.message
-    xlsx = _xlsx({"April": [["Date", "Supplier", "Amount", "Ref"], ["01/04/2024", "Acme", 1, "A"],
+    xlsx = xlsx_bytes({"April": [["Date", "Supplier", "Amount", "Ref"], ["01/04/2024", "Acme", 1, "A"],
                             ["02/04/2024", "Beta", 2, "B"]]})
     with pytest.raises(RepeatsLoaded):
         load_file(ws, "april.xlsx", xlsx, "spend")
@@ -306,7 +294,7 @@ def test_columns_whose_words_say_nothing_are_recognised_by_their_content(ws: Wor
 def test_content_recognition_in_a_workbook(ws: Workspace) -> None:
     rows = [["When", "Who", "Money"]] + [[dt.datetime(2024, 4, 1 + i % 28), f"Supplier {i % 5}", 10 + i + 0.25]
                                           for i in range(30)]
-    result = load_file(ws, "content.xlsx", _xlsx({"Data": rows}), "spend")
+    result = load_file(ws, "content.xlsx", xlsx_bytes({"Data": rows}), "spend")
     assert (result.rows, result.total) == (30, Decimal(sum(10 + i for i in range(30))) + Decimal("7.50"))
     assert result.quality["recognised"]["payment_date"].startswith("recognised by its content")
 
