@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
+from sp_analysis.ingest.source import SHEET_SPAN
 from sp_analysis.workspace import Workspace, fetch_frame
 
 
@@ -162,14 +163,21 @@ SELECT coalesce(sum(total), 0), coalesce(sum(total) FILTER (WHERE rank <= 10), 0
 FROM r
 """
 
+# A workbook's sheet is looked up for the rows shown only; its rows are numbered k x 10,000,000 + row from
+# the second sheet on (ingest.source.SHEET_SPAN), so the line shown is the sheet's own row.
 PAYMENTS = """
-SELECT payment_date, supplier, supplier_name, amount, financial_year, department, expense_type,
-       expense_code, category, impact_group AS impact, rule_id, transaction_ref, supplier_year_total,
-       f.name AS source_file, source_row AS source_line
-FROM spend_facts JOIN loaded_files f USING (file_id)
-WHERE {where}
-ORDER BY abs(amount) DESC, payment_date, source_file, source_line
-LIMIT $limit
+WITH shown AS (
+    SELECT payment_date, supplier, supplier_name, amount, financial_year, department, expense_type,
+           expense_code, category, impact_group AS impact, rule_id, transaction_ref, supplier_year_total,
+           f.name AS source_file, file_id, source_row
+    FROM spend_facts JOIN loaded_files f USING (file_id)
+    WHERE {where}
+    ORDER BY abs(amount) DESC, payment_date, source_file, source_row
+    LIMIT $limit
+)
+SELECT s.* EXCLUDE (file_id, source_row), p.sheet AS source_sheet, s.source_row % $sheet_span AS source_line
+FROM shown s LEFT JOIN payments p USING (file_id, source_row)
+ORDER BY abs(s.amount) DESC, s.payment_date, s.source_file, s.source_row
 """
 
 PAYMENTS_COUNT = "SELECT count(*), coalesce(sum(amount), 0) FROM spend_facts WHERE {where}"
@@ -339,7 +347,7 @@ def payments_behind(ws: Workspace, filters: SpendFilters, limit: int = 5_000) ->
     """The payments behind a figure (largest first, up to `limit`), with the full count and total."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        frame = fetch_frame(cur, PAYMENTS.format(where=where), params | {"limit": limit})
+        frame = fetch_frame(cur, PAYMENTS.format(where=where), params | {"limit": limit, "sheet_span": SHEET_SPAN})
         count, total = cur.execute(PAYMENTS_COUNT.format(where=where), params).fetchone()  # type: ignore[misc]
     return frame, int(count), Decimal(total)
 

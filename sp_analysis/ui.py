@@ -251,13 +251,15 @@ PAYMENT_COLUMNS = {
     "financial_year": "Financial year", "department": "Department", "expense_type": "Expense type",
     "expense_code": "Expense code", "category": "Category", "impact": "Impact", "rule_id": "Rule",
     "transaction_ref": "Transaction", "supplier_year_total": "Supplier's spend that year",
-    "source_file": "Source file", "source_line": "Line",
+    "source_file": "Source file", "source_sheet": "Sheet", "source_line": "Line",
 }
 
 
 def payments_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Payments for display and download: dates as '17 Jan 2025', money exact, plain column names."""
     shown = money_columns(frame, "amount", "supplier_year_total")
+    if "source_sheet" in shown and shown["source_sheet"].isna().all():
+        shown = shown.drop(columns="source_sheet")  # no workbook among these payments
     # A line published without a date says so rather than showing an empty cell or 'None'.
     shown["payment_date"] = frame["payment_date"].map(
         lambda d: f"{d:%-d %b %Y}" if isinstance(d, dt.date) else "date not given")

@@ -14,9 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sp_analysis.analysis import payments_behind
+from sp_analysis.facts import ensure_current
+from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.errors import LoadError, RepeatsLoaded
 from sp_analysis.ingest.load import load_file
+from sp_analysis.ingest.report import describe
 from sp_analysis.ingest.source import ALL_SHEETS, SHEET_SPAN
+from sp_analysis.settings import value_bands
 from sp_analysis.workspace import Workspace
 from tests.conftest import xlsx_bytes
 
@@ -167,6 +172,17 @@ def test_duplicate_header_names_keep_both_columns(ws: Workspace) -> None:
     assert extra == {"Note": "A1", "Note (2)": "B2"}
 
 
+def test_a_repeated_header_name_that_a_column_took_is_not_listed_as_unused(ws: Workspace) -> None:
+    """Two 'Class Code' cells: the first is the ProClass code, the second is kept as 'Class Code (2)'."""
+    text = ("Payment Date,Supplier Name,Net Amount,Procurement Classification,Class Code,Procurement Classification,"
+            "Class Code\n2014-06-13,Acme,800.00,Education,E1,Learning,L2\n")
+    result = load_file(ws, "wmdc.csv", text.encode(), "spend")
+    assert result.quality["unmapped_columns"] == ["Procurement Classification (2)", "Class Code (2)"]
+    with ws.read() as cur:
+        extra = cur.execute("SELECT extra FROM payments WHERE file_id = $f", {"f": result.file_id}).fetchone()[0]
+    assert extra == {"Procurement Classification (2)": "Learning", "Class Code (2)": "L2"}
+
+
 def test_a_supplier_called_total_is_a_supplier_and_a_totals_row_is_not(ws: Workspace) -> None:
     text = "Date,Supplier,Amount\n,Total Gas & Power Ltd,5.00\n01/04/2024,Total People Ltd,6.00\n,,11.00\n"
     result = load_file(ws, "total.csv", text.encode(), "spend")
@@ -196,6 +212,24 @@ def test_a_multi_sheet_workbook_loads_as_one_file(ws: Workspace) -> None:
     assert (result.rows, result.total) == (3, Decimal("6.75"))
     rows = _rows(ws, result.file_id)
     assert [(r[0] % SHEET_SPAN, r[8], r[6]) for r in rows] == [(2, "April", "Acme"), (3, "May", "Beta"), (4, "May", "Gamma")]
+
+
+def test_a_multi_sheet_workbook_reports_lines_by_sheet_and_row(ws: Workspace) -> None:
+    """Lines of a workbook read as one file are named by sheet and row, in the report and the payments table."""
+    data = xlsx_bytes({"April": [["Date", "Supplier", "Amount"], [dt.datetime(2024, 4, 1), "Acme", 1.5]],
+                       "May": [["Title line"], ["Date", "Supplier", "Amount"], [dt.datetime(2024, 5, 2), "", 2.25],
+                               [dt.datetime(2024, 5, 3), "Gamma", 3]]})
+    result = load_file(ws, "year.xlsx", data, "spend", sheet=ALL_SHEETS)
+    report = dict(describe(result.quality, "spend"))
+    assert report["Read as"] == "sheets 'April' and 'May' as one file, Excel workbook"
+    assert report["Header on line"] == "sheet 'April' row 1"
+    assert report["Skipped: amount and date without a payee"].endswith("sheet 'May' row 3")
+    assert report["Layout"] == "sheet 'May': header on row 2"
+    ensure_current(ws)
+    frame, count, _ = payments_behind(ws, SpendFilters(bands=value_bands(ws)))
+    assert count == 2
+    assert sorted(zip(frame["source_sheet"], frame["source_line"].astype(int), strict=True)) == [
+        ("April", 2), ("May", 4)]
 
 
 def test_a_biff_xls_workbook(ws: Workspace) -> None:

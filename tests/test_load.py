@@ -12,8 +12,9 @@ import pytest
 
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import LoadResult, load_file, load_paths, remove_file
-from sp_analysis.ingest.report import describe
+from sp_analysis.ingest.report import describe, loaded_files_table
 from sp_analysis.ingest.source import ColumnChoice
+from sp_analysis.summary import loaded_files
 from sp_analysis.workspace import Workspace
 from tests.conftest import table_state
 
@@ -114,6 +115,31 @@ def test_quality_report_of_a_contracts_register_in_words(ws: Workspace) -> None:
     assert (report["Earliest start date"], report["Latest end date"]) == ("1 Apr 2024", "31 Mar 2026")
     assert report["Other columns (kept, not analysed)"] == "'Notes'"
     assert "Title from 'Contract Title'" in report["Columns used"]
+
+
+def test_a_register_without_an_annual_value_column_says_so(ws: Workspace) -> None:
+    register = "Contract Title,Supplier Name,Contract Value,Start Date,End Date\nWaste,Greenfield,900,01/04/2024,31/03/2026\n"
+    report = dict(describe(load_file(ws, "whole-life.csv", register.encode(), "contracts").quality, "contracts"))
+    assert report["Total annual value"] == "no annual value column in the file"
+    assert report["Total whole-life value"] == "£900.00"
+
+
+def test_the_loaded_files_table_in_words(ws: Workspace) -> None:
+    """Counts as integers, money as exact £ text, dates in words, blank (never 'None') where a figure does not apply."""
+    spend = ("Date,Supplier,Amount\n01/04/2024,Acme,\"1,200.50\"\n02/04/2024,[Redacted],-20.25\n"
+             "03/04/2024,,5.00\n")
+    load_file(ws, "april.csv", spend.encode(), "spend")
+    register = "Contract Title,Supplier Name,Contract Value,Start Date,End Date\nWaste,Greenfield,900,01/04/2024,31/03/2026\n"
+    load_file(ws, "register.csv", register.encode(), "contracts")
+    table = loaded_files_table(loaded_files(ws))
+    rows = table.drop(columns="Loaded at").astype(object).where(table.notna(), None).to_dict("records")
+    assert rows == [
+        {"File": "april.csv", "Kind": "Spend", "Rows": 2, "Total": "£1,180.25", "Not loaded (lines)": 1,
+         "Credit notes": 1, "Redacted payees": 1, "Dates": "1 Apr 2024 to 2 Apr 2024", "Published total": ""},
+        {"File": "register.csv", "Kind": "Contracts register", "Rows": 1, "Total": "£900.00", "Not loaded (lines)": 0,
+         "Credit notes": None, "Redacted payees": None, "Dates": "earliest start 1 Apr 2024; latest end 31 Mar 2026",
+         "Published total": ""},
+    ]
 
 
 @pytest.mark.parametrize(

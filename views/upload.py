@@ -11,6 +11,7 @@ from sp_analysis import ui
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet, RepeatsLoaded
 from sp_analysis.ingest.load import delete_saved_choice, load_file, remove_file, saved_choices
+from sp_analysis.ingest.report import loaded_files_table
 from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.money import pounds
 from sp_analysis.summary import loaded_files
@@ -168,21 +169,11 @@ if files.empty:
     st.caption("Nothing loaded yet.")
     st.stop()
 
-shown = pd.DataFrame({
-    "File": files["name"],
-    "Kind": files["kind"],
-    "Rows": files["rows"],
-    "Total": files["total"].map(pounds),
-    "Skipped rows": files["quality"].map(lambda q: sum(q.get("skipped", {}).values())),
-    "Credit notes": files["quality"].map(lambda q: q.get("credit_notes")),
-    "Redacted payees": files["quality"].map(lambda q: q.get("redacted")),
-    "Dates": files["quality"].map(lambda q: f"{q.get('first_date')} to {q.get('last_date')}"),
-    "Published total": files["quality"].map(
-        lambda q: "" if q.get("published_total") is None
-        else ("matches" if q.get("published_total_matches") else f"differs: £{q['published_total']}")),
-    "Loaded at": files["loaded_at"].map(lambda t: f"{t:%-d %b %Y %H:%M}"),
-})
-st.dataframe(shown, hide_index=True, key="loaded_files_table")
+shown = loaded_files_table(files)
+count_format = st.column_config.NumberColumn(format="localized")
+st.dataframe(shown, hide_index=True, key="loaded_files_table", column_config={
+    "File": st.column_config.TextColumn(width="large"), "Rows": count_format,
+    "Not loaded (lines)": count_format, "Credit notes": count_format, "Redacted payees": count_format})
 
 with st.expander("Quality report of a loaded file"):
     pick = st.selectbox("File", files.index, format_func=lambda i: files.at[i, "name"], key="quality_pick")

@@ -454,6 +454,8 @@ def _quality(
         "skipped": skipped,
         "skipped_described": {labels.get(k, k): v for k, v in skipped.items()},
     }
+    if src.sheets:
+        quality["sheets"] = list(src.sheets)
     if len(blocks) > 1 or src.note:
         quality["blocks"] = [
             {"header_line": b.header_line, "first_line": int(b.block_params()["first_line"]),  # type: ignore[call-overload]

@@ -10,7 +10,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
+from sp_analysis.ingest.source import SHEET_SPAN
 from sp_analysis.money import pounds
 
 
@@ -18,16 +21,22 @@ def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
     """(what, figure) lines for the quality report of a loaded spend or contracts file."""
     lines: list[tuple[str, str]] = []
     source = quality.get("encoding") or ""
-    if quality.get("sheet"):
+    sheets: list[str] = quality.get("sheets") or []
+    if sheets:
+        source = "sheets " + _and(f"'{name}'" for name in sheets) + f" as one file, {source}"
+    elif quality.get("sheet"):
         source = f"sheet '{quality['sheet']}'" + (f", {source}" if source else "")
     lines.append(("Read as", source or "not recorded"))
-    lines.append(("Header on line", _count(quality.get("header_line"))))
+    header = quality.get("header_line")
+    lines.append(("Header on line", _count(header) if header is None or not sheets else _line(int(header), sheets)))
     lines.append(("Rows read below the header", _count(quality.get("rows_read"))))
     noun = "Payments loaded" if kind == "spend" else "Contracts loaded"
     lines.append((noun, _count(quality.get("rows"))))
     lines.append(("Total" if kind == "spend" else "Total whole-life value", _money(quality.get("total"))))
     if kind == "contracts":
-        lines.append(("Total annual value", _money(quality.get("annual_total"))))
+        has_annual = "value_annual" in (quality.get("columns") or {"value_annual": ""})
+        lines.append(("Total annual value",
+                      _money(quality.get("annual_total")) if has_annual else "no annual value column in the file"))
     skipped = quality.get("skipped_described") or {}
     money = quality.get("skipped_totals") or {}
     where = quality.get("skipped_lines") or {}
@@ -37,7 +46,7 @@ def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
             if key in money:
                 figure += f", holding {_money(money[key])} (not loaded)"
             if where.get(key):
-                figure += "; " + _lines(where[key])
+                figure += "; " + _lines(where[key], sheets=sheets)
             lines.append((f"Skipped: {reason}", figure))
     else:
         lines.append(("Skipped", "none"))
@@ -51,7 +60,10 @@ def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
     lines.append(("Columns used", _columns_used(quality.get("columns") or {}, kind, quality.get("recognised") or {})))
     for block in quality.get("blocks") or []:
         if block.get("note"):
-            lines.append(("Layout", f"{block['note']} (lines {block['first_line']:,} to {block['last_line']:,})"))
+            if sheets:
+                lines.append(("Layout", str(block["note"])))
+            else:
+                lines.append(("Layout", f"{block['note']} (lines {block['first_line']:,} to {block['last_line']:,})"))
     unmapped = quality.get("unmapped_columns") or []
     lines.append(("Other columns (kept, not analysed)", ", ".join(f"'{c}'" for c in unmapped) or "none"))
     return lines
@@ -83,7 +95,7 @@ def _spend_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
                    if year is not None else "year not known: the file's other lines span more than one financial year")
         lines.append(("Lines without a date (kept, money counted)",
                       f"{undated:,}, totalling {_money(quality.get('undated_total'))}; {counted}; "
-                      + _lines(quality.get("undated_lines") or [])))
+                      + _lines(quality.get("undated_lines") or [], sheets=quality.get("sheets") or [])))
     published = quality.get("published_total")
     if published is None:
         lines.append(("Published totals row", "none in the file"))
@@ -113,11 +125,28 @@ def _columns_used(columns: Mapping[str, str], kind: Kind, recognised: Mapping[st
         for name, header in columns.items()) or "none"
 
 
-def _lines(numbers: list[int], most: int = 20, *, with_word: bool = True) -> str:
-    """'line 3', 'lines 3, 7 and 9 more'."""
-    shown = ", ".join(f"{n:,}" for n in numbers[:most])
-    word = ("line " if len(numbers) == 1 else "lines ") if with_word else ""
+def _lines(numbers: list[int], most: int = 20, *, with_word: bool = True, sheets: list[str] | None = None) -> str:
+    """'line 3', 'lines 3, 7 and 9 more'; in a workbook read as one file, "sheet 'May' row 3"."""
+    if sheets:
+        shown = ", ".join(_line(n, sheets) for n in numbers[:most])
+        word = ""
+    else:
+        shown = ", ".join(f"{n:,}" for n in numbers[:most])
+        word = ("line " if len(numbers) == 1 else "lines ") if with_word else ""
     return word + shown + (f" and {len(numbers) - most:,} more" if len(numbers) > most else "")
+
+
+def _line(number: int, sheets: list[str]) -> str:
+    """A line of a workbook read as one file, as its sheet and row (see `source.SHEET_SPAN`)."""
+    index, row = divmod(number, SHEET_SPAN)
+    name = sheets[index] if index < len(sheets) else f"number {index + 1}"
+    return f"sheet '{name}' row {row:,}"
+
+
+def _and(items: Any) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    words = list(items)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _count(value: object) -> str:
@@ -134,3 +163,49 @@ def _date(value: object) -> str:
 
 def _date_range(first: object, last: object) -> str:
     return f"{_date(first)} to {_date(last)}" if first and last else "none"
+
+
+KIND_WORDS = {"spend": "Spend", "contracts": "Contracts register"}
+
+
+def loaded_files_table(files: pd.DataFrame) -> pd.DataFrame:
+    """The Upload page's table of loaded files (a `summary.loaded_files` frame), in words.
+
+    Counts stay integers (the page formats them with thousands commas), money is exact £ text, dates
+    read '1 Apr 2024', and a figure that does not apply to the file's kind is left blank, never 'None'.
+    """
+    def dates(quality: Mapping[str, Any], kind: str) -> str:
+        first, last = quality.get("first_date"), quality.get("last_date")
+        if kind == "contracts":
+            parts = ([f"earliest start {_date(first)}"] if first else []) + ([f"latest end {_date(last)}"] if last else [])
+            return "; ".join(parts)
+        return _date_range(first, last) if first and last else ""
+
+    def published(quality: Mapping[str, Any]) -> str:
+        if quality.get("published_total") is None:
+            return ""
+        return "matches" if quality.get("published_total_matches") else f"differs: {_money(quality['published_total'])}"
+
+    def spend_only(quality: Mapping[str, Any], kind: str, key: str) -> object:
+        return int(quality.get(key) or 0) if kind == "spend" else None
+
+    rows = [
+        {
+            "File": row.name,
+            "Kind": KIND_WORDS.get(row.kind, row.kind),
+            "Rows": int(row.rows),
+            "Total": pounds(row.total),
+            "Not loaded (lines)": sum(int(v) for v in (row.quality.get("skipped") or {}).values()),
+            "Credit notes": spend_only(row.quality, row.kind, "credit_notes"),
+            "Redacted payees": spend_only(row.quality, row.kind, "redacted"),
+            "Dates": dates(row.quality, row.kind),
+            "Published total": published(row.quality),
+            "Loaded at": f"{row.loaded_at:%-d %b %Y %H:%M}",
+        }
+        for row in files.itertuples()
+    ]
+    table = pd.DataFrame(rows, columns=["File", "Kind", "Rows", "Total", "Not loaded (lines)", "Credit notes",
+                                        "Redacted payees", "Dates", "Published total", "Loaded at"])
+    for column in ("Credit notes", "Redacted payees"):
+        table[column] = table[column].astype("Int64")
+    return table

@@ -84,6 +84,8 @@ class StagedSource:
     # How each mapped column was recognised, in words, for the quality report.
     recognised: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
+    # The sheets of a workbook loaded as one file, in order: line k x SHEET_SPAN + r is row r of sheet k.
+    sheets: tuple[str, ...] = ()
 
     def column(self, name: str) -> str:
         """The staged column holding canonical `name` (quoted), or NULL when the file lacks it."""
@@ -97,13 +99,16 @@ class StagedSource:
         result = []
         for position, cell in enumerate(self.header):
             name = cell.strip()
-            if name and position not in used:
-                # A name the header repeats keeps its cells under 'Name (2)', 'Name (3)' ...
-                unique, n = name, 1
-                while unique in seen:
-                    n += 1
-                    unique = f"{name} ({n})"
-                seen.add(unique)
+            if not name:
+                continue
+            # A name the header repeats keeps its later cells under 'Name (2)', 'Name (3)' ..., counting
+            # the cells of that name that a canonical column took, so the report never lists a used name.
+            unique, n = name, 1
+            while unique in seen:
+                n += 1
+                unique = f"{name} ({n})"
+            seen.add(unique)
+            if position not in used:
                 result.append((unique, position))
         return result
 
@@ -588,6 +593,7 @@ def _prepare_workbook(
             has_sheet_column=True,
             recognised=recognised or _recognised_by_name(match, kind, choice is not None),
             note=f"sheet '{sheet_name}': header on row {match.row_index + 1}" if several else "",
+            sheets=tuple(chosen) if several else (),
         ))
     _check_width(name, max((b.header for b in blocks), key=len), width + 1)
     blocks = [replace(b, width=width) for b in blocks]
