@@ -341,3 +341,27 @@ def test_two_columns_equally_likely_to_be_the_amount_are_asked_about(ws: Workspa
         load_file(ws, "two.csv", text.encode(), "spend")
     assert "more than one column reads as amounts: 'A', 'B'" in asked.value.message
     assert asked.value.guessed["payment_date"] == 0 and "amount" not in asked.value.guessed
+
+
+def test_a_register_with_its_header_repeated_skips_the_repeats(ws: Workspace) -> None:
+    text = ("Contract Title,Supplier Name,Contract Value,Start Date,End Date\n"
+            "Waste,Greenfield,900,01/04/2024,31/03/2026\n"
+            "\"CONTRACT TITLE \",Supplier Name,Contract Value,Start Date,End Date\n"
+            "Care,Brightway,100.50,01/04/2024,31/03/2026\n")
+    result = load_file(ws, "printed-register.csv", text.encode(), "contracts")
+    assert (result.rows, result.total) == (2, Decimal("1000.50"))
+    assert dict(describe(result.quality, "contracts"))["Skipped: the header repeated lower down (page headers)"] == "1"
+
+
+def test_a_register_workbook_with_sheets_of_other_shapes_maps_each_sheet(ws: Workspace) -> None:
+    data = xlsx_bytes({
+        "Goods": [["Contract Title", "Supplier Name", "Contract Value"], ["Waste", "Greenfield", 900]],
+        "Works": [["Register of works"], ["Supplier", "Title of the Agreement", "Total Value", "End Date"],
+                  ["Brightway Build", "Roofs", 1250.5, "31/03/2027"]]})
+    result = load_file(ws, "register.xlsx", data, "contracts", sheet=ALL_SHEETS)
+    assert (result.rows, result.total) == (2, Decimal("2150.50"))
+    with ws.read() as cur:
+        rows = cur.execute("SELECT source_row, title, supplier_name, value_whole_life, end_date FROM contracts "
+                           "ORDER BY source_row").fetchall()
+    assert rows == [(2, "Waste", "Greenfield", Decimal("900.00"), None),
+                    (SHEET_SPAN + 3, "Roofs", "Brightway Build", Decimal("1250.50"), dt.date(2027, 3, 31))]

@@ -19,8 +19,13 @@ FLAG_FIELDS = ("sme", "vcse")
 ID_FIELDS = ("supplier_id", "company_number", "charity_number")
 
 
-def parse_contracts_sql(src: StagedSource, parsed: str) -> str:
-    """CREATE TEMP TABLE `parsed`: each staged row typed, with a kind and a first problem if any."""
+def parse_contracts_sql(src: StagedSource, parsed: str, *, in_block: bool = False, create: bool = True) -> str:
+    """CREATE TEMP TABLE `parsed` (or, without `create`, append to it): each staged row typed, with a kind
+    and a first problem if any.
+
+    With `in_block`, only the lines $first_line to $last_line are read: one sheet of a workbook read as
+    one file, mapped by its own header.
+    """
     col = src.column
     text = ",\n".join(
         f"sp_known_id(sp_clean({col(f)})) AS {f}" if f in ID_FIELDS else f"sp_clean({col(f)}) AS {f}" for f in TEXT_FIELDS
@@ -40,22 +45,28 @@ def parse_contracts_sql(src: StagedSource, parsed: str) -> str:
         extra_sql = f"map($extra_keys, [{values}])"
     else:
         extra_sql = "NULL::MAP(VARCHAR, VARCHAR)"
+    # A row whose mapped cells repeat the header's (a page header of a printed register) is skipped.
+    positions = sorted(set(src.mapping.values()))
+    repeated = "[" + ", ".join(f"lower(coalesce(sp_clean(c{i}), ''))" for i in positions) + "] = $header_cells"
     bad_money = " ".join(
         f"WHEN {f}_text IS NOT NULL AND {f} IS NULL THEN 'bad_{f}'" for f in MONEY_FIELDS
     )
     bad_dates = " ".join(
         f"WHEN {f}_text IS NOT NULL AND {f} IS NULL THEN 'bad_{f}'" for f in DATE_FIELDS
     )
+    head = f"CREATE TEMP TABLE {parsed} AS" if create else f"INSERT INTO {parsed}"
+    lines = "WHERE line BETWEEN $first_line AND $last_line" if in_block else ""
     return f"""
-    CREATE TEMP TABLE {parsed} AS
+    {head}
     WITH typed AS (
         SELECT line, {text}, {money}, {dates}, {flags}, {extra_sql} AS extra,
-               ({any_named}) AS has_any
-        FROM {src.relation}
+               ({any_named}) AS has_any, coalesce({repeated}, false) AS repeats_header
+        FROM {src.relation} {lines}
     )
     SELECT *,
         CASE
             WHEN NOT has_any THEN 'blank'
+            WHEN repeats_header THEN 'repeated_header'
             WHEN title IS NULL AND reference IS NULL THEN 'no_title'
             WHEN supplier_name IS NULL THEN 'no_supplier'
             {bad_money}
@@ -72,7 +83,13 @@ SKIP_REASONS = {
     "blank": "blank row",
     "no_title": "no title or reference (titles, footers, notes)",
     "no_supplier": "no supplier named",
+    "repeated_header": "the header repeated lower down (page headers)",
 }
+
+
+def header_cells(src: StagedSource) -> list[str]:
+    """The header's mapped cells as `parse_contracts_sql` compares rows with them (bound as $header_cells)."""
+    return [src.header[i].strip().lower() if i < len(src.header) else "" for i in sorted(set(src.mapping.values()))]
 
 PROBLEM_REASONS = {
     **{f"bad_{f}": (f, f"{f}_text", "is not an amount of money") for f in MONEY_FIELDS},

@@ -276,6 +276,13 @@ def _parse(
     each mapped on its own.
     """
     blocks = prepared.all_blocks()
+    if kind == "contracts" and len(blocks) > 1:
+        # Sheets of a workbook read as one file: each mapped by its own header.
+        for index, block in enumerate(blocks):
+            limits = {"first_line": block.block_params()["first_line"], "last_line": block.last_line}
+            read_into(cur, name, block, contract_sql.parse_contracts_sql(block, parsed, in_block=True, create=index == 0),
+                      _parse_params(cur, block, kind) | limits)
+        return blocks[0], blocks
     if kind == "contracts":
         params = _parse_params(cur, src, kind)
         read_into(cur, name, src, contract_sql.parse_contracts_sql(src, parsed), params)
@@ -309,6 +316,8 @@ def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind)
     params: dict[str, Any] = {}
     if src.unmapped():
         params["extra_keys"] = [n for n, _ in src.unmapped()]
+    if kind == "contracts":
+        params["header_cells"] = contract_sql.header_cells(src)
     if kind == "spend":
         today = dt.date.today()
         params["earliest"] = spend_sql.EARLIEST_PLAUSIBLE_DATE
