@@ -328,6 +328,8 @@ def _resolve_header(
     if match is None or missing_required(match.mapping, kind):
         header_row = match.row_index if match is not None else _first_wide_row(rows)
         header = tuple(rows[header_row]) if rows else ()
+        # A row far wider than any spend file is refused here, before it is offered as a header to map.
+        _check_width(name, header, max((len(r) for r in rows), default=0) + 1)
         missing = missing_required(match.mapping if match else {}, kind)
         wanted = ", ".join(c.label.lower() for c in missing) or "date, payee and amount"
         raise NeedsMapping(
