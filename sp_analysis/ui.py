@@ -67,8 +67,14 @@ def _workspace(path: str) -> Workspace:
 
 
 def workspace() -> Workspace:
-    """The process's one workspace (from $SP_WORKSPACE or the default path)."""
-    return _workspace(str(config.workspace_path()))
+    """The process's one workspace (from $SP_WORKSPACE or the default path), opened afresh after a fatal
+    error such as a full disk during an upload, so the dashboard recovers without a restart."""
+    path = str(config.workspace_path())
+    ws = _workspace(path)
+    if ws.invalidated():
+        _workspace.clear()  # type: ignore[attr-defined]
+        ws = _workspace(path)
+    return ws
 
 
 def workspace_problem(exc: BaseException) -> str:
@@ -93,6 +99,10 @@ def workspace_problem(exc: BaseException) -> str:
                 "To load files while the dashboard runs, use the Upload page instead.")
     if isinstance(exc, WorkspaceError) and exc.__cause__ is None:
         return str(exc)  # not damage: a file from a newer version of the tool, say
+    if any(words in f"{exc} {exc.__cause__}".lower() for words in ("no space left", "disk is full", "disk full")):
+        return (f"The disk that holds the workspace {path} is full, so the workspace cannot be opened until there "
+                "is space. Nothing that was loaded before is lost; a file whose upload hit the full disk was not "
+                "loaded. Free space on that disk, then reload this page and load that file again.")
     backups = backup.find_backups(path.parent)
     if backups:
         folder, exported = backups[0]

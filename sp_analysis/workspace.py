@@ -7,6 +7,7 @@ data version that caches key on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -345,7 +346,9 @@ class Workspace:
                     cur.execute(statement)
                 cur.execute("COMMIT")
             except Exception:
-                cur.execute("ROLLBACK")
+                # A failed COMMIT (a full disk) has ended the transaction already: keep the first error.
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
                 raise
             finally:
                 cur.close()
@@ -395,6 +398,18 @@ class Workspace:
         """Close the file (checkpointing it)."""
         self._con.close()
 
+    def invalidated(self) -> bool:
+        """Whether DuckDB has given up on this connection after a fatal error (a write that hit a full disk,
+        say): it refuses every statement until the file is opened again."""
+        try:
+            with self.read() as cur:
+                cur.execute("SELECT 1").fetchone()
+        except (duckdb.FatalException, duckdb.ConnectionException):
+            return True
+        except duckdb.Error as exc:
+            return "invalidated" in str(exc).lower()
+        return False
+
 
 def fetch_frame(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """A query's rows as a DataFrame with money kept as exact Decimals (DuckDB's .df() gives floats)."""
@@ -429,6 +444,13 @@ def open_workspace(path: Path) -> Workspace:
     key = path.resolve()
     with _open_lock:
         ws = _open.get(key)
+        if ws is not None and ws.invalidated():
+            # After a fatal error (a full disk during a write) the file is opened afresh: DuckDB replays
+            # its log, so what had committed is there and the failed write is not.
+            del _open[key]
+            with contextlib.suppress(duckdb.Error):
+                ws.close()
+            ws = None
         if ws is None:
             ws = Workspace(key)
             _open[key] = ws

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from hashlib import sha1
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from sp_analysis import cli
 from sp_analysis.ingest import load
+from sp_analysis.ingest.errors import LoadError
 from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import ROOT
 
@@ -96,3 +100,71 @@ def test_a_workspace_on_a_really_full_disk(tmp_path: Path) -> None:
             con.close()
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+@contextlib.contextmanager
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 3 MB tmpfs (root only), unmounted afterwards; `grow` it with `remount`."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        close_workspace(mount / "ws.duckdb")
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def grow(mount: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,size=40m", str(mount)], check=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_after_a_full_disk_the_workspace_opens_afresh_once_there_is_space(tmp_path: Path) -> None:
+    big = spend_csv(tmp_path / "year.csv", 60_000)
+    small = spend_csv(tmp_path / "april.csv", 5, seed="april")
+    with small_disk(tmp_path) as mount:
+        path = mount / "ws.duckdb"
+        ws = open_workspace(path)
+        with pytest.raises(LoadError, match="opened afresh on the next try"):
+            load.load_file(ws, big.name, big.read_bytes(), "spend")
+        assert ws.invalidated()
+        grow(mount)
+        again = open_workspace(path)
+        assert again is not ws and not again.invalidated()
+        assert load.load_file(again, small.name, small.read_bytes(), "spend").rows == 5
+        with again.read() as cur:
+            assert cur.execute("SELECT name, rows FROM loaded_files").fetchall() == [("april.csv", 5)]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_the_upload_page_recovers_from_a_full_disk_without_a_restart(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    big = spend_csv(tmp_path / "year.csv", 60_000)
+    small = spend_csv(tmp_path / "april.csv", 5, seed="april")
+    with small_disk(tmp_path) as mount:
+        monkeypatch.setenv("SP_WORKSPACE", str(mount / "ws.duckdb"))
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+        at.run()
+        at.switch_page("views/upload.py")
+        at.run()
+        at.file_uploader(key="upload_files").set_value([(big.name, big.read_bytes(), "text/csv")])
+        at.button(key="upload_submit").click()
+        at.run()
+        assert not at.exception
+        # The page's next run cannot open the workspace while the disk is full, and says so (not "damaged").
+        shown = [e.value for e in at.error]
+        assert any("is full, so the workspace cannot be opened until there is space" in e for e in shown), shown
+        assert not any("damaged" in e for e in shown), shown
+        grow(mount)
+        at.run()
+        # Once there is space the workspace opens again: the page shows the earlier refusal, not a dead workspace.
+        assert not at.exception
+        assert [e.value for e in at.error if "cannot be opened" in e.value] == []
+        assert any(e.value.startswith("year.csv: the disk is full") for e in at.error)
+        at.file_uploader(key="upload_files").set_value([(small.name, small.read_bytes(), "text/csv")])
+        at.button(key="upload_submit").click()
+        at.run()
+        assert not at.exception
+        assert any(s.value.startswith("april.csv: loaded 5 payments") for s in at.success), [s.value for s in at.success]

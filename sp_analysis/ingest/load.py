@@ -244,8 +244,8 @@ def write_failure(name: str, exc: BaseException) -> LoadError | None:
             words in lowered for words in ("no space left", "disk is full", "disk full", "not enough space")):
         reason = "the disk is full: nothing was loaded; free space and try again."
         if isinstance(exc, duckdb.FatalException) or "invalidated" in lowered:
-            reason += (" DuckDB has closed the workspace after the failed write: restart the dashboard "
-                       "(or run the command again) once there is space.")
+            reason += (" The workspace was closed after the failed write and is opened afresh on the next try: "
+                       "once there is space, reload the page or run the command again.")
         return LoadError(name, reason)
     if isinstance(exc, duckdb.OutOfMemoryException):
         return LoadError(name, "there was not enough memory to load it: nothing was loaded; close other programs "
