@@ -29,6 +29,9 @@ from typing import Any, Literal, get_args
 import duckdb
 import pandas as pd
 
+from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
+from sp_analysis.contracts import contracts_over_the_line
+from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
 from sp_analysis.workspace import Workspace
 
@@ -40,8 +43,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PLAN = DATA_DIR / "sample_action_plan.csv"
 SAMPLE_TARGETS = DATA_DIR / "sample_targets.csv"
 SAMPLE_ASSESSMENT = DATA_DIR / "sample_assessment.csv"
-# The plan's own line between "big" and "small" contracts (its short-term actions address contracts over it).
-PLAN_THRESHOLD = Decimal("100000")
 
 PLAN_COLUMNS = (
     "action_id", "title", "themes", "level", "timescale", "start_date", "due_date", "milestones", "measures",
@@ -711,27 +712,13 @@ MEASURE_NAMES = {
 }
 MEASURE_KEYS = tuple(MEASURE_NAMES)
 
-# A contract's value is its whole-life value; where only the annual value is published it stands in (a lower bound).
+# Live contracts for the SME and VCSE shares: a contract's value is its whole-life value; where only the annual
+# value is published it stands in (a lower bound).
 LIVE_CONTRACTS = """
 CREATE OR REPLACE TEMP TABLE live_contracts AS
-SELECT coalesce(value_whole_life, value_annual) AS value,
-       value_whole_life IS NULL AND value_annual IS NOT NULL AS annual_only,
-       start_date, end_date, sme, vcse
+SELECT coalesce(value_whole_life, value_annual) AS value, start_date, end_date, sme, vcse
 FROM contracts
 WHERE (start_date IS NULL OR start_date <= $as_at) AND (end_date IS NULL OR end_date >= $as_at)
-"""
-CONTRACTS_OVER_THRESHOLD = """
-SELECT count(*) AS live,
-       count(*) FILTER (WHERE value > $threshold) AS over,
-       coalesce(sum(value) FILTER (WHERE value > $threshold), 0) AS over_value,
-       count(*) FILTER (WHERE value > $threshold AND end_date BETWEEN $window_start AND $window_end) AS ending,
-       coalesce(sum(value) FILTER (WHERE value > $threshold AND end_date BETWEEN $window_start AND $window_end), 0)
-           AS ending_value,
-       count(*) FILTER (WHERE value > $threshold AND end_date IS NULL) AS over_no_end,
-       count(*) FILTER (WHERE value > $threshold AND annual_only) AS over_annual_only,
-       count(*) FILTER (WHERE value IS NULL) AS no_value,
-       (SELECT count(*) FROM contracts) AS register
-FROM live_contracts
 """
 SUPPLIER_TYPE_SHARES = """
 SELECT count(*) AS live, coalesce(sum(value), 0) AS live_value, (SELECT count(*) FROM contracts) AS register,
@@ -781,10 +768,9 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
     plan = load_actions(ws, as_at)
     beside = {key: tuple(a.title for a in plan if key in a.data_measures) for key in MEASURE_KEYS}
     window = renewal_window(ws, as_at)
+    over = contracts_over_the_line(ws, as_at, window[0], window[1])
     with ws.read() as cur:
         cur.execute(LIVE_CONTRACTS, {"as_at": as_at})
-        over = _row_dict(cur, CONTRACTS_OVER_THRESHOLD, {"threshold": PLAN_THRESHOLD, "window_start": window[0],
-                                                         "window_end": window[1]})
         shares = _row_dict(cur, SUPPLIER_TYPE_SHARES)
         spend = _row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
         files = cur.execute(LOADED_CONTRACT_FILES).fetchall()
@@ -800,19 +786,20 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
 
 def _contracts_measure(v: dict[str, Any], window: tuple[dt.date, dt.date, str], as_at: dt.date, register: str,
                        actions: tuple[str, ...]) -> DataMeasure:
-    figure = (f"{v['over']:,} live contracts over £100,000 ({_money(v['over_value'])}); "
+    figure = (f"{v['over']:,} live contracts of £100,000 or more ({_money(v['over_value'])}); "
               f"{v['ending']:,} of them end {window[2]}")
     if not v["live"]:
         figure = _no_live_contracts(v["register"], as_at)
     detail = (f"{v['ending']:,} contracts worth {_money(v['ending_value'])} come up for renewal in that period. "
-              f"{v['over_no_end']:,} of the contracts over £100,000 have no end date; {v['over_annual_only']:,} are "
-              f"judged on their annual value alone; {v['no_value']:,} live contracts have no value and are not counted.")
+              f"{v['over_no_end']:,} of the contracts of £100,000 or more have no end date; {v['over_annual_only']:,} are "
+              f"valued from their annual value (times the term where it is dated); {v['no_value']:,} live contracts "
+              "have no value and are not counted.")
     return DataMeasure(
         "contracts_over_100k", MEASURE_NAMES["contracts_over_100k"], figure, detail,
         definition=("Contracts in the register that are live on the as-at date (started on or before it and ending on "
-                    "or after it, blank dates counting as open) whose whole-life value is over £100,000; where only an "
-                    "annual value is published it is used instead. Renewals are those contracts whose end date falls "
-                    "in the window."),
+                    f"or after it, blank dates counting as open) whose value is {PLAN_LINE}, as on the Renewals page: "
+                    f"{CONTRACT_DEFINITIONS['contract_value'][0].lower()}{CONTRACT_DEFINITIONS['contract_value'][1:-1]}. "
+                    "Renewals are those contracts whose end date falls in the window."),
         as_of=f"Live on {_long_date(as_at)}; {register}.",
         pending=("the high-impact part of this count here: the Renewals page lists the high-impact contracts of "
                  "£100,000 or more coming up for renewal (its plan-priority filter), by category and impact."),

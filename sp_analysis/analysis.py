@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
+from sp_analysis.definitions import IMPACT_GROUPS, PLAN_LINE, PLAN_THRESHOLD
+from sp_analysis.filters import SpendFilters
 from sp_analysis.workspace import Workspace, fetch_frame
 
 
@@ -32,8 +33,8 @@ DEFINITIONS = {
     "total": "All payments loaded, net of credit notes.",
     "influenceable": "Spend in categories procurement can influence: excludes grants, payments to individuals and to "
                      "other public bodies, taxes, levies, pensions, refunds and spend not yet classified.",
-    "over_100k": "Influenceable spend with suppliers whose total net spend in that financial year is £100,000.00 "
-                 "or more (the plan's £100k line).",
+    "over_100k": "Influenceable spend with suppliers whose total net spend in that financial year is "
+                 f"{PLAN_LINE} (the plan's £100k line).",
     "high_impact": "Influenceable spend in categories rated High impact (the Task Force's priority areas).",
     "coverage": "Share of net spend, by value, placed in a category other than Unclassified.",
 }

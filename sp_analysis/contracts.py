@@ -66,8 +66,9 @@ import duckdb
 import pandas as pd
 
 from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
+from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
+from sp_analysis.filters import ValueBands
 from sp_analysis.money import decimal_text
 from sp_analysis.workspace import Workspace, fetch_frame
 
@@ -1065,6 +1066,35 @@ def contracts_without_end_date(ws: Workspace, today: dt.date, filters: ContractF
     where, params = filters.where_sql()
     with _staged(ws, today, bands=filters.bands) as cur:
         return int(_run(cur, NO_END_DATE.format(where=where), params).fetchall()[0][0])
+
+
+# Live contracts (on the published term) over the plan's £100k line: value as in DEFINITIONS['contract_value'],
+# £100,000.00 or more, as the Renewals page's plan priority counts it.
+OVER_THE_LINE = """
+SELECT count(*) AS live,
+       count(*) FILTER (WHERE contract_value >= $threshold) AS over,
+       coalesce(sum(contract_value) FILTER (WHERE contract_value >= $threshold), 0) AS over_value,
+       count(*) FILTER (WHERE contract_value >= $threshold AND end_date BETWEEN $window_start AND $window_end) AS ending,
+       coalesce(sum(contract_value) FILTER (WHERE contract_value >= $threshold
+                                            AND end_date BETWEEN $window_start AND $window_end), 0) AS ending_value,
+       count(*) FILTER (WHERE contract_value >= $threshold AND end_date IS NULL) AS over_no_end,
+       count(*) FILTER (WHERE contract_value >= $threshold AND value_whole_life IS NULL) AS over_annual_only,
+       count(*) FILTER (WHERE contract_value IS NULL) AS no_value,
+       (SELECT count(*) FROM contracts) AS register
+FROM cx_facts WHERE status = 'Live'
+"""
+
+
+def contracts_over_the_line(ws: Workspace, as_at: dt.date, window_start: dt.date, window_end: dt.date) -> dict[str, Any]:
+    """Contracts live on `as_at` valued at the plan's £100k line or more, and those of them whose published end
+    date falls in the window; `over_annual_only` counts those valued from their annual value."""
+    with _staged(ws, as_at) as cur:
+        cur = _run(cur, OVER_THE_LINE, {"threshold": PLAN_THRESHOLD, "window_start": window_start,
+                                        "window_end": window_end})
+        names = [d[0] for d in cur.description]
+        row = cur.fetchone()
+    assert row is not None
+    return dict(zip(names, row, strict=True))
 
 
 # --- SME, VCSE and local ------------------------------------------------------------------------------------

@@ -12,10 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-# The line the plan is built on: contracts and commissioning over £100k.
-PLAN_THRESHOLD = Decimal(100_000)
-DEFAULT_BOUNDARIES: tuple[Decimal, ...] = (Decimal(25_000), Decimal(100_000), Decimal(500_000))
-IMPACT_GROUPS: tuple[str, ...] = ("High", "Medium", "Low", "Non-procurement", "Unclassified")
+from sp_analysis.definitions import DEFAULT_BOUNDARIES, PLAN_THRESHOLD
 
 
 def _short_pounds(value: Decimal) -> str:

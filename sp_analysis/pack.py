@@ -19,8 +19,9 @@ import plotly.graph_objects as go
 
 from sp_analysis import analysis, charts, render
 from sp_analysis.classify import coverage_beside
+from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
+from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
 from sp_analysis.settings import chart_style, get_setting, value_bands
 from sp_analysis.summary import loaded_files

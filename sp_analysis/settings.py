@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sp_analysis.charts import ChartStyle
+from sp_analysis.definitions import DEFAULT_BOUNDARIES_TEXT
 from sp_analysis.filters import ValueBands
 from sp_analysis.workspace import Workspace
 
@@ -23,7 +24,7 @@ SETTINGS: dict[str, Setting] = {
     for s in (
         Setting(
             "value_band_boundaries",
-            "25000, 100000, 500000",
+            DEFAULT_BOUNDARIES_TEXT,
             "Where the value bands split, in pounds, lowest first (25k and 1m are understood). "
             "The £100,000 line the plan is built on must stay among them.",
         ),

@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 
 from sp_analysis import analysis
+from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.filters import SpendFilters
 from sp_analysis.money import decimal_text
 from sp_analysis.settings import value_bands
 from sp_analysis.workspace import Workspace, fetch_frame

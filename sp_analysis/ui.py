@@ -19,8 +19,9 @@ from sp_analysis import config
 from sp_analysis.access import Access
 from sp_analysis.analysis import Headline
 from sp_analysis.charts import ChartStyle
+from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
 from sp_analysis.workspace import Workspace, WorkspaceError, WorkspaceLocked, open_workspace
 

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from sp_analysis import analysis, charts, classify, ui
-from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.definitions import IMPACT_GROUPS
+from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
 
 st.title("Impact areas")
