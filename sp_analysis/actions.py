@@ -41,8 +41,6 @@ CLOSED: frozenset[str] = frozenset({"done", "dropped"})
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PLAN = DATA_DIR / "sample_action_plan.csv"
-SAMPLE_TARGETS = DATA_DIR / "sample_targets.csv"
-SAMPLE_ASSESSMENT = DATA_DIR / "sample_assessment.csv"
 
 PLAN_COLUMNS = (
     "action_id", "title", "themes", "level", "timescale", "start_date", "due_date", "milestones", "measures",
@@ -373,6 +371,7 @@ INSERT INTO plan_action_status VALUES (nextval('plan_status_seq'), $action_id, $
                                        current_localtimestamp())
 """
 MAX_ACTION_ID = "SELECT coalesce(max(action_id), 0) FROM plan_actions"
+COUNT_ACTIONS = "SELECT count(*) FROM plan_actions"
 ACTION_IDS = "SELECT action_id FROM plan_actions"
 
 
@@ -655,35 +654,18 @@ def parse_milestones(text: str) -> tuple[Milestone, ...]:
 # --- the sample plan (the council's 2010 resource plan) -----------------------------------------------------
 
 
-def install_sample_plan(ws: Workspace) -> bool:
-    """Install the 2010 plan's actions, its Level 2 and Level 3 targets and a June 2010 baseline assessment,
-    each only where the workspace has none; True if anything was installed (idempotent)."""
-    from sp_analysis import framework  # framework reads the plan, so it is imported here, not at the top
-
-    framework.install_framework(ws)
+def install_sample_actions(ws: Workspace) -> bool:
+    """Install the 2010 plan's actions where the workspace has none; True if it did (idempotent). The sample's
+    targets and baseline assessment come with it through `framework.install_sample_plan`."""
     with ws.read() as cur:
-        have_actions = _scalar(cur, "SELECT count(*) FROM plan_actions")
-        have_targets = _scalar(cur, framework.COUNT_TARGETS)
-        have_assessments = _scalar(cur, framework.COUNT_ASSESSMENTS)
-    if have_actions and have_targets and have_assessments:
-        return False
+        if _scalar(cur, COUNT_ACTIONS):
+            return False
     plan = read_plan_file(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name)
-    targets = [framework.Target(r["theme"], int(r["level"]), dt.date.fromisoformat(r["target_date"]), r["note"])
-               for r in _csv_dicts(SAMPLE_TARGETS)]
-    baseline: dict[tuple[str, dt.date, str, str], list[Any]] = {}
-    for r in _csv_dicts(SAMPLE_ASSESSMENT):
-        key = (r["theme"], dt.date.fromisoformat(r["assessed_on"]), r["assessor"], r["note"])
-        baseline.setdefault(key, []).append(
-            framework.AssessmentItem(r["criterion_id"], r["met"].lower() == "true", r["evidence"], r["links"]))
     with ws.write() as cur:
-        if not _scalar(cur, "SELECT count(*) FROM plan_actions"):
-            _save_on(cur, plan, min(a.status_date for a in plan if a.status_date), replace_all=False, delete_ids=set(),
-                     row_dates=True)
-        if not _scalar(cur, framework.COUNT_TARGETS):
-            framework._insert_targets(cur, targets)
-        if not _scalar(cur, framework.COUNT_ASSESSMENTS):
-            for (theme, on, who, note), items in baseline.items():
-                framework._record_assessment_on(cur, theme, on, who, items, note)
+        if _scalar(cur, COUNT_ACTIONS):
+            return False
+        _save_on(cur, plan, min(a.status_date for a in plan if a.status_date), replace_all=False, delete_ids=set(),
+                 row_dates=True)
     return True
 
 
@@ -969,11 +951,6 @@ def _with_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     for column in columns:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
     return frame
-
-
-def _csv_dicts(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 def _blank(value: object) -> bool:

@@ -66,10 +66,10 @@ import duckdb
 import pandas as pd
 
 from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
-from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
+from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import ValueBands
 from sp_analysis.money import decimal_text
+from sp_analysis.settings import get_setting, value_bands
 from sp_analysis.workspace import Workspace, fetch_frame
 
 # --- classification maps ------------------------------------------------------------------------------------
@@ -391,15 +391,11 @@ class LocalDistricts:
 
 def local_districts(ws: Workspace) -> LocalDistricts:
     """The workspace's local postcode districts (ValueError if the setting cannot be read)."""
-    from sp_analysis.settings import get_setting
-
     return LocalDistricts.parse(get_setting(ws, "local_postcode_districts"))
 
 
 def lead_times(ws: Workspace) -> LeadTimes:
     """The workspace's renewal lead times (ValueError if the setting cannot be read)."""
-    from sp_analysis.settings import get_setting
-
     return LeadTimes.parse(get_setting(ws, "renewal_lead_times"))
 
 
@@ -757,8 +753,6 @@ def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: b
 def _staged(ws: Workspace, today: dt.date | None = None, *, include_extensions: bool = False,
             bands: ValueBands | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor holding the contract facts as temp tables (cx_facts, cx_status, ...), dropped afterwards."""
-    from sp_analysis.settings import value_bands
-
     ensure_current(ws)
     try:
         local = local_districts(ws)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sp_analysis.charts import ChartStyle
-from sp_analysis.definitions import DEFAULT_BOUNDARIES_TEXT
-from sp_analysis.filters import ValueBands
+from sp_analysis.definitions import DEFAULT_BOUNDARIES_TEXT, ValueBands
 from sp_analysis.workspace import Workspace
 
 
@@ -90,8 +88,3 @@ def set_setting(ws: Workspace, name: str, value: str) -> None:
 def value_bands(ws: Workspace) -> ValueBands:
     """The workspace's value bands."""
     return ValueBands.parse(get_setting(ws, "value_band_boundaries"))
-
-
-def chart_style(ws: Workspace, presentation: bool = False) -> ChartStyle:
-    """The workspace's chart style (money and financial-year wording), optionally for a projector."""
-    return ChartStyle(get_setting(ws, "money_style"), get_setting(ws, "year_style"), presentation)

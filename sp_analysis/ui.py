@@ -19,6 +19,7 @@ from sp_analysis import config
 from sp_analysis.access import Access
 from sp_analysis.analysis import Headline
 from sp_analysis.charts import ChartStyle
+from sp_analysis.charts import chart_style as workspace_chart_style
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
@@ -134,9 +135,7 @@ _classified_at: dict[str, int] = {}
 
 def chart_style() -> ChartStyle:
     """The chart style for this session: the workspace's settings, and presentation mode if on."""
-    from sp_analysis import settings
-
-    return settings.chart_style(workspace(), bool(st.session_state.get("presentation_mode", False)))
+    return workspace_chart_style(workspace(), bool(st.session_state.get("presentation_mode", False)))
 
 
 def show_chart(figure: go.Figure, key: str) -> None:

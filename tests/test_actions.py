@@ -275,8 +275,8 @@ SAMPLE_OFFICERS = ["FM", "DB", "JS/FM", "JS/DB", "JS", "JS", "JS/FM", "JS", "JS"
 
 
 def test_the_sample_plan_holds_every_action_of_the_seed_plan(ws: Workspace) -> None:
-    assert actions.install_sample_plan(ws) is True
-    assert actions.install_sample_plan(ws) is False
+    assert framework.install_sample_plan(ws) is True
+    assert framework.install_sample_plan(ws) is False
     plan = actions.load_actions(ws)
     assert len(plan) == 11
     assert [a.title for a in plan] == SAMPLE_TITLES
@@ -333,7 +333,7 @@ def test_the_sample_titles_officers_and_dates_are_those_of_the_seed_text() -> No
 
 
 def test_filters_word_themselves_and_match_single_officers(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     js = PlanFilter(officers=("JS",))
     assert js.wording() == "officer JS"
     assert js.slug() == "officer-js"
@@ -345,7 +345,7 @@ def test_filters_word_themselves_and_match_single_officers(ws: Workspace) -> Non
 
 
 def test_rollups_by_level_and_theme(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     by_level = actions.plan_rollup(ws, D(2011, 5, 1), "level")
     assert by_level.to_dict("records") == [
         {"level": 2, "total": 7, "not started": 6, "in progress": 1, "done": 0, "dropped": 0, "overdue": 6},
@@ -432,7 +432,7 @@ def test_a_contract_of_exactly_100000_is_over_the_line_in_the_plan_and_on_renewa
 
 
 def test_the_renewal_window_runs_to_the_end_of_the_plan_while_it_lasts(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     assert actions.renewal_window(ws, D(2011, 1, 1)) == (
         D(2011, 1, 1), D(2013, 4, 30), "from 1 January 2011 to the end of the plan, 30 April 2013")
     start, end, wording = actions.renewal_window(ws, D(2013, 4, 30))
@@ -467,7 +467,7 @@ def test_high_impact_share_of_influenceable_spend(ws: Workspace) -> None:
 
 
 def test_one_action_in_full_with_its_measures(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     detail = actions.action_detail(ws, 5, D(2011, 5, 1))
     assert detail is not None
     assert detail["officer"] == "JS" and detail["timescale"] == "April 2011 onwards"

@@ -24,9 +24,9 @@ import pytest
 
 from sp_analysis import analysis
 from sp_analysis.classify import import_categories_csv, import_rules_csv
-from sp_analysis.definitions import IMPACT_GROUPS
+from sp_analysis.definitions import IMPACT_GROUPS, ValueBands
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import SpendFilters, ValueBands
+from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.load import load_file, remove_file
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 

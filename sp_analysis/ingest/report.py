@@ -1,17 +1,22 @@
 """A loaded file's quality report in plain words: what was read, what was loaded, what was skipped and why.
 
 The report itself is stored as JSON with each loaded file (see `load._quality`); this turns it into
-the lines the Upload page shows, in the order an analyst checks them.
+the lines the Upload page shows, in the order an analyst checks them. `loaded_files` lists the files loaded,
+with their figures and reports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.money import pounds
+from sp_analysis.workspace import Workspace, fetch_frame
 
 
 def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
@@ -134,3 +139,17 @@ def _date(value: object) -> str:
 
 def _date_range(first: object, last: object) -> str:
     return f"{_date(first)} to {_date(last)}" if first and last else "none"
+
+
+LOADED_FILES = """
+SELECT file_id, name, kind, sha256, rows, total, loaded_at, sheet, quality
+FROM loaded_files WHERE $kind IS NULL OR kind = $kind ORDER BY loaded_at, file_id
+"""
+
+
+def loaded_files(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
+    """The loaded files, oldest first, with their figures and quality reports (parsed)."""
+    with ws.read() as cur:
+        frame = fetch_frame(cur, LOADED_FILES, {"kind": kind})
+    frame["quality"] = frame["quality"].map(json.loads)
+    return frame
