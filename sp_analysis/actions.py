@@ -33,6 +33,7 @@ from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
 from sp_analysis.contracts import contracts_over_the_line
 from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
+from sp_analysis.sql import row_dict, scalar_int
 from sp_analysis.workspace import Workspace
 
 Status = Literal["not started", "in progress", "done", "dropped"]
@@ -658,11 +659,11 @@ def install_sample_actions(ws: Workspace) -> bool:
     """Install the 2010 plan's actions where the workspace has none; True if it did (idempotent). The sample's
     targets and baseline assessment come with it through `framework.install_sample_plan`."""
     with ws.read() as cur:
-        if _scalar(cur, COUNT_ACTIONS):
+        if scalar_int(cur, COUNT_ACTIONS):
             return False
     plan = read_plan_file(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name)
     with ws.write() as cur:
-        if _scalar(cur, COUNT_ACTIONS):
+        if scalar_int(cur, COUNT_ACTIONS):
             return False
         _save_on(cur, plan, min(a.status_date for a in plan if a.status_date), replace_all=False, delete_ids=set(),
                  row_dates=True)
@@ -753,8 +754,8 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
     over = contracts_over_the_line(ws, as_at, window[0], window[1])
     with ws.read() as cur:
         cur.execute(LIVE_CONTRACTS, {"as_at": as_at})
-        shares = _row_dict(cur, SUPPLIER_TYPE_SHARES)
-        spend = _row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
+        shares = row_dict(cur, SUPPLIER_TYPE_SHARES)
+        spend = row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
         files = cur.execute(LOADED_CONTRACT_FILES).fetchall()
         cur.execute("DROP TABLE IF EXISTS live_contracts")
     register = (f"contracts register {', '.join(n for n, _ in files)} (loaded {_long_date(max(t for _, t in files).date())})"
@@ -867,7 +868,7 @@ def _load_actions_on(cur: duckdb.DuckDBPyConnection, as_at: dt.date | None) -> l
 def _save_on(cur: duckdb.DuckDBPyConnection, plan: list[Action], status_date: dt.date, *, replace_all: bool,
              delete_ids: set[int], row_dates: bool = False) -> list[int]:
     existing = {i for (i,) in cur.execute(ACTION_IDS).fetchall()}
-    next_id = max([_scalar(cur, MAX_ACTION_ID), *[a.action_id or 0 for a in plan]]) + 1
+    next_id = max([scalar_int(cur, MAX_ACTION_ID), *[a.action_id or 0 for a in plan]]) + 1
     keep = {a.action_id for a in plan if a.action_id is not None}
     for action_id in (existing - keep if replace_all else set()) | (delete_ids - keep):
         _delete_on(cur, action_id)
@@ -930,20 +931,6 @@ def _theme_problems(action: Action, known: dict[str, str]) -> list[str]:
         return []
     unknown = [t for t in action.themes if t.lower() not in known]
     return [f"theme {t!r} is not one of {', '.join(known.values())}" for t in unknown]
-
-
-def _scalar(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = cur.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def _row_dict(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-    cur.execute(sql, params or {})
-    names = [d[0] for d in cur.description or []]
-    row = cur.fetchone()
-    assert row is not None
-    return dict(zip(names, row, strict=True))
 
 
 def _with_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

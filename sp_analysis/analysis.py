@@ -19,7 +19,8 @@ import pandas as pd
 
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_LINE, PLAN_THRESHOLD
 from sp_analysis.filters import SpendFilters
-from sp_analysis.workspace import Workspace, fetch_frame
+from sp_analysis.sql import fetch_frame
+from sp_analysis.workspace import Workspace
 
 
 # Most queries read `spend_cells` (spend summed by supplier-year, department and category, about a

@@ -24,6 +24,7 @@ import pandas as pd
 
 from sp_analysis import actions
 from sp_analysis.exports import csv_cell, restore_csv_bytes
+from sp_analysis.sql import scalar_int
 from sp_analysis.workspace import Workspace
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -173,11 +174,11 @@ INSERT_TARGET = "INSERT INTO ff_targets VALUES ($theme, $level, $target_date, $n
 def install_framework(ws: Workspace) -> bool:
     """Install the bundled criteria into a workspace that has none; True if it did (idempotent)."""
     with ws.read() as cur:
-        if _count(cur, COUNT_CRITERIA):
+        if scalar_int(cur, COUNT_CRITERIA):
             return False
     criteria = parse_framework_csv(DEFAULT_FRAMEWORK.read_bytes(), DEFAULT_FRAMEWORK.name)
     with ws.write() as cur:
-        if _count(cur, COUNT_CRITERIA):  # another session got there first
+        if scalar_int(cur, COUNT_CRITERIA):  # another session got there first
             return False
         _insert_criteria(cur, criteria)
     return True
@@ -599,7 +600,7 @@ def install_sample_plan(ws: Workspace) -> bool:
     install_framework(ws)
     installed = actions.install_sample_actions(ws)
     with ws.read() as cur:
-        if _count(cur, COUNT_TARGETS) and _count(cur, COUNT_ASSESSMENTS):
+        if scalar_int(cur, COUNT_TARGETS) and scalar_int(cur, COUNT_ASSESSMENTS):
             return installed
     targets = [Target(r["theme"], int(r["level"]), dt.date.fromisoformat(r["target_date"]), r["note"])
                for r in _csv_dicts(SAMPLE_TARGETS)]
@@ -609,9 +610,9 @@ def install_sample_plan(ws: Workspace) -> bool:
         baseline.setdefault(key, []).append(
             AssessmentItem(r["criterion_id"], r["met"].lower() == "true", r["evidence"], r["links"]))
     with ws.write() as cur:
-        if not _count(cur, COUNT_TARGETS):
+        if not scalar_int(cur, COUNT_TARGETS):
             _insert_targets(cur, targets)
-        if not _count(cur, COUNT_ASSESSMENTS):
+        if not scalar_int(cur, COUNT_ASSESSMENTS):
             for (theme, on, who, note), items in baseline.items():
                 _record_assessment_on(cur, theme, on, who, items, note)
     return True
@@ -634,7 +635,7 @@ def _record_assessment_on(
     unknown = sorted(set(answers) - {c[0] for c in criteria})
     if unknown:
         raise FrameworkError(f"{theme} has no criterion {', '.join(unknown)}.")
-    assessment_id = _count(cur, NEXT_ASSESSMENT_ID)
+    assessment_id = scalar_int(cur, NEXT_ASSESSMENT_ID)
     cur.execute(INSERT_ASSESSMENT, {"assessment_id": assessment_id, "theme": theme, "assessed_on": assessed_on,
                                     "assessor": assessor.strip(), "note": note.strip()})
     for cid, level, position, text in criteria:
@@ -670,12 +671,6 @@ def _insert_criteria(cur: duckdb.DuckDBPyConnection, criteria: list[Criterion]) 
 def _insert_targets(cur: duckdb.DuckDBPyConnection, targets: Iterable[Target]) -> None:
     for t in targets:
         cur.execute(INSERT_TARGET, {"theme": t.theme, "level": t.level, "target_date": t.target_date, "note": t.note})
-
-
-def _count(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = cur.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def _csv_dicts(path: Path) -> list[dict[str, str]]:

@@ -21,6 +21,7 @@ LAYER_OF: dict[str, str] = {
     "sp_analysis": "core",
     "sp_analysis.workspace": "core",
     "sp_analysis.sql_macros": "core",
+    "sp_analysis.sql": "core",
     "sp_analysis.definitions": "core",
     "sp_analysis.settings": "core",
     "sp_analysis.money": "core",

@@ -16,7 +16,8 @@ import pandas as pd
 
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.money import pounds
-from sp_analysis.workspace import Workspace, fetch_frame
+from sp_analysis.sql import fetch_frame
+from sp_analysis.workspace import Workspace
 
 
 def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
