@@ -29,7 +29,11 @@ from typing import Any, Literal, get_args
 import duckdb
 import pandas as pd
 
+from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
+from sp_analysis.contracts import contracts_over_the_line
+from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
+from sp_analysis.sql import row_dict, scalar_int
 from sp_analysis.workspace import Workspace
 
 Status = Literal["not started", "in progress", "done", "dropped"]
@@ -38,10 +42,6 @@ CLOSED: frozenset[str] = frozenset({"done", "dropped"})
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PLAN = DATA_DIR / "sample_action_plan.csv"
-SAMPLE_TARGETS = DATA_DIR / "sample_targets.csv"
-SAMPLE_ASSESSMENT = DATA_DIR / "sample_assessment.csv"
-# The plan's own line between "big" and "small" contracts (its short-term actions address contracts over it).
-PLAN_THRESHOLD = Decimal("100000")
 
 PLAN_COLUMNS = (
     "action_id", "title", "themes", "level", "timescale", "start_date", "due_date", "milestones", "measures",
@@ -372,6 +372,7 @@ INSERT INTO plan_action_status VALUES (nextval('plan_status_seq'), $action_id, $
                                        current_localtimestamp())
 """
 MAX_ACTION_ID = "SELECT coalesce(max(action_id), 0) FROM plan_actions"
+COUNT_ACTIONS = "SELECT count(*) FROM plan_actions"
 ACTION_IDS = "SELECT action_id FROM plan_actions"
 
 
@@ -654,35 +655,18 @@ def parse_milestones(text: str) -> tuple[Milestone, ...]:
 # --- the sample plan (the council's 2010 resource plan) -----------------------------------------------------
 
 
-def install_sample_plan(ws: Workspace) -> bool:
-    """Install the 2010 plan's actions, its Level 2 and Level 3 targets and a June 2010 baseline assessment,
-    each only where the workspace has none; True if anything was installed (idempotent)."""
-    from sp_analysis import framework  # framework reads the plan, so it is imported here, not at the top
-
-    framework.install_framework(ws)
+def install_sample_actions(ws: Workspace) -> bool:
+    """Install the 2010 plan's actions where the workspace has none; True if it did (idempotent). The sample's
+    targets and baseline assessment come with it through `framework.install_sample_plan`."""
     with ws.read() as cur:
-        have_actions = _scalar(cur, "SELECT count(*) FROM plan_actions")
-        have_targets = _scalar(cur, framework.COUNT_TARGETS)
-        have_assessments = _scalar(cur, framework.COUNT_ASSESSMENTS)
-    if have_actions and have_targets and have_assessments:
-        return False
+        if scalar_int(cur, COUNT_ACTIONS):
+            return False
     plan = read_plan_file(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name)
-    targets = [framework.Target(r["theme"], int(r["level"]), dt.date.fromisoformat(r["target_date"]), r["note"])
-               for r in _csv_dicts(SAMPLE_TARGETS)]
-    baseline: dict[tuple[str, dt.date, str, str], list[Any]] = {}
-    for r in _csv_dicts(SAMPLE_ASSESSMENT):
-        key = (r["theme"], dt.date.fromisoformat(r["assessed_on"]), r["assessor"], r["note"])
-        baseline.setdefault(key, []).append(
-            framework.AssessmentItem(r["criterion_id"], r["met"].lower() == "true", r["evidence"], r["links"]))
     with ws.write() as cur:
-        if not _scalar(cur, "SELECT count(*) FROM plan_actions"):
-            _save_on(cur, plan, min(a.status_date for a in plan if a.status_date), replace_all=False, delete_ids=set(),
-                     row_dates=True)
-        if not _scalar(cur, framework.COUNT_TARGETS):
-            framework._insert_targets(cur, targets)
-        if not _scalar(cur, framework.COUNT_ASSESSMENTS):
-            for (theme, on, who, note), items in baseline.items():
-                framework._record_assessment_on(cur, theme, on, who, items, note)
+        if scalar_int(cur, COUNT_ACTIONS):
+            return False
+        _save_on(cur, plan, min(a.status_date for a in plan if a.status_date), replace_all=False, delete_ids=set(),
+                 row_dates=True)
     return True
 
 
@@ -711,27 +695,13 @@ MEASURE_NAMES = {
 }
 MEASURE_KEYS = tuple(MEASURE_NAMES)
 
-# A contract's value is its whole-life value; where only the annual value is published it stands in (a lower bound).
+# Live contracts for the SME and VCSE shares: a contract's value is its whole-life value; where only the annual
+# value is published it stands in (a lower bound).
 LIVE_CONTRACTS = """
 CREATE OR REPLACE TEMP TABLE live_contracts AS
-SELECT coalesce(value_whole_life, value_annual) AS value,
-       value_whole_life IS NULL AND value_annual IS NOT NULL AS annual_only,
-       start_date, end_date, sme, vcse
+SELECT coalesce(value_whole_life, value_annual) AS value, start_date, end_date, sme, vcse
 FROM contracts
 WHERE (start_date IS NULL OR start_date <= $as_at) AND (end_date IS NULL OR end_date >= $as_at)
-"""
-CONTRACTS_OVER_THRESHOLD = """
-SELECT count(*) AS live,
-       count(*) FILTER (WHERE value > $threshold) AS over,
-       coalesce(sum(value) FILTER (WHERE value > $threshold), 0) AS over_value,
-       count(*) FILTER (WHERE value > $threshold AND end_date BETWEEN $window_start AND $window_end) AS ending,
-       coalesce(sum(value) FILTER (WHERE value > $threshold AND end_date BETWEEN $window_start AND $window_end), 0)
-           AS ending_value,
-       count(*) FILTER (WHERE value > $threshold AND end_date IS NULL) AS over_no_end,
-       count(*) FILTER (WHERE value > $threshold AND annual_only) AS over_annual_only,
-       count(*) FILTER (WHERE value IS NULL) AS no_value,
-       (SELECT count(*) FROM contracts) AS register
-FROM live_contracts
 """
 SUPPLIER_TYPE_SHARES = """
 SELECT count(*) AS live, coalesce(sum(value), 0) AS live_value, (SELECT count(*) FROM contracts) AS register,
@@ -781,12 +751,11 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
     plan = load_actions(ws, as_at)
     beside = {key: tuple(a.title for a in plan if key in a.data_measures) for key in MEASURE_KEYS}
     window = renewal_window(ws, as_at)
+    over = contracts_over_the_line(ws, as_at, window[0], window[1])
     with ws.read() as cur:
         cur.execute(LIVE_CONTRACTS, {"as_at": as_at})
-        over = _row_dict(cur, CONTRACTS_OVER_THRESHOLD, {"threshold": PLAN_THRESHOLD, "window_start": window[0],
-                                                         "window_end": window[1]})
-        shares = _row_dict(cur, SUPPLIER_TYPE_SHARES)
-        spend = _row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
+        shares = row_dict(cur, SUPPLIER_TYPE_SHARES)
+        spend = row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
         files = cur.execute(LOADED_CONTRACT_FILES).fetchall()
         cur.execute("DROP TABLE IF EXISTS live_contracts")
     register = (f"contracts register {', '.join(n for n, _ in files)} (loaded {_long_date(max(t for _, t in files).date())})"
@@ -800,19 +769,20 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
 
 def _contracts_measure(v: dict[str, Any], window: tuple[dt.date, dt.date, str], as_at: dt.date, register: str,
                        actions: tuple[str, ...]) -> DataMeasure:
-    figure = (f"{v['over']:,} live contracts over £100,000 ({_money(v['over_value'])}); "
+    figure = (f"{v['over']:,} live contracts of £100,000 or more ({_money(v['over_value'])}); "
               f"{v['ending']:,} of them end {window[2]}")
     if not v["live"]:
         figure = _no_live_contracts(v["register"], as_at)
     detail = (f"{v['ending']:,} contracts worth {_money(v['ending_value'])} come up for renewal in that period. "
-              f"{v['over_no_end']:,} of the contracts over £100,000 have no end date; {v['over_annual_only']:,} are "
-              f"judged on their annual value alone; {v['no_value']:,} live contracts have no value and are not counted.")
+              f"{v['over_no_end']:,} of the contracts of £100,000 or more have no end date; {v['over_annual_only']:,} are "
+              f"valued from their annual value (times the term where it is dated); {v['no_value']:,} live contracts "
+              "have no value and are not counted.")
     return DataMeasure(
         "contracts_over_100k", MEASURE_NAMES["contracts_over_100k"], figure, detail,
         definition=("Contracts in the register that are live on the as-at date (started on or before it and ending on "
-                    "or after it, blank dates counting as open) whose whole-life value is over £100,000; where only an "
-                    "annual value is published it is used instead. Renewals are those contracts whose end date falls "
-                    "in the window."),
+                    f"or after it, blank dates counting as open) whose value is {PLAN_LINE}, as on the Renewals page: "
+                    f"{CONTRACT_DEFINITIONS['contract_value'][0].lower()}{CONTRACT_DEFINITIONS['contract_value'][1:-1]}. "
+                    "Renewals are those contracts whose end date falls in the window."),
         as_of=f"Live on {_long_date(as_at)}; {register}.",
         pending=("the high-impact part of this count here: the Renewals page lists the high-impact contracts of "
                  "£100,000 or more coming up for renewal (its plan-priority filter), by category and impact."),
@@ -898,7 +868,7 @@ def _load_actions_on(cur: duckdb.DuckDBPyConnection, as_at: dt.date | None) -> l
 def _save_on(cur: duckdb.DuckDBPyConnection, plan: list[Action], status_date: dt.date, *, replace_all: bool,
              delete_ids: set[int], row_dates: bool = False) -> list[int]:
     existing = {i for (i,) in cur.execute(ACTION_IDS).fetchall()}
-    next_id = max([_scalar(cur, MAX_ACTION_ID), *[a.action_id or 0 for a in plan]]) + 1
+    next_id = max([scalar_int(cur, MAX_ACTION_ID), *[a.action_id or 0 for a in plan]]) + 1
     keep = {a.action_id for a in plan if a.action_id is not None}
     for action_id in (existing - keep if replace_all else set()) | (delete_ids - keep):
         _delete_on(cur, action_id)
@@ -963,30 +933,11 @@ def _theme_problems(action: Action, known: dict[str, str]) -> list[str]:
     return [f"theme {t!r} is not one of {', '.join(known.values())}" for t in unknown]
 
 
-def _scalar(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = cur.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def _row_dict(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-    cur.execute(sql, params or {})
-    names = [d[0] for d in cur.description or []]
-    row = cur.fetchone()
-    assert row is not None
-    return dict(zip(names, row, strict=True))
-
-
 def _with_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Date columns as datetime64, so a missing date is NaT (shown blank) rather than None."""
     for column in columns:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
     return frame
-
-
-def _csv_dicts(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 def _blank(value: object) -> bool:

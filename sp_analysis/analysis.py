@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pandas as pd
 
-from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
+from sp_analysis.definitions import IMPACT_GROUPS, PLAN_LINE, PLAN_THRESHOLD
+from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.source import SHEET_SPAN
-from sp_analysis.workspace import Workspace, fetch_frame
+from sp_analysis.sql import fetch_frame, run
+from sp_analysis.workspace import Workspace
 
 
 # Most queries read `spend_cells` (spend summed by supplier-year, department and category, about a
@@ -33,8 +34,8 @@ DEFINITIONS = {
     "total": "All payments loaded, net of credit notes.",
     "influenceable": "Spend in categories procurement can influence: excludes grants, payments to individuals and to "
                      "other public bodies, taxes, levies, pensions, refunds and spend not yet classified.",
-    "over_100k": "Influenceable spend with suppliers whose total net spend in that financial year is £100,000.00 "
-                 "or more (the plan's £100k line).",
+    "over_100k": "Influenceable spend with suppliers whose total net spend in that financial year is "
+                 f"{PLAN_LINE} (the plan's £100k line).",
     "high_impact": "Influenceable spend in categories rated High impact (the Task Force's priority areas).",
     "coverage": "Share of net spend, by value, placed in a category other than Unclassified.",
 }
@@ -238,7 +239,7 @@ def headline(ws: Workspace, filters: SpendFilters) -> Headline:
     """Total, influenceable, over-£100k and high-impact spend, coverage and period."""
     where, params = filters.where_sql()
     with ws.read() as cur:
-        row = cur.execute(HEADLINE.format(where=where), params | {"threshold": PLAN_THRESHOLD}).fetchone()
+        row = run(cur, HEADLINE.format(where=where), params | {"threshold": PLAN_THRESHOLD}).fetchone()
     assert row is not None
     money = [Decimal(v) for v in row[1:7]]
     return Headline(int(row[0]), money[0], money[1], money[2], money[3], money[4], money[5], int(row[7]),
@@ -339,7 +340,7 @@ def concentration(ws: Workspace, filters: SpendFilters) -> Concentration:
     where, params = filters.where_sql()
     with ws.read() as cur:
         sql = CONCENTRATION.format(where=where, source=_source(filters))
-        total, top10, top20, count = cur.execute(sql, params).fetchone()  # type: ignore[misc]
+        total, top10, top20, count = run(cur, sql, params).fetchone()  # type: ignore[misc]
     return Concentration(Decimal(total), Decimal(top10), Decimal(top20), int(count))
 
 
@@ -348,7 +349,7 @@ def payments_behind(ws: Workspace, filters: SpendFilters, limit: int = 5_000) ->
     where, params = filters.where_sql()
     with ws.read() as cur:
         frame = fetch_frame(cur, PAYMENTS.format(where=where), params | {"limit": limit, "sheet_span": SHEET_SPAN})
-        count, total = cur.execute(PAYMENTS_COUNT.format(where=where), params).fetchone()  # type: ignore[misc]
+        count, total = run(cur, PAYMENTS_COUNT.format(where=where), params).fetchone()  # type: ignore[misc]
     return frame, int(count), Decimal(total)
 
 
@@ -365,21 +366,3 @@ def filter_options(ws: Workspace) -> dict[str, list[str]]:
     with ws.read() as cur:
         years, departments, categories = cur.execute(FILTER_OPTIONS).fetchone()  # type: ignore[misc]
     return {"financial_years": years or [], "departments": departments or [], "categories": categories or []}
-
-
-def explain_sql(name: str, filters: SpendFilters) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters behind a named query, for 'how was this calculated?'."""
-    template = {
-        "headline": HEADLINE, "by_financial_year": BY_FINANCIAL_YEAR, "band_impact_matrix": BAND_IMPACT_MATRIX,
-        "impact_category_supplier": IMPACT_CATEGORY_SUPPLIER, "top_suppliers": TOP_SUPPLIERS,
-        "category_summary": CATEGORY_SUMMARY,
-        "concentration": CONCENTRATION, "payments": PAYMENTS,
-    }[name]
-    where, params = filters.where_sql()
-    sql = template.format(where=where, source=_source(filters), band=filters.bands.case_sql("supplier_year_total"))
-    extra: dict[str, Any] = {"threshold": PLAN_THRESHOLD} if name == "headline" else {}
-    if name == "impact_category_supplier":
-        extra["top"] = 8
-    if "$band_" in sql:
-        extra |= filters.bands.params()
-    return sql.strip(), params | extra

@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from sp_analysis.sql import quote_identifier, quote_literal
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, SCHEMA_VERSION, Workspace, WorkspaceError
 
 MANIFEST = "manifest.json"
@@ -80,15 +81,6 @@ LIMIT 1
 """
 
 
-def _quote(identifier: str) -> str:
-    """The one place a table or column name is put into SQL: quoted, with quotes doubled."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _last_value(cur: duckdb.DuckDBPyConnection, name: str) -> int:
     row = cur.execute(
         "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE sequence_name = $name",
@@ -105,8 +97,8 @@ def export_workspace(ws: Workspace, folder: Path) -> dict[str, int]:
         tables = [t for (t,) in cur.execute(USER_TABLES).fetchall() if t not in DERIVED_TABLES]
         for table in tables:
             target = folder / f"{table}.parquet"
-            cur.execute(f"COPY (SELECT * FROM {_quote(table)}) TO $path (FORMAT parquet)", {"path": str(target)})
-            counts[table] = int(cur.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0])  # type: ignore[index]
+            cur.execute(f"COPY (SELECT * FROM {quote_identifier(table)}) TO $path (FORMAT parquet)", {"path": str(target)})
+            counts[table] = int(cur.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0])  # type: ignore[index]
         sequences = {name: value for name, value in cur.execute(SEQUENCES).fetchall()}
         cur.execute("COMMIT")
     manifest = {"schema_version": SCHEMA_VERSION, "exported_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -135,7 +127,7 @@ def fresh_schema() -> Schema:
                     if table in DERIVED_TABLES:
                         continue
                     probe = Path(scratch) / f"{len(columns)}.parquet"
-                    cur.execute(f"COPY (SELECT * FROM {_quote(table)} LIMIT 0) TO $path (FORMAT parquet)",
+                    cur.execute(f"COPY (SELECT * FROM {quote_identifier(table)} LIMIT 0) TO $path (FORMAT parquet)",
                                 {"path": str(probe)})
                     columns[table] = _parquet_columns(cur, probe)
                 sequences = frozenset(name for name, _ in cur.execute(SEQUENCES).fetchall())
@@ -247,19 +239,19 @@ def _check_contents(cur: duckdb.DuckDBPyConnection, folder: Path, schema: Schema
     for table, key in UNIQUE_LINES:
         if table not in present:
             continue
-        twice = _first(cur, f"SELECT {key}, count(*) FROM {_quote(table)} GROUP BY ALL HAVING count(*) > 1 LIMIT 1")
+        twice = _first(cur, f"SELECT {key}, count(*) FROM {quote_identifier(table)} GROUP BY ALL HAVING count(*) > 1 LIMIT 1")
         if twice:
             raise _refused(folder, f"{table} holds the line {tuple(twice[:-1])} ({key}) {twice[-1]} times")
     for child, column, parent, parent_column, kind in REFERENCES:
         if child not in present or parent not in present:
             continue
-        child_keys = ", ".join(f"c.{_quote(c.strip())}" for c in column.split(","))
-        matches = " AND ".join(f"p.{_quote(p.strip())} = c.{_quote(c.strip())}"
+        child_keys = ", ".join(f"c.{quote_identifier(c.strip())}" for c in column.split(","))
+        matches = " AND ".join(f"p.{quote_identifier(p.strip())} = c.{quote_identifier(c.strip())}"
                                for c, p in zip(column.split(","), parent_column.split(","), strict=True))
         if kind:
-            matches += f" AND p.kind = {_literal(kind)}"
-        orphan = _first(cur, f"SELECT {child_keys} FROM {_quote(child)} c WHERE NOT EXISTS "
-                             f"(SELECT 1 FROM {_quote(parent)} p WHERE {matches}) LIMIT 1")
+            matches += f" AND p.kind = {quote_literal(kind)}"
+        orphan = _first(cur, f"SELECT {child_keys} FROM {quote_identifier(child)} c WHERE NOT EXISTS "
+                             f"(SELECT 1 FROM {quote_identifier(parent)} p WHERE {matches}) LIMIT 1")
         if orphan:
             what = f"a loaded file of kind {kind}" if kind else f"a row of {parent}"
             raise _refused(folder, f"{child} has a row with {column} {tuple(orphan)} that is not {what}")
@@ -275,7 +267,7 @@ def _check_contents(cur: duckdb.DuckDBPyConnection, folder: Path, schema: Schema
     for name, (table, column) in SEQUENCE_KEYS.items():
         if table not in present or name not in sequences:
             continue
-        largest = _first(cur, f"SELECT max({_quote(column)}) FROM {_quote(table)}")
+        largest = _first(cur, f"SELECT max({quote_identifier(column)}) FROM {quote_identifier(table)}")
         value = sequences[name]
         if largest and largest[0] is not None and (value is None or value < largest[0]):
             raise _refused(folder, f"sequence {name} stands at {value}, below the largest {table}.{column} "
@@ -324,11 +316,11 @@ def import_workspace(ws: Workspace, folder: Path) -> dict[str, int]:
             raise _refused(folder, f"this workspace lacks tables {', '.join(sorted(set(tables) - live))}")
         previous = _first(cur, "SELECT TRY_CAST(value AS BIGINT) FROM workspace_meta WHERE key = 'data_version'")
         for table in tables:
-            columns = ", ".join(_quote(name) for name, _ in schema.columns[table])
-            cur.execute(f"DELETE FROM {_quote(table)}")
+            columns = ", ".join(quote_identifier(name) for name, _ in schema.columns[table])
+            cur.execute(f"DELETE FROM {quote_identifier(table)}")
             try:
                 # By name: a file whose columns come in another order still lands each in its own column.
-                cur.execute(f"INSERT INTO {_quote(table)} ({columns}) SELECT {columns} FROM read_parquet($path)",
+                cur.execute(f"INSERT INTO {quote_identifier(table)} ({columns}) SELECT {columns} FROM read_parquet($path)",
                             {"path": str(folder / f"{table}.parquet")})
             except duckdb.Error as exc:
                 raise _refused(folder, f"{table} breaks a rule of the workspace ({exc})") from exc
@@ -342,5 +334,5 @@ def import_workspace(ws: Workspace, folder: Path) -> dict[str, int]:
         # Last, as sequences are not rolled back: each only ever moves forward, to the backup's value.
         for name, value in sequences.items():
             if value is not None and value > _last_value(cur, name):
-                cur.execute(f"SELECT setval({_literal(name)}, $n)", {"n": int(value)})
+                cur.execute(f"SELECT setval({quote_literal(name)}, $n)", {"n": int(value)})
     return tables

@@ -19,6 +19,8 @@ from afcharts.af_colours import get_af_colours
 from afcharts.pio_template import pio as _af_pio  # registers the "afcharts" template
 
 from sp_analysis.money import pounds
+from sp_analysis.settings import get_setting
+from sp_analysis.workspace import Workspace
 
 CATEGORICAL: list[str] = list(get_af_colours("categorical"))
 SEQUENTIAL: list[str] = list(get_af_colours("sequential", number_of_colours=5))
@@ -76,6 +78,11 @@ class ChartStyle:
     def font_size(self) -> int:
         """Base text size: larger on a projector."""
         return 22 if self.presentation else 15
+
+
+def chart_style(ws: Workspace, presentation: bool = False) -> ChartStyle:
+    """The workspace's chart style (its money and financial-year settings), optionally for a projector."""
+    return ChartStyle(get_setting(ws, "money_style"), get_setting(ws, "year_style"), presentation)
 
 
 @dataclass(frozen=True)

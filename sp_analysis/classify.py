@@ -40,7 +40,8 @@ import duckdb
 import pandas as pd
 
 from sp_analysis.filters import SpendFilters
-from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
+from sp_analysis.sql import fetch_frame, scalar_int
+from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 if TYPE_CHECKING:
     from sp_analysis.analysis import Headline
@@ -359,7 +360,7 @@ def install_default_taxonomy(ws: Workspace) -> bool:
     categories = _parse_categories(DEFAULT_TAXONOMY.read_bytes(), DEFAULT_TAXONOMY.name)
     rules = _parse_rules(DEFAULT_RULES.read_bytes(), DEFAULT_RULES.name)
     with ws.write() as cur:
-        if _count(cur, COUNT_CATEGORIES) or _count(cur, COUNT_RULES):
+        if scalar_int(cur, COUNT_CATEGORIES) or scalar_int(cur, COUNT_RULES):
             return False
         _check_rules(cur, rules, {c.category for c in categories})
         _insert_categories(cur, categories)
@@ -962,11 +963,6 @@ def coverage_in_words(classified: Decimal, total: Decimal) -> str:
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-def _count(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = cur.execute(sql).fetchone()
-    return int(row[0]) if row else 0
 
 
 def _rule_by_id(cur: duckdb.DuckDBPyConnection, rule_id: str) -> Rule | None:

@@ -56,7 +56,7 @@ import calendar
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -66,10 +66,12 @@ import duckdb
 import pandas as pd
 
 from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
+from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
 from sp_analysis.money import decimal_text
-from sp_analysis.workspace import Workspace, fetch_frame
+from sp_analysis.settings import get_setting, value_bands
+from sp_analysis.sql import fetch_frame, row_dict, run
+from sp_analysis.workspace import Workspace
 
 # --- classification maps ------------------------------------------------------------------------------------
 
@@ -390,15 +392,11 @@ class LocalDistricts:
 
 def local_districts(ws: Workspace) -> LocalDistricts:
     """The workspace's local postcode districts (ValueError if the setting cannot be read)."""
-    from sp_analysis.settings import get_setting
-
     return LocalDistricts.parse(get_setting(ws, "local_postcode_districts"))
 
 
 def lead_times(ws: Workspace) -> LeadTimes:
     """The workspace's renewal lead times (ValueError if the setting cannot be read)."""
-    from sp_analysis.settings import get_setting
-
     return LeadTimes.parse(get_setting(ws, "renewal_lead_times"))
 
 
@@ -711,20 +709,6 @@ STAGED_TABLES = ("cx_extensions", "cx_cpv", "cx_proclass", "cx_creditor_types", 
                  "cx_classes", "cx_facts")
 DISTINCT_EXTENSIONS = "SELECT DISTINCT extension_options FROM contracts WHERE extension_options IS NOT NULL"
 
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
-    """Execute with exactly the parameters the statement names (DuckDB refuses extra ones)."""
-    used = set(_PARAM.findall(sql))
-    return cur.execute(sql, {k: v for k, v in (params or {}).items() if k in used})
-
-
-def _frame(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    used = set(_PARAM.findall(sql))
-    return fetch_frame(cur, sql, {k: v for k, v in (params or {}).items() if k in used})
-
-
 def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: bool, bands: ValueBands,
            local: LocalDistricts) -> None:
     texts = [row[0] for row in cur.execute(DISTINCT_EXTENSIONS).fetchall()]
@@ -742,22 +726,20 @@ def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: b
     }
     for sql in (STAGE_EXTENSIONS, *STAGE_MAPS, *STAGE_NAMES, STAGE_CONTRACTS, STAGE_STATUS, STAGE_RULES,
                 STAGE_FIELDS, STAGE_VALUES):
-        _run(cur, sql, params)
+        run(cur, sql, params)
     regex_rules = cur.execute(REGEX_RULES).fetchall()
     for i, (rank, layer, field_name, pattern) in enumerate(regex_rules):
         params |= {f"rx_rank_{i}": rank, f"rx_layer_{i}": layer, f"rx_field_{i}": field_name, f"rx_pattern_{i}": pattern}
     branches = "".join(REGEX_BRANCH.format(i=i) for i in range(len(regex_rules)))
     for sql in (STAGE_RULE_HITS.format(regex_branches=branches), STAGE_CLASSES,
                 STAGE_FACTS.format(band=bands.case_sql("c.contract_value"))):
-        _run(cur, sql, params)
+        run(cur, sql, params)
 
 
 @contextmanager
 def _staged(ws: Workspace, today: dt.date | None = None, *, include_extensions: bool = False,
             bands: ValueBands | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor holding the contract facts as temp tables (cx_facts, cx_status, ...), dropped afterwards."""
-    from sp_analysis.settings import value_bands
-
     ensure_current(ws)
     try:
         local = local_districts(ws)
@@ -855,7 +837,7 @@ def contract_register(ws: Workspace, today: dt.date, filters: ContractFilters = 
     """
     where, params = filters.where_sql()
     with _staged(ws, today, include_extensions=include_extensions, bands=filters.bands) as cur:
-        return _frame(cur, REGISTER.format(where=where), params)
+        return fetch_frame(cur, REGISTER.format(where=where), params)
 
 
 def contract_totals(ws: Workspace, today: dt.date, filters: ContractFilters, by: str) -> pd.DataFrame:
@@ -866,7 +848,7 @@ def contract_totals(ws: Workspace, today: dt.date, filters: ContractFilters, by:
     columns = TOTAL_COLUMNS[by]
     first = columns[-1].split(" AS ")[-1]
     with _staged(ws, today, bands=filters.bands) as cur:
-        frame = _frame(cur, TOTALS.format(columns=", ".join(columns), where=where, first=first), params)
+        frame = fetch_frame(cur, TOTALS.format(columns=", ".join(columns), where=where, first=first), params)
     if by == "impact":
         frame["impact_group"] = pd.Categorical(frame["impact_group"], IMPACT_GROUPS, ordered=True)
         frame = frame.sort_values("impact_group").reset_index(drop=True)
@@ -888,7 +870,7 @@ def contract_payments(ws: Workspace, file_id: int, source_row: int, *, include_e
     """Every payment to the contract's supplier (latest first, up to `limit` shown), and totals by where each
     falls: before the start, within the term, in the extension options, after the end."""
     with _staged(ws, None, include_extensions=include_extensions) as cur:
-        frame = _frame(cur, CONTRACT_PAYMENTS, {"file_id": file_id, "source_row": source_row})
+        frame = fetch_frame(cur, CONTRACT_PAYMENTS, {"file_id": file_id, "source_row": source_row})
     totals = {p: sum((Decimal(v) for v in frame.loc[frame["against_contract"] == p, "amount"]), Decimal(0))
               for p in POSITIONS}
     counts = {p: int((frame["against_contract"] == p).sum()) for p in POSITIONS}
@@ -977,7 +959,7 @@ class ContractCoverage:
 
 
 def _coverage(cur: duckdb.DuckDBPyConnection) -> ContractCoverage:
-    frame = _frame(cur, COVERAGE)
+    frame = fetch_frame(cur, COVERAGE)
     overall = frame[frame["financial_year"].isna()]
     by_year = frame[frame["financial_year"].notna()].reset_index(drop=True)
     by_year["share"] = [float(c / i) if i else None for c, i in zip(by_year["contracted"], by_year["influenceable"],
@@ -998,7 +980,7 @@ def off_contract_supplier_years(ws: Workspace, *, include_extensions: bool = Fal
     """The compliance list: supplier-years of £100k or more influenceable spend with no live contract, largest first,
     with their categories and departments (largest first) and the terms of the supplier's contracts, if any."""
     with _staged(ws, include_extensions=include_extensions) as cur:
-        return _frame(cur, OFF_CONTRACT, {"threshold": threshold})
+        return fetch_frame(cur, OFF_CONTRACT, {"threshold": threshold})
 
 
 # --- the renewal pipeline ----------------------------------------------------------------------------------
@@ -1055,7 +1037,7 @@ def renewal_pipeline(ws: Workspace, today: dt.date, months: int = 18, *, include
     sql = PIPELINE.format(where=where, lead_months=lead.months_sql("contract_value"),
                           lead_band=lead.band_sql("contract_value"))
     with _staged(ws, today, include_extensions=include_extensions, bands=filters.bands) as cur:
-        return _frame(cur, sql, params | lead.params() | {
+        return fetch_frame(cur, sql, params | lead.params() | {
             "today": today, "months": months, "quarter_end": quarter_end, "threshold": PLAN_THRESHOLD,
             "impacts": list(IMPACT_GROUPS)})
 
@@ -1064,7 +1046,32 @@ def contracts_without_end_date(ws: Workspace, today: dt.date, filters: ContractF
     """How many contracts (in the filters) have no end date, so cannot be placed in the pipeline."""
     where, params = filters.where_sql()
     with _staged(ws, today, bands=filters.bands) as cur:
-        return int(_run(cur, NO_END_DATE.format(where=where), params).fetchall()[0][0])
+        return int(run(cur, NO_END_DATE.format(where=where), params).fetchall()[0][0])
+
+
+# Live contracts (on the published term) over the plan's £100k line: value as in DEFINITIONS['contract_value'],
+# £100,000.00 or more, as the Renewals page's plan priority counts it.
+OVER_THE_LINE = """
+SELECT count(*) AS live,
+       count(*) FILTER (WHERE contract_value >= $threshold) AS over,
+       coalesce(sum(contract_value) FILTER (WHERE contract_value >= $threshold), 0) AS over_value,
+       count(*) FILTER (WHERE contract_value >= $threshold AND end_date BETWEEN $window_start AND $window_end) AS ending,
+       coalesce(sum(contract_value) FILTER (WHERE contract_value >= $threshold
+                                            AND end_date BETWEEN $window_start AND $window_end), 0) AS ending_value,
+       count(*) FILTER (WHERE contract_value >= $threshold AND end_date IS NULL) AS over_no_end,
+       count(*) FILTER (WHERE contract_value >= $threshold AND value_whole_life IS NULL) AS over_annual_only,
+       count(*) FILTER (WHERE contract_value IS NULL) AS no_value,
+       (SELECT count(*) FROM contracts) AS register
+FROM cx_facts WHERE status = 'Live'
+"""
+
+
+def contracts_over_the_line(ws: Workspace, as_at: dt.date, window_start: dt.date, window_end: dt.date) -> dict[str, Any]:
+    """Contracts live on `as_at` valued at the plan's £100k line or more, and those of them whose published end
+    date falls in the window; `over_annual_only` counts those valued from their annual value."""
+    with _staged(ws, as_at) as cur:
+        return row_dict(cur, OVER_THE_LINE, {"threshold": PLAN_THRESHOLD, "window_start": window_start,
+                                             "window_end": window_end})
 
 
 # --- SME, VCSE and local ------------------------------------------------------------------------------------
@@ -1132,26 +1139,26 @@ def spend_shares(ws: Workspace) -> pd.DataFrame:
     """Influenceable spend with SMEs, VCSEs and local suppliers, and with suppliers of unknown status, by financial
     year and for all years ('All years', last): amounts and shares of influenceable spend."""
     with _staged(ws) as cur:
-        return _with_shares(_frame(cur, SPEND_SHARES))
+        return _with_shares(fetch_frame(cur, SPEND_SHARES))
 
 
 def contract_value_shares(ws: Workspace) -> pd.DataFrame:
     """Contract value (influenceable categories) with SMEs, VCSEs and local suppliers, by the financial year the
     contract starts, and for all years: amounts and shares; the column `influenceable` is the value in all."""
     with _staged(ws) as cur:
-        return _with_shares(_frame(cur, CONTRACT_SHARES))
+        return _with_shares(fetch_frame(cur, CONTRACT_SHARES))
 
 
 def status_sources(ws: Workspace) -> pd.DataFrame:
     """Which source decided each status: suppliers and influenceable spend per measure and source."""
     with _staged(ws) as cur:
-        return _frame(cur, STATUS_SOURCES)
+        return fetch_frame(cur, STATUS_SOURCES)
 
 
 def supplier_status(ws: Workspace) -> pd.DataFrame:
     """Every supplier's SME, VCSE and local status with the source of each (for checking and download)."""
     with _staged(ws) as cur:
-        return _frame(cur, SUPPLIER_STATUS)
+        return fetch_frame(cur, SUPPLIER_STATUS)
 
 
 # --- the figures behind `summary --json` -----------------------------------------------------------------
@@ -1167,8 +1174,8 @@ def contracts_summary(ws: Workspace, today: dt.date) -> dict[str, Any]:
     DEFINITIONS['contract_value'], unknown values counting nothing), off-contract supplier-years of £100k or
     more, and the contracted share of influenceable spend (published terms, no extension options)."""
     with _staged(ws, today) as cur:
-        count, value = _run(cur, ENDING, {"today": today}).fetchall()[0]
-        off = _frame(cur, OFF_CONTRACT, {"threshold": PLAN_THRESHOLD})
+        count, value = run(cur, ENDING, {"today": today}).fetchall()[0]
+        off = fetch_frame(cur, OFF_CONTRACT, {"threshold": PLAN_THRESHOLD})
         coverage = _coverage(cur)
     return {
         "ending_within_12_months": {"count": int(count), "value": decimal_text(value)},

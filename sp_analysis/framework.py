@@ -24,10 +24,13 @@ import pandas as pd
 
 from sp_analysis import actions
 from sp_analysis.exports import csv_cell, restore_csv_bytes
+from sp_analysis.sql import scalar_int
 from sp_analysis.workspace import Workspace
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FRAMEWORK = DATA_DIR / "flexible_framework.csv"
+SAMPLE_TARGETS = DATA_DIR / "sample_targets.csv"
+SAMPLE_ASSESSMENT = DATA_DIR / "sample_assessment.csv"
 FRAMEWORK_COLUMNS = ("theme", "level", "level_name", "criterion_id", "criterion", "source_note")
 LEVELS = (1, 2, 3, 4, 5)
 DEFAULT_LEVEL_NAMES = {1: "Foundation", 2: "Embed", 3: "Practice", 4: "Enhance", 5: "Lead"}
@@ -171,11 +174,11 @@ INSERT_TARGET = "INSERT INTO ff_targets VALUES ($theme, $level, $target_date, $n
 def install_framework(ws: Workspace) -> bool:
     """Install the bundled criteria into a workspace that has none; True if it did (idempotent)."""
     with ws.read() as cur:
-        if _count(cur, COUNT_CRITERIA):
+        if scalar_int(cur, COUNT_CRITERIA):
             return False
     criteria = parse_framework_csv(DEFAULT_FRAMEWORK.read_bytes(), DEFAULT_FRAMEWORK.name)
     with ws.write() as cur:
-        if _count(cur, COUNT_CRITERIA):  # another session got there first
+        if scalar_int(cur, COUNT_CRITERIA):  # another session got there first
             return False
         _insert_criteria(cur, criteria)
     return True
@@ -588,6 +591,33 @@ def target_gaps(ws: Workspace, as_at: dt.date) -> list[TargetGap]:
     return gaps
 
 
+# --- the sample plan (the council's 2010 resource plan) -------------------------------------------------
+
+
+def install_sample_plan(ws: Workspace) -> bool:
+    """Install the 2010 plan's actions, its Level 2 and Level 3 targets and a June 2010 baseline assessment,
+    each only where the workspace has none; True if anything was installed (idempotent)."""
+    install_framework(ws)
+    installed = actions.install_sample_actions(ws)
+    with ws.read() as cur:
+        if scalar_int(cur, COUNT_TARGETS) and scalar_int(cur, COUNT_ASSESSMENTS):
+            return installed
+    targets = [Target(r["theme"], int(r["level"]), dt.date.fromisoformat(r["target_date"]), r["note"])
+               for r in _csv_dicts(SAMPLE_TARGETS)]
+    baseline: dict[tuple[str, dt.date, str, str], list[AssessmentItem]] = {}
+    for r in _csv_dicts(SAMPLE_ASSESSMENT):
+        key = (r["theme"], dt.date.fromisoformat(r["assessed_on"]), r["assessor"], r["note"])
+        baseline.setdefault(key, []).append(
+            AssessmentItem(r["criterion_id"], r["met"].lower() == "true", r["evidence"], r["links"]))
+    with ws.write() as cur:
+        if not scalar_int(cur, COUNT_TARGETS):
+            _insert_targets(cur, targets)
+        if not scalar_int(cur, COUNT_ASSESSMENTS):
+            for (theme, on, who, note), items in baseline.items():
+                _record_assessment_on(cur, theme, on, who, items, note)
+    return True
+
+
 # --- helpers -------------------------------------------------------------------------------------------
 
 
@@ -605,7 +635,7 @@ def _record_assessment_on(
     unknown = sorted(set(answers) - {c[0] for c in criteria})
     if unknown:
         raise FrameworkError(f"{theme} has no criterion {', '.join(unknown)}.")
-    assessment_id = _count(cur, NEXT_ASSESSMENT_ID)
+    assessment_id = scalar_int(cur, NEXT_ASSESSMENT_ID)
     cur.execute(INSERT_ASSESSMENT, {"assessment_id": assessment_id, "theme": theme, "assessed_on": assessed_on,
                                     "assessor": assessor.strip(), "note": note.strip()})
     for cid, level, position, text in criteria:
@@ -643,10 +673,9 @@ def _insert_targets(cur: duckdb.DuckDBPyConnection, targets: Iterable[Target]) -
         cur.execute(INSERT_TARGET, {"theme": t.theme, "level": t.level, "target_date": t.target_date, "note": t.note})
 
 
-def _count(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = cur.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
+def _csv_dicts(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 def _read_source(source: Path | bytes, name: str | None) -> tuple[bytes, str]:

@@ -19,11 +19,12 @@ import plotly.graph_objects as go
 
 from sp_analysis import analysis, charts, render
 from sp_analysis.classify import coverage_beside
+from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD, SpendFilters
+from sp_analysis.filters import SpendFilters
+from sp_analysis.ingest.report import loaded_files
 from sp_analysis.money import pounds
-from sp_analysis.settings import chart_style, get_setting, value_bands
-from sp_analysis.summary import loaded_files
+from sp_analysis.settings import get_setting, value_bands
 from sp_analysis.workspace import Workspace
 
 
@@ -188,7 +189,7 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
                 if head.classified_share is not None else "no spend classified")
     council = get_setting(ws, "council_name") or "The council"
     source = f"Source: {council}'s published spend over £500 ({len(files)} files), data {period}; {coverage}."
-    ctx = PackContext(filters, as_at or dt.date.today(), chart_style(ws), period, source)
+    ctx = PackContext(filters, as_at or dt.date.today(), charts.chart_style(ws), period, source)
     pack = Pack(ctx, council, files=list(files["name"]), coverage=coverage)
     for key in keys:
         item = ITEMS[key]

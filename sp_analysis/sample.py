@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sp_analysis.actions import install_sample_plan
 from sp_analysis.classify import ensure_classified
 from sp_analysis.config import SAMPLE_DATA_DIR
+from sp_analysis.framework import install_sample_plan
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import LoadResult, load_paths
 from sp_analysis.settings import get_setting, set_setting

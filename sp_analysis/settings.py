@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sp_analysis.charts import ChartStyle
-from sp_analysis.filters import ValueBands
+from sp_analysis.definitions import DEFAULT_BOUNDARIES_TEXT, ValueBands
 from sp_analysis.workspace import Workspace
 
 
@@ -23,7 +22,7 @@ SETTINGS: dict[str, Setting] = {
     for s in (
         Setting(
             "value_band_boundaries",
-            "25000, 100000, 500000",
+            DEFAULT_BOUNDARIES_TEXT,
             "Where the value bands split, in pounds, lowest first (25k and 1m are understood). "
             "The £100,000 line the plan is built on must stay among them.",
         ),
@@ -89,8 +88,3 @@ def set_setting(ws: Workspace, name: str, value: str) -> None:
 def value_bands(ws: Workspace) -> ValueBands:
     """The workspace's value bands."""
     return ValueBands.parse(get_setting(ws, "value_band_boundaries"))
-
-
-def chart_style(ws: Workspace, presentation: bool = False) -> ChartStyle:
-    """The workspace's chart style (money and financial-year wording), optionally for a projector."""
-    return ChartStyle(get_setting(ws, "money_style"), get_setting(ws, "year_style"), presentation)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
-
 from sp_analysis import analysis
+from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.filters import SpendFilters
+from sp_analysis.ingest.report import loaded_files
 from sp_analysis.money import decimal_text
 from sp_analysis.settings import value_bands
-from sp_analysis.workspace import Workspace, fetch_frame
+from sp_analysis.workspace import Workspace
 
 SPEND_TOTALS = "SELECT count(*), coalesce(sum(amount), 0) FROM payments"
 SPEND_BY_FINANCIAL_YEAR = """
@@ -22,19 +21,7 @@ SELECT financial_year, sum(amount) AS total, count(*) AS rows
 FROM payments GROUP BY financial_year ORDER BY financial_year
 """
 CONTRACT_TOTALS = "SELECT count(*), coalesce(sum(value_whole_life), 0) FROM contracts"
-LOADED_FILES = """
-SELECT file_id, name, kind, sha256, rows, total, loaded_at, sheet, quality
-FROM loaded_files WHERE $kind IS NULL OR kind = $kind ORDER BY loaded_at, file_id
-"""
 SPEND_PERIOD = "SELECT min(payment_date), max(payment_date) FROM payments"
-
-
-def loaded_files(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
-    """The loaded files, oldest first, with their figures and quality reports (parsed)."""
-    with ws.read() as cur:
-        frame = fetch_frame(cur, LOADED_FILES, {"kind": kind})
-    frame["quality"] = frame["quality"].map(json.loads)
-    return frame
 
 
 def spend_analysis_summary(ws: Workspace) -> dict[str, Any]:

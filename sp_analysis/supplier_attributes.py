@@ -34,6 +34,7 @@ from sp_analysis.ingest.columns import Canonical, normalise_header
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
 from sp_analysis.ingest.load import sha256_of
 from sp_analysis.ingest.source import ColumnChoice, StagedSource, materialise, prepare_file, staged
+from sp_analysis.settings import get_setting, set_setting
 from sp_analysis.workspace import Workspace
 
 SAMPLE_ATTRIBUTES = SAMPLE_DATA_DIR / "suppliers" / "harrowdale-supplier-attributes.csv"
@@ -361,8 +362,6 @@ def install_sample_attributes(ws: Workspace) -> AttributesLoadResult | None:
 
     Returns None when that list is already the one in force.
     """
-    from sp_analysis.settings import get_setting, set_setting
-
     if not get_setting(ws, "local_postcode_districts").strip():
         set_setting(ws, "local_postcode_districts", SAMPLE_LOCAL_DISTRICTS)
     try:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace, fetch_frame
+from sp_analysis.sql import fetch_frame
+from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 SEARCH_SUPPLIERS = """
 -- Match on the spellings table (a few thousand rows), total from spend_cells, largest first.

@@ -19,12 +19,16 @@ from sp_analysis import config
 from sp_analysis.access import Access
 from sp_analysis.analysis import Headline
 from sp_analysis.charts import ChartStyle
+from sp_analysis.charts import chart_style as workspace_chart_style
+from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
+from sp_analysis.sql import Statement, recording
 from sp_analysis.workspace import Workspace, WorkspaceError, WorkspaceLocked, open_workspace
 
 T = TypeVar("T")
+STATEMENTS_RAN = "statements_ran"  # session state: query name -> the statements it ran
 
 # --- data strings in markdown ----------------------------------------------------------------------------------
 # Streamlit renders captions, st.markdown, st.write of text, alerts, metric and widget labels, expander titles,
@@ -118,8 +122,11 @@ def workspace_problem(exc: BaseException) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(path: str, version: int, name: str, _fn: Callable[..., Any], args: tuple[Any, ...],
-            kwargs: tuple[tuple[str, Any], ...] = ()) -> Any:
-    return _fn(_workspace(path), *args, **dict(kwargs))
+            kwargs: tuple[tuple[str, Any], ...] = ()) -> tuple[Any, tuple[Statement, ...]]:
+    """The function's result and the statements it ran (kept with the result, so a cached figure still says how)."""
+    with recording() as ran:
+        result = _fn(_workspace(path), *args, **dict(kwargs))
+    return result, tuple(ran)
 
 
 def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -135,7 +142,9 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             version = ws.data_version()
         _classified_at[str(ws.path)] = version
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached(str(ws.path), version, name, fn, args, tuple(sorted(kwargs.items())))  # type: ignore[no-any-return]
+    result, ran = _cached(str(ws.path), version, name, fn, args, tuple(sorted(kwargs.items())))
+    st.session_state.setdefault(STATEMENTS_RAN, {})[name] = ran
+    return result  # type: ignore[no-any-return]
 
 
 _classified_at: dict[str, int] = {}
@@ -143,9 +152,7 @@ _classified_at: dict[str, int] = {}
 
 def chart_style() -> ChartStyle:
     """The chart style for this session: the workspace's settings, and presentation mode if on."""
-    from sp_analysis import settings
-
-    return settings.chart_style(workspace(), bool(st.session_state.get("presentation_mode", False)))
+    return workspace_chart_style(workspace(), bool(st.session_state.get("presentation_mode", False)))
 
 
 def show_chart(figure: go.Figure, key: str) -> None:
@@ -213,15 +220,19 @@ def coverage_note(headline: Headline) -> None:
                "category other than Unclassified. See the Classification page to place the rest.")
 
 
-def show_sql(name: str, filters: SpendFilters) -> None:
-    """An expander with the SQL and parameters behind a chart: 'how was this calculated?'."""
-    from sp_analysis import analysis
-
-    sql, params = analysis.explain_sql(name, filters)
+def show_sql(fn: Callable[..., Any]) -> None:
+    """An expander with the statements `fn` ran for the figures above (its last call through `query` on this
+    page), each with the values bound to its parameters: 'how was this calculated?'."""
+    ran = st.session_state.get(STATEMENTS_RAN, {}).get(f"{fn.__module__}.{fn.__qualname__}", ())
     with st.expander("How was this calculated?"):
-        st.code(sql, language="sql")
-        st.caption("Parameters: " + md(", ".join(f"{k} = {v!r}" for k, v in params.items())) if params else
-                   "No parameters.")
+        if not ran:
+            st.caption("No statement has run for this figure yet.")
+        for index, statement in enumerate(ran, start=1):
+            if len(ran) > 1:
+                st.caption(f"Statement {index} of {len(ran)}")
+            st.code(statement.sql.strip(), language="sql")
+            st.caption("Parameters: " + md(", ".join(f"${k} = {v!r}" for k, v in statement.params.items()))
+                       if statement.params else "No parameters.")
 
 
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:

@@ -14,12 +14,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import pandas as pd
 
 from sp_analysis import sql_macros
+from sp_analysis.sql import scalar_int
 
 SCHEMA_VERSION = 6
 MEMORY_LIMIT_ENV = "SP_MEMORY_LIMIT"
@@ -332,7 +331,7 @@ class Workspace:
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute(CREATE_SCHEMA_VERSION_TABLE)
-                current = _scalar(cur, CURRENT_SCHEMA_VERSION)
+                current = scalar_int(cur, CURRENT_SCHEMA_VERSION)
                 if current > SCHEMA_VERSION:
                     raise WorkspaceError(
                         f"The workspace {self.path} was written by a newer version of this tool "
@@ -392,7 +391,7 @@ class Workspace:
     def data_version(self) -> int:
         """A number that changes with every committed write: the cache key for query results."""
         with self.read() as cur:
-            return _scalar(cur, READ_DATA_VERSION)
+            return scalar_int(cur, READ_DATA_VERSION)
 
     def close(self) -> None:
         """Close the file (checkpointing it)."""
@@ -411,15 +410,6 @@ class Workspace:
         return False
 
 
-def fetch_frame(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """A query's rows as a DataFrame with money kept as exact Decimals (DuckDB's .df() gives floats)."""
-    return cur.sql(sql, params=params or {}).to_arrow_table().to_pandas()
-
-
-def _scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> int:
-    row = cur.execute(sql, params or {}).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def _explain_open_error(path: Path, exc: duckdb.IOException) -> WorkspaceError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -275,8 +275,8 @@ SAMPLE_OFFICERS = ["FM", "DB", "JS/FM", "JS/DB", "JS", "JS", "JS/FM", "JS", "JS"
 
 
 def test_the_sample_plan_holds_every_action_of_the_seed_plan(ws: Workspace) -> None:
-    assert actions.install_sample_plan(ws) is True
-    assert actions.install_sample_plan(ws) is False
+    assert framework.install_sample_plan(ws) is True
+    assert framework.install_sample_plan(ws) is False
     plan = actions.load_actions(ws)
     assert len(plan) == 11
     assert [a.title for a in plan] == SAMPLE_TITLES
@@ -333,7 +333,7 @@ def test_the_sample_titles_officers_and_dates_are_those_of_the_seed_text() -> No
 
 
 def test_filters_word_themselves_and_match_single_officers(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     js = PlanFilter(officers=("JS",))
     assert js.wording() == "officer JS"
     assert js.slug() == "officer-js"
@@ -345,7 +345,7 @@ def test_filters_word_themselves_and_match_single_officers(ws: Workspace) -> Non
 
 
 def test_rollups_by_level_and_theme(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     by_level = actions.plan_rollup(ws, D(2011, 5, 1), "level")
     assert by_level.to_dict("records") == [
         {"level": 2, "total": 7, "not started": 6, "in progress": 1, "done": 0, "dropped": 0, "overdue": 6},
@@ -378,12 +378,17 @@ def test_measures_from_the_contracts_register(ws: Workspace) -> None:
     load_file(ws, "register.csv", CONTRACTS.encode(), "contracts")
     measures = {m.key: m for m in actions.data_measures(ws, D(2025, 1, 1))}
     over = measures["contracts_over_100k"].values
+    # £100,000.00 is on the line (as on the Renewals page); the annual-only contract is worth its annual value
+    # times its term in years (days inclusive / 365.25, to two places), as on the Contracts page.
+    annual_only = _annual_times_term(Decimal(120_000), D(2023, 1, 1), D(2027, 3, 31))
+    assert annual_only == Decimal("510000.00")
     assert {k: over[k] for k in ("live", "over", "ending", "over_no_end", "over_annual_only", "no_value")} == {
-        "live": 4, "over": 3, "ending": 1, "over_no_end": 1, "over_annual_only": 1, "no_value": 0}
-    assert over["over_value"] == Decimal("520000.50") and over["ending_value"] == Decimal("150000.00")
+        "live": 4, "over": 4, "ending": 2, "over_no_end": 1, "over_annual_only": 1, "no_value": 0}
+    assert over["over_value"] == Decimal("150000") + Decimal("100000") + annual_only + Decimal("250000.50")
+    assert over["ending_value"] == Decimal("150000") + Decimal("100000")
     assert (over["window_start"], over["window_end"]) == (D(2025, 1, 1), D(2026, 12, 31))
     assert measures["contracts_over_100k"].figure == (
-        "3 live contracts over £100,000 (£520,000.50); 1 of them end in the two years from 1 January 2025 to "
+        "4 live contracts of £100,000 or more (£1.0 million); 2 of them end in the two years from 1 January 2025 to "
         "31 December 2026")
     assert "high-impact" in measures["contracts_over_100k"].pending
     shares = measures["sme_vcse_share"].values
@@ -396,8 +401,38 @@ def test_measures_from_the_contracts_register(ws: Workspace) -> None:
     assert measures["sme_vcse_share"].as_of.startswith("Live on 1 January 2025; contracts register register.csv")
 
 
+def _annual_times_term(annual: Decimal, start: dt.date, end: dt.date) -> Decimal:
+    years = (Decimal((end - start).days + 1) / Decimal("365.25")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return (annual * years).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+LINE_CONTRACTS = """Contract Title,Supplier Name,Contract Value,Annual Value,Start Date,End Date,CPV Code
+On the line,A Energy Ltd,100000.00,,01/01/2024,30/06/2025,09310000
+A penny under,B Energy Ltd,99999.99,,01/01/2024,30/06/2025,09310000
+Annual only on the line,C Energy Ltd,,50000.00,01/01/2024,31/12/2025,09310000
+"""
+
+
+def test_a_contract_of_exactly_100000_is_over_the_line_in_the_plan_and_on_renewals(ws: Workspace) -> None:
+    """£100,000.00 exactly, and an annual-only contract worth £100,000.00 over its term, count in the plan's
+    measure and are plan priority on the Renewals page; £99,999.99 is neither."""
+    from sp_analysis.contracts import renewal_pipeline
+
+    load_file(ws, "register.csv", LINE_CONTRACTS.encode(), "contracts")
+    assert _annual_times_term(Decimal(50_000), D(2024, 1, 1), D(2025, 12, 31)) == Decimal("100000.00")
+    as_at = D(2025, 1, 1)
+    over = {m.key: m for m in actions.data_measures(ws, as_at)}["contracts_over_100k"].values
+    assert (over["live"], over["over"], over["ending"], over["over_annual_only"]) == (3, 2, 2, 1)
+    assert over["over_value"] == Decimal("200000.00")
+    pipeline = renewal_pipeline(ws, as_at, 12).set_index("title")
+    assert set(pipeline.index) == {"On the line", "A penny under", "Annual only on the line"}
+    assert set(pipeline.index[pipeline["impact_group"] == "High"]) == set(pipeline.index)
+    assert pipeline["plan_priority"].to_dict() == {
+        "On the line": True, "A penny under": False, "Annual only on the line": True}
+
+
 def test_the_renewal_window_runs_to_the_end_of_the_plan_while_it_lasts(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     assert actions.renewal_window(ws, D(2011, 1, 1)) == (
         D(2011, 1, 1), D(2013, 4, 30), "from 1 January 2011 to the end of the plan, 30 April 2013")
     start, end, wording = actions.renewal_window(ws, D(2013, 4, 30))
@@ -418,8 +453,9 @@ def test_high_impact_share_of_influenceable_spend(ws: Workspace) -> None:
         cur.execute("""INSERT INTO categories VALUES ('Test high', 'High', true, ''), ('Test low', 'Low', true, ''),
                        ('Test grant', 'Low', false, '') ON CONFLICT DO NOTHING""")
         cur.execute("""INSERT INTO payment_classes SELECT file_id, source_row,
-                       CASE supplier_name WHEN 'Alpha' THEN 'Test high' WHEN 'Beta' THEN 'Test low' ELSE 'Test grant' END, NULL
-                       FROM payments WHERE supplier_name <> 'Delta'""")
+                       CASE supplier_name WHEN 'Alpha' THEN 'Test high' WHEN 'Beta' THEN 'Test low'
+                                          WHEN 'Delta' THEN 'Unclassified' ELSE 'Test grant' END, NULL
+                       FROM payments""")  # every payment has a class, so the measures do not classify afresh
     measure = {m.key: m for m in actions.data_measures(ws, D(2025, 3, 31))}["high_impact_spend"]
     assert measure.values == {"financial_year": "2024/25", "influenceable": Decimal("1300.00"), "high_impact": Decimal("1000.00"),
                               "unclassified": Decimal("0"), "share": "76.9%"}
@@ -431,7 +467,7 @@ def test_high_impact_share_of_influenceable_spend(ws: Workspace) -> None:
 
 
 def test_one_action_in_full_with_its_measures(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     detail = actions.action_detail(ws, 5, D(2011, 5, 1))
     assert detail is not None
     assert detail["officer"] == "JS" and detail["timescale"] == "April 2011 onwards"

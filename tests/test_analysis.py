@@ -24,9 +24,11 @@ import pytest
 
 from sp_analysis import analysis
 from sp_analysis.classify import import_categories_csv, import_rules_csv
+from sp_analysis.definitions import IMPACT_GROUPS, ValueBands
 from sp_analysis.facts import ensure_current
-from sp_analysis.filters import IMPACT_GROUPS, SpendFilters, ValueBands
+from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.load import load_file, remove_file
+from sp_analysis.sql import recording
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 
 PENNY = Decimal("0.01")
@@ -917,24 +919,34 @@ def test_hostile_values_are_bound_not_written_into_the_sql(council: tuple[Worksp
         assert analysis.payments_behind(ws, filters)[1] == 0
         assert analysis.top_suppliers(ws, filters).empty
         assert analysis.band_impact_matrix(ws, filters)["payments"].sum() == 0
-        sql, params = analysis.explain_sql("payments", filters)
-        assert "DROP" not in sql and "'1'='1" not in sql and "OR true" not in sql
-    sql, params = analysis.explain_sql("headline", SpendFilters(departments=(HOSTILE,)))
-    assert HOSTILE not in sql and params["f_departments"] == [HOSTILE] and params["threshold"] == Decimal(100_000)
+        with recording() as ran:
+            analysis.payments_behind(ws, filters)
+        assert all("DROP" not in s.sql and "'1'='1" not in s.sql and "OR true" not in s.sql for s in ran)
+    with recording() as ran:
+        analysis.headline(ws, SpendFilters(departments=(HOSTILE,)))
+    [statement] = ran
+    assert HOSTILE not in statement.sql
+    assert statement.params["f_departments"] == [HOSTILE] and statement.params["threshold"] == Decimal(100_000)
     assert payment_count(ws) == before == len(model.pays)
     with ws.read() as cur:
         assert cur.execute("SELECT count(*) FROM spend_facts").fetchone() == (len(model.pays),)
 
 
-def test_explain_sql_names_its_parameters(council: tuple[Workspace, Model]) -> None:
-    filters = SpendFilters(value_bands=("£25k to £100k",), influenceable_only=True)
-    sql, params = analysis.explain_sql("band_impact_matrix", filters)
-    assert params == {"f_bands": ["£25k to £100k"], "band_0": Decimal(25_000), "band_1": Decimal(100_000),
-                      "band_2": Decimal(500_000)}
-    assert "influenceable" in sql
+def test_the_statement_shown_is_the_one_that_ran_with_its_values(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    with ws.read() as cur:  # the shown SQL runs as shown
-        rows = cur.execute(sql, params).fetchall()
+    filters = SpendFilters(value_bands=("£25k to £100k",), influenceable_only=True)
+    with recording() as ran:
+        matrix = analysis.band_impact_matrix(ws, filters)
+    [statement] = ran
+    assert statement.params == {"f_bands": ["£25k to £100k"], "band_0": Decimal(25_000), "band_1": Decimal(100_000),
+                                "band_2": Decimal(500_000)}
+    assert "influenceable" in statement.sql
+    with recording() as ran:
+        analysis.top_suppliers(ws, filters, 7)
+    assert "LIMIT $limit" in ran[0].sql and ran[0].params["limit"] == 7  # the value that ran, not a blank
+    with ws.read() as cur:  # the shown SQL runs as shown, and gives the figures the page drew
+        rows = cur.execute(statement.sql, statement.params).fetchall()
+    assert sum(r[3] for r in rows) == matrix["supplier_years"].sum()
     assert sum(r[4] for r in rows) == len(model.select(
         lambda p: model.band(p) == "£25k to £100k" and model.influenceable(p)))
 

@@ -26,7 +26,7 @@ import pytest
 from sp_analysis import contracts as C
 from sp_analysis import supplier_attributes as sa
 from sp_analysis.classify import import_categories_csv, import_rules_csv
-from sp_analysis.filters import ValueBands
+from sp_analysis.definitions import ValueBands
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import load_file
 from sp_analysis.settings import set_setting

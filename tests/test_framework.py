@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sp_analysis import actions, framework
+from sp_analysis import framework
 from sp_analysis.framework import AssessmentItem, FrameworkError, LevelState, Target
 from sp_analysis.workspace import Workspace
 
@@ -240,7 +240,7 @@ def test_framework_summary_reproduces_an_old_report(small: Workspace) -> None:
 
 
 def test_the_sample_summary_in_june_2010_and_after_the_level_2_date(ws: Workspace) -> None:
-    assert actions.install_sample_plan(ws) is True
+    assert framework.install_sample_plan(ws) is True
     june = framework.framework_summary(ws, D(2010, 6, 1))
     assert june["themes"] == {theme: {"achieved": 1 if theme == "Measurement and Results" else 0, "target": 2,
                                       "target_date": "2011-04-01"} for theme in THEMES}
@@ -252,7 +252,7 @@ def test_the_sample_summary_in_june_2010_and_after_the_level_2_date(ws: Workspac
 
 
 def test_matrix_and_gaps_for_the_sample(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     matrix = framework.framework_matrix(ws, D(2010, 6, 1))
     assert len(matrix) == 25
     people = matrix[matrix["theme"] == "People"].set_index("level")
@@ -272,7 +272,7 @@ def test_matrix_and_gaps_for_the_sample(ws: Workspace) -> None:
 
 
 def test_the_matrix_in_words(ws: Workspace) -> None:
-    actions.install_sample_plan(ws)
+    framework.install_sample_plan(ws)
     table = framework.matrix_table(ws, D(2010, 6, 1)).set_index("Theme")
     assert list(table.index) == THEMES
     assert list(table.loc["Measurement and Results"]) == [

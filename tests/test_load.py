@@ -12,9 +12,8 @@ import pytest
 
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import LoadResult, load_file, load_paths, remove_file
-from sp_analysis.ingest.report import describe, loaded_files_table
+from sp_analysis.ingest.report import describe, loaded_files, loaded_files_table
 from sp_analysis.ingest.source import ColumnChoice
-from sp_analysis.summary import loaded_files
 from sp_analysis.workspace import Workspace
 from tests.conftest import table_state
 

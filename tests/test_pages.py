@@ -194,6 +194,15 @@ def test_suppliers_page_merges_spellings_and_shows_shares(loaded: Path) -> None:
     assert {m.label: m.value for m in at.metric}["Suppliers paid"] == "3"
 
 
+def test_how_was_this_calculated_shows_the_statement_that_ran_with_its_values(loaded: Path) -> None:
+    at = run_page("views/suppliers.py")
+    at.slider(key="suppliers_top_n").set_value(10)
+    at.run()
+    expander = next(e for e in at.expander if e.label == "How was this calculated?")
+    assert "LIMIT $limit" in expander.code[0].value
+    assert "$limit = 10" in expander.caption[0].value  # the value that ran, beside the statement
+
+
 def test_settings_refuse_bands_without_the_100k_line(loaded: Path) -> None:
     at = run_page("views/settings.py")
     at.text_input(key="setting_input_value_band_boundaries").set_value("25k, 200k")

@@ -29,7 +29,7 @@ def workspace_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 @pytest.fixture
 def sample_path(workspace_path: Path) -> Path:
-    actions.install_sample_plan(open_workspace(workspace_path))
+    framework.install_sample_plan(open_workspace(workspace_path))
     return workspace_path
 
 

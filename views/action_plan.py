@@ -23,7 +23,7 @@ if ui.query(actions.action_counts, dt.date.today())["total"] == 0:
     st.info("The workspace holds no action plan yet. Load the sample (the council's June 2010 sustainable procurement "
             "resource plan, with its Level 2 and Level 3 targets) or import your own plan at the foot of the page.")
     if st.button("Load the sample 2010 plan", key="plan_install_sample", disabled=not ui.can_edit()):
-        actions.install_sample_plan(ws)
+        framework.install_sample_plan(ws)
         st.rerun()
 
 as_at = st.date_input("As at", value=dt.date.today(), key="plan_as_at", format="DD/MM/YYYY",

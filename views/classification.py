@@ -8,8 +8,8 @@ import streamlit as st
 from sp_analysis import analysis, classify, exports, ui
 from sp_analysis.facts import refresh_spend_facts
 from sp_analysis.filters import SpendFilters
+from sp_analysis.ingest.report import loaded_files
 from sp_analysis.money import pounds
-from sp_analysis.summary import loaded_files
 
 
 def heading(field: str) -> str:

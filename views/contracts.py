@@ -9,7 +9,7 @@ import streamlit as st
 
 from sp_analysis import charts, contract_charts, contracts, settings, supplier_attributes, ui
 from sp_analysis.contracts import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
-from sp_analysis.filters import IMPACT_GROUPS, PLAN_THRESHOLD
+from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.ingest.errors import LoadError, NeedsSheet
 from sp_analysis.money import pounds
 

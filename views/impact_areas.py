@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from sp_analysis import analysis, charts, classify, ui
-from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.definitions import IMPACT_GROUPS
+from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
 
 st.title("Impact areas")
@@ -38,7 +39,7 @@ text = charts.ChartText("Spend by impact area, category and supplier",
                         f"Net spend, {filters.describe()}, {period}; boxes sized by spend", source, style=style)
 ui.show_chart(charts.impact_treemap(leaves, text), key="impact_treemap")
 st.caption("Credit notes that leave a supplier's net spend below zero cannot be drawn as boxes; the tables include them.")
-ui.show_sql("impact_category_supplier", filters)
+ui.show_sql(analysis.impact_category_supplier)
 
 st.subheader("By category")
 categories = ui.query(analysis.category_summary, filters)

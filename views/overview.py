@@ -3,7 +3,8 @@
 import streamlit as st
 
 from sp_analysis import analysis, charts, classify, ui
-from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
+from sp_analysis.definitions import IMPACT_GROUPS
+from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
 
 st.title("Overview")
@@ -61,7 +62,7 @@ text = charts.ChartText("Where the spend sits by supplier size and impact",
 ui.show_chart(charts.band_impact_matrix(matrix, text, filters.bands.labels, IMPACT_GROUPS), key="overview_matrix")
 st.caption(filters.bands.describe() + " A supplier-year with spend in two impact groups counts in both cells; "
            "each redacted payee counts as a supplier-year of its own, since their names are withheld.")
-ui.show_sql("band_impact_matrix", filters)
+ui.show_sql(analysis.band_impact_matrix)
 table = matrix.assign(total=matrix["total"].map(pounds)).rename(columns={
     "value_band": "Value band", "impact_group": "Impact", "total": "Net spend", "supplier_years": "Supplier-years",
     "payments": "Payments", "priority": "Plan priority (High, £100k and over)"})

@@ -7,7 +7,7 @@ import streamlit as st
 
 from sp_analysis import charts, contract_charts, contracts, settings, ui
 from sp_analysis.contracts import DEFINITIONS, ContractFilters, LeadTimes
-from sp_analysis.filters import IMPACT_GROUPS
+from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.money import pounds
 
 st.title("Renewal pipeline")

@@ -27,7 +27,7 @@ top = ui.query(analysis.top_suppliers, filters, count)
 text = charts.ChartText(f"The {count} largest suppliers by net spend", f"{filters.describe()}, {period}",
                         f"Source: published spend files loaded in this workspace, data {period}.", style=style)
 ui.show_chart(charts.top_suppliers_bar(top, text), key="suppliers_top_chart")
-ui.show_sql("top_suppliers", filters)
+ui.show_sql(analysis.top_suppliers)
 top_table = pd.DataFrame({
     "Supplier": top["supplier"], "Net spend": top["total"].map(pounds),
     "Share": top["share"].map(lambda s: f"{s:.1%}"), "Payments": top["payments"],

@@ -11,10 +11,9 @@ from sp_analysis import ui
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet, RepeatsLoaded
 from sp_analysis.ingest.load import delete_saved_choice, load_file, remove_file, saved_choices
-from sp_analysis.ingest.report import loaded_files_table
+from sp_analysis.ingest.report import loaded_files, loaded_files_table
 from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.money import pounds
-from sp_analysis.summary import loaded_files
 
 MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")
 KIND_LABELS = {"spend": "Spend (payments over £500)", "contracts": "Contracts register"}

@@ -38,6 +38,7 @@ from sp_analysis.ingest.source import (
     read_into,
     staged,
 )
+from sp_analysis.sql import scalar_int
 from sp_analysis.sql_macros import DATE_FORMATS
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
@@ -286,7 +287,7 @@ def _parse(
     if kind == "contracts":
         params = _parse_params(cur, src, kind)
         read_into(cur, name, src, contract_sql.parse_contracts_sql(src, parsed), params)
-        records = _count(cur, f"SELECT count(*) FROM {parsed}")
+        records = scalar_int(cur, f"SELECT count(*) FROM {parsed}")
         if not src.lines_are_exact(records):
             cur.execute(f"DROP TABLE {parsed}")
             src = materialise(cur, name, src)
@@ -294,7 +295,7 @@ def _parse(
         return src, (src,)
     _parse_blocks(cur, name, blocks, parsed)
     first = blocks[0]
-    if len(blocks) == 1 and not first.lines_are_exact(_count(cur, f"SELECT count(*) FROM {parsed}")):
+    if len(blocks) == 1 and not first.lines_are_exact(scalar_int(cur, f"SELECT count(*) FROM {parsed}")):
         # Quoted cells with line breaks: read again from a table whose lines count those breaks.
         cur.execute(f"DROP TABLE {parsed}")
         first = materialise(cur, name, first)
@@ -306,10 +307,6 @@ def _parse(
         blocks = split
         _parse_blocks(cur, name, blocks, parsed)
     return blocks[0], blocks
-
-
-def _count(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(cur.execute(sql).fetchone()[0])  # type: ignore[index]
 
 
 def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind) -> dict[str, Any]:

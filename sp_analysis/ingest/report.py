@@ -1,12 +1,14 @@
 """A loaded file's quality report in plain words: what was read, what was loaded, what was skipped and why.
 
 The report itself is stored as JSON with each loaded file (see `load._quality`); this turns it into
-the lines the Upload page shows, in the order an analyst checks them.
+the lines the Upload page shows, in the order an analyst checks them. `loaded_files` lists the files loaded,
+with their figures and reports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,8 @@ import pandas as pd
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.source import SHEET_SPAN
 from sp_analysis.money import pounds
+from sp_analysis.sql import fetch_frame
+from sp_analysis.workspace import Workspace
 
 
 def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
@@ -165,11 +169,25 @@ def _date_range(first: object, last: object) -> str:
     return f"{_date(first)} to {_date(last)}" if first and last else "none"
 
 
+LOADED_FILES = """
+SELECT file_id, name, kind, sha256, rows, total, loaded_at, sheet, quality
+FROM loaded_files WHERE $kind IS NULL OR kind = $kind ORDER BY loaded_at, file_id
+"""
+
+
+def loaded_files(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
+    """The loaded files, oldest first, with their figures and quality reports (parsed)."""
+    with ws.read() as cur:
+        frame = fetch_frame(cur, LOADED_FILES, {"kind": kind})
+    frame["quality"] = frame["quality"].map(json.loads)
+    return frame
+
+
 KIND_WORDS = {"spend": "Spend", "contracts": "Contracts register"}
 
 
 def loaded_files_table(files: pd.DataFrame) -> pd.DataFrame:
-    """The Upload page's table of loaded files (a `summary.loaded_files` frame), in words.
+    """The Upload page's table of loaded files (a `loaded_files` frame), in words.
 
     Counts stay integers (the page formats them with thousands commas), money is exact £ text, dates
     read '1 Apr 2024', and a figure that does not apply to the file's kind is left blank, never 'None'.

@@ -36,6 +36,7 @@ from sp_analysis.ingest.columns import (
 )
 from sp_analysis.ingest.errors import LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.text import DELIMITERS, DecodedText, decode_bytes, normalise_lines, plain_spaces, split_rows
+from sp_analysis.sql import scalar_int
 
 PREVIEW_ROWS = 8
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -295,7 +296,7 @@ def materialise(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource) ->
     if src.relation == src.table:
         return src
     read_into(cur, name, src, f"CREATE TEMP TABLE {src.table} AS SELECT * FROM {src.relation}", {})
-    records = _scalar(cur, f"SELECT count(*) FROM {src.table}")
+    records = scalar_int(cur, f"SELECT count(*) FROM {src.table}")
     if not src.lines_are_exact(records):
         cur.execute(_renumber_sql(src.table, src.width))
     return replace(src, relation=src.table, params={}, physical_lines=None)
@@ -624,12 +625,6 @@ def _cell_text(value: object) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return plain_spaces(str(value))
-
-
-def _scalar(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = cur.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def _looks_utf16(data: bytes) -> bool:

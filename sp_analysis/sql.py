@@ -1,0 +1,96 @@
+"""Running named SQL: the one place a name is quoted into a statement, and the helpers that fetch a count, a
+row or a table with values always bound, never formatted in.
+
+Statements name their parameters as `$name`. DuckDB refuses a parameter the statement does not name, so
+the helpers pass each statement exactly the parameters it names: one dictionary can serve several statements.
+Inside `recording()`, every statement the helpers run is kept with the values bound to it, so a page can show
+"How was this calculated?" from what ran rather than from a rebuilt copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement as it ran: its SQL and the values bound to its parameters."""
+
+    sql: str
+    params: dict[str, Any]
+
+
+_RAN: ContextVar[list[Statement] | None] = ContextVar("sp_analysis_statements_ran", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[Statement]]:
+    """Keep every statement the helpers run in this context (this thread), in order."""
+    ran: list[Statement] = []
+    token = _RAN.set(ran)
+    try:
+        yield ran
+    finally:
+        _RAN.reset(token)
+
+
+def _bound(sql: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    bound = named_params(sql, params)
+    ran = _RAN.get()
+    if ran is not None:
+        ran.append(Statement(sql, dict(bound)))
+    return bound
+
+
+def quote_identifier(name: str) -> str:
+    """A table or column name as SQL: in double quotes, with any double quote in it doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """Text as an SQL string literal, where a statement cannot take a parameter (such as setval's name)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def named_params(sql: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters the statement names, out of `params`."""
+    used = set(_PARAM.findall(sql))
+    return {k: v for k, v in (params or {}).items() if k in used}
+
+
+def run(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """Execute with exactly the parameters the statement names."""
+    return cur.execute(sql, _bound(sql, params))
+
+
+def scalar_int(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> int:
+    """The first value of the one row a query returns (a count), as an int."""
+    row = run(cur, sql, params).fetchone()
+    if row is None:
+        raise ValueError("the query returned no row")
+    return int(row[0])
+
+
+def row_dict(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The one row a query returns, by column name."""
+    run(cur, sql, params)
+    names = [d[0] for d in cur.description or []]
+    row = cur.fetchone()
+    if row is None:
+        raise ValueError("the query returned no row")
+    return dict(zip(names, row, strict=True))
+
+
+def fetch_frame(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """A query's rows as a DataFrame with money kept as exact Decimals (DuckDB's .df() gives floats)."""
+    return cur.sql(sql, params=_bound(sql, params)).to_arrow_table().to_pandas()
