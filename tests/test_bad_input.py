@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
-import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,47 +13,7 @@ from sp_analysis.ingest.errors import LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import load_file
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 from tests.conftest import ROOT, table_state, xlsx_bytes
-
-HEADER = "Date,Supplier Name,Amount,Expense Type\n"
-GOOD = HEADER + "01/04/2024,Acme Ltd,100.00,Works\n"
-
-
-def _zip_named_xlsx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("notes.txt", "not a workbook")
-    return buffer.getvalue()
-
-
-def _password_protected() -> bytes:
-    # An encrypted workbook is an OLE compound file, not a ZIP: the header of one, with no valid body.
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + b"EncryptedPackage" + b"\x00" * 2048
-
-
-# name: (file name, bytes, expected words in the message, the line named or None)
-CORPUS: dict[str, tuple[str, Callable[[], bytes], tuple[str, ...], int | None]] = {
-    "empty": ("empty.csv", lambda: b"", ("empty",), None),
-    "header only": ("header-only.csv", lambda: HEADER.encode(), ("no rows",), None),
-    "binary named csv": ("photo.csv", lambda: bytes(range(256)) * 64, ("not a text CSV",), None),
-    "zip renamed xlsx": ("renamed.xlsx", _zip_named_xlsx, ("Excel workbook",), None),
-    "corrupt xlsx": ("corrupt.xlsx", lambda: xlsx_bytes({"Spend": [["Date", "Supplier", "Amount"]]})[:300],
-                     ("damaged", "workbook"), None),
-    "password protected": ("locked.xlsx", _password_protected, ("password",), None),
-    "malformed quoting": ("quotes.csv", lambda: (HEADER + '01/04/2024,"Acme Ltd,100.00,Works\n'
-                                                 "02/04/2024,Beta,5.00,Works\n03/04/2024,Gamma,6.00,Works\n").encode(),
-                          ("quote",), 2),
-    "amount with letters": ("letters.csv", lambda: (GOOD + "02/04/2024,Beta,12.5O,Works\n").encode(),
-                            ("not a number", "12.5O"), 3),
-    "amount too large for pence": ("huge.csv", lambda: (GOOD + "02/04/2024,Beta,1e20,Works\n").encode(),
-                                   ("not a number", "1e20"), 3),
-    "date far in the future": ("future.csv", lambda: (GOOD + "02/04/2099,Beta,5.00,Works\n").encode(),
-                               ("implausible",), 3),
-    "date before 1990": ("old.csv", lambda: (GOOD + "02/04/1984,Beta,5.00,Works\n").encode(), ("implausible",), 3),
-    "unreadable date": ("baddate.csv", lambda: (GOOD + "31/02/2024,Beta,5.00,Works\n").encode(), ("date",), 3),
-    "too many cells": ("split.csv", lambda: (GOOD + "02/04/2024,Smith, John,5.00,Works\n").encode(),
-                       ("more cells",), 3),
-    "ten megabyte single line": ("one-line.csv", lambda: b"x," * (5 * 1024 * 1024), ("4,096 cells a row",), None),
-}
+from tests.hostile import CORPUS, GOOD, HEADER
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,129 +15,23 @@ import pytest
 from sp_analysis.ingest.errors import LoadError
 from sp_analysis.ingest.workbook import DEFAULT_LIMITS, Limits, WorkbookCells, read_sheets
 from tests.conftest import real_sample
+from tests.hostile import (
+    OLE_MAGIC,
+    damaged_ole,
+    encrypted_ole,
+    prefixed_bomb,
+    shared_strings_claim_bomb,
+    shared_strings_count_bomb,
+    sheet_xml,
+    truncated_xlsx,
+    unreferenced_cells_bomb,
+    xfd_bomb,
+    xlsx,
+    zip_bomb,
+    zz_bomb,
+)
 
 pytestmark = pytest.mark.timeout(120)
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    "</Types>"
-)
-_ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-    'Target="xl/workbook.xml"/></Relationships>'
-)
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    f'<workbook xmlns="{_MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Payments" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-    'Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-    'Target="sharedStrings.xml"/></Relationships>'
-)
-
-
-def sheet_xml(cells: list[tuple[str, int, float]], dimension: str | None = None) -> str:
-    """A worksheet holding numbers at the given references: (reference, row, value)."""
-    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    rows = "".join(f'<row r="{row}"><c r="{ref}"><v>{value}</v></c></row>' for ref, row, value in cells)
-    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    return f'{head}<worksheet xmlns="{_MAIN}">{dim}<sheetData>{rows}</sheetData></worksheet>'
-
-
-def shared_strings_xml(body: str = "", unique_count: int = 0) -> str:
-    return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_MAIN}" count="{unique_count}" uniqueCount="{unique_count}">{body}</sst>'
-
-
-def xlsx(sheet: str, shared: str | None = None, extra: dict[str, bytes] | None = None) -> bytes:
-    """A one-sheet XLSX ("Payments") built by hand, so that it can say anything."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
-        archive.writestr("xl/sharedStrings.xml", shared or shared_strings_xml())
-        for path, data in (extra or {}).items():
-            archive.writestr(path, data)
-    return buffer.getvalue()
-
-
-def xfd_bomb() -> bytes:
-    """1.8 KB: one cell at XFD1048576, no dimension (calamine lays out 17 billion cells from A1)."""
-    return xlsx(sheet_xml([("XFD1048576", 1_048_576, 1)]))
-
-
-def zz_bomb() -> bytes:
-    """A1 and ZZ200000: a 200,000 by 702 rectangle, 4.5 GB as calamine lays it out."""
-    return xlsx(sheet_xml([("A1", 1, 1), ("ZZ200000", 200_000, 1)]))
-
-
-def shared_strings_claim_bomb() -> bytes:
-    """A shared-strings table claiming four billion entries (calamine reserves 96 GB for them)."""
-    return xlsx(sheet_xml([("A1", 1, 1)]), shared_strings_xml("<si><t>a</t></si>", 4_000_000_000))
-
-
-def shared_strings_count_bomb(entries: int) -> bytes:
-    """A small file whose shared-strings table really holds `entries` entries (and claims none)."""
-    return xlsx(sheet_xml([("A1", 1, 1)]), shared_strings_xml("<si><t>a</t></si>" * entries))
-
-
-def zip_bomb() -> bytes:
-    """A part of 64 MB of zeros packed into about 64 KB (a ratio of about 1,000)."""
-    return xlsx(sheet_xml([("A1", 1, 1)]), extra={"xl/media/image1.bin": bytes(64 << 20)})
-
-
-def prefixed_bomb() -> bytes:
-    """Cells written with a namespace prefix and the reference after another attribute."""
-    body = (
-        f'<?xml version="1.0"?><x:worksheet xmlns:x="{_MAIN}"><x:sheetData>'
-        '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>'
-        '<x:row r="900000"><x:c s="0" r=\'AZ900000\'><x:v>1</x:v></x:c></x:row>'
-        "</x:sheetData></x:worksheet>"
-    )
-    return xlsx(body)
-
-
-def unreferenced_cells_bomb() -> bytes:
-    """Rows and cells with no r attribute at all: each is the one after the previous."""
-    row = "<row>" + "<c><v>1</v></c>" * 300 + "</row>"
-    return xlsx(f'<?xml version="1.0"?><worksheet xmlns="{_MAIN}"><sheetData>{row * 3_000}</sheetData></worksheet>')
-
-
-def truncated_xlsx() -> bytes:
-    whole = xlsx(sheet_xml([("A1", 1, 1), ("B2", 2, 2)]))
-    return whole[: len(whole) // 2]
-
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def encrypted_ole() -> bytes:
-    """What a password-protected XLSX looks like from outside: an OLE file with an EncryptedPackage stream."""
-    directory = "EncryptionInfo".encode("utf-16-le").ljust(128, b"\0") + "EncryptedPackage".encode("utf-16-le").ljust(128, b"\0")
-    return OLE_MAGIC + bytes(504) + directory + bytes(4096)
-
-
-def damaged_ole() -> bytes:
-    return OLE_MAGIC + os.urandom(8192)
-
 
 def refused(data: bytes, limits: Limits = DEFAULT_LIMITS, within: float = 30.0) -> LoadError:
     """Read `data` in this process; return the LoadError, checking it came within `within` seconds."""
