@@ -53,6 +53,7 @@ Decisions (each is said again next to the figure it shapes on the Contracts and 
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import itertools
 import re
@@ -771,6 +772,14 @@ def _staged(ws: Workspace, today: dt.date | None = None, *, include_extensions: 
         finally:
             for table in STAGED_TABLES:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+
+def staged(ws: Workspace, today: dt.date | None = None, *,
+           include_extensions: bool = False) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A cursor holding the contract facts (cx_facts: each contract classified, valued and keyed to its supplier in
+    the spend) for other modules' questions about contracts; the temp tables are dropped afterwards."""
+    return _staged(ws, today, include_extensions=include_extensions)
 
 
 # --- the register ------------------------------------------------------------------------------------------
