@@ -292,8 +292,9 @@ def pipeline_trigger(ws: Workspace, notice_year: int) -> PipelineTrigger:
     this_total, this_months = found.get(notice_year - 1, (Decimal(0), 0))
     if this_months:
         estimate = (this_total * 12 / this_months).quantize(PENNY, ROUND_HALF_UP)
-        basis = (f"{fy_label(notice_year - 1)} at its run rate: {pounds(this_total)} over {this_months} month"
-                 f"{'s' if this_months != 1 else ''} x 12 / {this_months}")
+        basis = (f"{fy_label(notice_year - 1)}'s whole year, {pounds(this_total)}" if this_months == 12 else
+                 f"{fy_label(notice_year - 1)} at its run rate: {pounds(this_total)} over {this_months} month"
+                 f"{'s' if this_months != 1 else ''}, x 12 / {this_months}")
     else:
         estimate = last_total
         basis = f"{fy_label(notice_year - 2)}'s total (no month of {fy_label(notice_year - 1)} is loaded)"
@@ -463,11 +464,11 @@ def pipeline_contracts(ws: Workspace, notice_year: int, lead: contracts.LeadTime
 
 
 def notice_export(frame: pd.DataFrame) -> pd.DataFrame:
-    """The pipeline list with the notice's field names, dates as ISO text, money exact, yes / no words."""
+    """The pipeline list with the notice's field names, dates as ISO text, money exact (a number in XLSX), yes / no."""
     shown = frame.copy()
     for column in ("expected_notice_date", "contract_start", "contract_end"):
         shown[column] = frame[column].map(lambda d: d.isoformat() if isinstance(d, dt.date) else "")
-    shown["estimated_value"] = frame["estimated_value"].map(decimal_text)
+    shown["estimated_value"] = frame["estimated_value"].map(lambda v: Decimal(v).quantize(PENNY))
     shown["framework"] = frame["framework"].map({True: "Yes", False: "No"})
     shown["notice_type"] = frame["notice_type"].map({"tender": "Tender notice", "transparency": "Transparency notice"})
     return shown.rename(columns=NOTICE_FIELDS)

@@ -216,6 +216,7 @@ with tabs[4]:
     st.caption(act.DEFINITIONS["change"] + " A change notice is needed before a modification of more than that "
                "(s.75(1) and (2)); spend above value is a sign one may have been made.")
     table = ui.money_columns(changes, "contract_value", "spend_in_term", "over_by")
+    table["cpv_code"] = changes["cpv_code"].fillna("")
     table = dates(table, "start_date", "end_date").rename(columns={
         "reference": "Reference", "title": "Title", "supplier_name": "Supplier", "category": "Category",
         "cpv_code": "CPV code", "contract_kind": "Kind", "contract_value": "Value", "value_basis": "Value basis",
