@@ -82,7 +82,9 @@ DEFINITIONS: dict[str, str] = {
     "compliance_scope": "Positive payments dated to the day, in influenceable categories, with an invoice received date. "
                         "Credit notes, grants, payments to individuals and other non-procurement lines are out of scope.",
     "not_paid": "Of the sums that became payable in the period (received date + 30 days, s.68(2)), the share paid after "
-                "the period's last day. Invoices not yet paid are in no published file, so they are not counted.",
+                "the period's last day. It needs the files of the months after the period: until a payment dated after "
+                "it is loaded, the share is not known. Invoices not yet paid are in no published file, so they are not "
+                "counted.",
     "over_30k": "Payments of more than £30,000 to a contract's supplier within the term of a contract in the register that "
                 "started on or after 1 April 2026 (s.70, in force for contracts procured from then).",
     "kpi_due": "Contracts over £5m that started on or after 24 February 2025 (when the Act came into force), or whose "
@@ -528,6 +530,7 @@ class PaymentPerformance:
     became_payable: int
     not_paid_in_period: int
     missing: str
+    seen_after: bool = True
 
     @property
     def label(self) -> str:
@@ -549,8 +552,11 @@ class PaymentPerformance:
 
     @property
     def not_paid_share(self) -> float | None:
-        """Share of sums payable in the period not paid in it."""
-        return self.not_paid_in_period / self.became_payable if self.became_payable else None
+        """Share of sums payable in the period not paid in it; None when no payment after the period is loaded (a
+        sum paid late would be in a file not yet loaded)."""
+        if not self.seen_after or not self.became_payable:
+            return None
+        return self.not_paid_in_period / self.became_payable
 
     def as_dict(self) -> dict[str, Any]:
         """For `summary --json`."""
@@ -616,9 +622,11 @@ def payment_performance(ws: Workspace, start: dt.date, end: dt.date) -> PaymentP
                               "so it is not used.")
         else:
             missing = "No procurement payment in the period has both an invoice received date and a payment date."
+    latest = latest_payment(ws)
     return PaymentPerformance(start, end, within_days(end, limits.whole("notice_days")), int(lines_paid), int(paid),
                               int(without), int(before), int(total_days), (int(b1), int(b2), int(b3)),
-                              Decimal(value), int(payable), int(not_paid), missing)
+                              Decimal(value), int(payable), int(not_paid), missing,
+                              seen_after=latest is not None and latest > end)
 
 
 def latest_performance(ws: Workspace) -> PaymentPerformance | None:
@@ -641,6 +649,9 @@ def draft_statement(perf: PaymentPerformance, council: str, name: str, role: str
         if perf.not_paid_share is not None:
             figures += (f" Of the sums that became payable in the period, {perf.not_paid_share:.1%} were not paid "
                         "within it.")
+        else:
+            figures += (" Of the sums that became payable in the period, [share] were not paid within it (to be "
+                        "completed from the payments made after the period).")
     return (f"Payments compliance notice, {council}, reporting period {perf.label}.\n\n{figures}\n\n"
             f"I approve this payments compliance notice.\n\nName: {who}\nJob title: {title}")
 

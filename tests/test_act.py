@@ -173,6 +173,7 @@ def test_payment_performance_counts_days_from_the_day_after_receipt(loaded: Work
     assert perf.average_days == (Decimal(want["total_days"]) / 6).quantize(Decimal("0.1"))  # type: ignore[operator]
     assert (perf.became_payable, perf.not_paid_in_period) == (want["payable"], want["not_paid"])
     assert perf.not_paid_in_period == 1  # received 1 March, payable 31 March, paid 15 April
+    assert perf.not_paid_share == 1 / want["payable"]  # type: ignore[operator]
     assert perf.due == dt.date(2026, 4, 29)  # 30 days beginning with 31 March
     statement = act.draft_statement(perf, "Testshire Council", "A. Person", "Director of Finance")
     assert "Name: A. Person" in statement and "Job title: Director of Finance" in statement
@@ -376,8 +377,10 @@ def test_sample_payment_performance_against_its_files(sample_ws: Workspace) -> N
     import csv
 
     from sp_analysis.config import SAMPLE_DATA_DIR
+    from sp_analysis.facts import ensure_current
     from sp_analysis.workspace import fetch_frame
 
+    ensure_current(sample_ws)
     with sample_ws.read() as cur:
         scope = fetch_frame(cur, "SELECT f.name, s.source_row FROM spend_facts s JOIN loaded_files f USING (file_id) "
                                  "WHERE s.influenceable AND s.amount > 0")
@@ -397,6 +400,7 @@ def test_sample_payment_performance_against_its_files(sample_ws: Workspace) -> N
     assert perf.bands == (sum(d <= 30 for d in days), sum(31 <= d <= 60 for d in days), sum(d > 60 for d in days))
     # the months before January 2026 publish no received date: the first period is the only one with figures
     assert act.reporting_periods(sample_ws) == [(dt.date(2026, 1, 1), dt.date(2026, 3, 31))]
+    assert perf.not_paid_share is None  # no file after March 2026: a late payment would not be seen
 
 
 def test_sample_pipeline_takes_the_planned_edges(sample_ws: Workspace) -> None:

@@ -109,15 +109,17 @@ with tabs[1]:
             cols[2].metric("Paid in 31 to 60 days", f"{shares[1]:.1%}")
             cols[3].metric("Paid in 61 days or more", f"{shares[2]:.1%}")
             not_paid = perf.not_paid_share
-            cols[4].metric("Payable in the period, not paid in it", "n/a" if not_paid is None else f"{not_paid:.1%}",
-                           help=act.DEFINITIONS["not_paid"])
+            cols[4].metric("Payable in the period, not paid in it",
+                           "not known yet" if not_paid is None else f"{not_paid:.1%}", help=act.DEFINITIONS["not_paid"])
             st.caption(f"{perf.paid:,} payments worth {pounds(perf.paid_value)} in {perf.label}; the notice is due by "
                        f"{perf.due:%-d %B %Y} (30 days beginning with the period's last day, s.69(1)). "
                        + act.DEFINITIONS["compliance_scope"]
                        + (f" {perf.without_received:,} payments without a received date are left out."
                           if perf.without_received else "")
                        + (f" {perf.paid_before_received:,} payments dated before their received date are left out."
-                          if perf.paid_before_received else ""))
+                          if perf.paid_before_received else "")
+                       + ("" if perf.seen_after else f" No payment after {perf.end:%-d %B %Y} is loaded, so the share "
+                                                     "of sums payable in the period but paid after it is not known yet."))
             st.markdown("**Draft statement for the finance director's approval** (reg. 38(2)(e))")
             left, right = st.columns(2)
             name = left.text_input("Name", key="act_statement_name")
