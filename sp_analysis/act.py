@@ -106,7 +106,8 @@ THRESHOLDS = """
 SELECT key, label, amount, unit, effective_from, source FROM act_thresholds ORDER BY position
 """
 UPDATE_THRESHOLD = """
-UPDATE act_thresholds SET amount = $amount, effective_from = $effective_from, source = $source WHERE key = $key
+UPDATE act_thresholds SET amount = $amount, effective_from = coalesce($effective_from, effective_from), source = $source
+WHERE key = $key
 """
 
 
@@ -163,7 +164,8 @@ def describe_threshold(amount: Decimal | None, unit: str, effective_from: dt.dat
 
 
 def set_threshold(ws: Workspace, key: str, value: str, effective_from: dt.date | None, source: str) -> None:
-    """Change one threshold (its amount, or for a date row its date), with the source of the new figure."""
+    """Change one threshold (its amount, or for a date row its date), with the source of the new figure; without a
+    date, the date it applies from stays as it was."""
     frame = thresholds_table(ws)
     rows = frame[frame["key"] == key]
     if rows.empty:

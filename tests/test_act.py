@@ -413,3 +413,31 @@ def test_sample_pipeline_takes_the_planned_edges(sample_ws: Workspace) -> None:
     assert act.pipeline_trigger(sample_ws, 2026).crossed
     notices = act.kpi_notices(sample_ws, TODAY)
     assert int(notices["kpi_shortfall"].sum()) >= 1 and (notices["status"] == "Overdue").any()
+
+
+def test_a_real_file_without_received_dates(ws: Workspace) -> None:
+    from tests.conftest import real_sample
+
+    path = real_sample("devon-cc_spending-over-500_2026-03.csv")
+    load_file(ws, path.name, path.read_bytes(), "spend")
+    perf = act.payment_performance(ws, dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert perf.paid == 0 and perf.average_days is None
+    assert perf.missing.startswith("The invoice received date is missing: devon-cc_spending-over-500_2026-03.csv")
+
+
+def test_settings_change_a_threshold(loaded: Workspace) -> None:
+    at = AppTest.from_file(str(ROOT / "views" / "settings.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = next(d.value for d in at.dataframe if "Source" in d.value.columns)
+    row = shown[shown["Key"] == "threshold_goods_services"].iloc[0]
+    assert (row["Value"], row["Applies from"]) == ("£207,720.00", "1 January 2026")
+    at.selectbox(key="act_threshold_key").set_value("pipeline_contract")
+    at.text_input(key="act_threshold_value").set_value("2,500,000")
+    at.text_input(key="act_threshold_source").set_value("A later instrument, reg. 2")
+    next(b for b in at.button if b.key == "act_threshold_save").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any(s.value == "Saved." for s in at.success)
+    assert act.load_thresholds(loaded).amount("pipeline_contract") == Decimal("2500000.00")
+    assert act.load_thresholds(loaded).date("pipeline_contract") == dt.date(2025, 2, 24)  # no date given: kept
