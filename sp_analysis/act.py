@@ -485,7 +485,9 @@ CREATE OR REPLACE TEMP TABLE act_lines AS
 SELECT p.file_id, p.source_row, p.payment_date, p.received_date, p.amount,
        date_diff('day', p.received_date, p.payment_date) AS days
 FROM payments p JOIN spend_facts f ON f.file_id = p.file_id AND f.source_row = p.source_row
-WHERE f.influenceable AND p.amount > 0 AND p.date_precision = 'day' AND p.payment_date IS NOT NULL
+WHERE f.influenceable AND p.amount > 0 AND p.date_precision = 'day'
+  -- a line paid before the period's first day less the payment term was neither paid nor payable in it
+  AND p.payment_date >= CAST($start - to_days(CAST($term AS INTEGER)) AS DATE)
 """
 COMPLIANCE = """
 SELECT
@@ -601,7 +603,7 @@ def payment_performance(ws: Workspace, start: dt.date, end: dt.date) -> PaymentP
     params = {"start": start, "end": end, "term": term}
     with ws.read() as cur:
         try:
-            cur.execute(COMPLIANCE_LINES)
+            cur.execute(COMPLIANCE_LINES, {"start": start, "term": term})
             row = cur.execute(COMPLIANCE, params).fetchone()
         finally:
             cur.execute("DROP TABLE IF EXISTS act_lines")
