@@ -427,9 +427,6 @@ def pipeline_contracts(ws: Workspace, notice_year: int, lead: contracts.LeadTime
     months = min(120, limits.whole("pipeline_months") + max(lead.months))
     renewals = contracts.renewal_pipeline(ws, start, months, lead=lead)
     renewals = renewals[(renewals["intervention_date"] >= start) & (renewals["intervention_date"] <= end)]
-    register = contracts.contract_register(ws, start)[["file_id", "source_row", "supplier_key", "cpv_code",
-                                                       "description"]]
-    renewals = renewals.merge(register, on=["file_id", "source_row"], how="left")
     with ws.read() as cur:
         rates = fetch_frame(cur, SUPPLIER_RUN_RATE)
     renewals = renewals.merge(rates, on="supplier_key", how="left")

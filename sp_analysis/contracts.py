@@ -1027,7 +1027,7 @@ SELECT row_number() OVER (ORDER BY plan_priority DESC, list_position($impacts, i
        CASE WHEN intervention_date < $today THEN 'Overdue: should have started'
             WHEN intervention_date <= $quarter_end THEN 'Start this quarter'
             ELSE 'Start later' END AS action,
-       plan_priority, route, sme_label, vcse_label, status, file_id, source_row
+       plan_priority, route, sme_label, vcse_label, status, file_id, source_row, supplier_key, cpv_code, description
 FROM q
 ORDER BY rank
 """
