@@ -981,3 +981,15 @@ def install_sample_registers(ws: Workspace, folder: Any) -> None:
         frame.columns = [PLANNED_HEADERS.get(c.lower(), c.lower()) for c in frame.columns]
         frame["framework"] = frame["framework"].str.lower().eq("yes")
         save_planned(ws, frame)
+
+
+def pack_kpi_notices(ws: Workspace, as_at: dt.date) -> pd.DataFrame:
+    """The contract performance notices overdue and due next quarter, for the Cabinet pack."""
+    notices = kpi_notices(ws, as_at)
+    due = notices[(notices["status"] == "Overdue") | notices["status"].str.startswith("Due next quarter")]
+    return pd.DataFrame({
+        "Status": due["status"], "Next notice due": due["next_due"].map(lambda d: f"{d:%-d %b %Y}"),
+        "Why": due["due_because"], "Contract": due["reference"] + ": " + due["title"].fillna(""),
+        "Supplier": due["supplier_name"].fillna(""), "Value": due["contract_value"].map(pounds),
+        "KPIs": due["kpis"],
+    }).reset_index(drop=True)

@@ -334,6 +334,11 @@ def test_pack_table(loaded: Workspace) -> None:
     table = act.pack_table(loaded, TODAY)
     assert table["Duty"].iloc[0] == "Pipeline notice (s.93)"
     assert "Contracts over £5m: performance notices (s.71)" in list(table["Duty"])
+    notices = act.pack_kpi_notices(loaded, TODAY)
+    # K2 ended 31 May 2026 unrated: overdue; K1 (no KPI recorded here) is due 12 months after 1 January 2026;
+    # K3 started before the Act with no KPIs registered: not in scope
+    assert list(notices["Contract"]) == ["K2: Big waste", "K1: Big care"]
+    assert list(notices["Next notice due"]) == ["31 May 2026", "1 Jan 2027"]
 
 
 def test_the_page_runs(loaded: Workspace) -> None:
