@@ -320,7 +320,7 @@ MIGRATIONS: dict[int, str] = {
     ('payment_term_days', 'Payment term: valid invoices paid within this many days', 30, 'days', DATE '2025-02-24',
      'Procurement Act 2023, s.68(2); day 1 is the day after the invoice is received (Procurement Regulations 2024, reg. 38(2)(c))',
      9),
-    ('notice_days', 'Payments compliance and £30,000 payment notices: published within this many days beginning with the last day of the period',
+    ('notice_days', 'Payments compliance and £30,000 notices: published within days beginning with the last day of the period',
      30, 'days', DATE '2026-01-01', 'Procurement Act 2023, s.69(1) and s.70(2)', 10),
     ('payment_over', 'Payments published each quarter: payments of more than (VAT included)', 30000, 'GBP',
      DATE '2026-04-01', 'Procurement Act 2023, s.70(1); in force 1 April 2026 for contracts procured from then (SI 2025/1316)',
