@@ -446,3 +446,22 @@ def test_settings_change_a_threshold(loaded: Workspace) -> None:
     assert any(s.value == "Saved." for s in at.success)
     assert act.load_thresholds(loaded).amount("pipeline_contract") == Decimal("2500000.00")
     assert act.load_thresholds(loaded).date("pipeline_contract") == dt.date(2025, 2, 24)  # no date given: kept
+
+
+def test_the_page_saves_the_planned_procurements_and_kpis_as_shown(loaded: Workspace) -> None:
+    act.save_planned(loaded, pd.DataFrame([{"title": "Depot", "estimated_value": "4000000", "notice_type": "tender",
+                                            "notice_date": dt.date(2026, 6, 1), "framework": True, "lots": 2}]))
+    act.save_kpis(loaded, pd.DataFrame([{"contract_reference": "K1", "kpi": "A", "rated_on": dt.date(2026, 1, 15),
+                                         "rating": "Good"}, {"contract_reference": "K1", "kpi": "B"}]))
+    before = (act.planned_procurements(loaded).drop(columns=["planned_id"]), act.kpi_register(loaded))
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    next(b for b in at.button if b.key == "act_planned_save").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    next(b for b in at.button if b.key == "act_kpi_save").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Saved 2 KPI rows." in s.value for s in at.success)
+    pd.testing.assert_frame_equal(act.planned_procurements(loaded).drop(columns=["planned_id"]), before[0])
+    pd.testing.assert_frame_equal(act.kpi_register(loaded), before[1])
