@@ -26,6 +26,8 @@ pages = {
         st.Page("views/suppliers.py", title="Suppliers", icon=":material/storefront:"),
         st.Page("views/contracts.py", title="Contracts", icon=":material/contract:", url_path="contracts"),
         st.Page("views/renewals.py", title="Renewals", icon=":material/event_repeat:", url_path="renewals"),
+        st.Page("views/procurement_act.py", title="Procurement Act", icon=":material/gavel:",
+                url_path="procurement-act"),
         st.Page("views/cabinet_pack.py", title="Cabinet pack", icon=":material/description:", url_path="cabinet-pack"),
     ],
     "Plan": [

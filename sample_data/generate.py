@@ -41,6 +41,7 @@ HERE = Path(__file__).parent
 SPEND_DIR = HERE / "spend"
 CONTRACTS_DIR = HERE / "contracts"
 SUPPLIERS_DIR = HERE / "suppliers"
+ACT_DIR = HERE / "act"
 
 SEED = 20260401
 COUNCIL = "Harrowdale County Council"
@@ -991,13 +992,32 @@ def write_shape_d(path: Path, lines: list, rng: random.Random, serial_dates: boo
     return 0
 
 
-def write_shape_e(path: Path, lines: list, rng: random.Random, total: Decimal) -> int:
+def days_to_pay(rng: random.Random) -> int:
+    """Days from an invoice's receipt to its payment (day 1 = the day after receipt): most within 30 days."""
+    band = rng.random()
+    if band < 0.80:
+        return rng.randint(3, 30)
+    if band < 0.95:
+        return rng.randint(31, 60)
+    return rng.randint(61, 95)
+
+
+def shape_e_date(d: dt.date) -> str:
+    return f"{d.day:02d}-{MON_ABBR[d.month].upper()}-{d.year}"
+
+
+def write_shape_e(path: Path, lines: list, rng: random.Random, total: Decimal, mi: int) -> int:
+    # From January 2026 the council publishes the day each invoice was received (the Procurement Act 2023's
+    # payments compliance notice counts days from it). Its own generator, so the other columns are unchanged.
+    received_rng = rng_for("received", mi)
     rows = [["PAYMENT DATE", "EXPENSE AREA", "EXPENSE TYPE", "EXPENSE CODE", "SUPPLIER NAME", "SUPPLIER ID",
-             "AMOUNT", "TRANSACTION NUMBER", "CREDITOR TYPE"]]
+             "AMOUNT", "TRANSACTION NUMBER", "CREDITOR TYPE", "INVOICE RECEIVED DATE"]]
     for ln in lines:
-        rows.append([f"{ln.date.day:02d}-{MON_ABBR[ln.date.month].upper()}-{ln.date.year}", ln.dept, ln.etype,
-                     EXPENSE_CODES[ln.etype], payee(ln, "E"), sid(ln), f"{ln.amount:.2f}", str(ln.trans), ln.ctype])
-    rows.append(["", "", "", "", "TOTAL", "", f"{total:.2f}", "", ""])
+        received = ln.date - dt.timedelta(days=days_to_pay(received_rng))
+        rows.append([shape_e_date(ln.date), ln.dept, ln.etype,
+                     EXPENSE_CODES[ln.etype], payee(ln, "E"), sid(ln), f"{ln.amount:.2f}", str(ln.trans), ln.ctype,
+                     shape_e_date(received)])
+    rows.append(["", "", "", "", "TOTAL", "", f"{total:.2f}", "", "", ""])
     path.write_bytes(csv_text(rows, "\r\n").encode("utf-8"))
     return 1
 
@@ -1111,6 +1131,71 @@ def build_attributes(suppliers: list) -> list:
 # Main
 # ---------------------------------------------------------------------------
 
+
+# ---------------------------------------------------------------------------
+# Procurement Act registers: KPIs on the largest contracts, planned procurements
+# ---------------------------------------------------------------------------
+
+KPI_NAMES = ("Service delivered on time", "Complaints resolved within 10 working days",
+             "Social value commitments delivered", "Carbon reduction plan milestones met")
+KPI_TARGETS = ("95% of visits on time", "90% resolved", "100% of committed hours", "All milestones in the quarter")
+RATINGS = ("Good", "Approaching target", "Requires improvement", "Inadequate")
+
+
+def parse_register_date(text: str) -> dt.date:
+    return dt.datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def register_value(text: str) -> Decimal:
+    return Decimal(text.replace("£", "").replace(",", "") or "0")
+
+
+def build_kpis(contract_rows: list) -> list:
+    """Three or four KPIs, rated, on the eight largest contracts over £5m live in January 2026; the last has two
+    KPIs only and the seventh no rating yet, so the register shows a shortfall and a notice never given."""
+    header, body = contract_rows[0], contract_rows[1:]
+    col = {name: i for i, name in enumerate(header)}
+    live = [r for r in body if register_value(r[col["Contract Value (Whole Life)"]]) > 5_000_000
+            and r[col["Start Date"]] and r[col["End Date"]]
+            and parse_register_date(r[col["Start Date"]]) <= dt.date(2026, 1, 1) <= parse_register_date(r[col["End Date"]])]
+    live.sort(key=lambda r: (-register_value(r[col["Contract Value (Whole Life)"]]), r[col["Reference Number"]]))
+    rng = rng_for("kpis")
+    rows = [["Contract Reference", "KPI", "Target", "Rated On", "Rating", "Note"]]
+    for n, r in enumerate(live[:8]):
+        ref = r[col["Reference Number"]]
+        count = 2 if n == 7 else (4 if n % 3 == 0 else 3)
+        dates = [] if n == 6 else ([dt.date(2025, 3, 31), dt.date(2026, 1, 30)] if n % 2 == 0 else [dt.date(2025, 2, 28)])
+        for kpi, target in list(zip(KPI_NAMES, KPI_TARGETS, strict=True))[:count]:
+            for day in dates:
+                rows.append([ref, kpi, target, day.isoformat(), RATINGS[min(3, int(rng.random() ** 2 * 4))], ""])
+            if not dates:
+                rows.append([ref, kpi, target, "", "", "KPI set; first rating not yet recorded"])
+    return rows
+
+
+def build_planned() -> list:
+    """Planned procurements for the pipeline notice of 2026/27 (reporting period 1 April 2026 to 30 September 2027):
+    one on each edge of the period, one just outside it and one under £2m, to show the rules."""
+    return [
+        ["Title", "Description", "Department", "Estimated Value", "Notice Type", "Notice Date", "Contract Start",
+         "Contract End", "CPV Code", "Lots", "Framework", "Note"],
+        ["Highways Term Maintenance 2027", "Reactive and planned highway maintenance across the county",
+         "Highways & Transport", "18500000.00", "tender", "2026-04-01", "2027-04-01", "2034-03-31", "45233141-9", "3",
+         "No", "Notice planned on the first day of the period"],
+        ["Home to School Transport Framework", "Framework of taxi and minibus operators for home to school transport",
+         "Children's Services", "12000000.00", "tender", "2027-09-30", "2028-04-01", "2032-03-31", "60130000-8", "6",
+         "Yes", "Notice planned on the last day of the period"],
+        ["Library Management System", "Cloud library management system and self-service kiosks",
+         "Communities", "2400000.00", "tender", "2026-11-16", "2027-06-01", "2032-05-31", "48000000-8", "0", "No", ""],
+        ["Street Lighting LED Upgrade Phase 3", "Replacement of the remaining sodium lanterns with LED",
+         "Highways & Transport", "6500000.00", "tender", "2027-10-01", "2028-03-01", "2029-02-28", "45316110-9", "0",
+         "No", "Just after the period: not in the 2026/27 notice"],
+        ["Corporate Cleaning Consumables", "Cleaning products for council buildings", "Property & Capital",
+         "1900000.00", "tender", "2026-09-01", "2027-01-01", "2030-12-31", "39830000-9", "0", "No",
+         "Under £2m: not in the notice"],
+    ]
+
+
 def main() -> None:
     for d in (SPEND_DIR, CONTRACTS_DIR, SUPPLIERS_DIR):
         d.mkdir(parents=True, exist_ok=True)
@@ -1142,7 +1227,7 @@ def main() -> None:
         elif shape == "D":
             skipped = write_shape_d(path, lines, wrng, serial_dates=(y, m) == (2025, 12))
         else:
-            skipped = write_shape_e(path, lines, wrng, total)
+            skipped = write_shape_e(path, lines, wrng, total, mi)
             published = f"{total:.2f}"
         fy = financial_year(dt.date(y, m, 1))
         by_fy[fy] += total
@@ -1172,6 +1257,9 @@ def main() -> None:
     contract_rows, total_whole_life = build_contracts(suppliers, annual_spend)
     (CONTRACTS_DIR / "harrowdale-contracts-register.csv").write_bytes(
         csv_text(contract_rows, "\n").encode("utf-8"))
+    ACT_DIR.mkdir(parents=True, exist_ok=True)
+    (ACT_DIR / "harrowdale-contract-kpis.csv").write_bytes(csv_text(build_kpis(contract_rows), "\n").encode("utf-8"))
+    (ACT_DIR / "harrowdale-planned-procurements.csv").write_bytes(csv_text(build_planned(), "\n").encode("utf-8"))
     attr_rows = build_attributes(suppliers)
     (SUPPLIERS_DIR / "harrowdale-supplier-attributes.csv").write_bytes(csv_text(attr_rows, "\n").encode("utf-8"))
 

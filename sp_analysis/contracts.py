@@ -53,6 +53,7 @@ Decisions (each is said again next to the figure it shapes on the Contracts and 
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import itertools
 import re
@@ -755,6 +756,14 @@ def _staged(ws: Workspace, today: dt.date | None = None, *, include_extensions: 
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+
+def staged(ws: Workspace, today: dt.date | None = None, *,
+           include_extensions: bool = False) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A cursor holding the contract facts (cx_facts: each contract classified, valued and keyed to its supplier in
+    the spend) for other modules' questions about contracts; the temp tables are dropped afterwards."""
+    return _staged(ws, today, include_extensions=include_extensions)
+
+
 # --- the register ------------------------------------------------------------------------------------------
 
 FILTER_OPTIONS = f"""
@@ -1000,7 +1009,7 @@ SELECT row_number() OVER (ORDER BY plan_priority DESC, list_position($impacts, i
        CASE WHEN intervention_date < $today THEN 'Overdue: should have started'
             WHEN intervention_date <= $quarter_end THEN 'Start this quarter'
             ELSE 'Start later' END AS action,
-       plan_priority, route, sme_label, vcse_label, status, file_id, source_row
+       plan_priority, route, sme_label, vcse_label, status, file_id, source_row, supplier_key, cpv_code, description
 FROM q
 ORDER BY rank
 """

@@ -177,6 +177,24 @@ def register_item(item: PackItem, *, preset: str | None = None) -> None:
         PRESETS[preset].append(item.key)
 
 
+def _procurement_act(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
+    """The Procurement Act 2023 duties: pipeline notice, payment performance, KPI notices, changes (sp_analysis/act.py)."""
+    from sp_analysis import act
+
+    return act.pack_table(ws, ctx.as_at)
+
+
+def _performance_notices(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
+    from sp_analysis import act
+
+    return act.pack_kpi_notices(ws, ctx.as_at)
+
+
+register_item(PackItem("procurement_act", "Procurement Act", _procurement_act, kind="table"), preset="cabinet")
+register_item(PackItem("performance_notices", "Procurement Act: contract performance notices overdue and due next quarter",
+                       _performance_notices, kind="table"), preset="cabinet")
+
+
 def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None = None,
                as_at: dt.date | None = None) -> Pack:
     """Build the chosen items for the filters, as at the date (default today)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sp_analysis.act import install_sample_registers
 from sp_analysis.classify import ensure_classified
 from sp_analysis.config import SAMPLE_DATA_DIR
 from sp_analysis.framework import install_sample_plan
@@ -51,6 +52,7 @@ def build_sample_workspace(ws: Workspace, root: Path = SAMPLE_DATA_DIR) -> tuple
                 refused.append(result)
     install_sample_plan(ws)
     install_sample_attributes(ws)
+    install_sample_registers(ws, root / "act")
     if not get_setting(ws, "council_name"):
         set_setting(ws, "council_name", SAMPLE_COUNCIL)
     ensure_classified(ws)

@@ -45,6 +45,7 @@ def spend_analysis_summary(ws: Workspace) -> dict[str, Any]:
 
 def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]:
     """The workspace's figures as one JSON-able object, as at a date (default today); keys are kept stable."""
+    from sp_analysis.act import act_summary
     from sp_analysis.contracts import contracts_summary, sme_vcse_local_summary
     from sp_analysis.framework import framework_summary, install_framework
 
@@ -79,6 +80,7 @@ def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]
         },
         "as_at": as_at.isoformat(),
         "framework": framework_summary(ws, as_at),
+        "procurement_act": act_summary(ws, as_at),
     }
 
 

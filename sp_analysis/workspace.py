@@ -20,7 +20,7 @@ import duckdb
 from sp_analysis import sql_macros
 from sp_analysis.sql import scalar_int
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 MEMORY_LIMIT_ENV = "SP_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 
@@ -281,6 +281,92 @@ MIGRATIONS: dict[int, str] = {
     INSERT INTO classification_rules_v6 SELECT * FROM classification_rules;
     DROP TABLE classification_rules;
     ALTER TABLE classification_rules_v6 RENAME TO classification_rules;
+    """,
+    # The Procurement Act 2023 duties (sp_analysis/act.py): the thresholds and dates the Act and its regulations
+    # set, held as data with the source of each (a change of threshold is a row changed, not code); the
+    # procurements an analyst plans, for the pipeline notice; the KPI register of contracts over £5m.
+    7: """
+    CREATE TABLE act_thresholds (
+        key             VARCHAR PRIMARY KEY,
+        label           VARCHAR NOT NULL,
+        amount          DECIMAL(18, 2),
+        unit            VARCHAR NOT NULL CHECK (unit IN ('GBP', 'percent', 'days', 'months', 'count', 'date')),
+        effective_from  DATE,
+        source          VARCHAR NOT NULL,
+        position        SMALLINT NOT NULL,
+        CHECK ((unit = 'date') = (amount IS NULL)),
+        CHECK (unit <> 'date' OR effective_from IS NOT NULL)
+    );
+    INSERT INTO act_thresholds VALUES
+    ('act_commenced', 'The Act in force: procurements begun from', NULL, 'date', DATE '2025-02-24',
+     'Procurement Act 2023 (Commencement No. 3 and Transitional and Saving Provisions) Regulations 2024 (SI 2024/716), as amended',
+     0),
+    ('pipeline_trigger', 'Pipeline notice: payments expected under relevant contracts in the coming financial year, more than',
+     100000000, 'GBP', DATE '2025-02-24', 'Procurement Act 2023, s.93(1)', 1),
+    ('pipeline_contract', 'Pipeline notice: contracts with an estimated value of more than', 2000000, 'GBP',
+     DATE '2025-02-24', 'Procurement Act 2023, s.93(3)', 2),
+    ('pipeline_days', 'Pipeline notice: published within this many days beginning with 1 April', 56, 'days',
+     DATE '2025-02-24', 'Procurement Act 2023, s.93(2)', 3),
+    ('pipeline_months', 'Pipeline notice: reporting period from 1 April, months', 18, 'months',
+     DATE '2025-02-24', 'Procurement Act 2023, s.93(4)', 4),
+    ('kpi_contract', 'KPIs: at least three set and published for contracts with an estimated value of more than',
+     5000000, 'GBP', DATE '2025-02-24', 'Procurement Act 2023, s.52(1)', 5),
+    ('kpi_count', 'KPIs: at least this many for each such contract', 3, 'count', DATE '2025-02-24',
+     'Procurement Act 2023, s.52(1)', 6),
+    ('performance_months', 'Contract performance notice: at least once every this many months, and on termination',
+     12, 'months', DATE '2026-01-01', 'Procurement Act 2023, s.71(2); in force 1 January 2026 (SI 2025/1316)', 7),
+    ('payments_compliance_start', 'Payments compliance notice: first reporting period begins', NULL, 'date',
+     DATE '2026-01-01', 'Procurement Act 2023, s.69(3); s.69 in force 1 January 2026 (SI 2025/1316)', 8),
+    ('payment_term_days', 'Payment term: valid invoices paid within this many days', 30, 'days', DATE '2025-02-24',
+     'Procurement Act 2023, s.68(2); day 1 is the day after the invoice is received (Procurement Regulations 2024, reg. 38(2)(c))',
+     9),
+    ('notice_days', 'Payments compliance and £30,000 notices: published within days beginning with the last day of the period',
+     30, 'days', DATE '2026-01-01', 'Procurement Act 2023, s.69(1) and s.70(2)', 10),
+    ('payment_over', 'Payments published each quarter: payments of more than (VAT included)', 30000, 'GBP',
+     DATE '2026-04-01', 'Procurement Act 2023, s.70(1); in force 1 April 2026 for contracts procured from then (SI 2025/1316)',
+     11),
+    ('change_goods_services', 'Contract change notice: value raised by more than, goods or services', 10, 'percent',
+     DATE '2025-02-24', 'Procurement Act 2023, s.75(2)(a)(i)', 12),
+    ('change_works', 'Contract change notice: value raised by more than, works', 15, 'percent', DATE '2025-02-24',
+     'Procurement Act 2023, s.75(2)(a)(ii)', 13),
+    ('notifiable_below_threshold', 'Notifiable below-threshold contract (authorities other than central government): not less than',
+     30000, 'GBP', DATE '2025-02-24', 'Procurement Act 2023, Part 6 (notifiable below-threshold contracts, ss.86-87)', 14),
+    ('threshold_goods_services', 'Public contract threshold: goods and services, sub-central authorities (VAT included)',
+     207720, 'GBP', DATE '2026-01-01', 'Procurement Act 2023, Schedule 1, as amended by SI 2025/1200 from 1 January 2026', 15),
+    ('threshold_works', 'Public contract threshold: works (VAT included)', 5193000, 'GBP', DATE '2026-01-01',
+     'Procurement Act 2023, Schedule 1, as amended by SI 2025/1200 from 1 January 2026', 16),
+    ('threshold_light_touch', 'Public contract threshold: light touch services (VAT included)', 663540, 'GBP',
+     DATE '2026-01-01', 'Procurement Act 2023, Schedule 1, as amended by SI 2025/1200 from 1 January 2026', 17),
+    ('vat_rate', 'VAT standard rate, used where a file gives amounts without VAT', 20, 'percent', DATE '2011-01-04',
+     'Value Added Tax Act 1994, s.2', 18);
+    CREATE SEQUENCE act_planned_seq START 1;
+    CREATE TABLE act_planned (
+        planned_id       INTEGER PRIMARY KEY,
+        title            VARCHAR NOT NULL CHECK (title <> ''),
+        description      VARCHAR NOT NULL DEFAULT '',
+        department       VARCHAR NOT NULL DEFAULT '',
+        estimated_value  DECIMAL(18, 2) NOT NULL CHECK (estimated_value >= 0),
+        notice_type      VARCHAR NOT NULL DEFAULT 'tender' CHECK (notice_type IN ('tender', 'transparency')),
+        notice_date      DATE NOT NULL,
+        contract_start   DATE,
+        contract_end     DATE,
+        cpv_code         VARCHAR NOT NULL DEFAULT '',
+        lots             SMALLINT NOT NULL DEFAULT 0 CHECK (lots >= 0),
+        framework        BOOLEAN NOT NULL DEFAULT false,
+        note             VARCHAR NOT NULL DEFAULT '',
+        CHECK (contract_end IS NULL OR contract_start IS NULL OR contract_end >= contract_start)
+    );
+    CREATE TABLE act_kpis (
+        contract_reference  VARCHAR NOT NULL CHECK (contract_reference <> ''),
+        kpi                 VARCHAR NOT NULL CHECK (kpi <> ''),
+        target              VARCHAR NOT NULL DEFAULT '',
+        rated_on            DATE,
+        rating              VARCHAR CHECK (rating IN ('Good', 'Approaching target', 'Requires improvement',
+                                                      'Inadequate', 'Other')),
+        note                VARCHAR NOT NULL DEFAULT '',
+        -- a KPI set but not yet rated has neither a date nor a rating
+        CHECK ((rated_on IS NULL) = (rating IS NULL))
+    );
     """,
 }
 

@@ -226,7 +226,8 @@ def test_the_plan_and_contract_pages_open(app_url: str, page: object) -> None:
     from playwright.sync_api import expect
 
     for number, (path, marker) in enumerate({"action-plan": "Overdue", "contracts": "Contracts",
-                                             "renewals": "Renewal"}.items(), start=40):
+                                             "renewals": "Renewal",
+                                             "procurement-act": "Pipeline notice (section 93)"}.items(), start=40):
         page.goto(f"{app_url}/{path}")  # type: ignore[attr-defined]
         expect(page.get_by_text(marker).first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
         page.wait_for_timeout(1500)  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from tests.conftest import DEVON_2026_03, ROOT
 APP = str(ROOT / "app.py")
 PAGES = ["views/overview.py", "views/upload.py", "views/impact_areas.py", "views/suppliers.py",
          "views/classification.py", "views/settings.py", "views/cabinet_pack.py", "views/contracts.py",
-         "views/renewals.py", "views/framework.py", "views/action_plan.py"]
+         "views/renewals.py", "views/framework.py", "views/action_plan.py", "views/procurement_act.py"]
 HEADER = "Date,Supplier Name,Amount,Expense Area\n"
 
 

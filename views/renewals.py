@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from sp_analysis import charts, contract_charts, contracts, settings, ui
+from sp_analysis import act, charts, contract_charts, contracts, settings, ui
 from sp_analysis.contracts import DEFINITIONS, ContractFilters, LeadTimes
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.money import pounds
@@ -78,6 +78,21 @@ overdue = int((priority_now["action"] == "Overdue: should have started").sum())
 st.markdown(f"**{len(priority_now):,} high-impact contract{'s' if len(priority_now) != 1 else ''} of £100k or more "
             f"must be acted on this quarter ({quarter}, to {quarter_end:%-d %B %Y})**: {overdue:,} should already have "
             f"started re-procurement, {len(priority_now) - overdue:,} must start by the end of the quarter.")
+
+notices = ui.query(act.kpi_notices, today)
+due = notices[(notices["status"] == "Overdue") | notices["status"].str.startswith("Due next quarter")]
+with st.expander(f"Contract performance notices (contracts over £5m, Procurement Act 2023 s.71): "
+                 f"{int((notices['status'] == 'Overdue').sum()):,} overdue, "
+                 f"{int(notices['status'].str.startswith('Due next quarter').sum()):,} due next quarter"):
+    st.caption(act.DEFINITIONS["kpi_due"] + " The KPI register is on the Procurement Act page.")
+    kpi_table = ui.money_columns(due, "contract_value")[["status", "next_due", "due_because", "reference", "title",
+                                                        "supplier_name", "contract_value", "kpis", "last_rated"]]
+    for column in ("next_due", "last_rated"):
+        kpi_table[column] = due[column].map(lambda d: f"{d:%-d %b %Y}" if isinstance(d, dt.date) else "")
+    st.dataframe(kpi_table.rename(columns={
+        "status": "Status", "next_due": "Next notice due", "due_because": "Why", "reference": "Reference",
+        "title": "Title", "supplier_name": "Supplier", "contract_value": "Value", "kpis": "KPIs",
+        "last_rated": "Last rated"}), hide_index=True, key="renewals_kpi_notices")
 
 if pipeline.empty:
     st.info("No contract in the register ends in this window. Widen the window or clear some filters.")

@@ -1,8 +1,10 @@
-"""Settings: value bands and the council's name, stored in the workspace."""
+"""Settings: value bands, the council's name and the Procurement Act thresholds, stored in the workspace."""
+
+import datetime as dt
 
 import streamlit as st
 
-from sp_analysis import settings, ui
+from sp_analysis import act, settings, ui
 
 st.title("Settings")
 ws = ui.workspace()
@@ -21,3 +23,29 @@ for setting in settings.SETTINGS.values():
                 st.error(ui.md(exc))
 
 st.caption("Value bands now: " + ", ".join(ui.query(settings.value_bands).labels) + ".")
+
+st.subheader("Procurement Act 2023 thresholds and dates")
+st.caption("Every threshold and date the Procurement Act page uses, with its source. A threshold that changes (the "
+           "Act's thresholds are revised every two years) is changed here, with the instrument that changed it.")
+thresholds = ui.query(act.thresholds_table)
+shown = thresholds.assign(value=[act.describe_threshold(a, u, d if isinstance(d, dt.date) else None)
+                                 for a, u, d in zip(thresholds["amount"], thresholds["unit"],
+                                                    thresholds["effective_from"], strict=True)])
+shown["effective_from"] = thresholds["effective_from"].map(lambda d: f"{d:%-d %B %Y}" if isinstance(d, dt.date) else "")
+shown = shown[["label", "value", "effective_from", "source", "key"]].rename(columns={
+    "label": "Threshold", "value": "Value", "effective_from": "Applies from", "source": "Source", "key": "Key"})
+st.dataframe(shown, hide_index=True, key="act_thresholds_table")
+ui.downloads(shown, "procurement-act-thresholds", key="act_thresholds_download")
+with st.form("act_threshold_form"):
+    labels = dict(zip(thresholds["key"], thresholds["label"], strict=True))
+    key = st.selectbox("Threshold to change", list(labels), format_func=labels.get, key="act_threshold_key")
+    value = st.text_input("New value (pounds, per cent or a number; left empty for a date)", key="act_threshold_value")
+    applies = st.date_input("Applies from (for a date row: the date itself)", value=None, key="act_threshold_date",
+                            format="DD/MM/YYYY")
+    source = st.text_input("Source (instrument and section)", key="act_threshold_source")
+    if st.form_submit_button("Save threshold", key="act_threshold_save", disabled=not editor):
+        try:
+            act.set_threshold(ws, key, value, applies, source)
+            st.success("Saved.")
+        except ValueError as exc:
+            st.error(ui.md(exc))
