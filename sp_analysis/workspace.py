@@ -20,7 +20,7 @@ import pandas as pd
 
 from sp_analysis import sql_macros
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 MEMORY_LIMIT_ENV = "SP_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 
@@ -281,6 +281,19 @@ MIGRATIONS: dict[int, str] = {
     INSERT INTO classification_rules_v6 SELECT * FROM classification_rules;
     DROP TABLE classification_rules;
     ALTER TABLE classification_rules_v6 RENAME TO classification_rules;
+    """,
+    # Contracts from published notices (sp_analysis/ingest/ocds.py): each contract says where it came from
+    # ('register', or 'notices' for OCDS files from Contracts Finder and Find a Tender), and a notice's contract
+    # keeps its process id (ocid), notice (release) id, award id and date, buyer and supplier PPON.
+    7: """
+    ALTER TABLE contracts ADD COLUMN source VARCHAR DEFAULT 'register';
+    UPDATE contracts SET source = 'register';
+    ALTER TABLE contracts ADD COLUMN ocid VARCHAR;
+    ALTER TABLE contracts ADD COLUMN notice_id VARCHAR;
+    ALTER TABLE contracts ADD COLUMN award_id VARCHAR;
+    ALTER TABLE contracts ADD COLUMN award_date DATE;
+    ALTER TABLE contracts ADD COLUMN buyer VARCHAR;
+    ALTER TABLE contracts ADD COLUMN ppon VARCHAR;
     """,
 }
 
