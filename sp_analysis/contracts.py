@@ -708,7 +708,7 @@ FROM f
 """
 STAGED_TABLES = ("cx_extensions", "cx_cpv", "cx_proclass", "cx_creditor_types", "cx_names", "cx_by_id", "cx_by_name",
                  "cx_by_company", "cx_contracts", "cx_status", "cx_rules", "cx_fields", "cx_values", "cx_rule_hits",
-                 "cx_classes", "cx_facts")
+                 "cx_classes", "cx_facts", "cx_notice_pairs", "cx_notices")
 DISTINCT_EXTENSIONS = "SELECT DISTINCT extension_options FROM contracts WHERE extension_options IS NOT NULL"
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -740,8 +740,12 @@ def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: b
         "today": today, "include_extensions": include_extensions, "no_value": NO_VALUE,
         **local.params(), **bands.params(),
     }
-    for sql in (STAGE_EXTENSIONS, *STAGE_MAPS, *STAGE_NAMES, STAGE_CONTRACTS, STAGE_STATUS, STAGE_RULES,
-                STAGE_FIELDS, STAGE_VALUES):
+    from sp_analysis import notices  # it builds on this module's staging
+
+    params |= notices.stage_params()
+    # Notices matched to a register entry are set aside before anything is counted (notices.py).
+    for sql in (STAGE_EXTENSIONS, *STAGE_MAPS, *STAGE_NAMES, STAGE_CONTRACTS, *notices.STAGE_STATEMENTS, STAGE_STATUS,
+                STAGE_RULES, STAGE_FIELDS, STAGE_VALUES):
         _run(cur, sql, params)
     regex_rules = cur.execute(REGEX_RULES).fetchall()
     for i, (rank, layer, field_name, pattern) in enumerate(regex_rules):
@@ -801,7 +805,7 @@ SELECT f.file_id, f.source_row, f.reference, f.title, f.supplier_name, f.departm
        f.placed_by, f.contract_value, f.value_basis, f.value_band, f.value_whole_life, f.value_annual,
        f.start_date, f.end_date, f.extension_options, f.option_months, f.options_unread, f.final_end, f.term_end,
        f.status, f.route, f.sme_label, f.sme_source, f.vcse_label, f.vcse_source, f.cpv_code, f.proclass_code,
-       f.description, f.matched_by, f.supplier_key,
+       f.description, f.matched_by, f.supplier_key, f.source, f.ocid,
        coalesce(t.spend_in_term, 0) AS spend_in_term, coalesce(t.payments_in_term, 0) AS payments_in_term,
        coalesce(s.supplier_spend, 0) AS supplier_spend,
        f.influenceable
