@@ -144,7 +144,7 @@ FROM cx_facts f JOIN loaded_files lf ON lf.file_id = f.file_id
 WHERE f.source = '{SOURCE}'
 ORDER BY f.contract_value DESC NULLS LAST, f.start_date, f.ocid, f.source_row
 """
-MATCHED = f"""
+MATCHED = """
 SELECT p.matched_by, r.reference, n.ocid, n.notice_id, r.title AS register_title, n.title AS notice_title,
        r.supplier_name AS register_supplier, n.supplier_name AS notice_supplier,
        r.contract_value AS register_value, n.contract_value AS notice_value,

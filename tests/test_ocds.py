@@ -21,8 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, table_state
+
 from sp_analysis import contracts as C
 from sp_analysis import notices
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
