@@ -242,3 +242,32 @@ def test_the_command_line_loads_notices_as_contracts(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "[1/2] loaded release-package-1-1.json: 7 contracts from notices, total £450,000.00" in run.stdout
     assert "[2/2] skipped release-package-1-1.json: already loaded" in run.stdout
+
+
+EXPECTED_NOTICES = json.loads((ROOT / "sample_data" / "expected_notices.json").read_text())
+
+
+def test_the_sample_council_has_notices_beside_its_register(tmp_path: Path) -> None:
+    from sp_analysis.sample import build_sample_workspace
+    from sp_analysis.summary import build_summary
+    from sp_analysis.workspace import close_workspace, open_workspace
+
+    path = tmp_path / "sample.duckdb"
+    ws = open_workspace(path)
+    try:
+        _loaded, refused = build_sample_workspace(ws)
+        assert not refused, [e.message for e in refused]
+        seen = notices.compare_register_and_notices(ws, TODAY)
+        assert seen.notices == EXPECTED_NOTICES["notice_contracts"]
+        assert seen.matched == EXPECTED_NOTICES["matched"]
+        assert sorted(seen.pairs["reference"]) == sorted(EXPECTED_NOTICES["matched_references"])
+        assert sorted(seen.register_without_notice["reference"]) == EXPECTED_NOTICES["register_without_notice"]
+        assert len(seen.notices_without_register) == EXPECTED_NOTICES["notices_without_register"]
+        assert [seen.first.isoformat(), seen.last.isoformat()] == EXPECTED_NOTICES["period"]  # type: ignore[union-attr]
+        summary = build_summary(ws, TODAY)["contracts"]
+        # The register's own figures are as the generator made them; the notices are counted apart.
+        assert (summary["rows"], summary["notices"]["rows"]) == (416, EXPECTED_NOTICES["notice_contracts"])
+        assert summary["notices"]["total_value"] == EXPECTED_NOTICES["notice_value"]
+        assert summary["notices"]["matched"] == EXPECTED_NOTICES["matched"]
+    finally:
+        close_workspace(path)
