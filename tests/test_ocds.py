@@ -20,6 +20,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import FIXTURES, table_state
 
@@ -269,5 +270,53 @@ def test_the_sample_council_has_notices_beside_its_register(tmp_path: Path) -> N
         assert (summary["rows"], summary["notices"]["rows"]) == (416, EXPECTED_NOTICES["notice_contracts"])
         assert summary["notices"]["total_value"] == EXPECTED_NOTICES["notice_value"]
         assert summary["notices"]["matched"] == EXPECTED_NOTICES["matched"]
+    finally:
+        close_workspace(path)
+
+
+def test_the_contracts_page_shows_register_and_notices_with_downloads(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from sp_analysis.workspace import close_workspace, open_workspace
+
+    path = tmp_path / "page.duckdb"
+    monkeypatch.setenv("SP_WORKSPACE", str(path))
+    try:
+        page = AppTest.from_file(str(ROOT / "views" / "contracts.py"), default_timeout=120)
+        page.run()
+        assert not page.exception, [e.message for e in page.exception]
+        assert any("No notices are loaded yet" in i.value for i in page.info)
+
+        ws = open_workspace(path)
+        load_path(ws, REGISTER, "contracts")
+        load_path(ws, RELEASES_11, "contracts")
+        page.run()
+        assert not page.exception, [e.message for e in page.exception]
+        shown = {m.label: m.value for m in page.metric}
+        assert (shown["Contracts in notices"], shown["Matched to the register"], shown["In the register, no notice"],
+                shown["In a notice, not in the register"]) == ("7", "3", "2", "4")
+
+        def table(column: str) -> pd.DataFrame:
+            return next(d.value for d in page.dataframe if column in d.value.columns)
+
+        missing = table("Register file")
+        assert list(missing["Reference"]) == ["REF-003", "REF-004"]
+        assert list(missing["Value"]) == ["£60,000.00", "£35,000.00"]
+        assert list(missing["Start"]) == ["10 Feb 2025", "1 Jun 2025"]
+        extra = table("Notices file")
+        assert list(extra["Process id (ocid)"]) == ["ocds-t3st01-0004", "ocds-t3st01-0003", "ocds-t3st01-0002",
+                                                    "ocds-t3st01-0008"]
+        assert list(extra["Value"]) == ["£45,000.00", "£30,000.00", "", ""]
+        matched = table("Matched by")
+        assert list(matched["Matched by"]) == ["supplier, start date and value", "reference",
+                                               "supplier, start date and value"]
+        assert list(matched["Notice minus register"]) == ["£10,000.00", "£0.00", ""]
+        # The register counts each contract once: 8 from the register, 4 from notices with no entry.
+        register = table("Paid to supplier within term")
+        assert len(register) == 12 and list(register["From"]).count("notices") == 4
+        keys = {b.key for b in page.get("download_button")}
+        assert {"contracts_no_notice_download_csv", "contracts_no_notice_download_xlsx",
+                "contracts_no_register_download_csv", "contracts_matched_download_xlsx"} <= keys
     finally:
         close_workspace(path)
