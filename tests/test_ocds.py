@@ -129,6 +129,7 @@ def test_release_package_1_1_loads_each_award_and_supplier_with_its_faults_repor
     lines = dict(describe(quality, "contracts"))
     assert lines["Contracts loaded (one per award and supplier)"] == "7"
     assert lines["Total value of the awards loaded"] == "£450,000.00"
+    assert lines["Contract dates"] == "1 May 2025 to 30 Apr 2028"
     assert lines["Loaded, but: start dates that are not real dates or lie outside 1990-2100 (left out)"] == (
         "1 (e.g. ocds-t3st01-0004)")
     assert lines["Not loaded: awards that name no supplier"] == "1 (e.g. ocds-t3st01-0009)"

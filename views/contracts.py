@@ -15,8 +15,9 @@ from sp_analysis.money import pounds
 
 st.title("Contracts")
 st.write("The contracts register classified into the same categories and impact levels as spend, the spend paid "
-         "against each contract, the supplier-years over £100k with no live contract, and how much of the spend "
-         "goes to SMEs, the voluntary sector and local suppliers.")
+         "against each contract, the supplier-years over £100k with no live contract, the register beside the "
+         "council's published contract notices, and how much of the spend goes to SMEs, the voluntary sector and "
+         "local suppliers.")
 
 today = dt.date.today()
 style = ui.chart_style()

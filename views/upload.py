@@ -137,6 +137,7 @@ for number, outcome in enumerate(results):
     if outcome["status"] == "loaded":
         quality = outcome["quality"]
         noun = ("payment" if outcome["kind"] == "spend" else "contract") + ("" if outcome["rows"] == 1 else "s")
+        noun += " from notices" if quality.get("source") == "notices" else ""
         st.success(f"{ui.md(outcome['name'])}: loaded {outcome['rows']:,} {noun}, total {pounds(outcome['total'])}.")
         with st.expander(f"Quality report: {ui.md(outcome['name'])}"):
             ui.quality_report(quality, outcome["kind"], outcome["name"], key=f"quality_new_{number}")

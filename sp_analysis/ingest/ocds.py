@@ -31,6 +31,7 @@ first supplier's row. The JSON is read and typed in DuckDB, in bulk.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
@@ -476,6 +477,11 @@ def _quality(cur: duckdb.DuckDBPyConnection, t: str, name: str) -> dict[str, Any
     }
 
 
+def _day(text: str | None) -> str:
+    """'2025-05-01' as '1 May 2025' (blank for none)."""
+    return f"{dt.date.fromisoformat(text):%-d %b %Y}" if text else ""
+
+
 def _sme_list() -> str:
     return "[" + ", ".join(f"'{s}'" for s in SME_SCALES) + "]"
 
@@ -495,7 +501,8 @@ def describe_notices(quality: dict[str, Any]) -> list[tuple[str, str]]:
         ("Awards read", f"{quality.get('awards', 0):,}"),
         ("Contracts loaded (one per award and supplier)", f"{quality.get('rows', 0):,}"),
         ("Total value of the awards loaded", money(quality.get("total"))),
-        ("Contract dates", f"{quality.get('first_date') or 'no start date'} to {quality.get('last_date') or 'no end date'}"),
+        ("Contract dates", f"{_day(quality.get('first_date')) or 'no start date'} to "
+                           f"{_day(quality.get('last_date')) or 'no end date'}"),
     ]
     skipped = quality.get("skipped") or {}
     examples = quality.get("skipped_examples") or {}
