@@ -110,49 +110,55 @@ def _identifier(schemes: tuple[str, ...]) -> str:
 
 
 def stage_sql(t: str) -> list[str]:
-    """The statements that read `$doc` into temp tables {t}_releases, {t}_awards, {t}_rows."""
+    """The statements that read `$doc` into temp tables, ending with {t}_releases, {t}_awards and {t}_rows."""
     return [
         # Every release in the file: a release package's releases, a record package's compiled releases (or,
-        # without one, the record's own releases), a lone release, or a list of any of these.
+        # without one, the record's own releases), a lone release, or a list of any of these. Each step is a
+        # table of its own, so the document is parsed once.
+        f"""
+        CREATE TEMP TABLE {t}_packages AS
+        WITH d AS (SELECT CAST($doc AS JSON) AS j),
+        top AS (SELECT CASE WHEN json_type(j) = 'ARRAY' THEN json_extract(j, '$[*]') ELSE [j] END AS items FROM d)
+        SELECT unnest(items) AS p, generate_subscripts(items, 1) AS pkg FROM top
+        """,
+        f"""
+        CREATE TEMP TABLE {t}_shaped AS
+        SELECT pkg, p, coalesce(json_extract_string(p, '$.version'), '1.0') AS version,
+               CASE WHEN json_type(p, '$.releases') = 'ARRAY' THEN 'release package'
+                    WHEN json_type(p, '$.records') = 'ARRAY' THEN 'record package'
+                    WHEN json_type(p, '$.ocid') = 'VARCHAR' THEN 'release' END AS shape
+        FROM {t}_packages
+        """,
+        f"""
+        CREATE TEMP TABLE {t}_records AS
+        SELECT pkg, version, unnest(l) AS rec, generate_subscripts(l, 1) AS pos
+        FROM (SELECT pkg, version, json_extract(p, '$.records[*]') AS l FROM {t}_shaped WHERE shape = 'record package')
+        """,
+        f"""
+        CREATE TEMP TABLE {t}_found AS
+        SELECT pkg, 'release package' AS shape, version, unnest(l) AS r, generate_subscripts(l, 1) AS pos, 0 AS sub
+        FROM (SELECT pkg, version, json_extract(p, '$.releases[*]') AS l FROM {t}_shaped
+              WHERE shape = 'release package')
+        UNION ALL
+        SELECT pkg, 'release', version, p, 1, 0 FROM {t}_shaped WHERE shape = 'release'
+        UNION ALL
+        SELECT pkg, 'record package', version, json_extract(rec, '$.compiledRelease'), pos, 0
+        FROM {t}_records WHERE json_type(rec, '$.compiledRelease') = 'OBJECT'
+        UNION ALL
+        SELECT pkg, 'record package', version, unnest(l), pos, generate_subscripts(l, 1)
+        FROM (SELECT pkg, version, pos, json_extract(rec, '$.releases[*]') AS l FROM {t}_records
+              WHERE json_type(rec, '$.compiledRelease') IS DISTINCT FROM 'OBJECT')
+        """,
         f"""
         CREATE TEMP TABLE {t}_releases AS
-        WITH d AS (SELECT CAST($doc AS JSON) AS j),
-        top AS (SELECT CASE WHEN json_type(j) = 'ARRAY' THEN json_extract(j, '$[*]') ELSE [j] END AS items FROM d),
-        pkgs AS (SELECT unnest(items) AS p, generate_subscripts(items, 1) AS pkg FROM top),
-        shaped AS (
-            SELECT pkg, p, coalesce(json_extract_string(p, '$.version'), '1.0') AS version,
-                   CASE WHEN json_type(p, '$.releases') = 'ARRAY' THEN 'release package'
-                        WHEN json_type(p, '$.records') = 'ARRAY' THEN 'record package'
-                        WHEN json_type(p, '$.ocid') = 'VARCHAR' THEN 'release' END AS shape
-            FROM pkgs
-        ),
-        records AS (
-            SELECT pkg, version, unnest(json_extract(p, '$.records[*]')) AS rec,
-                   generate_subscripts(json_extract(p, '$.records[*]'), 1) AS pos
-            FROM shaped WHERE shape = 'record package'
-        ),
-        found AS (
-            SELECT pkg, 'release package' AS shape, version, unnest(json_extract(p, '$.releases[*]')) AS r,
-                   generate_subscripts(json_extract(p, '$.releases[*]'), 1) AS pos, 0 AS sub
-            FROM shaped WHERE shape = 'release package'
-            UNION ALL
-            SELECT pkg, 'release', version, p, 1, 0 FROM shaped WHERE shape = 'release'
-            UNION ALL
-            SELECT pkg, 'record package', version, json_extract(rec, '$.compiledRelease'), pos, 0
-            FROM records WHERE json_type(rec, '$.compiledRelease') = 'OBJECT'
-            UNION ALL
-            SELECT pkg, 'record package', version, unnest(json_extract(rec, '$.releases[*]')), pos,
-                   generate_subscripts(json_extract(rec, '$.releases[*]'), 1)
-            FROM records WHERE json_type(rec, '$.compiledRelease') IS DISTINCT FROM 'OBJECT'
-        )
         SELECT pkg, shape, version, pos, sub, r,
                json_extract_string(r, '$.ocid') AS ocid, json_extract_string(r, '$.id') AS release_id,
                json_extract_string(r, '$.date') AS release_date,
                coalesce(json_extract_string(r, '$.tag[*]'), []) AS tags,
                coalesce(json_type(r, '$.awards') = 'ARRAY' AND json_array_length(r, '$.awards') > 0, false) AS has_awards
-        FROM found
+        FROM {t}_found
         UNION ALL
-        SELECT pkg, NULL, version, 0, 0, NULL, NULL, NULL, NULL, [], false FROM shaped WHERE shape IS NULL
+        SELECT pkg, NULL, version, 0, 0, NULL, NULL, NULL, NULL, [], false FROM {t}_shaped WHERE shape IS NULL
         """,
         f"""
         CREATE TEMP TABLE {t}_awards AS
@@ -377,7 +383,7 @@ def load_notices(ws: Any, name: str, data: bytes, sha: str, progress: Progress |
     report = progress or (lambda _f, _m: None)
     text = _text(data, name)
     t = f"oc_{uuid.uuid4().hex[:12]}"
-    tables = [f"{t}_{s}" for s in ("releases", "awards", "rows", "fate")]
+    tables = [f"{t}_{s}" for s in ("packages", "shaped", "records", "found", "releases", "awards", "rows", "fate")]
     with ws.read() as cur:
         try:
             report(0.2, "reading the JSON")
