@@ -190,6 +190,11 @@ with against_tab:
         ui.downloads(off_table, "off-contract-supplier-years" + ("-with-options" if with_options else ""),
                      key="contracts_off_contract_download")
 
+def blanks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells shown (and downloaded) empty rather than as 'None'."""
+    return frame.astype(object).where(frame.notna(), "")
+
+
 with notices_tab:
     st.write("Contracts awarded in the notices your council publishes on Contracts Finder and Find a Tender (OCDS "
              "JSON, loaded on the Upload page as contracts), beside the register: where one has a contract the other "
@@ -217,7 +222,7 @@ with notices_tab:
         missing = ui.money_columns(seen.register_without_notice, "contract_value")
         for column in ("start_date", "end_date"):
             missing[column] = seen.register_without_notice[column].map(day)
-        missing_table = missing.rename(columns={
+        missing_table = blanks(missing).rename(columns={
             "reference": "Reference", "title": "Title", "supplier_name": "Supplier", "department": "Department",
             "category": "Category", "contract_value": "Value", "value_basis": "Value basis", "start_date": "Start",
             "end_date": "End", "route": "Route", "source_file": "Register file", "source_line": "Line"})
@@ -229,7 +234,7 @@ with notices_tab:
         extra = ui.money_columns(seen.notices_without_register, "contract_value")
         for column in ("start_date", "end_date", "award_date"):
             extra[column] = seen.notices_without_register[column].map(day)
-        extra_table = extra.rename(columns={
+        extra_table = blanks(extra).rename(columns={
             "ocid": "Process id (ocid)", "notice_id": "Notice id", "title": "Title", "supplier_name": "Supplier",
             "company_number": "Company number", "buyer": "Buyer", "category": "Category", "contract_value": "Value",
             "start_date": "Start", "end_date": "End", "award_date": "Awarded", "cpv_code": "CPV",
@@ -241,7 +246,7 @@ with notices_tab:
             pairs = ui.money_columns(seen.pairs, "register_value", "notice_value", "value_difference")
             for column in ("register_start", "notice_start", "register_end", "notice_end"):
                 pairs[column] = seen.pairs[column].map(day)
-            pairs_table = pairs.rename(columns={
+            pairs_table = blanks(pairs).rename(columns={
                 "matched_by": "Matched by", "reference": "Register reference", "ocid": "Process id (ocid)",
                 "notice_id": "Notice id", "register_title": "Register title", "notice_title": "Notice title",
                 "register_supplier": "Register supplier", "notice_supplier": "Notice supplier",
