@@ -175,7 +175,8 @@ DEFINITIONS: dict[str, str] = {
     "contracted_share": "Influenceable net spend paid to a supplier within the term of one of its contracts, as a "
                         "share of all influenceable net spend. Each payment counts once, however many contracts hold it.",
     "off_contract": "Supplier-years whose influenceable net spend in the financial year is £100,000.00 or more, with no "
-                    "contract in the register for that supplier whose term overlaps the year (1 April to 31 March).",
+                    "contract for that supplier (in the register, or in a notice with no register entry) whose term "
+                    "overlaps the year (1 April to 31 March).",
     "sme": "Small and medium-sized enterprises: fewer than 250 staff (UK government definition).",
     "vcse": "Voluntary, community and social enterprise organisations: charities, community interest companies, "
             "community groups.",
