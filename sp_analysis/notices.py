@@ -124,6 +124,7 @@ SELECT count(*), min(coalesce(start_date, award_date)), max(coalesce(start_date,
        (SELECT count(*) FROM cx_notice_pairs)
 FROM cx_notices
 """
+BUYERS = "SELECT coalesce(buyer, '(not named)'), count(*) FROM cx_notices GROUP BY ALL ORDER BY 2 DESC, 1"
 REGISTER_WITHOUT_NOTICE = f"""
 SELECT f.reference, f.title, f.supplier_name, f.department, f.category, f.contract_value, f.value_basis,
        f.start_date, f.end_date, f.route, lf.name AS source_file, f.source_row AS source_line
@@ -170,6 +171,7 @@ class NoticeComparison:
     register_not_compared: int
     notices_without_register: pd.DataFrame
     pairs: pd.DataFrame
+    buyers: tuple[tuple[str, int], ...] = ()
 
     @property
     def has_notices(self) -> bool:
@@ -185,5 +187,6 @@ def compare_register_and_notices(ws: Workspace, today: dt.date | None = None,
         params = {"threshold": threshold, "first": first, "last": last}
         without_notice = _frame(cur, REGISTER_WITHOUT_NOTICE, params)
         not_compared = int(cur.execute(REGISTER_NOT_COMPARED, {"threshold": threshold}).fetchall()[0][0])
+        buyers = tuple((str(b), int(n)) for b, n in cur.execute(BUYERS).fetchall())
         return NoticeComparison(int(count), int(matched), first, last, without_notice, not_compared,
-                                _frame(cur, NOTICES_WITHOUT_REGISTER), _frame(cur, MATCHED))
+                                _frame(cur, NOTICES_WITHOUT_REGISTER), _frame(cur, MATCHED), buyers)

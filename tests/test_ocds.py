@@ -201,6 +201,7 @@ def test_register_and_notices_side_by_side(ws: Workspace) -> None:
     seen = notices.compare_register_and_notices(ws, TODAY)
     # Notice dates run from the award of ocds-t3st01-0004 (its start is no date) to the start of 0005.
     assert (seen.notices, seen.matched, seen.first, seen.last) == (7, 3, dt.date(2025, 2, 10), dt.date(2025, 9, 1))
+    assert seen.buyers == (("Testshire County Council", 7),)
     pairs = {(p["reference"], p["ocid"]): p["matched_by"] for _, p in seen.pairs.iterrows()}
     assert pairs == {
         ("REF-001", "ocds-t3st01-0001"): "reference",  # the register's Open Contracting ID column
@@ -288,6 +289,9 @@ def test_the_contracts_page_shows_register_and_notices_with_downloads(tmp_path: 
         page.run()
         assert not page.exception, [e.message for e in page.exception]
         assert any("No notices are loaded yet" in i.value for i in page.info)
+        from sp_analysis.settings import set_setting
+
+        set_setting(open_workspace(path), "council_name", "Harrowdale County Council")
 
         ws = open_workspace(path)
         load_path(ws, REGISTER, "contracts")
@@ -297,6 +301,9 @@ def test_the_contracts_page_shows_register_and_notices_with_downloads(tmp_path: 
         shown = {m.label: m.value for m in page.metric}
         assert (shown["Contracts in notices"], shown["Matched to the register"], shown["In the register, no notice"],
                 shown["In a notice, not in the register"]) == ("7", "3", "2", "4")
+        # The notices are another council's: the page says so.
+        assert any("a buyer other than Harrowdale County Council: Testshire County Council (7)" in w.value
+                   for w in page.warning)
 
         def table(column: str) -> pd.DataFrame:
             return next(d.value for d in page.dataframe if column in d.value.columns)

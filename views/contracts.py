@@ -207,6 +207,12 @@ with notices_tab:
         st.caption(f"Notices loaded: {seen.notices:,} contracts (one per award and supplier), starting or awarded "
                    f"{day(seen.first) or 'no date'} to {day(seen.last) or 'no date'}. "
                    + ui.md(notices.DEFINITIONS["matching"]))
+        council = ui.query(settings.get_setting, "council_name")
+        if len(seen.buyers) > 1 or (council and seen.buyers and seen.buyers[0][0].casefold() != council.casefold()):
+            st.warning("The notices name " + ("these buyers" if len(seen.buyers) > 1 else "a buyer other than "
+                       + ui.md(council)) + ": " + ui.md("; ".join(f"{b} ({n:,})" for b, n in seen.buyers))
+                       + ". Every notice loaded is compared with the register; remove a notices file of another "
+                       "body on the Upload page.")
         cols = st.columns(4)
         cols[0].metric("Contracts in notices", f"{seen.notices:,}")
         cols[1].metric("Matched to the register", f"{seen.matched:,}", help=notices.DEFINITIONS["matching"])
