@@ -11,6 +11,7 @@ Outputs (all paths relative to this file's folder):
 * contracts/harrowdale-contracts-register.csv  LGA-style contracts register.
 * suppliers/harrowdale-supplier-attributes.csv  postcode / company number /
   SME / VCSE for about 300 suppliers.
+* notices/*.json  contract notices as OCDS JSON (generate_notices.py, from the register).
 * expected.json  figures computed here from the generator's own Decimal
   values (row counts, totals, credit notes, redactions, skipped rows).
 
@@ -1318,6 +1319,11 @@ def main() -> None:
         print(f"  {fy}: £{v:,.2f}  bands {bands[fy]}")
     print(f"contracts: {len(contract_rows) - 1}, whole-life total £{total_whole_life:,.2f}")
     print(f"supplier attributes: {len(attr_rows) - 1}, suppliers defined: {len(suppliers)}")
+
+    from generate_notices import write_notices  # the contract notices, written from the register above
+
+    notices = write_notices()
+    print(f"notices: {notices['notice_contracts']} contracts, {notices['matched']} matching the register")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
-from sp_analysis.contracts import contracts_over_the_line
+from sp_analysis.contracts import contracts_over_the_line, staged
 from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
 from sp_analysis.sql import row_dict, scalar_int
@@ -697,14 +697,15 @@ MEASURE_KEYS = tuple(MEASURE_NAMES)
 
 # Live contracts for the SME and VCSE shares: a contract's value is its whole-life value; where only the annual
 # value is published it stands in (a lower bound).
+# On a cursor holding the contracts as counted (contracts.staged: a notice matched to a register entry set aside).
 LIVE_CONTRACTS = """
 CREATE OR REPLACE TEMP TABLE live_contracts AS
 SELECT coalesce(value_whole_life, value_annual) AS value, start_date, end_date, sme, vcse
-FROM contracts
+FROM cx_contracts
 WHERE (start_date IS NULL OR start_date <= $as_at) AND (end_date IS NULL OR end_date >= $as_at)
 """
 SUPPLIER_TYPE_SHARES = """
-SELECT count(*) AS live, coalesce(sum(value), 0) AS live_value, (SELECT count(*) FROM contracts) AS register,
+SELECT count(*) AS live, coalesce(sum(value), 0) AS live_value, (SELECT count(*) FROM cx_contracts) AS register,
        count(*) FILTER (WHERE sme) AS sme, coalesce(sum(value) FILTER (WHERE sme), 0) AS sme_value,
        count(*) FILTER (WHERE sme IS NULL) AS sme_unknown, coalesce(sum(value) FILTER (WHERE sme IS NULL), 0) AS sme_unknown_value,
        count(*) FILTER (WHERE vcse) AS vcse, coalesce(sum(value) FILTER (WHERE vcse), 0) AS vcse_value,
@@ -752,12 +753,13 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
     beside = {key: tuple(a.title for a in plan if key in a.data_measures) for key in MEASURE_KEYS}
     window = renewal_window(ws, as_at)
     over = contracts_over_the_line(ws, as_at, window[0], window[1])
-    with ws.read() as cur:
+    with staged(ws, as_at) as cur:
         cur.execute(LIVE_CONTRACTS, {"as_at": as_at})
         shares = row_dict(cur, SUPPLIER_TYPE_SHARES)
+        cur.execute("DROP TABLE IF EXISTS live_contracts")
+    with ws.read() as cur:
         spend = row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
         files = cur.execute(LOADED_CONTRACT_FILES).fetchall()
-        cur.execute("DROP TABLE IF EXISTS live_contracts")
     register = (f"contracts register {', '.join(n for n, _ in files)} (loaded {_long_date(max(t for _, t in files).date())})"
                 if files else "no contracts register loaded")
     return [

@@ -44,9 +44,11 @@ def _parser() -> argparse.ArgumentParser:
 
     load = sub.add_parser(
         "load",
-        help="load spend or contracts files (CSV or XLSX)",
+        help="load spend or contracts files (CSV or XLSX; contracts also as OCDS JSON notices)",
         description="Load files into the workspace. Each file lands whole or not at all; a file "
-        "loaded before (same bytes) is skipped. Good files land even when others in the batch are refused.",
+        "loaded before (same bytes) is skipped. Good files land even when others in the batch are refused. "
+        "With --kind contracts, a JSON file is read as OCDS notices (release or record packages from Contracts "
+        "Finder or Find a Tender).",
     )
     workspace_option(load)
     load.add_argument("--kind", choices=("spend", "contracts"), default="spend", help="what the files hold (default: spend)")
@@ -113,6 +115,8 @@ def _expand(patterns: Sequence[str]) -> tuple[list[Path], list[str]]:
 def _describe(result: LoadResult) -> str:
     noun = "payments" if result.kind == "spend" else "contracts"
     quality = result.quality
+    if quality.get("source") == "notices":
+        return _describe_notices(result)
     text = f"loaded {result.name}: {result.rows:,} {noun}, total £{result.total:,.2f}"
     if quality.get("skipped"):
         text += "; skipped " + ", ".join(f"{n} {k}" for k, n in quality["skipped"].items())
@@ -126,6 +130,20 @@ def _describe(result: LoadResult) -> str:
     if quality.get("published_total") is not None:
         verdict = "matches" if quality["published_total_matches"] else "DOES NOT match"
         text += f"; published total £{quality['published_total']} {verdict}"
+    return text
+
+
+def _describe_notices(result: LoadResult) -> str:
+    from sp_analysis.ingest.ocds import ISSUE_WORDS, SKIP_REASONS
+
+    quality = result.quality
+    text = f"loaded {result.name}: {result.rows:,} contracts from notices, total £{result.total:,.2f}"
+    skipped = quality.get("skipped") or {}
+    if skipped:
+        text += "; not loaded: " + ", ".join(f"{n:,} {SKIP_REASONS.get(k, k)}" for k, n in skipped.items())
+    issues = quality.get("issues") or {}
+    if issues:
+        text += "; loaded, but: " + ", ".join(f"{v['count']:,} {ISSUE_WORDS.get(k, k)}" for k, v in issues.items())
     return text
 
 

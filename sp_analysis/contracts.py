@@ -66,6 +66,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from sp_analysis import notices
 from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
 from sp_analysis.facts import ensure_current
@@ -178,7 +179,8 @@ DEFINITIONS: dict[str, str] = {
     "contracted_share": "Influenceable net spend paid to a supplier within the term of one of its contracts, as a "
                         "share of all influenceable net spend. Each payment counts once, however many contracts hold it.",
     "off_contract": "Supplier-years whose influenceable net spend in the financial year is £100,000.00 or more, with no "
-                    "contract in the register for that supplier whose term overlaps the year (1 April to 31 March).",
+                    "contract for that supplier (in the register, or in a notice with no register entry) whose term "
+                    "overlaps the year (1 April to 31 March).",
     "sme": "Small and medium-sized enterprises: fewer than 250 staff (UK government definition).",
     "vcse": "Voluntary, community and social enterprise organisations: charities, community interest companies, "
             "community groups.",
@@ -707,7 +709,7 @@ FROM f
 """
 STAGED_TABLES = ("cx_extensions", "cx_cpv", "cx_proclass", "cx_creditor_types", "cx_names", "cx_by_id", "cx_by_name",
                  "cx_by_company", "cx_contracts", "cx_status", "cx_rules", "cx_fields", "cx_values", "cx_rule_hits",
-                 "cx_classes", "cx_facts")
+                 "cx_classes", "cx_facts", "cx_notice_pairs", "cx_notices")
 DISTINCT_EXTENSIONS = "SELECT DISTINCT extension_options FROM contracts WHERE extension_options IS NOT NULL"
 
 def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: bool, bands: ValueBands,
@@ -725,8 +727,10 @@ def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: b
         "today": today, "include_extensions": include_extensions, "no_value": NO_VALUE,
         **local.params(), **bands.params(),
     }
-    for sql in (STAGE_EXTENSIONS, *STAGE_MAPS, *STAGE_NAMES, STAGE_CONTRACTS, STAGE_STATUS, STAGE_RULES,
-                STAGE_FIELDS, STAGE_VALUES):
+    params |= notices.stage_params()
+    # Notices matched to a register entry are set aside before anything is counted (notices.py).
+    for sql in (STAGE_EXTENSIONS, *STAGE_MAPS, *STAGE_NAMES, STAGE_CONTRACTS, *notices.STAGE_STATEMENTS, STAGE_STATUS,
+                STAGE_RULES, STAGE_FIELDS, STAGE_VALUES):
         run(cur, sql, params)
     regex_rules = cur.execute(REGEX_RULES).fetchall()
     for i, (rank, layer, field_name, pattern) in enumerate(regex_rules):
@@ -792,7 +796,7 @@ SELECT f.file_id, f.source_row, f.reference, f.title, f.supplier_name, f.departm
        f.placed_by, f.contract_value, f.value_basis, f.value_band, f.value_whole_life, f.value_annual,
        f.start_date, f.end_date, f.extension_options, f.option_months, f.options_unread, f.final_end, f.term_end,
        f.status, f.route, f.sme_label, f.sme_source, f.vcse_label, f.vcse_source, f.cpv_code, f.proclass_code,
-       f.description, f.matched_by, f.supplier_key,
+       f.description, f.matched_by, f.supplier_key, f.source, f.ocid,
        coalesce(t.spend_in_term, 0) AS spend_in_term, coalesce(t.payments_in_term, 0) AS payments_in_term,
        coalesce(s.supplier_spend, 0) AS supplier_spend,
        f.influenceable
@@ -1218,3 +1222,19 @@ def sme_vcse_local_summary(ws: Workspace) -> dict[str, float | None]:
         "local_share": share("local") if local_set else None,
         "unknown_status_share": share("sme_unknown"),
     }
+
+
+# --- the register beside the published notices --------------------------------------------------------------
+
+
+def compare_register_and_notices(ws: Workspace, today: dt.date | None = None,
+                                 threshold: Decimal = notices.NOTICE_THRESHOLD) -> notices.NoticeComparison:
+    """Where the register and the notices disagree, and the pairs that agree (see sp_analysis/notices.py)."""
+    with _staged(ws, today) as cur:
+        count, first, last, matched = cur.execute(notices.PERIOD).fetchall()[0]
+        params = {"threshold": threshold, "first": first, "last": last}
+        without_notice = fetch_frame(cur, notices.REGISTER_WITHOUT_NOTICE, params)
+        not_compared = int(cur.execute(notices.REGISTER_NOT_COMPARED, {"threshold": threshold}).fetchall()[0][0])
+        buyers = tuple((str(b), int(n)) for b, n in cur.execute(notices.BUYERS).fetchall())
+        return notices.NoticeComparison(int(count), int(matched), first, last, without_notice, not_compared,
+                                fetch_frame(cur, notices.NOTICES_WITHOUT_REGISTER), fetch_frame(cur, notices.MATCHED), buyers)

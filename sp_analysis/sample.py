@@ -24,6 +24,11 @@ def sample_files(kind: str, root: Path = SAMPLE_DATA_DIR) -> list[Path]:
     return sorted(p for pattern in SPEND_GLOBS for p in folder.glob(pattern))
 
 
+def notice_files(root: Path = SAMPLE_DATA_DIR) -> list[Path]:
+    """The sample's contract notices (OCDS JSON from Contracts Finder and Find a Tender), in name order."""
+    return sorted((root / "notices").glob("*.json"))
+
+
 def data_already_held(ws: Workspace) -> str | None:
     """What the workspace already holds, in words, or None when it is empty (no file, payment or contract).
 
@@ -44,8 +49,10 @@ def build_sample_workspace(ws: Workspace, root: Path = SAMPLE_DATA_DIR) -> tuple
     """Load every sample file; files already in the workspace are passed over quietly."""
     loaded: list[LoadResult] = []
     refused: list[LoadError] = []
-    for kind in ("spend", "contracts"):
-        for _path, result in load_paths(ws, sample_files(kind, root), kind):  # type: ignore[arg-type]
+    batches = [("spend", sample_files("spend", root)), ("contracts", sample_files("contracts", root)),
+               ("contracts", notice_files(root))]
+    for kind, paths in batches:
+        for _path, result in load_paths(ws, paths, kind):  # type: ignore[arg-type]
             if isinstance(result, LoadResult):
                 loaded.append(result)
             elif not isinstance(result, AlreadyLoaded):

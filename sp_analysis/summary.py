@@ -20,7 +20,14 @@ SPEND_BY_FINANCIAL_YEAR = """
 SELECT financial_year, sum(amount) AS total, count(*) AS rows
 FROM payments GROUP BY financial_year ORDER BY financial_year
 """
-CONTRACT_TOTALS = "SELECT count(*), coalesce(sum(value_whole_life), 0) FROM contracts"
+# The register's own contracts; those from notices are counted apart (contracts.notices).
+CONTRACT_TOTALS = """
+SELECT count(*) FILTER (WHERE source IS DISTINCT FROM 'notices'),
+       coalesce(sum(value_whole_life) FILTER (WHERE source IS DISTINCT FROM 'notices'), 0),
+       count(*) FILTER (WHERE source = 'notices'),
+       coalesce(sum(value_whole_life) FILTER (WHERE source = 'notices'), 0)
+FROM contracts
+"""
 SPEND_PERIOD = "SELECT min(payment_date), max(payment_date) FROM payments"
 
 
@@ -56,10 +63,12 @@ def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]
         rows, total = cur.execute(SPEND_TOTALS).fetchone()  # type: ignore[misc]
         by_year = cur.execute(SPEND_BY_FINANCIAL_YEAR).fetchall()
         first, last = cur.execute(SPEND_PERIOD).fetchone()  # type: ignore[misc]
-        contract_rows, contract_total = cur.execute(CONTRACT_TOTALS).fetchone()  # type: ignore[misc]
+        contract_rows, contract_total, notice_rows, notice_total = cur.execute(CONTRACT_TOTALS).fetchone()  # type: ignore[misc]
     files = loaded_files(ws)
     spend_files = files[files["kind"] == "spend"]
-    contract_files = files[files["kind"] == "contracts"]
+    from_notices = files["quality"].map(lambda q: q.get("source") == "notices").astype(bool)
+    contract_files = files[(files["kind"] == "contracts") & ~from_notices]
+    notice_files = files[(files["kind"] == "contracts") & from_notices]
     return {
         "workspace": str(ws.path),
         "spend": {
@@ -77,10 +86,25 @@ def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]
             "total_value": decimal_text(contract_total),
             "files": [_file_entry(r) for r in contract_files.itertuples()],
             **contracts_summary(ws, as_at),
+            "notices": _notices_summary(ws, as_at, int(notice_rows), notice_total,
+                                        [_file_entry(r) for r in notice_files.itertuples()]),
         },
         "as_at": as_at.isoformat(),
         "framework": framework_summary(ws, as_at),
         "procurement_act": act_summary(ws, as_at),
+    }
+
+
+def _notices_summary(ws: Workspace, as_at: dt.date, rows: int, total: Decimal,
+                     files: list[dict[str, Any]]) -> dict[str, Any]:
+    """Contracts from notices (OCDS) and where they and the register disagree (sp_analysis/notices.py)."""
+    from sp_analysis.contracts import compare_register_and_notices
+
+    seen = compare_register_and_notices(ws, as_at)
+    return {
+        "rows": rows, "total_value": decimal_text(total), "files": files, "matched": seen.matched,
+        "register_without_notice": len(seen.register_without_notice),
+        "notices_without_register": len(seen.notices_without_register),
     }
 
 

@@ -20,7 +20,7 @@ import duckdb
 from sp_analysis import sql_macros
 from sp_analysis.sql import scalar_int
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 MEMORY_LIMIT_ENV = "SP_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 
@@ -367,6 +367,19 @@ MIGRATIONS: dict[int, str] = {
         -- a KPI set but not yet rated has neither a date nor a rating
         CHECK ((rated_on IS NULL) = (rating IS NULL))
     );
+    """,
+    # Contracts from published notices (sp_analysis/ingest/ocds.py): each contract says where it came from
+    # ('register', or 'notices' for OCDS files from Contracts Finder and Find a Tender), and a notice's contract
+    # keeps its process id (ocid), notice (release) id, award id and date, buyer and supplier PPON.
+    8: """
+    ALTER TABLE contracts ADD COLUMN source VARCHAR DEFAULT 'register';
+    UPDATE contracts SET source = 'register';
+    ALTER TABLE contracts ADD COLUMN ocid VARCHAR;
+    ALTER TABLE contracts ADD COLUMN notice_id VARCHAR;
+    ALTER TABLE contracts ADD COLUMN award_id VARCHAR;
+    ALTER TABLE contracts ADD COLUMN award_date DATE;
+    ALTER TABLE contracts ADD COLUMN buyer VARCHAR;
+    ALTER TABLE contracts ADD COLUMN ppon VARCHAR;
     """,
 }
 

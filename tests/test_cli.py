@@ -35,7 +35,9 @@ def test_load_then_summary_json(tmp_path: Path) -> None:
     assert set(entry) >= {"name", "sha256", "rows", "total", "skipped"}
     assert summary["contracts"] == {
         "rows": 0, "total_value": "0.00", "files": [], "contracted_share": None,
-        "ending_within_12_months": {"count": 0, "value": "0.00"}, "off_contract_over_100k": {"count": 0, "total": "0.00"}}
+        "ending_within_12_months": {"count": 0, "value": "0.00"}, "off_contract_over_100k": {"count": 0, "total": "0.00"},
+        "notices": {"rows": 0, "total_value": "0.00", "files": [], "matched": 0, "register_without_notice": 0,
+                    "notices_without_register": 0}}
     assert set(summary["spend"]) >= {"by_value_band", "by_impact", "classified_share", "influenceable_total",
                                      "over_100k_total", "sme_share", "vcse_share", "local_share",
                                      "unknown_status_share"}

@@ -42,6 +42,8 @@ LAYER_OF: dict[str, str] = {
     "sp_analysis.suppliers": "spend",
     # contracts: register, terms, renewals, spend against contracts, SME / VCSE / local shares.
     "sp_analysis.contracts": "contracts",
+    # The register beside the published notices: matching rules and their SQL (contracts runs them).
+    "sp_analysis.notices": "contracts",
     # The Procurement Act 2023 duties: pipeline, payment performance, notices, from contracts and spend.
     "sp_analysis.act": "contracts",
     # plan: the Flexible Framework and the action plan.

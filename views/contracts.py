@@ -7,7 +7,7 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import charts, contract_charts, contracts, settings, supplier_attributes, ui
+from sp_analysis import charts, contract_charts, contracts, notices, settings, supplier_attributes, ui
 from sp_analysis.contracts import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.ingest.errors import LoadError, NeedsSheet
@@ -15,8 +15,9 @@ from sp_analysis.money import pounds
 
 st.title("Contracts")
 st.write("The contracts register classified into the same categories and impact levels as spend, the spend paid "
-         "against each contract, the supplier-years over £100k with no live contract, and how much of the spend "
-         "goes to SMEs, the voluntary sector and local suppliers.")
+         "against each contract, the supplier-years over £100k with no live contract, the register beside the "
+         "council's published contract notices, and how much of the spend goes to SMEs, the voluntary sector and "
+         "local suppliers.")
 
 today = dt.date.today()
 style = ui.chart_style()
@@ -35,8 +36,8 @@ def share(value: float | None) -> str:
     return "n/a" if value is None or value != value else f"{value:.1%}"
 
 
-register_tab, against_tab, sme_tab, list_tab = st.tabs(
-    ["Register", "Spend against contracts", "SME, VCSE and local", "Supplier list"])
+register_tab, against_tab, notices_tab, sme_tab, list_tab = st.tabs(
+    ["Register", "Spend against contracts", "Register and notices", "SME, VCSE and local", "Supplier list"])
 
 with register_tab:
     if options["contracts"] == 0:
@@ -83,14 +84,15 @@ with register_tab:
                                             register["options_unread"], strict=True)]
         table = shown[["reference", "title", "supplier_name", "department", "category", "impact_group", "contract_value",
                        "value_basis", "value_band", "start_date", "end_date", "extension_options", "status", "route",
-                       "sme_label", "vcse_label", "spend_in_term", "supplier_spend", "matched_by", "placed_by"]].rename(
+                       "sme_label", "vcse_label", "spend_in_term", "supplier_spend", "matched_by", "placed_by", "source"]].rename(
             columns={"reference": "Reference", "title": "Title", "supplier_name": "Supplier", "department": "Department",
                      "category": "Category", "impact_group": "Impact", "contract_value": "Value",
                      "value_basis": "Value basis", "value_band": "Value band", "start_date": "Start",
                      "end_date": "End", "extension_options": "Extension options", "status": "Status",
                      "route": "Route", "sme_label": "SME", "vcse_label": "VCSE",
                      "spend_in_term": "Paid to supplier within term", "supplier_spend": "Paid to supplier (all loaded)",
-                     "matched_by": "Supplier found in spend by", "placed_by": "Category from"})
+                     "matched_by": "Supplier found in spend by", "placed_by": "Category from",
+                     "source": "From"})
         st.dataframe(table, hide_index=True, key="contracts_register_table")
         ui.downloads(table, f"contracts-{filters.slug()}", key="contracts_register_download")
         st.caption(DEFINITIONS["contract_value"] + " " + DEFINITIONS["value_band"] + " " + DEFINITIONS["matching"])
@@ -187,6 +189,78 @@ with against_tab:
         st.dataframe(off_table, hide_index=True, key="contracts_off_contract_table")
         ui.downloads(off_table, "off-contract-supplier-years" + ("-with-options" if with_options else ""),
                      key="contracts_off_contract_download")
+
+def blanks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells shown (and downloaded) empty rather than as 'None'."""
+    return frame.astype(object).where(frame.notna(), "")
+
+
+with notices_tab:
+    st.write("Contracts awarded in the notices your council publishes on Contracts Finder and Find a Tender (OCDS "
+             "JSON, loaded on the Upload page as contracts), beside the register: where one has a contract the other "
+             "lacks. " + notices.DEFINITIONS["counting"])
+    seen = ui.query(contracts.compare_register_and_notices, today)
+    if not seen.has_notices:
+        st.info("No notices are loaded yet. Download your council's notices as OCDS JSON (release or record packages) "
+                "from Contracts Finder or Find a Tender and load them on the Upload page, choosing 'contracts'.")
+    else:
+        st.caption(f"Notices loaded: {seen.notices:,} contracts (one per award and supplier), starting or awarded "
+                   f"{day(seen.first) or 'no date'} to {day(seen.last) or 'no date'}. "
+                   + ui.md(notices.DEFINITIONS["matching"]))
+        council = ui.query(settings.get_setting, "council_name")
+        if len(seen.buyers) > 1 or (council and seen.buyers and seen.buyers[0][0].casefold() != council.casefold()):
+            st.warning("The notices name " + ("these buyers" if len(seen.buyers) > 1 else "a buyer other than "
+                       + ui.md(council)) + ": " + ui.md("; ".join(f"{b} ({n:,})" for b, n in seen.buyers))
+                       + ". Every notice loaded is compared with the register; remove a notices file of another "
+                       "body on the Upload page.")
+        cols = st.columns(4)
+        cols[0].metric("Contracts in notices", f"{seen.notices:,}")
+        cols[1].metric("Matched to the register", f"{seen.matched:,}", help=notices.DEFINITIONS["matching"])
+        cols[2].metric("In the register, no notice", f"{len(seen.register_without_notice):,}",
+                       help=notices.DEFINITIONS["no_notice"])
+        cols[3].metric("In a notice, not in the register", f"{len(seen.notices_without_register):,}",
+                       help=notices.DEFINITIONS["no_register"])
+
+        st.subheader("In the register, with no notice")
+        st.caption(ui.md(notices.DEFINITIONS["no_notice"])
+                   + (f" {seen.register_not_compared:,} register contracts of £30,000 or more have no start date, so "
+                      "cannot be placed in the period: they are not compared." if seen.register_not_compared else ""))
+        missing = ui.money_columns(seen.register_without_notice, "contract_value")
+        for column in ("start_date", "end_date"):
+            missing[column] = seen.register_without_notice[column].map(day)
+        missing_table = blanks(missing).rename(columns={
+            "reference": "Reference", "title": "Title", "supplier_name": "Supplier", "department": "Department",
+            "category": "Category", "contract_value": "Value", "value_basis": "Value basis", "start_date": "Start",
+            "end_date": "End", "route": "Route", "source_file": "Register file", "source_line": "Line"})
+        st.dataframe(missing_table, hide_index=True, key="contracts_no_notice_table")
+        ui.downloads(missing_table, "register-contracts-without-notice", key="contracts_no_notice_download")
+
+        st.subheader("In a notice, not in the register")
+        st.caption(ui.md(notices.DEFINITIONS["no_register"]) + " They count as contracts on this page and on Renewals.")
+        extra = ui.money_columns(seen.notices_without_register, "contract_value")
+        for column in ("start_date", "end_date", "award_date"):
+            extra[column] = seen.notices_without_register[column].map(day)
+        extra_table = blanks(extra).rename(columns={
+            "ocid": "Process id (ocid)", "notice_id": "Notice id", "title": "Title", "supplier_name": "Supplier",
+            "company_number": "Company number", "buyer": "Buyer", "category": "Category", "contract_value": "Value",
+            "start_date": "Start", "end_date": "End", "award_date": "Awarded", "cpv_code": "CPV",
+            "source_file": "Notices file"})
+        st.dataframe(extra_table, hide_index=True, key="contracts_no_register_table")
+        ui.downloads(extra_table, "notices-without-register-entry", key="contracts_no_register_download")
+
+        with st.expander(f"Matched: {seen.matched:,} register contracts with their notice"):
+            pairs = ui.money_columns(seen.pairs, "register_value", "notice_value", "value_difference")
+            for column in ("register_start", "notice_start", "register_end", "notice_end"):
+                pairs[column] = seen.pairs[column].map(day)
+            pairs_table = blanks(pairs).rename(columns={
+                "matched_by": "Matched by", "reference": "Register reference", "ocid": "Process id (ocid)",
+                "notice_id": "Notice id", "register_title": "Register title", "notice_title": "Notice title",
+                "register_supplier": "Register supplier", "notice_supplier": "Notice supplier",
+                "register_value": "Register value", "notice_value": "Notice value",
+                "value_difference": "Notice minus register", "register_start": "Register start",
+                "notice_start": "Notice start (or award)", "register_end": "Register end", "notice_end": "Notice end"})
+            st.dataframe(pairs_table, hide_index=True, key="contracts_matched_table")
+            ui.downloads(pairs_table, "register-matched-to-notices", key="contracts_matched_download")
 
 with sme_tab:
     try:

@@ -16,12 +16,13 @@ from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.money import pounds
 
 MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")
-KIND_LABELS = {"spend": "Spend (payments over £500)", "contracts": "Contracts register"}
+KIND_LABELS = {"spend": "Spend (payments over £500)", "contracts": "Contracts register or notices"}
 
 st.title("Upload")
 st.write(
     "Load the monthly spend files your council publishes, or a contracts-register extract, as CSV "
-    f"or XLSX (up to {MAX_UPLOAD_MB} MB each). Each file lands whole or not at all; a file loaded "
+    f"or XLSX (up to {MAX_UPLOAD_MB} MB each), or your contract notices from Contracts Finder or Find a Tender "
+    "as OCDS JSON (as contracts). Each file lands whole or not at all; a file loaded "
     "before is recognised and not counted twice."
 )
 
@@ -58,7 +59,8 @@ editor = ui.editors_only("load or remove files")
 with st.form("upload_form", clear_on_submit=True):
     kind = st.radio("The files hold", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="upload_kind")
     # Only editors are offered the uploader: a viewer's files would be read into memory for nothing.
-    uploads = (st.file_uploader("Files", type=["csv", "xlsx", "xls"], accept_multiple_files=True, key="upload_files")
+    uploads = (st.file_uploader("Files", type=["csv", "xlsx", "xls", "json"], accept_multiple_files=True,
+                                 key="upload_files")
                if editor else [])
     submitted = st.form_submit_button("Load files", type="primary", key="upload_submit", disabled=not editor)
 
@@ -135,6 +137,7 @@ for number, outcome in enumerate(results):
     if outcome["status"] == "loaded":
         quality = outcome["quality"]
         noun = ("payment" if outcome["kind"] == "spend" else "contract") + ("" if outcome["rows"] == 1 else "s")
+        noun += " from notices" if quality.get("source") == "notices" else ""
         st.success(f"{ui.md(outcome['name'])}: loaded {outcome['rows']:,} {noun}, total {pounds(outcome['total'])}.")
         with st.expander(f"Quality report: {ui.md(outcome['name'])}"):
             ui.quality_report(quality, outcome["kind"], outcome["name"], key=f"quality_new_{number}")

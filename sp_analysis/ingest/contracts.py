@@ -134,10 +134,12 @@ def quality_sql(parsed: str) -> str:
 def insert_contracts_sql(parsed: str) -> str:
     """Append the contracts of a parsed file to the workspace."""
     return f"""
-    INSERT INTO contracts
+    INSERT INTO contracts (file_id, source_row, reference, title, department, description, supplier_name,
+        supplier_id, company_number, value_whole_life, value_annual, start_date, end_date, review_date,
+        extension_options, route, sme, vcse, charity_number, cpv_code, proclass_code, extra, source)
     SELECT $file_id, line, reference, title, department, description, supplier_name, supplier_id,
            company_number, value_whole_life, value_annual, start_date, end_date, review_date,
-           extension_options, route, sme, vcse, charity_number, cpv_code, proclass_code, extra
+           extension_options, route, sme, vcse, charity_number, cpv_code, proclass_code, extra, 'register'
     FROM {parsed}
     WHERE row_kind = 'contract'
     ORDER BY line

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from sp_analysis.ingest import contracts as contract_sql
+from sp_analysis.ingest import ocds
 from sp_analysis.ingest import spend as spend_sql
 from sp_analysis.ingest.columns import (
     COLUMNS_BY_KIND,
@@ -140,8 +141,10 @@ def load_paths(
     with ws.read() as cur:
         saved = _saved_mappings(cur, kind)
 
-    def prepare(path: Path) -> tuple[bytes, PreparedFile]:
+    def prepare(path: Path) -> tuple[bytes, PreparedFile | None]:
         data = read_path(path)
+        if ocds.looks_like_json(path.name, data):
+            return data, None  # OCDS notices are read whole by load_file
         try:
             return data, prepare_file(path.name, data, kind, sheet=sheet, saved_mappings=saved)
         except OSError as exc:  # the cleaned copy could not be written to the temp folder
@@ -153,7 +156,7 @@ def load_paths(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-prepare") as pool:
         # The file being loaded stays first in `pending` until it is done, so that however the
         # batch ends (finished, closed, interrupted) every prepared copy is discarded below.
-        pending: deque[Future[tuple[bytes, PreparedFile]]] = deque()
+        pending: deque[Future[tuple[bytes, PreparedFile | None]]] = deque()
         try:
             for index, path in enumerate(paths):
                 if not pending:
@@ -173,10 +176,12 @@ def load_paths(
                 _discard(future)
 
 
-def _discard(future: Future[tuple[bytes, PreparedFile]]) -> None:
+def _discard(future: Future[tuple[bytes, PreparedFile | None]]) -> None:
     """Remove the copy a preparation made (waiting for it if it is still running)."""
     if not future.cancel() and future.exception() is None:
-        future.result()[1].discard()
+        prepared = future.result()[1]
+        if prepared is not None:
+            prepared.discard()
 
 
 def load_file(
@@ -200,6 +205,8 @@ def load_file(
     so two analysts' loads overlap until their last step.
     """
     report = progress or (lambda _f, _m: None)
+    if prepared is None and ocds.looks_like_json(name, data):
+        return _load_notices(ws, name, data, kind, progress)
     try:
         sha = sha256_of(data)
         with ws.read() as cur:
@@ -234,6 +241,26 @@ def load_file(
             prepared.discard()
     report(1.0, "done")
     return result
+
+
+def _load_notices(ws: Workspace, name: str, data: bytes, kind: Kind, progress: Progress | None) -> LoadResult:
+    """An OCDS notices file (JSON from Contracts Finder or Find a Tender): contracts, never spend."""
+    if kind != "contracts":
+        raise LoadError(name, "is JSON, not a spend file. If it holds contract notices (OCDS from Contracts Finder or "
+                        "Find a Tender), load it as contracts.")
+    sha = sha256_of(data)
+    try:
+        with ws.read() as cur:
+            _refuse_if_loaded(cur, name, sha)
+        outcome = ocds.load_notices(ws, name, data, sha, progress)
+    except (duckdb.Error, OSError) as exc:
+        failure = write_failure(name, exc)
+        if failure is None:
+            raise
+        raise failure from exc
+    if progress:
+        progress(1.0, "done")
+    return LoadResult(outcome["file_id"], name, "contracts", sha, outcome["rows"], outcome["total"], outcome["quality"])
 
 
 def write_failure(name: str, exc: BaseException) -> LoadError | None:

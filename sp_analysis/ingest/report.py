@@ -23,6 +23,10 @@ from sp_analysis.workspace import Workspace
 
 def describe(quality: Mapping[str, Any], kind: Kind) -> list[tuple[str, str]]:
     """(what, figure) lines for the quality report of a loaded spend or contracts file."""
+    if quality.get("source") == "notices":
+        from sp_analysis.ingest.ocds import describe_notices
+
+        return describe_notices(dict(quality))
     lines: list[tuple[str, str]] = []
     source = quality.get("encoding") or ""
     sheets: list[str] = quality.get("sheets") or []
