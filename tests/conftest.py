@@ -150,8 +150,15 @@ TAXONOMY = {
     "Pensions": ("Low", False),
     "Unclassified": ("Unclassified", False),
 }
-TAXONOMY_CSV = ("category,impact,influenceable,reason\n" + "".join(
-    f'"{c}",{i},{"true" if f else "false"},test\n' for c, (i, f) in TAXONOMY.items())).encode()
+
+
+def taxonomy_csv(taxonomy: dict[str, tuple[str, bool]]) -> bytes:
+    """A categories file (as the Classification page exports it) for {category: (impact, influenceable)}."""
+    return ("category,impact,influenceable,reason\n" + "".join(
+        f'"{c}",{i},{"true" if f else "false"},test\n' for c, (i, f) in taxonomy.items())).encode()
+
+
+TAXONOMY_CSV = taxonomy_csv(TAXONOMY)
 EXPENSE_TYPES = {
     "Residential Care": "Health and social care",
     "Waste Collection": "Waste",
