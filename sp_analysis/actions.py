@@ -680,7 +680,7 @@ class DataMeasure:
 
 
 MEASURE_NAMES = {
-    "contracts_over_100k": "Contracts over £100,000 and their renewals",
+    "contracts_over_100k": "Contracts of £100,000 or more and their renewals",
     "high_impact_spend": "Influenceable spend in high-impact categories",
     "sme_vcse_share": "Contracts with SMEs and VCSE organisations",
 }
