@@ -40,7 +40,7 @@ bench: $(VENV)/.dev-installed
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/python -m ruff check .
-	$(BIN)/python -m mypy sp_analysis
+	$(BIN)/python -m mypy sp_analysis views app.py
 
 sample-data: $(VENV)/.installed
 	$(BIN)/python sample_data/generate.py

@@ -1253,7 +1253,7 @@ def main() -> None:
         })
 
     annual_spend = {}
-    for (s_id, fy), v in supplier_fy.items():
+    for (s_id, _fy), v in supplier_fy.items():
         annual_spend[s_id] = annual_spend.get(s_id, Decimal(0)) + v / 2
     contract_rows, total_whole_life = build_contracts(suppliers, annual_spend)
     (CONTRACTS_DIR / "harrowdale-contracts-register.csv").write_bytes(
@@ -1269,7 +1269,7 @@ def main() -> None:
     bands = {}
     for fy in by_fy:
         counts = {"under_25k": 0, "25k_to_100k": 0, "100k_to_500k": 0, "500k_and_over": 0}
-        for (s_id, f), v in supplier_fy.items():
+        for (_s_id, f), v in supplier_fy.items():
             if f != fy:
                 continue
             if v < 25_000:

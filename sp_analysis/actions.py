@@ -407,15 +407,6 @@ def _save_plan_file(ws: Workspace, plan: list[Action], status_date: dt.date, rep
         return _save_on(cur, plan, status_date, replace_all=replace_all, delete_ids=set(), row_dates=True)
 
 
-def delete_actions(ws: Workspace, action_ids: Iterable[int]) -> int:
-    """Remove actions with their milestones and status log; returns how many ids were given."""
-    ids = list(action_ids)
-    with ws.write() as cur:
-        for action_id in ids:
-            _delete_on(cur, action_id)
-    return len(ids)
-
-
 def save_action_edits(ws: Workspace, edited: pd.DataFrame, shown_ids: Iterable[int], status_date: dt.date) -> list[int]:
     """Apply an edited actions table (the page's data editor) to the plan.
 
@@ -689,7 +680,7 @@ class DataMeasure:
 
 
 MEASURE_NAMES = {
-    "contracts_over_100k": "Contracts over £100,000 and their renewals",
+    "contracts_over_100k": "Contracts of £100,000 or more and their renewals",
     "high_impact_spend": "Influenceable spend in high-impact categories",
     "sme_vcse_share": "Contracts with SMEs and VCSE organisations",
 }

@@ -33,11 +33,6 @@ SELECT table_name FROM duckdb_tables()
 WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary
 ORDER BY table_name
 """
-TABLE_COLUMNS = """
-SELECT column_name FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $table
-ORDER BY column_index
-"""
 SEQUENCES = "SELECT sequence_name, last_value FROM duckdb_sequences() WHERE database_name = current_database()"
 # Keys are INTEGER columns: a sequence past this would give ids that cannot be stored.
 LARGEST_KEY = 2**31 - 1

@@ -37,10 +37,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 import duckdb
-import pandas as pd
 
 from sp_analysis.filters import SpendFilters
-from sp_analysis.sql import fetch_frame, scalar_int
+from sp_analysis.sql import scalar_int
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 if TYPE_CHECKING:
@@ -314,24 +313,6 @@ SELECT count(*),
 FROM payments p LEFT JOIN payment_classes c USING (file_id, source_row)
 WHERE $file_id IS NULL OR p.file_id = $file_id
 """
-CATEGORY_TOTALS = """
-SELECT coalesce(c.category, 'Unclassified') AS category, k.impact, k.influenceable,
-       count(*) AS payments, sum(p.amount) AS total
-FROM payments p
-LEFT JOIN payment_classes c USING (file_id, source_row)
-LEFT JOIN categories k ON k.category = coalesce(c.category, 'Unclassified')
-WHERE $file_id IS NULL OR p.file_id = $file_id
-GROUP BY ALL
-ORDER BY total DESC, category
-"""
-LARGEST_UNCLASSIFIED = """
-SELECT {column} AS {column}, count(*) AS payments, sum(p.amount) AS total
-FROM payments p LEFT JOIN payment_classes c USING (file_id, source_row)
-WHERE coalesce(c.category, 'Unclassified') = 'Unclassified' AND ($file_id IS NULL OR p.file_id = $file_id)
-GROUP BY ALL
-ORDER BY total DESC NULLS LAST, {column} NULLS LAST
-LIMIT $limit
-"""
 EXPLAIN_PAYMENT = """
 SELECT c.file_id IS NOT NULL, coalesce(c.category, 'Unclassified'), c.rule_id, k.impact, k.influenceable,
        CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END, {columns}
@@ -582,22 +563,6 @@ def classification_coverage(ws: Workspace, file_id: int | None = None) -> Covera
     assert row is not None
     payments, classified, total, classified_total, pending = row
     return Coverage(int(payments), int(classified), Decimal(total), Decimal(classified_total), int(pending))
-
-
-def category_totals(ws: Workspace, file_id: int | None = None) -> pd.DataFrame:
-    """Net spend and payment count per category, with its impact and whether procurement can influence it."""
-    with ws.read() as cur:
-        return fetch_frame(cur, CATEGORY_TOTALS, {"file_id": file_id})
-
-
-def largest_unclassified(
-    ws: Workspace, by: Field = "expense_type", *, limit: int = 20, file_id: int | None = None
-) -> pd.DataFrame:
-    """The unclassified spend grouped by one field, largest net total first: where a new rule pays most."""
-    if by not in FIELD_WORDING:
-        raise ClassificationError(f"Cannot group by {by!r}: choose one of {', '.join(FIELD_WORDING)}.")
-    with ws.read() as cur:
-        return fetch_frame(cur, LARGEST_UNCLASSIFIED.format(column=by), {"file_id": file_id, "limit": limit})
 
 
 def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation | None:

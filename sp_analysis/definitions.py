@@ -5,7 +5,7 @@ The £100k line is one rule everywhere: a supplier-year's total, or a contract's
 it is £100,000.00 or more. A contract's value is its whole-life value as published; where only the annual
 value is published, the annual value times the term in years (start to end date); with no dates, the annual
 value alone (`contracts.DEFINITIONS['contract_value']`). The Overview, the Contracts and Renewals pages,
-the compliance list and the action plan's "contracts over £100,000" measure all apply it.
+the compliance list and the action plan's "contracts of £100,000 or more" measure all apply it.
 """
 
 from __future__ import annotations

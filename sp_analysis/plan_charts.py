@@ -16,7 +16,6 @@ from plotly.subplots import make_subplots
 from sp_analysis.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartText, _apply_text
 
 LIGHT_GREY = "#BFBFBF"  # the Analysis Function's focus grey, for what is out of play (dropped actions)
-PALE_GREY = "#F2F2F2"  # its grey for missing values
 CATEGORICAL = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY)
 
 STATUS_FILL = {"met": TURQUOISE, "partly met": ORANGE, "not met": "#FFFFFF"}

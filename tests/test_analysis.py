@@ -30,6 +30,7 @@ from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.load import load_file, remove_file
 from sp_analysis.sql import recording
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
+from tests.conftest import taxonomy_csv
 
 PENNY = Decimal("0.01")
 HEADER = ("Date", "Supplier Name", "Supplier ID", "Expense Area", "Expense Type", "Transaction Number", "Amount")
@@ -45,10 +46,7 @@ TAXONOMY = {
     "Grants": ("Low", False),
     "Unclassified": ("Unclassified", False),
 }
-TAXONOMY_CSV = (
-    "category,impact,influenceable,reason\n"
-    + "".join(f"{c},{i},{'true' if f else 'false'},test\n" for c, (i, f) in TAXONOMY.items())
-).encode()
+TAXONOMY_CSV = taxonomy_csv(TAXONOMY)
 # Exact expense type -> category; anything else ("Sundries") stays Unclassified.
 EXPENSE_TYPES = {
     "Building works": "Construction",

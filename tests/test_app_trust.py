@@ -6,26 +6,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sp_analysis.workspace import close_workspace, open_workspace
-from tests.conftest import ROOT
-
-
-@pytest.fixture
-def empty_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("SP_WORKSPACE", str(path))
-    yield path
-    close_workspace(path)
-
+from tests.conftest import APP, ROOT
 
 # --- 8. no uploader for viewers, on any page -----------------------------------------------------------------
 
-APP = str(ROOT / "app.py")
 PAGES = ["views/overview.py", "views/upload.py", "views/impact_areas.py", "views/suppliers.py",
          "views/classification.py", "views/settings.py", "views/cabinet_pack.py", "views/contracts.py",
          "views/renewals.py", "views/framework.py", "views/action_plan.py"]
@@ -58,13 +47,13 @@ def test_every_page_with_an_uploader_is_listed() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_a_viewer_is_offered_no_uploader(empty_workspace: Path, page: str) -> None:
+def test_a_viewer_is_offered_no_uploader(workspace_path: Path, page: str) -> None:
     at = signed_in_page(page, "reader@council.example")
     assert not at.get("file_uploader"), f"{page} offers a viewer a file uploader"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("page", sorted(WITH_UPLOADERS))
-def test_an_editor_still_has_the_uploader(empty_workspace: Path, page: str) -> None:
+def test_an_editor_still_has_the_uploader(workspace_path: Path, page: str) -> None:
     at = signed_in_page(page, "Editor@Council.example")
     assert at.get("file_uploader"), f"{page} lost its uploader for editors"  # type: ignore[attr-defined]
 
@@ -95,8 +84,8 @@ def open_app() -> object:
     return at
 
 
-def test_the_app_names_the_process_holding_the_workspace(empty_workspace: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(empty_workspace), "load", "--kind", "spend"],
+def test_the_app_names_the_process_holding_the_workspace(workspace_path: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(workspace_path), "load", "--kind", "spend"],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
@@ -111,17 +100,17 @@ def test_the_app_names_the_process_holding_the_workspace(empty_workspace: Path) 
     assert "Upload page" in errors[0]
 
 
-def test_the_app_says_which_backup_restores_a_damaged_workspace(empty_workspace: Path, tmp_path: Path) -> None:
+def test_the_app_says_which_backup_restores_a_damaged_workspace(workspace_path: Path, tmp_path: Path) -> None:
     from sp_analysis import backup
 
-    ws = open_workspace(empty_workspace)
+    ws = open_workspace(workspace_path)
     backup.export_workspace(ws, tmp_path / "backup-2026-11")
-    close_workspace(empty_workspace)
-    data = empty_workspace.read_bytes()
-    empty_workspace.write_bytes(data[: len(data) // 2])  # a file cut short: a full disk, a copy stopped midway
+    close_workspace(workspace_path)
+    data = workspace_path.read_bytes()
+    workspace_path.write_bytes(data[: len(data) // 2])  # a file cut short: a full disk, a copy stopped midway
     at = open_app()
     errors = [unescape(e.value) for e in at.error]  # type: ignore[attr-defined]
     assert len(errors) == 1, errors
     assert "looks damaged" in errors[0]
     assert f"the newest backup beside it is {tmp_path / 'backup-2026-11'}" in errors[0]
-    assert f"python -m sp_analysis import --workspace {empty_workspace} DIR" in errors[0]
+    assert f"python -m sp_analysis import --workspace {workspace_path} DIR" in errors[0]

@@ -5,78 +5,22 @@ Skipped with a reason where /usr/bin/chromium is missing; with CI=true a missing
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEVON_2026_03, ON_CI, ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
+from tests.conftest import ARTIFACTS, CHROMIUM, DEVON_2026_03, skip_without_chromium
 
 pytestmark = pytest.mark.browser
-
-if not CHROMIUM.exists():
-    if ON_CI:
-        raise RuntimeError("CI=true but /usr/bin/chromium is missing: .ci/run should have installed it")
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): browser tests skipped",
-                allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(empty_app: str) -> str:
     """The app on a free local port with an empty temporary workspace."""
-    workspace = tmp_path_factory.mktemp("browser") / "workspace.duckdb"
-    port = _free_port()
-    env = {**os.environ, "SP_WORKSPACE": str(workspace)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError(f"the app did not start: {process.stdout.read().decode() if process.stdout else ''}")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    return empty_app
 
 
 @pytest.fixture

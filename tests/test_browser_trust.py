@@ -11,12 +11,8 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 import secrets
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -28,70 +24,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ON_CI, ROOT
+from tests.conftest import ARTIFACTS, ROOT, free_port, skip_without_chromium, start_app, stop_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 pytestmark = pytest.mark.browser
-
-if not CHROMIUM.exists():
-    if ON_CI:
-        raise RuntimeError("CI=true but /usr/bin/chromium is missing: .ci/run should have installed it")
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): browser tests skipped",
-                allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_app(workspace: Path, log: Path, *extra: str, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """The app on a local port (a free one unless given); the log says why if it does not come up in a minute."""
-    port = port or _free_port()
-    env = {**os.environ, "SP_WORKSPACE": str(workspace)}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", *extra],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return process, url
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError(f"the app did not start: {log.read_text(errors='replace')}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+skip_without_chromium()
 
 
 def _shot(page: Any, name: str) -> None:
@@ -156,9 +94,9 @@ def _hostile_workspace(folder: Path) -> Path:
 def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("hostile")
     workspace = _hostile_workspace(folder)
-    process, url = _start_app(workspace, folder / "app.log")
+    process, url = start_app(workspace, folder / "app.log")
     yield url
-    _stop(process)
+    stop_app(process)
 
 
 def _outside(url: str) -> bool:
@@ -354,7 +292,7 @@ def signed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     ws = open_workspace(workspace)
     load_file(ws, "april.csv", b"Date,Supplier Name,Amount\n01/04/2025,Acme Ltd,1234.56\n", "spend")
     close_workspace(workspace)
-    port = _free_port()
+    port = free_port()
     with Provider() as provider:
         secrets_file = folder / "secrets.toml"
         secrets_file.write_text(
@@ -366,11 +304,11 @@ def signed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
             f'server_metadata_url = "{provider.issuer}/.well-known/openid-configuration"\n'
             "\n[sp_analysis]\n"
             f'editors = ["{EDITOR}"]\n')
-        process, url = _start_app(workspace, folder / "app.log", "--secrets.files", str(secrets_file), port=port)
+        process, url = start_app(workspace, folder / "app.log", "--secrets.files", str(secrets_file), port=port)
         try:
             yield url, provider
         finally:
-            _stop(process)
+            stop_app(process)
 
 
 def _sign_in(browser: Any, url: str, provider: Provider, email: str) -> tuple[Any, Any]:

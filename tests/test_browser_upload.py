@@ -9,37 +9,20 @@ most of these files state no licence and are not kept in the project). Screensho
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-REAL_SAMPLES = SHARED / "real-samples"
+from tests.conftest import ARTIFACTS, REAL_SAMPLES, skip_without_chromium
+
 EXPECTED = REAL_SAMPLES / "expected.json"
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_samples, pytest.mark.timeout(300)]
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI", "").lower() == "true":
-        raise RuntimeError("CI=true but /usr/bin/chromium is missing: .ci/run should have installed it")
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): browser tests skipped",
-                allow_module_level=True)
+skip_without_chromium()
 if not EXPECTED.exists():
     pytest.skip(f"{REAL_SAMPLES} is absent (a clone without ../shared): the real-sample upload tests need it",
                 allow_module_level=True)
@@ -66,57 +49,15 @@ def _money(text: str) -> Decimal:
     return Decimal(text.replace("£", "").replace(",", ""))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def expected() -> dict[str, dict[str, str]]:
     return json.loads(EXPECTED.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(empty_app: str) -> str:
     """The app on a free local port with an empty temporary workspace."""
-    workspace = tmp_path_factory.mktemp("browser-upload") / "workspace.duckdb"
-    port = _free_port()
-    env = {**os.environ, "SP_WORKSPACE": str(workspace)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # a loaded two-core machine has taken over a minute to start it
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError(f"the app did not start: {process.stdout.read().decode() if process.stdout else ''}")
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    return empty_app
 
 
 @pytest.fixture

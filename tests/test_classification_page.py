@@ -12,15 +12,14 @@ from streamlit.testing.v1 import AppTest
 from sp_analysis import classify
 from sp_analysis.ingest.load import load_file
 from sp_analysis.workspace import close_workspace, open_workspace
-from tests.test_pages import run_page
-from tests.test_rule_effect import spend_csv
+from tests.conftest import rule_spend_csv, run_page
 
 
 @pytest.fixture
 def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "app.duckdb"
     monkeypatch.setenv("SP_WORKSPACE", str(path))
-    load_file(open_workspace(path), "small.csv", spend_csv(), "spend")
+    load_file(open_workspace(path), "small.csv", rule_spend_csv(), "spend")
     yield path
     close_workspace(path)
 

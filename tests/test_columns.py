@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sp_analysis.ingest.columns import find_header, header_signature, map_header, normalise_header
-from sp_analysis.ingest.text import decode_bytes, normalise_lines, sniff_delimiter
+from sp_analysis.ingest.text import decode_bytes, normalise_lines
 
 
 @pytest.mark.parametrize(
@@ -68,12 +68,6 @@ def test_contract_header() -> None:
     mapping = map_header(header, "contracts")
     assert mapping["title"] == 1 and mapping["supplier_name"] == 4 and mapping["value_whole_life"] == 5
     assert mapping["value_annual"] == 6 and mapping["end_date"] == 8 and mapping["cpv_code"] == 11
-
-
-@pytest.mark.parametrize(("lines", "expected"), [
-    (["a,b,c", "1,2,3"], ","), (["a;b;c", "1,5;2;3"], ";"), (["a\tb\tc"], "\t"), (["a|b|c"], "|")])
-def test_sniff_delimiter(lines: list[str], expected: str) -> None:
-    assert sniff_delimiter(lines) == expected
 
 
 def test_decode_reports_what_it_did() -> None:

@@ -7,7 +7,6 @@ $SP_WORKSPACE. The fixture's dates are relative to today, since the pages measur
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +16,8 @@ from streamlit.testing.v1 import AppTest
 from sp_analysis.classify import import_categories_csv, import_rules_csv
 from sp_analysis.contracts import add_months
 from sp_analysis.ingest.load import load_file
-from sp_analysis.workspace import close_workspace, open_workspace
-from tests.conftest import ROOT
-from tests.test_contracts import RULES_CSV, TAXONOMY_CSV
+from sp_analysis.workspace import open_workspace
+from tests.conftest import ROOT, RULES_CSV, TAXONOMY_CSV
 
 CONTRACTS_PAGE = str(ROOT / "views" / "contracts.py")
 RENEWALS_PAGE = str(ROOT / "views" / "renewals.py")
@@ -49,14 +47,6 @@ REGISTER = (
     f"C2,Advice,Corporate,Zeta Consulting,S7,\"£50,000.00\",{uk(day(-100))},{uk(day(400))},,Quote,,,79400000-8\n"
     f"C3,Office furniture,Corporate,Nobody Ltd,S99,\"£600,000.00\",{uk(day(10))},{uk(day(800))},,Framework,,,39100000\n"
 )
-
-
-@pytest.fixture
-def workspace_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "pages.duckdb"
-    monkeypatch.setenv("SP_WORKSPACE", str(path))
-    yield path
-    close_workspace(path)
 
 
 @pytest.fixture

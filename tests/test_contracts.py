@@ -31,35 +31,10 @@ from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import load_file
 from sp_analysis.settings import set_setting
 from sp_analysis.workspace import Workspace
+from tests.conftest import EXPENSE_TYPES, RULES_CSV, TAXONOMY, TAXONOMY_CSV
 
 TODAY = dt.date(2025, 6, 15)
 HUNDRED_K = Decimal(100_000)
-
-TAXONOMY = {
-    "Health and social care": ("High", True),
-    "Waste": ("High", True),
-    "Pulp, paper and printing": ("High", True),
-    "Transport and vehicles": ("High", True),
-    "Furniture": ("High", True),
-    "Construction": ("High", True),
-    "Professional services and consultancy": ("Low", True),
-    "Pensions": ("Low", False),
-    "Unclassified": ("Unclassified", False),
-}
-TAXONOMY_CSV = ("category,impact,influenceable,reason\n" + "".join(
-    f'"{c}",{i},{"true" if f else "false"},test\n' for c, (i, f) in TAXONOMY.items())).encode()
-EXPENSE_TYPES = {
-    "Residential Care": "Health and social care",
-    "Waste Collection": "Waste",
-    "Stationery": "Pulp, paper and printing",
-    "Pension Contributions": "Pensions",
-    "Community Transport": "Transport and vehicles",
-    "Consultancy Fees": "Professional services and consultancy",
-    "Building Repairs": "Construction",
-}
-RULES_CSV = ("rule_id,layer,field,match,pattern,category,priority,note\n" + "".join(
-    f'K{i},keyword,expense_type,exact,{t},"{c}",{10 + i},test\n' for i, (t, c) in enumerate(EXPENSE_TYPES.items()))
-    + "R1,keyword,expense_type,regex,\\bfurnit,Furniture,50,test\n").encode()
 
 
 @dataclass(frozen=True)

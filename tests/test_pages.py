@@ -8,22 +8,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sp_analysis.ingest.load import load_file
-from sp_analysis.workspace import close_workspace, open_workspace
-from tests.conftest import DEVON_2026_03, ROOT
+from sp_analysis.workspace import open_workspace
+from tests.conftest import APP, DEVON_2026_03, ROOT, run_page
 
-APP = str(ROOT / "app.py")
 PAGES = ["views/overview.py", "views/upload.py", "views/impact_areas.py", "views/suppliers.py",
          "views/classification.py", "views/settings.py", "views/cabinet_pack.py", "views/contracts.py",
          "views/renewals.py", "views/framework.py", "views/action_plan.py", "views/procurement_act.py"]
 HEADER = "Date,Supplier Name,Amount,Expense Area\n"
-
-
-@pytest.fixture
-def workspace_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("SP_WORKSPACE", str(path))
-    yield path
-    close_workspace(path)
 
 
 def upload(at: AppTest, files: list[tuple[str, bytes]]) -> None:
@@ -32,16 +23,6 @@ def upload(at: AppTest, files: list[tuple[str, bytes]]) -> None:
     at.button(key="upload_submit").click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-
-
-def run_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    if page != PAGES[0]:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -4,27 +4,18 @@ figures as at a date, and survive every filter, the assessment form, saving, imp
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from sp_analysis import actions, framework
-from sp_analysis.workspace import close_workspace, open_workspace
+from sp_analysis.workspace import open_workspace
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
 FRAMEWORK_PAGE = "views/framework.py"
 PLAN_PAGE = "views/action_plan.py"
-
-
-@pytest.fixture
-def workspace_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("SP_WORKSPACE", str(path))
-    yield path
-    close_workspace(path)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from decimal import Decimal
 
@@ -28,34 +26,12 @@ from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.load import load_file
 from sp_analysis.workspace import Workspace
-
-# (row, supplier, id, amount, department, expense type, broad heading); rows count from 2 (the header is 1).
-LINES = [
-    ("Ardent Ltd", "A1", "1000.00", "Corporate", "Bulky item rounds", "Premises"),
-    ("Ardent Ltd", "A1", "-200.25", "Corporate", "Bulky  Item Rounds", "Premises"),
-    ("Ardent Ltd", "A1", "300.10", "Corporate", "Widget sundry", "Premises"),
-    ("Bolt Ltd", "B1", "50.05", "Waste Services", "Bulky item rounds", ""),
-    ("Cobble Ltd", "C1", "75.00", "Highways", "Bulky item rounds", ""),
-    ("Dunmore Ltd", "D1", "500.00", "Corporate", "Bulky waste collection", "Premises"),
-    ("Dunmore Ltd", "D1", "120.00", "Corporate", "Clinical waste collection", ""),
-    ("Grove Ltd", "G1", "900.00", "Corporate", "Residential placements", ""),
-    ("Grove Ltd", "G1", "100.00", "Corporate", "Quarterly invoice", "Premises"),
-    ("Hollin Ltd", "H1", "500.00", "Corporate", "Residential placements", "Premises"),
-    ("Ixworth Ltd", "I1", "33.33", "Corporate", "Zqx", ""),
-]
-
-
-def spend_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["Date", "Supplier Name", "Supplier ID", "Amount", "Expense Area", "Expense Type", "Expense Category"])
-    writer.writerows((f"{day:02d}/04/2024", s, i, a, d, t, h) for day, (s, i, a, d, t, h) in enumerate(LINES, start=1))
-    return out.getvalue().encode()
+from tests.conftest import RULE_LINES, rule_spend_csv
 
 
 @pytest.fixture
 def small(ws: Workspace) -> Workspace:
-    load_file(ws, "small.csv", spend_csv(), "spend")
+    load_file(ws, "small.csv", rule_spend_csv(), "spend")
     ensure_classified(ws)
     return ws
 
@@ -84,7 +60,7 @@ def test_rule_effect_is_exact_and_saves_nothing(small: Workspace) -> None:
     # Independently: the rule (exact, any case and spacing) takes rows 2, 3, 5 and 6, ahead of the context
     # rules that placed 5 and 6; then Ardent has two of its three lines in Waste, so its usual category takes
     # row 4 too. Row 5 was already Waste and does not move.
-    amounts = {row: Decimal(line[2]) for row, line in enumerate(LINES, start=2)}
+    amounts = {row: Decimal(line[2]) for row, line in enumerate(RULE_LINES, start=2)}
     expected: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     for row, to in ((2, "Waste"), (3, "Waste"), (4, "Waste"), (5, "Waste"), (6, "Waste")):
         if before[row][0] != to:
@@ -171,12 +147,12 @@ def test_rule_from_value_picks_the_layer_of_its_column() -> None:
 
 def test_coverage_in_view_follows_the_filters(small: Workspace) -> None:
     ensure_current(small)
-    amounts = [Decimal(line[2]) for line in LINES]
+    amounts = [Decimal(line[2]) for line in RULE_LINES]
     head = analysis.headline(small, SpendFilters())
     assert (head.classified, head.total) == (Decimal("2145.05"), sum(amounts))
     assert coverage_in_words(head.classified, head.total) == "63.5% classified (£2,145.05 of £3,378.23 net spend in view)"
     corporate = analysis.headline(small, SpendFilters(departments=("Corporate",)))
-    corporate_total = sum(Decimal(line[2]) for line in LINES if line[3] == "Corporate")
+    corporate_total = sum(Decimal(line[2]) for line in RULE_LINES if line[3] == "Corporate")
     assert (corporate.classified, corporate.total) == (Decimal("2020.00"), corporate_total)
     assert coverage_in_words(Decimal(0), Decimal(0)) == "no spend in view"
 

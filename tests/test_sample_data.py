@@ -11,23 +11,13 @@ import pytest
 from sp_analysis.config import SAMPLE_DATA_DIR
 from sp_analysis.sample import build_sample_workspace
 from sp_analysis.summary import build_summary
-from sp_analysis.workspace import Workspace, close_workspace, open_workspace
+from sp_analysis.workspace import Workspace
 
 EXPECTED = json.loads((SAMPLE_DATA_DIR / "expected.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def sample_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    ws = open_workspace(path)
-    _loaded, refused = build_sample_workspace(ws)
-    assert not refused, [e.message for e in refused]
-    yield ws
-    close_workspace(path)
-
-
-def test_sample_totals_match_the_generator(sample_ws: Workspace) -> None:
-    summary = build_summary(sample_ws)
+def test_sample_totals_match_the_generator(sample_council: Workspace) -> None:
+    summary = build_summary(sample_council)
     assert summary["spend"]["rows"] == EXPECTED["spend"]["rows"]
     assert summary["spend"]["total"] == EXPECTED["spend"]["total"]
     assert summary["spend"]["by_financial_year"] == EXPECTED["spend"]["by_financial_year"]
@@ -36,8 +26,8 @@ def test_sample_totals_match_the_generator(sample_ws: Workspace) -> None:
 
 
 @pytest.mark.parametrize("expected", EXPECTED["spend_files"], ids=lambda f: f["name"])
-def test_each_sample_file_matches_the_generator(sample_ws: Workspace, expected: dict) -> None:
-    with sample_ws.read() as cur:
+def test_each_sample_file_matches_the_generator(sample_council: Workspace, expected: dict) -> None:
+    with sample_council.read() as cur:
         rows, total, quality = cur.execute(
             "SELECT rows, total, quality FROM loaded_files WHERE name = $n", {"n": expected["name"]}).fetchone()
     quality = json.loads(quality)
@@ -57,11 +47,11 @@ def test_sample_is_big_enough_and_spans_two_years() -> None:
     assert EXPECTED["contracts"]["rows"] >= 300
 
 
-def test_building_the_sample_twice_adds_nothing(sample_ws: Workspace) -> None:
-    before = build_summary(sample_ws)
-    loaded, refused = build_sample_workspace(sample_ws)
+def test_building_the_sample_twice_adds_nothing(sample_council: Workspace) -> None:
+    before = build_summary(sample_council)
+    loaded, refused = build_sample_workspace(sample_council)
     assert (loaded, refused) == ([], [])
-    assert build_summary(sample_ws) == before
+    assert build_summary(sample_council) == before
 
 
 def test_sample_generator_is_committed_with_its_output() -> None:

@@ -7,13 +7,12 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from sp_analysis.ingest.errors import NeedsMapping
 from sp_analysis.ingest.load import delete_saved_choice, load_file, saved_choices
 from sp_analysis.ingest.source import ColumnChoice
-from sp_analysis.workspace import Workspace, close_workspace, open_workspace
+from sp_analysis.workspace import Workspace, open_workspace
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -50,14 +49,6 @@ def test_a_deleted_choice_is_no_longer_applied(ws: Workspace) -> None:
         return
     assert result.total == Decimal("2.25")
     assert "a choice saved for this header" not in result.quality["recognised"].values()
-
-
-@pytest.fixture
-def workspace_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("SP_WORKSPACE", str(path))
-    yield path
-    close_workspace(path)
 
 
 def upload_page(user: dict[str, object] | None = None) -> AppTest:

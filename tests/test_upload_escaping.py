@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from sp_analysis import ui
 from sp_analysis.ingest.load import load_file
 from sp_analysis.ingest.source import ColumnChoice
-from sp_analysis.workspace import close_workspace, open_workspace
+from sp_analysis.workspace import open_workspace
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -20,14 +19,6 @@ NAME = "**x**[a](http://e.example).csv"
 HEADER = "Date,Supplier Name,Amount,Expense Area\n"
 # Bold or a link, as Markdown would read them: '**' or '](' not preceded by a backslash, or a bare address.
 LIVE_MARKDOWN = re.compile(r"(?<!\\)\*\*x|(?<!\\)\]\(|https?://")
-
-
-@pytest.fixture
-def workspace_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("SP_WORKSPACE", str(path))
-    yield path
-    close_workspace(path)
 
 
 def upload(files: list[tuple[str, bytes]]) -> AppTest:

@@ -102,8 +102,8 @@ for measure in ui.query(actions.data_measures, as_at):
 st.header("Action in full")
 if not table.empty:
     labels = {int(i): f"{int(i)}. {t}" for i, t in zip(table["action_id"], table["title"], strict=True)}
-    chosen = st.selectbox("Action", list(labels), format_func=labels.get, key="plan_detail_action")
-    detail = ui.query(actions.action_detail, int(chosen), as_at)
+    chosen = st.selectbox("Action", list(labels), format_func=lambda i: labels[i], key="plan_detail_action")
+    detail = ui.query(actions.action_detail, int(chosen), as_at) if chosen is not None else None
     if detail is not None:
         st.markdown(f"**{ui.md(detail['title'])}** (Level {detail['level'] or 'not set'}; "
                     f"{ui.md(detail['themes'] or 'no theme')}; "

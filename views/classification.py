@@ -11,10 +11,20 @@ from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.report import loaded_files
 from sp_analysis.money import pounds
 
+# The wordings by plain name, as the page's widgets give a column, layer or match back.
+FIELD_WORDS: dict[str, str] = {str(k): v for k, v in classify.FIELD_WORDING.items()}
+LAYER_WORDS: dict[str, str] = {str(k): v for k, v in classify.LAYER_WORDING.items()}
+MATCH_WORDS: dict[str, str] = {str(k): v for k, v in classify.MATCH_WORDING.items()}
 
-def heading(field: str) -> str:
+
+def wording(field: object) -> str:
+    """A payment column's name in words: 'expense type', 'supplier name'."""
+    return FIELD_WORDS.get(str(field), str(field).replace("_", " "))
+
+
+def heading(field: object) -> str:
     """A payment column's name for a person: 'Expense type', 'Supplier name'."""
-    words = classify.FIELD_WORDING.get(field, field.replace("_", " "))  # type: ignore[call-overload]
+    words = wording(field)
     return words[0].upper() + words[1:]
 
 
@@ -63,7 +73,7 @@ st.caption("The suggested category is the one the other evidence on these paymen
 categories = ui.query(classify.load_categories)
 names = [c.category for c in categories if c.category != classify.UNCLASSIFIED]
 if editor and values:
-    st.markdown(f"**Make a rule from this**: every payment whose {classify.FIELD_WORDING[by]} is the one chosen "
+    st.markdown(f"**Make a rule from this**: every payment whose {wording(by)} is the one chosen "
                 "goes to the category. You see what it would change before it is saved.")
     left, right = st.columns(2)
     value = left.selectbox(heading(by), values, key="make_rule_value")
@@ -147,12 +157,12 @@ if show_patterns:
         column_config={
             "rule_id": st.column_config.TextColumn("Rule id", required=True),
             "layer": st.column_config.SelectboxColumn("Looks at", options=list(classify.LAYERS), required=True,
-                                                      format_func=lambda v: classify.LAYER_WORDING.get(v, v)),
+                                                      format_func=lambda v: LAYER_WORDS.get(str(v), str(v))),
             "field": st.column_config.SelectboxColumn("Column", options=list(classify.FIELD_WORDING), required=True,
                                                       format_func=heading),
             "match": st.column_config.SelectboxColumn("How it matches", options=list(classify.MATCHES),
                                                       required=True,
-                                                      format_func=lambda v: classify.MATCH_WORDING.get(v, v)),
+                                                      format_func=lambda v: MATCH_WORDS.get(str(v), str(v))),
             "pattern": st.column_config.TextColumn("Pattern", required=True),
             "category": st.column_config.SelectboxColumn("Category", options=[*names, classify.UNCLASSIFIED],
                                                          required=True),
@@ -195,8 +205,8 @@ if files.empty:
     st.caption("Load a spend file to ask why one of its payments sits in its category.")
 else:
     left, right = st.columns(2)
-    file_id = left.selectbox("File", list(files["file_id"]), key="explain_file",
-                             format_func=dict(zip(files["file_id"], files["name"], strict=True)).get)
+    file_names = dict(zip(files["file_id"], files["name"], strict=True))
+    file_id = left.selectbox("File", list(files["file_id"]), key="explain_file", format_func=lambda i: str(file_names[i]))
     line = right.number_input("Line in the file", min_value=1, step=1, key="explain_line")
-    explanation = classify.explain_payment(ws, int(file_id), int(line))
+    explanation = classify.explain_payment(ws, int(file_id), int(line or 1))
     st.markdown(ui.md(explanation.sentence()) if explanation else "No payment at that line of the file.")

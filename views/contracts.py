@@ -2,7 +2,9 @@
 optional supplier list."""
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -69,7 +71,7 @@ with register_tab:
         over = sum(1 for v in values if v >= PLAN_THRESHOLD)
         st.caption(f"Showing {ui.md(filters.describe())}: {len(register):,} of {options['contracts']:,} contracts; "
                    f"status as of {today:%-d %B %Y}.")
-        cols = st.columns(4)
+        cols: Sequence[Any] = st.columns(4)
         cols[0].metric("Contracts", f"{len(register):,}")
         cols[1].metric("Contract value", charts.short_money(sum(values, Decimal(0))),
                        help=f"{pounds(sum(values, Decimal(0)))}. " + DEFINITIONS["contract_value"])

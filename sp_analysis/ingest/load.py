@@ -43,7 +43,7 @@ from sp_analysis.sql import scalar_int
 from sp_analysis.sql_macros import DATE_FORMATS
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # called with (fraction done, what is happening); its result is unused
 
 # How many distinct dates from the top of a file choose its date format.
 DATE_SAMPLES = 200

@@ -505,11 +505,6 @@ SHEET_SPAN = 10_000_000
 ALL_SHEETS = "all"
 
 
-def sheet_row(line: int) -> int:
-    """The sheet's own row number of a workbook line (see SHEET_SPAN)."""
-    return line % SHEET_SPAN
-
-
 def _read_workbook(name: str, data: bytes) -> tuple[list[str], dict[str, list[list[Any]]]]:
     """The workbook's sheet names, and the cells (from A1) of each sheet with data."""
     from sp_analysis.ingest import workbook

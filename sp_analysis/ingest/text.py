@@ -80,17 +80,6 @@ def normalise_lines(text: str, delimiter: str) -> str:
     return body + "\n"
 
 
-def sniff_delimiter(sample_lines: list[str]) -> str:
-    """The delimiter that splits the most likely header line into the most cells."""
-    best, best_count = ",", 0
-    for delimiter in DELIMITERS:
-        counts = [line.count(delimiter) for line in sample_lines if line.strip()]
-        count = max(counts, default=0)
-        if count > best_count:
-            best, best_count = delimiter, count
-    return best
-
-
 def split_rows(text: str, delimiter: str, limit: int) -> list[list[str]]:
     """The first `limit` records of the text, split as CSV (for header detection and previews)."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', strict=False)
