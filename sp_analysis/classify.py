@@ -77,14 +77,31 @@ FIELD_WORDING: dict[Field, str] = {
     "proclass_code": "ProClass code",
     "proclass_label": "ProClass label",
 }
-# The payment columns rules are tried against. `extra_words` is not a column: it is the text of the
-# unmapped columns whose header names a description (see EXTRA_WORD_KEYS).
-SOURCES: tuple[str, ...] = (*get_args(Field), "extra_words")
+# The payment columns rules are tried against. `extra_words` and `service_words` are not columns: they
+# are the text of the unmapped columns whose header names a description (see EXTRA_WORD_KEYS) or a
+# service, section or cost centre (see SERVICE_WORD_KEYS).
+SOURCES: tuple[str, ...] = (*get_args(Field), "extra_words", "service_words")
 # Expense-type rules also read these detail sources: the same kind of words, in another column.
 EXPENSE_WORD_SOURCES: tuple[str, ...] = ("expense_code", "proclass_label", "extra_words")
+# Department rules also read the service columns: the finer unit a file names beside its directorate
+# ('Service', 'Cost Centre', 'Head of Service'), which says where the money was spent.
+DEPARTMENT_WORD_SOURCES: tuple[str, ...] = ("service_words",)
+# The other sources a rule on a field reads, besides the field itself.
+ALSO_READS: dict[str, tuple[str, ...]] = {"expense_type": EXPENSE_WORD_SOURCES, "department": DEPARTMENT_WORD_SOURCES}
 # Header names (lower case) of unmapped columns that describe what was bought.
 EXTRA_WORD_KEYS = (r"descr|subjective|account|cost element|purpose|narrative|merchant|detail|analysis|"
                    r"expenditure|expense|spend type|nature|thomson|proclass|procurement|commodity|category")
+# Header names (lower case) of unmapped columns that name where the money was spent: a service, section,
+# division, cost centre or directorate ('Headserv' and 'Stratdir' are head of service and strategic
+# directorate run together). A column whose header also names a description is read as a description;
+# links (values starting 'http') are left out.
+SERVICE_WORD_KEYS = (r"\bserv|head ?serv|cost ?cent|\bsection\b|\bdivision\b|directorate|strat ?dir|portfolio|"
+                     r"business unit|\bteam\b|\bunit\b|responsibilit|\barea\b|department|\bdept\b")
+# The other sources a rule can read, in words, for saying where its text was found.
+SOURCE_WORDING: dict[str, str] = {
+    "expense_code": "the expense code", "proclass_label": "the ProClass label",
+    "extra_words": "a description column", "service_words": "a service or cost centre column",
+}
 USUAL_RULE_ID = "USUAL"
 MATCH_WORDING: dict[Match, str] = {"exact": "is", "prefix": "starts with", "contains": "contains", "regex": "matches"}
 LAYER_ORDER_SQL = "CASE layer WHEN 'supplier' THEN 1 WHEN 'code' THEN 2 WHEN 'keyword' THEN 3 ELSE 4 END"
@@ -182,6 +199,8 @@ class Explanation:
     classified: bool
     values: dict[str, str | None]
     usual: str | None = None
+    # Where the matched text was found, when not in the rule's own column ('extra_words', 'service_words' ...).
+    matched_in: str | None = None
 
     def sentence(self) -> str:
         """The explanation in words, for a tooltip or a detail panel."""
@@ -193,7 +212,8 @@ class Explanation:
             return f"{self.category}: the supplier's usual category ({self.usual or 'most of its lines'})."
         if self.rule is None:
             return f"{self.category}, placed by rule {self.rule_id}, which has since been removed."
-        seen = f' (found "{self.matched_text}")' if self.matched_text and self.rule.match != "exact" else ""
+        where = f" in {SOURCE_WORDING.get(self.matched_in, self.matched_in)}" if self.matched_in else ""
+        seen = f' (found "{self.matched_text}"{where})' if self.matched_text and self.rule.match != "exact" else ""
         return f"{self.category}, placed by {self.rule.layer} rule {self.rule_id}: {self.rule.in_words()}{seen}."
 
 
@@ -235,6 +255,13 @@ EXTRA_WORDS_SQL = (
     "nullif(array_to_string(list_transform(list_filter(map_entries({x}), lambda e: e.value IS NOT NULL "
     f"AND trim(e.value) <> '' AND regexp_matches(lower(e.key), '{EXTRA_WORD_KEYS}')), lambda e: e.value), ' | '), '')"
 )
+# The text of the unmapped columns whose header names a service or cost centre (and not a description).
+SERVICE_WORDS_SQL = (
+    "nullif(array_to_string(list_transform(list_filter(map_entries({x}), lambda e: e.value IS NOT NULL "
+    f"AND trim(e.value) <> '' AND NOT starts_with(lower(trim(e.value)), 'http') "
+    f"AND regexp_matches(lower(e.key), '{SERVICE_WORD_KEYS}') AND NOT regexp_matches(lower(e.key), '{EXTRA_WORD_KEYS}')), "
+    "lambda e: e.value), ' | '), '')"
+)
 # Rank 1 is the rule tried first: layer, then priority, then rule_id.
 RANKED_RULES = f"""
 SELECT rule_id, field, match, pattern, category,
@@ -244,10 +271,9 @@ FROM classification_rules
 """
 DROP_FIELD_VALUES = "DROP TABLE IF EXISTS classify_field_values"
 # A rule on a field is tried on that field's values; an expense-type rule also on the other detail sources.
-RULE_READS_SOURCE = (
-    "(r.field = v.source OR (r.field = 'expense_type' AND v.source IN ("
-    + ", ".join(f"'{s}'" for s in EXPENSE_WORD_SOURCES) + ")))"
-)
+RULE_READS_SOURCE = "(r.field = v.source OR " + " OR ".join(
+    f"(r.field = '{field}' AND v.source IN (" + ", ".join(f"'{s}'" for s in sources) + "))"
+    for field, sources in ALSO_READS.items()) + ")"
 PLAIN_HITS = f"""
 SELECT v.source, v.value, r.rank
 FROM classify_field_values v JOIN ranked_rules r ON {RULE_READS_SOURCE}
@@ -272,7 +298,7 @@ best AS MATERIALIZED (SELECT source, value, min(rank) AS rank FROM hits GROUP BY
 SELECT p.file_id, p.source_row,
        CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END AS supplier_key,
        r.category, r.rule_id
-FROM (SELECT *, {extra_words} AS extra_words FROM payments) p
+FROM (SELECT *, {derived} FROM payments) p
 {joins}
 LEFT JOIN ranked_rules r ON r.rank = least({ranks})
 """
@@ -499,8 +525,9 @@ def classify_spend(ws: Workspace) -> None:
 def _source_sql(source: str, present: set[str], alias: str = "") -> str:
     """The SQL for one source of a payment: its column, the descriptive unmapped columns, or NULL when
     the workspace's payments table has no such column yet."""
-    if source == "extra_words":
-        return EXTRA_WORDS_SQL.format(x=f"{alias}extra") if "extra" in present else "NULL::VARCHAR"
+    if source in ("extra_words", "service_words"):
+        template = EXTRA_WORDS_SQL if source == "extra_words" else SERVICE_WORDS_SQL
+        return template.format(x=f"{alias}extra") if "extra" in present else "NULL::VARCHAR"
     return f"{alias}{source}" if source in present else "NULL::VARCHAR"
 
 
@@ -510,7 +537,7 @@ def field_values_sql(present: set[str]) -> str:
     distinct = " UNION ALL ".join(
         f"SELECT DISTINCT '{source}' AS source, value FROM "
         f"(SELECT {_source_sql(source, present)} AS value FROM payments) WHERE value IS NOT NULL"
-        for source in SOURCES if source in present or (source == "extra_words" and "extra" in present)
+        for source in SOURCES if source in present or (source in ("extra_words", "service_words") and "extra" in present)
     ) or "SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS value WHERE false"
     return f"""
 CREATE OR REPLACE TEMP TABLE classify_field_values AS
@@ -547,23 +574,22 @@ def classify_sql(regex_fields: Sequence[str], present: set[str] | None = None,
     present = set(present) if present is not None else {*get_args(Field), "extra", "is_redacted"}
     branches = []
     for i, field in enumerate(regex_fields):
-        sources = [field, *EXPENSE_WORD_SOURCES] if field == "expense_type" else [field]
+        sources = [field, *ALSO_READS.get(field, ())]
         branches.append(REGEX_HIT.format(i=i, sources=", ".join(f"'{s}'" for s in sources)))
     regex_hits = " UNION ALL ".join(branches) or NO_REGEX_HITS
     per_source = ",\n".join(
         f"best_{source} AS (SELECT value, rank FROM best WHERE source = '{source}')" for source in SOURCES
     )
     missing = [f"NULL::VARCHAR AS {field}" for field in get_args(Field) if field not in present]
-    extra_words = _source_sql("extra_words", present)
-    if missing:
-        extra_words += ", " + ", ".join(missing)
+    derived = ", ".join([*(f"{_source_sql(source, present)} AS {source}" for source in ("extra_words", "service_words")),
+                         *missing])
     joins = "\n".join(f"LEFT JOIN best_{source} ON best_{source}.value = p.{source}" for source in SOURCES)
     return PLACE_TEMPLATE.format(
         ranked_rules=RANKED_RULES.replace("FROM classification_rules", f"FROM {rules_table}"),
         plain_hits=PLAIN_HITS,
         regex_hits=regex_hits,
         per_source=per_source,
-        extra_words=extra_words,
+        derived=derived,
         joins=joins,
         ranks=", ".join(f"best_{source}.rank" for source in SOURCES),
     )
@@ -612,11 +638,12 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
         values = dict(zip(SOURCES, source_values, strict=True))
         rule = _rule_by_id(cur, rule_id) if rule_id and rule_id != USUAL_RULE_ID else None
         matched = None
+        matched_in: str | None = None
         usual = None
         if rule is not None and rule.match != "regex":
             matched = rule.pattern
         elif rule is not None:
-            sources = [rule.field, *EXPENSE_WORD_SOURCES] if rule.field == "expense_type" else [rule.field]
+            sources = [rule.field, *ALSO_READS.get(rule.field, ())]
             for source in sources:
                 if values.get(source) is None:
                     continue
@@ -625,6 +652,7 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
                 }).fetchone()
                 if found and found[0]:
                     matched = found[0]
+                    matched_in = None if source == rule.field else source
                     break
         elif rule_id == USUAL_RULE_ID and supplier_key is not None:
             share = cur.execute(USUAL_SHARE, {"category": category, "supplier_key": supplier_key}).fetchone()
@@ -642,6 +670,7 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
         classified=bool(classified),
         values=values,
         usual=usual,
+        matched_in=matched_in,
     )
 
 
