@@ -3,7 +3,12 @@
 The evidence a line carries is weighed in this order, and the rule that placed each payment is recorded:
 
 1. `supplier`: a rule an analyst made for one payee (its id or name);
-2. `code`: the council's expense code or a ProClass code, exactly or by prefix;
+2. `code`: the council's expense code or a ProClass code, exactly or by prefix. The bundled rules read a
+   six-digit ProClass code by its heading: the top level (two digits), a second level whose spend belongs
+   elsewhere (four digits: waste under Environmental Services), and the codes ProClass numbers outside
+   their heading's range (six digits). The codes and headings are ProClass C17's, as published by its
+   maintainer (proclass.org.uk) and kept as open data in northwestopendata/lgtc_refdata
+   (proclass_17/proclass_17.csv, Open Government Licence); the categories they go to are this project's;
 3. `keyword`: the words that say what was bought. A keyword rule on the expense type also reads the other
    detail columns a file may carry: an expense code written in words, the ProClass or procurement
    classification label, and unmapped columns whose header names a description (account description,
@@ -152,6 +157,8 @@ class Rule:
         """The rule for a person, the regular expression left out: 'Expense type mentions waste ...'."""
         where = FIELD_WORDING[self.field]
         where = where[0].upper() + where[1:]
+        if self.match == "regex" and self.layer == "code" and self.note:
+            return f"{where} is {self.note}"
         if self.match == "regex":
             return f"{where} mentions {self.note}" if self.note else f"{where} matches a pattern"
         verb = {"exact": "is", "prefix": "starts with", "contains": "contains"}[self.match]
