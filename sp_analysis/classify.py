@@ -257,18 +257,49 @@ CHECK_REGEX = "SELECT regexp_matches('', $pattern, 'i')"
 NORMALISE_TEXT = r"lower(trim(regexp_replace({x}, '\s+', ' ', 'g')))"
 NORMALISE_NAME = r"lower(trim(regexp_replace(regexp_replace({x}, '\(?\*{{2,}}[0-9]*\)?', ' ', 'g'), '\s+', ' ', 'g')))"
 
-# The text of the unmapped columns whose header names a description, joined in header order.
-EXTRA_WORDS_SQL = (
-    "nullif(array_to_string(list_transform(list_filter(map_entries({x}), lambda e: e.value IS NOT NULL "
-    f"AND trim(e.value) <> '' AND regexp_matches(lower(e.key), '{EXTRA_WORD_KEYS}')), lambda e: e.value), ' | '), '')"
+# Which unmapped columns (the keys of a payment's `extra` map) are descriptions and which services: decided
+# once per distinct header name, in SQL, not once per line. Keys come in the order they stand in the headers.
+EXTRA_KEYS = f"""
+WITH keys AS (
+    SELECT key, min(position) AS position
+    FROM (SELECT unnest(map_keys(extra)) AS key, generate_subscripts(map_keys(extra), 1) AS position
+          FROM payments WHERE extra IS NOT NULL AND ($file_id IS NULL OR (file_id = $file_id AND source_row = $source_row)))
+    GROUP BY key
 )
-# The text of the unmapped columns whose header names a service or cost centre (and not a description).
-SERVICE_WORDS_SQL = (
-    "nullif(array_to_string(list_transform(list_filter(map_entries({x}), lambda e: e.value IS NOT NULL "
-    f"AND trim(e.value) <> '' AND NOT starts_with(lower(trim(e.value)), 'http') "
-    f"AND regexp_matches(lower(e.key), '{SERVICE_WORD_KEYS}') AND NOT regexp_matches(lower(e.key), '{EXTRA_WORD_KEYS}')), "
-    "lambda e: e.value), ' | '), '')"
-)
+SELECT key, regexp_matches(lower(key), '{EXTRA_WORD_KEYS}') AS description,
+       regexp_matches(lower(key), '{SERVICE_WORD_KEYS}') AND NOT regexp_matches(lower(key), '{EXTRA_WORD_KEYS}') AS service
+FROM keys ORDER BY position, key
+"""
+ExtraKeys = dict[str, tuple[str, ...]]
+NO_EXTRA_KEYS: ExtraKeys = {"extra_words": (), "service_words": ()}
+
+
+def _sql_text(value: str) -> str:
+    """A header name as an SQL string literal (quotes doubled): header names are the council's text."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _words_sql(source: str, keys: tuple[str, ...], column: str) -> str:
+    """The text of a payment's description (or service) columns, joined with ' | ' in header order: one map
+    lookup per column a workspace has of that kind; blank cells (and, for services, links) left out."""
+    if not keys:
+        return "NULL::VARCHAR"
+    keep = "trim({v}) <> ''" + (" AND NOT starts_with(lower(trim({v})), 'http')" if source == "service_words" else "")
+    cells = [f"CASE WHEN {keep.format(v=f'{column}[{_sql_text(k)}]')} THEN {column}[{_sql_text(k)}] END" for k in keys]
+    return f"nullif(concat_ws(' | ', {', '.join(cells)}), '')"
+
+
+def extra_keys(cur: duckdb.DuckDBPyConnection, present: set[str], file_id: int | None = None,
+               source_row: int | None = None) -> ExtraKeys:
+    """The unmapped columns the workspace's payments carry (or one payment's), by kind: descriptions
+    (EXTRA_WORD_KEYS) and services (SERVICE_WORD_KEYS)."""
+    if "extra" not in present:
+        return NO_EXTRA_KEYS
+    rows = cur.execute(EXTRA_KEYS, {"file_id": file_id, "source_row": source_row}).fetchall()
+    return {"extra_words": tuple(k for k, description, _service in rows if description),
+            "service_words": tuple(k for k, _description, service in rows if service)}
+
+
 # Rank 1 is the rule tried first: layer, then priority, then rule_id.
 RANKED_RULES = f"""
 SELECT rule_id, field, match, pattern, category,
@@ -520,31 +551,31 @@ def classify_spend(ws: Workspace) -> None:
         for i, (rank, _field, pattern) in enumerate(regex_rules):
             params |= {f"rank_{i}": rank, f"pattern_{i}": pattern}
         present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
-        cur.execute(field_values_sql(present))
+        keys = extra_keys(cur, present)
+        cur.execute(field_values_sql(present, keys))
         cur.execute(CLEAR_CLASSES)
-        cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present), params)
+        cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present, keys=keys), params)
         cur.execute(INSERT_CLASSES)
         cur.execute(DROP_PLACED)
         cur.execute(DROP_FIELD_VALUES)
         cur.execute(MARK_SPEND_FACTS_STALE)
 
 
-def _source_sql(source: str, present: set[str], alias: str = "") -> str:
-    """The SQL for one source of a payment: its column, the descriptive unmapped columns, or NULL when
-    the workspace's payments table has no such column yet."""
+def _source_sql(source: str, present: set[str], alias: str = "", keys: ExtraKeys = NO_EXTRA_KEYS) -> str:
+    """The SQL for one source of a payment: its column, the descriptive (or service) unmapped columns
+    named in `keys`, or NULL when the workspace's payments table has no such column yet."""
     if source in ("extra_words", "service_words"):
-        template = EXTRA_WORDS_SQL if source == "extra_words" else SERVICE_WORDS_SQL
-        return template.format(x=f"{alias}extra") if "extra" in present else "NULL::VARCHAR"
+        return _words_sql(source, keys[source], f"{alias}extra") if "extra" in present else "NULL::VARCHAR"
     return f"{alias}{source}" if source in present else "NULL::VARCHAR"
 
 
-def field_values_sql(present: set[str]) -> str:
+def field_values_sql(present: set[str], keys: ExtraKeys = NO_EXTRA_KEYS) -> str:
     """Every distinct value of every source a rule can look at, normalised: a temp table rather than a CTE,
     because DuckDB rescans a CTE slowly when each regex branch below reads it (4x the time on 1M lines)."""
     distinct = " UNION ALL ".join(
         f"SELECT DISTINCT '{source}' AS source, value FROM "
-        f"(SELECT {_source_sql(source, present)} AS value FROM payments) WHERE value IS NOT NULL"
-        for source in SOURCES if source in present or (source in ("extra_words", "service_words") and "extra" in present)
+        f"(SELECT {_source_sql(source, present, keys=keys)} AS value FROM payments) WHERE value IS NOT NULL"
+        for source in SOURCES if source in present or keys.get(source)
     ) or "SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS value WHERE false"
     return f"""
 CREATE OR REPLACE TEMP TABLE classify_field_values AS
@@ -574,7 +605,7 @@ def ensure_classified(ws: Workspace) -> bool:
 
 
 def classify_sql(regex_fields: Sequence[str], present: set[str] | None = None,
-                 rules_table: str = "classification_rules") -> str:
+                 rules_table: str = "classification_rules", keys: ExtraKeys = NO_EXTRA_KEYS) -> str:
     """The statement that places every payment by the rules, with one bound branch per regex rule
     (`regex_fields` names the field of each, in rank order); `present` names the payments columns;
     `rules_table` is where the rules are read (a temp table of rules not yet saved, for a preview)."""
@@ -588,7 +619,7 @@ def classify_sql(regex_fields: Sequence[str], present: set[str] | None = None,
         f"best_{source} AS (SELECT value, rank FROM best WHERE source = '{source}')" for source in SOURCES
     )
     missing = [f"NULL::VARCHAR AS {field}" for field in get_args(Field) if field not in present]
-    derived = ", ".join([*(f"{_source_sql(source, present)} AS {source}" for source in ("extra_words", "service_words")),
+    derived = ", ".join([*(f"{_source_sql(source, present, keys=keys)} AS {source}" for source in ("extra_words", "service_words")),
                          *missing])
     joins = "\n".join(f"LEFT JOIN best_{source} ON best_{source}.value = p.{source}" for source in SOURCES)
     return PLACE_TEMPLATE.format(
@@ -636,7 +667,8 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
     """Which rule placed this payment, and on what text; None if there is no such payment."""
     with ws.read() as cur:
         present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
-        columns = ", ".join(_source_sql(source, present, "p.") for source in SOURCES)
+        keys = extra_keys(cur, present, file_id, source_row)
+        columns = ", ".join(_source_sql(source, present, "p.", keys) for source in SOURCES)
         row = cur.execute(EXPLAIN_PAYMENT.format(columns=columns),
                           {"file_id": file_id, "source_row": source_row}).fetchone()
         if row is None:
@@ -774,8 +806,10 @@ def rule_effect(ws: Workspace, rule: Rule) -> RuleEffect:
             for i, (rank, _field, pattern) in enumerate(regex_rules):
                 bound |= {f"rank_{i}": rank, f"pattern_{i}": pattern}
             present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
-            cur.execute(field_values_sql(present))
-            cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present, "effect_rules"), bound)
+            keys = extra_keys(cur, present)
+            cur.execute(field_values_sql(present, keys))
+            cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present, "effect_rules", keys),
+                        bound)
             cur.execute(EFFECT_CLASSES)
             moves = tuple(Move(a, b, int(n), Decimal(total))
                           for a, b, n, total in cur.execute(EFFECT_MOVES).fetchall())
