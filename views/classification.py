@@ -109,12 +109,12 @@ if editor and values:
 st.subheader("Categories")
 category_frame = pd.DataFrame([c.__dict__ for c in categories])
 edited = st.data_editor(
-    category_frame, hide_index=True, key="categories_editor", num_rows="dynamic",
+    category_frame, hide_index=True, key="categories_editor", num_rows="dynamic", row_height=70,
     column_config={
         "category": st.column_config.TextColumn("Category", required=True),
         "impact": st.column_config.SelectboxColumn("Impact", options=["High", "Medium", "Low"], required=True),
         "influenceable": st.column_config.CheckboxColumn("Procurement can influence it"),
-        "reason": st.column_config.TextColumn("Why"),
+        "reason": st.column_config.TextColumn("Why", width="large"),
     },
 )
 if st.button("Save categories", key="categories_save", disabled=not editor):
