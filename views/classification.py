@@ -148,7 +148,8 @@ st.dataframe(in_words, hide_index=True, key="rules_in_words", row_height=70, col
     "Pattern": st.column_config.TextColumn("Pattern", width="large"),
 })
 st.caption("Rules are tried in this order; the first that matches places the payment. Matching ignores case "
-           "and runs of spaces. A rule on the expense type also reads the other description columns.")
+           "and runs of spaces. A rule on the expense type also reads the other description columns; a rule on the "
+           "department also reads the service, section and cost centre columns.")
 if show_patterns:
     rule_frame = pd.DataFrame([r.__dict__ for r in rules], columns=list(classify.RULE_COLUMNS))
     edited_rules = st.data_editor(
