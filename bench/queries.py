@@ -184,8 +184,12 @@ BIG_TRADE_INDEX = [1 + [t.name for t in TRADES].index(name) for name in BIG_TRAD
 UNIFORM_MACRO = "CREATE OR REPLACE TEMP MACRO bench_u(i, k) AS CAST(hash(i * 64 + k) >> 11 AS DOUBLE) / 9007199254740992.0"
 HASH_MACRO = "CREATE OR REPLACE TEMP MACRO bench_pick(i, k, n) AS CAST(hash(i * 64 + k) % n AS INTEGER)"
 
+# The columns are named: the payments table has grown columns since (date precision, sheet, ProClass ...),
+# which keep their defaults (NULL, or 'day' for the date precision).
 INSERT_PAYMENTS = f"""
-INSERT INTO payments
+INSERT INTO payments (file_id, source_row, payment_date, financial_year, fy_start, month, amount, supplier_name,
+                      supplier_id, is_redacted, department, expense_type, expense_code, transaction_ref, body,
+                      creditor_type, vat_number, invoice_ref, extra)
 WITH draws AS (
     SELECT i, CAST(i // $per AS INTEGER) AS f, CAST(i % $per + 2 AS INTEGER) AS source_row,
            bench_u(i, 1) AS u_rank, bench_u(i, 2) AS u_day, bench_u(i, 3) AS u1, bench_u(i, 4) AS u2,

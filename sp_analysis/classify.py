@@ -3,7 +3,12 @@
 The evidence a line carries is weighed in this order, and the rule that placed each payment is recorded:
 
 1. `supplier`: a rule an analyst made for one payee (its id or name);
-2. `code`: the council's expense code or a ProClass code, exactly or by prefix;
+2. `code`: the council's expense code or a ProClass code, exactly or by prefix. The bundled rules read a
+   six-digit ProClass code by its heading: the top level (two digits), a second level whose spend belongs
+   elsewhere (four digits: waste under Environmental Services), and the codes ProClass numbers outside
+   their heading's range (six digits). The codes and headings are ProClass C17's, as published by its
+   maintainer (proclass.org.uk) and kept as open data in northwestopendata/lgtc_refdata
+   (proclass_17/proclass_17.csv, Open Government Licence); the categories they go to are this project's;
 3. `keyword`: the words that say what was bought. A keyword rule on the expense type also reads the other
    detail columns a file may carry: an expense code written in words, the ProClass or procurement
    classification label, and unmapped columns whose header names a description (account description,
@@ -77,14 +82,31 @@ FIELD_WORDING: dict[Field, str] = {
     "proclass_code": "ProClass code",
     "proclass_label": "ProClass label",
 }
-# The payment columns rules are tried against. `extra_words` is not a column: it is the text of the
-# unmapped columns whose header names a description (see EXTRA_WORD_KEYS).
-SOURCES: tuple[str, ...] = (*get_args(Field), "extra_words")
+# The payment columns rules are tried against. `extra_words` and `service_words` are not columns: they
+# are the text of the unmapped columns whose header names a description (see EXTRA_WORD_KEYS) or a
+# service, section or cost centre (see SERVICE_WORD_KEYS).
+SOURCES: tuple[str, ...] = (*get_args(Field), "extra_words", "service_words")
 # Expense-type rules also read these detail sources: the same kind of words, in another column.
 EXPENSE_WORD_SOURCES: tuple[str, ...] = ("expense_code", "proclass_label", "extra_words")
+# Department rules also read the service columns: the finer unit a file names beside its directorate
+# ('Service', 'Cost Centre', 'Head of Service'), which says where the money was spent.
+DEPARTMENT_WORD_SOURCES: tuple[str, ...] = ("service_words",)
+# The other sources a rule on a field reads, besides the field itself.
+ALSO_READS: dict[str, tuple[str, ...]] = {"expense_type": EXPENSE_WORD_SOURCES, "department": DEPARTMENT_WORD_SOURCES}
 # Header names (lower case) of unmapped columns that describe what was bought.
 EXTRA_WORD_KEYS = (r"descr|subjective|account|cost element|purpose|narrative|merchant|detail|analysis|"
                    r"expenditure|expense|spend type|nature|thomson|proclass|procurement|commodity|category")
+# Header names (lower case) of unmapped columns that name where the money was spent: a service, section,
+# division, cost centre or directorate ('Headserv' and 'Stratdir' are head of service and strategic
+# directorate run together). A column whose header also names a description is read as a description;
+# links (values starting 'http') are left out.
+SERVICE_WORD_KEYS = (r"\bserv|head ?serv|cost ?cent|\bsection\b|\bdivision\b|directorate|strat ?dir|portfolio|"
+                     r"business unit|\bteam\b|\bunit\b|responsibilit|\barea\b|department|\bdept\b")
+# The other sources a rule can read, in words, for saying where its text was found.
+SOURCE_WORDING: dict[str, str] = {
+    "expense_code": "the expense code", "proclass_label": "the ProClass label",
+    "extra_words": "a description column", "service_words": "a service or cost centre column",
+}
 USUAL_RULE_ID = "USUAL"
 MATCH_WORDING: dict[Match, str] = {"exact": "is", "prefix": "starts with", "contains": "contains", "regex": "matches"}
 LAYER_ORDER_SQL = "CASE layer WHEN 'supplier' THEN 1 WHEN 'code' THEN 2 WHEN 'keyword' THEN 3 ELSE 4 END"
@@ -135,6 +157,8 @@ class Rule:
         """The rule for a person, the regular expression left out: 'Expense type mentions waste ...'."""
         where = FIELD_WORDING[self.field]
         where = where[0].upper() + where[1:]
+        if self.match == "regex" and self.layer == "code" and self.note:
+            return f"{where} is {self.note}"
         if self.match == "regex":
             return f"{where} mentions {self.note}" if self.note else f"{where} matches a pattern"
         verb = {"exact": "is", "prefix": "starts with", "contains": "contains"}[self.match]
@@ -182,6 +206,8 @@ class Explanation:
     classified: bool
     values: dict[str, str | None]
     usual: str | None = None
+    # Where the matched text was found, when not in the rule's own column ('extra_words', 'service_words' ...).
+    matched_in: str | None = None
 
     def sentence(self) -> str:
         """The explanation in words, for a tooltip or a detail panel."""
@@ -193,7 +219,8 @@ class Explanation:
             return f"{self.category}: the supplier's usual category ({self.usual or 'most of its lines'})."
         if self.rule is None:
             return f"{self.category}, placed by rule {self.rule_id}, which has since been removed."
-        seen = f' (found "{self.matched_text}")' if self.matched_text and self.rule.match != "exact" else ""
+        where = f" in {SOURCE_WORDING.get(self.matched_in, self.matched_in)}" if self.matched_in else ""
+        seen = f' (found "{self.matched_text}"{where})' if self.matched_text and self.rule.match != "exact" else ""
         return f"{self.category}, placed by {self.rule.layer} rule {self.rule_id}: {self.rule.in_words()}{seen}."
 
 
@@ -230,11 +257,49 @@ CHECK_REGEX = "SELECT regexp_matches('', $pattern, 'i')"
 NORMALISE_TEXT = r"lower(trim(regexp_replace({x}, '\s+', ' ', 'g')))"
 NORMALISE_NAME = r"lower(trim(regexp_replace(regexp_replace({x}, '\(?\*{{2,}}[0-9]*\)?', ' ', 'g'), '\s+', ' ', 'g')))"
 
-# The text of the unmapped columns whose header names a description, joined in header order.
-EXTRA_WORDS_SQL = (
-    "nullif(array_to_string(list_transform(list_filter(map_entries({x}), lambda e: e.value IS NOT NULL "
-    f"AND trim(e.value) <> '' AND regexp_matches(lower(e.key), '{EXTRA_WORD_KEYS}')), lambda e: e.value), ' | '), '')"
+# Which unmapped columns (the keys of a payment's `extra` map) are descriptions and which services: decided
+# once per distinct header name, in SQL, not once per line. Keys come in the order they stand in the headers.
+EXTRA_KEYS = f"""
+WITH keys AS (
+    SELECT key, min(position) AS position
+    FROM (SELECT unnest(map_keys(extra)) AS key, generate_subscripts(map_keys(extra), 1) AS position
+          FROM payments WHERE extra IS NOT NULL AND ($file_id IS NULL OR (file_id = $file_id AND source_row = $source_row)))
+    GROUP BY key
 )
+SELECT key, regexp_matches(lower(key), '{EXTRA_WORD_KEYS}') AS description,
+       regexp_matches(lower(key), '{SERVICE_WORD_KEYS}') AND NOT regexp_matches(lower(key), '{EXTRA_WORD_KEYS}') AS service
+FROM keys ORDER BY position, key
+"""
+ExtraKeys = dict[str, tuple[str, ...]]
+NO_EXTRA_KEYS: ExtraKeys = {"extra_words": (), "service_words": ()}
+
+
+def _sql_text(value: str) -> str:
+    """A header name as an SQL string literal (quotes doubled): header names are the council's text."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _words_sql(source: str, keys: tuple[str, ...], column: str) -> str:
+    """The text of a payment's description (or service) columns, joined with ' | ' in header order: one map
+    lookup per column a workspace has of that kind; blank cells (and, for services, links) left out."""
+    if not keys:
+        return "NULL::VARCHAR"
+    keep = "trim({v}) <> ''" + (" AND NOT starts_with(lower(trim({v})), 'http')" if source == "service_words" else "")
+    cells = [f"CASE WHEN {keep.format(v=f'{column}[{_sql_text(k)}]')} THEN {column}[{_sql_text(k)}] END" for k in keys]
+    return f"nullif(concat_ws(' | ', {', '.join(cells)}), '')"
+
+
+def extra_keys(cur: duckdb.DuckDBPyConnection, present: set[str], file_id: int | None = None,
+               source_row: int | None = None) -> ExtraKeys:
+    """The unmapped columns the workspace's payments carry (or one payment's), by kind: descriptions
+    (EXTRA_WORD_KEYS) and services (SERVICE_WORD_KEYS)."""
+    if "extra" not in present:
+        return NO_EXTRA_KEYS
+    rows = cur.execute(EXTRA_KEYS, {"file_id": file_id, "source_row": source_row}).fetchall()
+    return {"extra_words": tuple(k for k, description, _service in rows if description),
+            "service_words": tuple(k for k, _description, service in rows if service)}
+
+
 # Rank 1 is the rule tried first: layer, then priority, then rule_id.
 RANKED_RULES = f"""
 SELECT rule_id, field, match, pattern, category,
@@ -244,10 +309,9 @@ FROM classification_rules
 """
 DROP_FIELD_VALUES = "DROP TABLE IF EXISTS classify_field_values"
 # A rule on a field is tried on that field's values; an expense-type rule also on the other detail sources.
-RULE_READS_SOURCE = (
-    "(r.field = v.source OR (r.field = 'expense_type' AND v.source IN ("
-    + ", ".join(f"'{s}'" for s in EXPENSE_WORD_SOURCES) + ")))"
-)
+RULE_READS_SOURCE = "(r.field = v.source OR " + " OR ".join(
+    f"(r.field = '{field}' AND v.source IN (" + ", ".join(f"'{s}'" for s in sources) + "))"
+    for field, sources in ALSO_READS.items()) + ")"
 PLAIN_HITS = f"""
 SELECT v.source, v.value, r.rank
 FROM classify_field_values v JOIN ranked_rules r ON {RULE_READS_SOURCE}
@@ -272,7 +336,7 @@ best AS MATERIALIZED (SELECT source, value, min(rank) AS rank FROM hits GROUP BY
 SELECT p.file_id, p.source_row,
        CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END AS supplier_key,
        r.category, r.rule_id
-FROM (SELECT *, {extra_words} AS extra_words FROM payments) p
+FROM (SELECT *, {derived} FROM payments) p
 {joins}
 LEFT JOIN ranked_rules r ON r.rank = least({ranks})
 """
@@ -469,30 +533,31 @@ def classify_spend(ws: Workspace) -> None:
         for i, (rank, _field, pattern) in enumerate(regex_rules):
             params |= {f"rank_{i}": rank, f"pattern_{i}": pattern}
         present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
-        cur.execute(field_values_sql(present))
+        keys = extra_keys(cur, present)
+        cur.execute(field_values_sql(present, keys))
         cur.execute(CLEAR_CLASSES)
-        cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present), params)
+        cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present, keys=keys), params)
         cur.execute(INSERT_CLASSES)
         cur.execute(DROP_PLACED)
         cur.execute(DROP_FIELD_VALUES)
         cur.execute(MARK_SPEND_FACTS_STALE)
 
 
-def _source_sql(source: str, present: set[str], alias: str = "") -> str:
-    """The SQL for one source of a payment: its column, the descriptive unmapped columns, or NULL when
-    the workspace's payments table has no such column yet."""
-    if source == "extra_words":
-        return EXTRA_WORDS_SQL.format(x=f"{alias}extra") if "extra" in present else "NULL::VARCHAR"
+def _source_sql(source: str, present: set[str], alias: str = "", keys: ExtraKeys = NO_EXTRA_KEYS) -> str:
+    """The SQL for one source of a payment: its column, the descriptive (or service) unmapped columns
+    named in `keys`, or NULL when the workspace's payments table has no such column yet."""
+    if source in ("extra_words", "service_words"):
+        return _words_sql(source, keys[source], f"{alias}extra") if "extra" in present else "NULL::VARCHAR"
     return f"{alias}{source}" if source in present else "NULL::VARCHAR"
 
 
-def field_values_sql(present: set[str]) -> str:
+def field_values_sql(present: set[str], keys: ExtraKeys = NO_EXTRA_KEYS) -> str:
     """Every distinct value of every source a rule can look at, normalised: a temp table rather than a CTE,
     because DuckDB rescans a CTE slowly when each regex branch below reads it (4x the time on 1M lines)."""
     distinct = " UNION ALL ".join(
         f"SELECT DISTINCT '{source}' AS source, value FROM "
-        f"(SELECT {_source_sql(source, present)} AS value FROM payments) WHERE value IS NOT NULL"
-        for source in SOURCES if source in present or (source == "extra_words" and "extra" in present)
+        f"(SELECT {_source_sql(source, present, keys=keys)} AS value FROM payments) WHERE value IS NOT NULL"
+        for source in SOURCES if source in present or keys.get(source)
     ) or "SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS value WHERE false"
     return f"""
 CREATE OR REPLACE TEMP TABLE classify_field_values AS
@@ -522,30 +587,29 @@ def ensure_classified(ws: Workspace) -> bool:
 
 
 def classify_sql(regex_fields: Sequence[str], present: set[str] | None = None,
-                 rules_table: str = "classification_rules") -> str:
+                 rules_table: str = "classification_rules", keys: ExtraKeys = NO_EXTRA_KEYS) -> str:
     """The statement that places every payment by the rules, with one bound branch per regex rule
     (`regex_fields` names the field of each, in rank order); `present` names the payments columns;
     `rules_table` is where the rules are read (a temp table of rules not yet saved, for a preview)."""
     present = set(present) if present is not None else {*get_args(Field), "extra", "is_redacted"}
     branches = []
     for i, field in enumerate(regex_fields):
-        sources = [field, *EXPENSE_WORD_SOURCES] if field == "expense_type" else [field]
+        sources = [field, *ALSO_READS.get(field, ())]
         branches.append(REGEX_HIT.format(i=i, sources=", ".join(f"'{s}'" for s in sources)))
     regex_hits = " UNION ALL ".join(branches) or NO_REGEX_HITS
     per_source = ",\n".join(
         f"best_{source} AS (SELECT value, rank FROM best WHERE source = '{source}')" for source in SOURCES
     )
     missing = [f"NULL::VARCHAR AS {field}" for field in get_args(Field) if field not in present]
-    extra_words = _source_sql("extra_words", present)
-    if missing:
-        extra_words += ", " + ", ".join(missing)
+    derived = ", ".join([*(f"{_source_sql(source, present, keys=keys)} AS {source}" for source in ("extra_words", "service_words")),
+                         *missing])
     joins = "\n".join(f"LEFT JOIN best_{source} ON best_{source}.value = p.{source}" for source in SOURCES)
     return PLACE_TEMPLATE.format(
         ranked_rules=RANKED_RULES.replace("FROM classification_rules", f"FROM {rules_table}"),
         plain_hits=PLAIN_HITS,
         regex_hits=regex_hits,
         per_source=per_source,
-        extra_words=extra_words,
+        derived=derived,
         joins=joins,
         ranks=", ".join(f"best_{source}.rank" for source in SOURCES),
     )
@@ -569,7 +633,8 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
     """Which rule placed this payment, and on what text; None if there is no such payment."""
     with ws.read() as cur:
         present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
-        columns = ", ".join(_source_sql(source, present, "p.") for source in SOURCES)
+        keys = extra_keys(cur, present, file_id, source_row)
+        columns = ", ".join(_source_sql(source, present, "p.", keys) for source in SOURCES)
         row = cur.execute(EXPLAIN_PAYMENT.format(columns=columns),
                           {"file_id": file_id, "source_row": source_row}).fetchone()
         if row is None:
@@ -578,11 +643,12 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
         values = dict(zip(SOURCES, source_values, strict=True))
         rule = _rule_by_id(cur, rule_id) if rule_id and rule_id != USUAL_RULE_ID else None
         matched = None
+        matched_in: str | None = None
         usual = None
         if rule is not None and rule.match != "regex":
             matched = rule.pattern
         elif rule is not None:
-            sources = [rule.field, *EXPENSE_WORD_SOURCES] if rule.field == "expense_type" else [rule.field]
+            sources = [rule.field, *ALSO_READS.get(rule.field, ())]
             for source in sources:
                 if values.get(source) is None:
                     continue
@@ -591,6 +657,7 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
                 }).fetchone()
                 if found and found[0]:
                     matched = found[0]
+                    matched_in = None if source == rule.field else source
                     break
         elif rule_id == USUAL_RULE_ID and supplier_key is not None:
             share = cur.execute(USUAL_SHARE, {"category": category, "supplier_key": supplier_key}).fetchone()
@@ -608,6 +675,7 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
         classified=bool(classified),
         values=values,
         usual=usual,
+        matched_in=matched_in,
     )
 
 
@@ -704,8 +772,10 @@ def rule_effect(ws: Workspace, rule: Rule) -> RuleEffect:
             for i, (rank, _field, pattern) in enumerate(regex_rules):
                 bound |= {f"rank_{i}": rank, f"pattern_{i}": pattern}
             present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
-            cur.execute(field_values_sql(present))
-            cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present, "effect_rules"), bound)
+            keys = extra_keys(cur, present)
+            cur.execute(field_values_sql(present, keys))
+            cur.execute(classify_sql([field for _rank, field, _pattern in regex_rules], present, "effect_rules", keys),
+                        bound)
             cur.execute(EFFECT_CLASSES)
             moves = tuple(Move(a, b, int(n), Decimal(total))
                           for a, b, n, total in cur.execute(EFFECT_MOVES).fetchall())

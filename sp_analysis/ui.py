@@ -316,9 +316,10 @@ def editors_only(action: str) -> bool:
     return False
 
 
-def spend_page_start() -> tuple[SpendFilters, ChartStyle, Any, str]:
+def spend_page_start(note_coverage: bool = True) -> tuple[SpendFilters, ChartStyle, Any, str]:
     """What every spend page opens with: the sidebar filters, the chart style, the headline figures and
-    the period in words; stops the page with a message when no payment matches."""
+    the period in words; stops the page with a message when no payment matches. A page that shows the
+    classification coverage among its own figures passes note_coverage=False, so it is said once."""
     from sp_analysis import analysis
 
     filters = sidebar_filters()
@@ -327,7 +328,8 @@ def spend_page_start() -> tuple[SpendFilters, ChartStyle, Any, str]:
     if head.payments == 0:
         st.info(f"No payments match ({md(filters.describe())}). Load spend on the Upload page or clear some filters.")
         st.stop()
-    coverage_note(head)
+    if note_coverage:
+        coverage_note(head)
     period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
     return filters, style, head, period
 

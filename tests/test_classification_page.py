@@ -120,6 +120,8 @@ def test_overview_shows_coverage_beside_each_impact_figure(small: Path) -> None:
         assert beside in helps(at)[label], label
     assert {m.label: m.value for m in at.metric}["Classification coverage"] == "63.5%"
     assert any("classification coverage: 63.5% classified" in c.value for c in at.caption)
+    # Said once under the title: the figures' caption, not a second note above them.
+    assert len([c for c in at.caption if "coverage" in c.value.lower()]) == 1
     at.multiselect(key="filter_departments").set_value(["Corporate"])
     at.run()
     assert not at.exception
@@ -131,6 +133,7 @@ def test_impact_areas_shows_coverage_beside_each_impact_figure(small: Path) -> N
     for label in ("High-impact spend", "High-impact over £100k", "Influenceable spend"):
         assert "Classification coverage of the spend in view: 63.5% classified" in helps(at)[label], label
     assert {m.label: m.value for m in at.metric}["Classification coverage"] == "63.5%"
+    assert len([c for c in at.caption if "coverage" in c.value.lower()]) == 1
     at.multiselect(key="filter_impacts").set_value(["High"])
     at.run()
     assert not at.exception

@@ -65,7 +65,9 @@ shown["suggested"] = [suggestions[v].category if v in suggestions else "" for v 
 shown["why"] = ["; ".join(suggestions[v].evidence) if v in suggestions else "" for v in unclassified[by]]
 shown = shown.rename(columns={by: heading(by), "payments": "Payments", "total": "Net spend",
                               "suggested": "Suggested category", "why": "Why that category"})
-st.dataframe(shown, hide_index=True, key="unclassified_table")
+st.dataframe(shown, hide_index=True, key="unclassified_table", row_height=70, column_config={
+    "Why that category": st.column_config.TextColumn("Why that category", width="large"),
+})
 st.caption("The suggested category is the one the other evidence on these payments points to: classified spend "
            "whose expense type shares their words, their payees' other classified spend, and the classified spend "
            "under the same broad heading.")
@@ -117,12 +119,12 @@ if editor and values:
 st.subheader("Categories")
 category_frame = pd.DataFrame([c.__dict__ for c in categories])
 edited = st.data_editor(
-    category_frame, hide_index=True, key="categories_editor", num_rows="dynamic",
+    category_frame, hide_index=True, key="categories_editor", num_rows="dynamic", row_height=70,
     column_config={
         "category": st.column_config.TextColumn("Category", required=True),
         "impact": st.column_config.SelectboxColumn("Impact", options=["High", "Medium", "Low"], required=True),
         "influenceable": st.column_config.CheckboxColumn("Procurement can influence it"),
-        "reason": st.column_config.TextColumn("Why"),
+        "reason": st.column_config.TextColumn("Why", width="large"),
     },
 )
 if st.button("Save categories", key="categories_save", disabled=not editor):
@@ -147,9 +149,17 @@ in_words = pd.DataFrame({
 if show_patterns:
     in_words["Pattern"] = [r.describe() for r in rules]
     in_words["Rule id"] = [r.rule_id for r in rules]
-st.dataframe(in_words, hide_index=True, key="rules_in_words")
+# Rows tall enough for a long rule to wrap onto a second and third line instead of being cut.
+st.dataframe(in_words, hide_index=True, key="rules_in_words", row_height=70, column_config={
+    "Order": st.column_config.NumberColumn("Order", width="small"),
+    "Looks at": st.column_config.TextColumn("Looks at", width="medium"),
+    "Rule": st.column_config.TextColumn("Rule", width="large"),
+    "Category": st.column_config.TextColumn("Category", width="medium"),
+    "Pattern": st.column_config.TextColumn("Pattern", width="large"),
+})
 st.caption("Rules are tried in this order; the first that matches places the payment. Matching ignores case "
-           "and runs of spaces. A rule on the expense type also reads the other description columns.")
+           "and runs of spaces. A rule on the expense type also reads the other description columns; a rule on the "
+           "department also reads the service, section and cost centre columns.")
 if show_patterns:
     rule_frame = pd.DataFrame([r.__dict__ for r in rules], columns=list(classify.RULE_COLUMNS))
     edited_rules = st.data_editor(

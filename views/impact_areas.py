@@ -13,7 +13,7 @@ st.write("Where the money goes by the sustainability impact of what was bought. 
          "Force's ten priority areas (construction, health and social care, food, textiles, waste, paper, "
          "energy, ICT, furniture, transport). Click a box in the chart to open it; the tables below drill down.")
 
-filters, style, head, period = ui.spend_page_start()
+filters, style, head, period = ui.spend_page_start(note_coverage=False)  # coverage is among the figures below
 source = (f"Source: published spend files loaded in this workspace, data {period}; "
           f"{head.classified_share:.1%} of spend by value classified.")
 
@@ -32,7 +32,8 @@ cols[3].metric("Classification coverage", "" if head.classified_share is None el
                "of net spend in view", delta_color="off", delta_arrow="off",
                help=f"{coverage}. {analysis.DEFINITIONS['coverage']}")
 st.caption(f"Classification coverage beside these figures: {coverage}. "
-           + analysis.DEFINITIONS["coverage"] + " Spend not yet classified is in no impact area but Unclassified.")
+           + analysis.DEFINITIONS["coverage"] + " Spend not yet classified is in no impact area but Unclassified: "
+           "see the Classification page to place it.")
 
 leaves = ui.query(analysis.impact_category_supplier, filters, 8)
 text = charts.ChartText("Spend by impact area, category and supplier",

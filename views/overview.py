@@ -22,7 +22,6 @@ if head.payments == 0:
 
 period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
 st.caption(f"Showing {ui.md(filters.describe())}: {head.payments:,} payments, {period}.")
-ui.coverage_note(head)
 
 
 def share(value: float | None) -> str:
@@ -48,8 +47,8 @@ cols[4].metric("Classification coverage", "" if head.classified_share is None el
                     "high-impact figures leave out the rest.")
 st.caption(f"High-impact spend with suppliers over £100k, the plan's short-term target list: "
            f"**{pounds(head.high_over_100k)}**. Beside these figures, classification coverage: {coverage} "
-           "(share of net spend, by value, placed in a category other than Unclassified). Hover over a figure's ? "
-           "for its exact value and definition.")
+           "(share of net spend, by value, placed in a category other than Unclassified; the Classification page "
+           "places the rest). Hover over a figure's ? for its exact value and definition.")
 
 files = ui.query(analysis.headline, SpendFilters()).files
 source = (f"Source: {files} published spend file(s) loaded in this workspace, data {period}; "
