@@ -39,11 +39,11 @@ with tabs[0]:
                         help="The notice is published within 56 days of 1 April of this year (s.93(2)). The default is "
                              "the year after the latest payment loaded.")
     trigger = ui.query(act.pipeline_trigger, year)
-    cols = st.columns(3)
-    cols[0].metric(f"Influenceable spend {trigger.last_year}", pounds(trigger.last_year_total),
+    cols3 = st.columns(3)
+    cols3[0].metric(f"Influenceable spend {trigger.last_year}", pounds(trigger.last_year_total),
                    help=f"{trigger.last_year_months} months with payments.")
-    cols[1].metric(f"Expected in {act.fy_label(year)}", pounds(trigger.estimate), help=trigger.basis)
-    cols[2].metric("Pipeline notice", "Required" if trigger.crossed else "Not required",
+    cols3[1].metric(f"Expected in {act.fy_label(year)}", pounds(trigger.estimate), help=trigger.basis)
+    cols3[2].metric("Pipeline notice", "Required" if trigger.crossed else "Not required",
                    help=f"More than {pounds(trigger.line)} expected (s.93(1)).")
     verdict = "more than" if trigger.crossed else "not more than"
     st.markdown(f"**The council expects to pay {pounds(trigger.estimate)} in {act.fy_label(year)}, {verdict} "
@@ -103,13 +103,13 @@ with tabs[1]:
         if perf.average_days is None or shares is None:
             st.warning(ui.md(perf.missing))
         else:
-            cols = st.columns(5)
-            cols[0].metric("Average days to pay", f"{perf.average_days}", help=act.DEFINITIONS["days_to_pay"])
-            cols[1].metric("Paid in 1 to 30 days", f"{shares[0]:.1%}")
-            cols[2].metric("Paid in 31 to 60 days", f"{shares[1]:.1%}")
-            cols[3].metric("Paid in 61 days or more", f"{shares[2]:.1%}")
+            cols5 = st.columns(5)
+            cols5[0].metric("Average days to pay", f"{perf.average_days}", help=act.DEFINITIONS["days_to_pay"])
+            cols5[1].metric("Paid in 1 to 30 days", f"{shares[0]:.1%}")
+            cols5[2].metric("Paid in 31 to 60 days", f"{shares[1]:.1%}")
+            cols5[3].metric("Paid in 61 days or more", f"{shares[2]:.1%}")
             not_paid = perf.not_paid_share
-            cols[4].metric("Payable in the period, not paid in it",
+            cols5[4].metric("Payable in the period, not paid in it",
                            "not known yet" if not_paid is None else f"{not_paid:.1%}", help=act.DEFINITIONS["not_paid"])
             st.caption(f"{perf.paid:,} payments worth {pounds(perf.paid_value)} in {perf.label}; the notice is due by "
                        f"{perf.due:%-d %B %Y} (30 days beginning with the period's last day, s.69(1)). "
@@ -163,11 +163,11 @@ with tabs[3]:
     notices = ui.query(act.kpi_notices, today)
     overdue = notices[notices["status"] == "Overdue"]
     due_next = notices[notices["status"].str.startswith("Due next quarter")]
-    cols = st.columns(4)
-    cols[0].metric("Contracts over £5m in scope", f"{len(notices):,}")
-    cols[1].metric("Notices overdue", f"{len(overdue):,}")
-    cols[2].metric("Due next quarter", f"{len(due_next):,}")
-    cols[3].metric("With fewer than three KPIs", f"{int(notices['kpi_shortfall'].sum()):,}",
+    cols4 = st.columns(4)
+    cols4[0].metric("Contracts over £5m in scope", f"{len(notices):,}")
+    cols4[1].metric("Notices overdue", f"{len(overdue):,}")
+    cols4[2].metric("Due next quarter", f"{len(due_next):,}")
+    cols4[3].metric("With fewer than three KPIs", f"{int(notices['kpi_shortfall'].sum()):,}",
                    help="s.52(1): at least three KPIs for a contract over £5m.")
     st.caption(act.DEFINITIONS["kpi_due"] + " Ratings: good, approaching target, requires improvement, inadequate "
                "(or other), s.71.")
@@ -231,10 +231,10 @@ with tabs[4]:
     st.subheader("Suppliers paid £30,000 or more with no contract")
     below = ui.query(act.below_threshold_without_contract)
     compliance = ui.query(contracts.off_contract_supplier_years)
-    cols = st.columns(2)
-    cols[0].metric("£30,000 or more, no contract (supplier-years)", f"{len(below):,}",
+    cols2 = st.columns(2)
+    cols2[0].metric("£30,000 or more, no contract (supplier-years)", f"{len(below):,}",
                    help=act.DEFINITIONS["below_threshold"])
-    cols[1].metric("Of which £100k or more (the compliance list)", f"{len(compliance):,}",
+    cols2[1].metric("Of which £100k or more (the compliance list)", f"{len(compliance):,}",
                    help=contracts.DEFINITIONS["off_contract"])
     st.caption(act.DEFINITIONS["below_threshold"] + " The £30,000 is applied to influenceable spend as published.")
     table = ui.money_columns(below, "total")[["financial_year", "supplier", "total", "payments", "categories",

@@ -38,14 +38,14 @@ st.dataframe(shown, hide_index=True, key="act_thresholds_table")
 ui.downloads(shown, "procurement-act-thresholds", key="act_thresholds_download")
 with st.form("act_threshold_form"):
     labels = dict(zip(thresholds["key"], thresholds["label"], strict=True))
-    key = st.selectbox("Threshold to change", list(labels), format_func=labels.get, key="act_threshold_key")
+    key = st.selectbox("Threshold to change", list(labels), format_func=lambda k: labels[k], key="act_threshold_key")
     value = st.text_input("New value (pounds, per cent or a number; left empty for a date)", key="act_threshold_value")
     applies = st.date_input("Applies from (for a date row: the date itself)", value=None, key="act_threshold_date",
                             format="DD/MM/YYYY")
     source = st.text_input("Source (instrument and section)", key="act_threshold_source")
     if st.form_submit_button("Save threshold", key="act_threshold_save", disabled=not editor):
         try:
-            act.set_threshold(ws, key, value, applies, source)
+            act.set_threshold(ws, key, value or "", applies, source or "")
             st.success("Saved.")
         except ValueError as exc:
             st.error(ui.md(exc))

@@ -43,7 +43,7 @@ import duckdb
 
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]
 SOURCE = "notices"  # contracts.source for rows loaded from OCDS notices ('register' for a register's rows)
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
 EXAMPLES = 5  # ocids named per reported fault
