@@ -19,6 +19,8 @@ from sp_analysis import config
 from sp_analysis.access import Access
 from sp_analysis.analysis import Headline
 from sp_analysis.charts import ChartStyle
+from sp_analysis.council import Council
+from sp_analysis.council import council as council_of
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 from sp_analysis.money import pounds
@@ -150,7 +152,7 @@ def show_chart(figure: go.Figure, key: str) -> None:
     meta = figure.layout.meta or {}
     alt = meta.get("alt", "") if isinstance(meta, dict) else ""
     title = meta.get("title", key) if isinstance(meta, dict) else key
-    name = re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")[:60] or key
+    name = file_name(re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")[:80] or key)
     with st.expander("Text description and downloads"):
         st.markdown(md(alt))  # the description names suppliers and contracts: data, shown as text
         problem = render.export_problem()
@@ -214,10 +216,24 @@ def show_sql(name: str, filters: SpendFilters) -> None:
                    "No parameters.")
 
 
+def council() -> Council:
+    """The workspace's council by the rule in sp_analysis/council.py (cached on the data version)."""
+    return query(council_of)
+
+
+def file_name(*parts: str) -> str:
+    """A download's file name without extension: the council's part (when the data are one council's), then
+    the parts given: 'devon-county-council-top-suppliers-financial-year-2025-26'."""
+    return council().file_name(*parts)
+
+
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX buttons for a table, of exactly the rows and columns shown."""
+    """CSV and XLSX buttons for a table, of exactly the rows and columns shown: the file's name starts with
+    the council's and carries the filters; money goes out as numbers and counts as whole numbers
+    (sp_analysis/exports.py)."""
     from sp_analysis import exports
 
+    name = file_name(name)
     row = st.container(horizontal=True)
     # The files are built when a button is pressed, not on every run of the page.
     row.download_button("Download CSV", lambda: exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
@@ -253,6 +269,18 @@ PAYMENT_COLUMNS = {
     "transaction_ref": "Transaction", "supplier_year_total": "Supplier's spend that year",
     "source_file": "Source file", "source_line": "Line",
 }
+
+
+def date_text(value: object, missing: str = "") -> str:
+    """A date for a table cell, '17 Jan 2025'; `missing` (blank unless said) where there is none, never 'None'."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return missing
+    if isinstance(value, str):
+        try:
+            return f"{dt.date.fromisoformat(value[:10]):%-d %b %Y}"
+        except ValueError:
+            return value
+    return f"{value:%-d %b %Y}" if isinstance(value, dt.date) else str(value)
 
 
 def payments_table(frame: pd.DataFrame) -> pd.DataFrame:
