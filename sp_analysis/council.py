@@ -84,7 +84,7 @@ def start_workspace(ws: Workspace, name: str) -> bool:
         raise ValueError(f"{SAMPLE_COUNCIL} is the fictional sample council's name; give your council's")
     held = data_already_held(ws)
     current = get_setting(ws, "council_name").strip()
-    if held and current == name:
+    if current == name:
         return False
     if held:
         raise ValueError(f"the workspace {ws.path} already holds data ({held})"

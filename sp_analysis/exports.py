@@ -66,7 +66,7 @@ XLSX_MONEY_FORMAT = "£#,##0.00;-£#,##0.00"
 # Column names as the queries return them, in the words a table heading uses.
 COLUMN_WORDS = {
     "financial_year": "Financial year", "supplier_id": "Supplier id", "supplier_name": "Payee as published",
-    "supplier_key": "Supplier key", "supplier": "Supplier", "total": "Net spend", "payments": "Payments",
+    "supplier_key": "Supplier key", "supplier": "Supplier", "payments": "Payments",
     "category": "Category", "department": "Department", "impact_group": "Impact", "share": "Share",
     "change": "Change", "payment_date": "Date", "amount": "Amount", "value_band": "Value band",
     "supplier_years": "Supplier-years", "first_seen": "First seen", "last_seen": "Last seen",
@@ -123,7 +123,12 @@ def for_spreadsheet(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             money.append(column)
         elif _whole_numbers(series):
             out[column] = series.astype("Int64")
-    names = [column_words(c) for c in out.columns]
+    names: list[str] = []
+    for column in out.columns:  # names in words, each once: a second 'Total' is 'Total (2)'
+        name, n = column_words(column), 2
+        while name in names:
+            name, n = f"{column_words(column)} ({n})", n + 1
+        names.append(name)
     renamed = dict(zip(out.columns, names, strict=True))
     out.columns = names
     return out, [renamed[c] for c in money]
