@@ -49,7 +49,10 @@ class Council:
         """'Devon County Council's published spend'; 'the council's ...' unnamed; the mixed case in words."""
         if self.holding == "mixed":
             return f"{what} of the fictional sample council mixed with other files"
-        return f"{self.label}'s {what}" if self.label else f"the council's {what}"
+        if not self.label:
+            return f"the council's {what}"
+        suffix = "'" if self.label.endswith("s") else "'s"  # Councils' spend, Council's spend
+        return f"{self.label}{suffix} {what}"
 
     @property
     def slug(self) -> str:

@@ -184,7 +184,7 @@ with st.expander("Status history"):
 
 # --- export and import ---------------------------------------------------------------------------------------
 st.header("Download and import")
-stem = f"action-plan_{plan_filter.slug()}_as-at-{as_at.isoformat()}"
+stem = ui.file_name(f"action-plan_{plan_filter.slug()}_as-at-{as_at.isoformat()}")
 left, right = st.columns(2)
 left.download_button("Download CSV", data=ui.query(actions.export_plan_csv, as_at, plan_filter), file_name=f"{stem}.csv",
                      mime="text/csv", key="plan_download_csv")
