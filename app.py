@@ -65,6 +65,7 @@ except (WorkspaceError, duckdb.Error) as exc:
     st.error(ui.md(ui.workspace_problem(exc)))
     st.stop()
 
+ui.keep_filters()  # the sidebar's filters follow the analyst from page to page
 navigation = st.navigation(pages, position="hidden" if st.session_state.get("presentation_mode") else "sidebar")
 if st.session_state.get("presentation_mode"):
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)

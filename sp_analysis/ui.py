@@ -171,12 +171,30 @@ def show_chart(figure: go.Figure, key: str) -> None:
                    + ("The title is left out (see the sidebar)." if not with_title else ""))
 
 
+FILTER_KEYS = ("filter_years", "filter_impacts", "filter_bands", "filter_departments", "filter_categories",
+               "filter_supplier")
+
+
+def keep_filters() -> None:
+    """Keep the sidebar's filters when the analyst moves to another page (the router calls this on every run):
+    Streamlit forgets a widget's value on a run that does not draw it, unless the value is set again first."""
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def sidebar_filters() -> SpendFilters:
     """The global filters in the sidebar; the same SpendFilters object serves every page."""
     from sp_analysis import analysis, settings
 
     options = query(analysis.filter_options)
     bands = query(settings.value_bands)
+    # A choice kept from another page (see keep_filters) that the data no longer offer is dropped.
+    for key, offered in (("filter_years", options["financial_years"]), ("filter_impacts", IMPACT_GROUPS),
+                         ("filter_bands", bands.labels), ("filter_departments", options["departments"]),
+                         ("filter_categories", options["categories"])):
+        if key in st.session_state:
+            st.session_state[key] = [v for v in st.session_state[key] if v in offered]
     with st.sidebar:
         st.header("Filters")
         years = st.multiselect("Financial years", options["financial_years"], key="filter_years",

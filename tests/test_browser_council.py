@@ -135,7 +135,8 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
         page.get_by_role("button", name="Download XLSX").first.click()  # type: ignore[attr-defined]
     import openpyxl
 
-    sheet = openpyxl.load_workbook(info.value.path()).active
+    assert info.value.suggested_filename == f"{SLUG}-spend-by-year-financial-year-2023-24.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
     header = [c.value for c in sheet[1]]
     cell = sheet.cell(row=2, column=header.index("All") + 1)
     assert Decimal(str(cell.value)) == devon_2024 and cell.number_format.startswith("£#,##0.00")
@@ -167,7 +168,7 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
     assert pack_name.startswith(f"{SLUG}-sustainable-procurement-pack-financial-year-2023-24_as-at-"), pack_name
     import docx
 
-    document = docx.Document(info.value.path())
+    document = docx.Document(io.BytesIO(Path(info.value.path()).read_bytes()))
     text = "\n".join([p.text for p in document.paragraphs]
                      + [c.text for t in document.tables for r in t.rows for c in r.cells])
     assert f"{COUNCIL}: sustainable procurement" in text
