@@ -3,6 +3,7 @@ workspace file."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -117,3 +118,27 @@ def test_settings_are_choices_with_one_save(workspace_path: Path) -> None:
     ws = open_workspace(workspace_path)
     assert [settings.get_setting(ws, n) for n in ("money_style", "year_style", "council_name")] == [
         "govuk", "dash", "Devon County Council"]
+
+
+PAGES = ["views/overview.py", "views/upload.py", "views/impact_areas.py", "views/suppliers.py",
+         "views/classification.py", "views/contracts.py", "views/renewals.py", "views/framework.py",
+         "views/action_plan.py"]
+DATE_COLUMN = re.compile(r"date|due|start|end|reached|ends|dates|by$|on$", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_date_cell_reads_none(workspace_path: Path, built_sample: Path, page: str) -> None:
+    """Streamlit writes 'None' in a table's empty cell unless the table sets a placeholder: every table with a
+    date column that has gaps sets one, and no cell holds the text 'None'."""
+    shutil.copy(built_sample, workspace_path)
+    at = run(page)
+    checked = 0
+    for table in at.dataframe:
+        frame = table.value
+        for column in frame.columns:
+            assert not frame[column].astype(str).eq("None").any(), (page, column)
+            if DATE_COLUMN.search(str(column)) and frame[column].isna().any():
+                assert table.proto.HasField("placeholder") and table.proto.placeholder == "", (page, column)
+                checked += 1
+    if page in ("views/action_plan.py", "views/framework.py"):
+        assert checked  # the sample plan has actions and milestones without dates: the check has bitten
