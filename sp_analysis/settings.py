@@ -41,7 +41,9 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "council_name",
             "",
-            "The council's name, for chart source lines and report title pages.",
+            "The council's name, for report title pages, chart source lines and download file names. It labels only "
+            "the council's own data: a workspace that still holds the fictional sample's files is labelled as the "
+            "sample (or as mixed) until the sample is removed on the Upload page.",
         ),
         Setting(
             "local_postcode_districts",
