@@ -67,6 +67,7 @@ except (WorkspaceError, duckdb.Error) as exc:
     st.error(ui.md(ui.workspace_problem(exc)))
     st.stop()
 
+ui.keep_filters()  # the sidebar's filters follow the analyst from page to page
 navigation = st.navigation(pages, position="hidden" if st.session_state.get("presentation_mode") else "sidebar")
 if st.session_state.get("presentation_mode"):
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
@@ -74,6 +75,16 @@ if st.session_state.get("presentation_mode"):
               on_click=lambda: st.session_state.update(presentation_mode=False))
 with st.sidebar:
     st.caption(f"Workspace: {ui.md(ui.workspace().path.name)}")
+    # Whose data this is, by the rule in sp_analysis/council.py; a sample mixed with other files is said plainly.
+    who = ui.council()
+    if who.holding == "mixed":
+        st.warning(f"This workspace mixes the fictional sample ({who.sample_files} files) with {who.other_files} other "
+                   "file(s), so titles and source lines name no council. Remove the sample data on the Upload page.")
+    elif who.holding == "sample":
+        st.caption(f"Council: {ui.md(who.label)} (fictional sample). Remove the sample data on the Upload page "
+                   "when you load your own files.")
+    elif who.name:
+        st.caption(f"Council: {ui.md(who.name)}")
     if rules.sign_in_required:
         st.caption(f"Signed in as {ui.md(st.user.get('email', ''))}" + ("" if ui.can_edit() else " (read only)"))
         st.button("Sign out", on_click=st.logout, key="sign_out")

@@ -389,3 +389,13 @@ def alt_text(figure: go.Figure, text: ChartText) -> str:
             parts.append(str(trace.name))
     described = "; ".join(p for p in parts if p)
     return f"{text.alt_text_intro} {described}.".strip() if described else text.alt_text_intro
+
+
+def choice_example(name: str, choice: str) -> str:
+    """What a choice looks like on a chart: "short: £12.3m, £450k"."""
+    if name == "money_style":
+        style = ChartStyle(money_style=choice)
+        return f"{choice}: {style.money(12_345_678)}, {style.money(450_000)}"
+    if name == "year_style":
+        return f"{choice}: {ChartStyle(year_style=choice).year('2024/25')}"
+    return choice

@@ -1,4 +1,4 @@
-"""The command line: load files, print the summary, build the sample workspace.
+"""The command line: start a council's workspace, load files, print the summary, build or remove the sample.
 
 Exit codes: 0 everything loaded (or was already loaded), 1 some file refused, 2 bad usage.
 """
@@ -15,11 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from sp_analysis import config
+from sp_analysis.council import SAMPLE_COUNCIL, data_already_held, start_workspace
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import LoadResult, load_paths
 from sp_analysis.ingest.source import ALL_SHEETS, sweep_stale_copies
-from sp_analysis.sample import build_sample_workspace, data_already_held
+from sp_analysis.sample import build_sample_workspace, remove_sample
+from sp_analysis.settings import get_setting
 from sp_analysis.summary import build_summary
 from sp_analysis.workspace import Workspace, WorkspaceError, open_workspace
 
@@ -41,6 +43,16 @@ def _parser() -> argparse.ArgumentParser:
 
     def workspace_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--workspace", metavar="PATH", help="the workspace file (DuckDB)")
+
+    new = sub.add_parser(
+        "new", aliases=["init"],
+        help="start an empty workspace for your council, with its name",
+        description="Create an empty workspace (no sample data) named for your council: the name goes on every "
+        "title page, chart source line and download file name. On a workspace that already holds data this "
+        "changes nothing and exits 1, unless it is already this council's.",
+    )
+    workspace_option(new)
+    new.add_argument("--council", required=True, metavar="NAME", help="the council's name, e.g. 'Devon County Council'")
 
     load = sub.add_parser(
         "load",
@@ -88,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="build the fictional sample council's workspace from sample_data/")
     workspace_option(sample)
+    remove = sub.add_parser(
+        "remove-sample",
+        help="take the fictional sample's files, plan and supplier list out of the workspace",
+        description="Remove, in one step, the sample's spend and contracts files with every row they brought, the "
+        "sample plan (actions, targets, baseline self-assessment), its supplier list and the settings it set. "
+        "Your own files, actions and settings stay.",
+    )
+    workspace_option(remove)
     return parser
 
 
@@ -215,8 +235,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "pack":
             return _pack(ws, args)
+        if args.command in ("new", "init"):
+            return _new(ws, args.council)
+        if args.command == "remove-sample":
+            print(remove_sample(ws).describe())
+            return EXIT_OK
         if args.command == "sample":
             held = data_already_held(ws)
+            named = get_setting(ws, "council_name").strip()
+            if not held and named and named != SAMPLE_COUNCIL:
+                print(f"error: the workspace {ws.path} is {named}'s workspace, so the fictional sample was not "
+                      "added to it. Build the sample into a new file: sample --workspace PATH.", file=sys.stderr)
+                return EXIT_REFUSED
             if held:
                 print(f"error: the workspace {ws.path} already holds data ({held}). The sample would add a "
                       "fictional council's payments and contracts to it, replace its supplier list and rename "
@@ -233,6 +263,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     return EXIT_USAGE
+
+
+def _new(ws: Workspace, name: str) -> int:
+    try:
+        started = start_workspace(ws, name)
+    except ValueError as exc:
+        print(f"error: {exc}.", file=sys.stderr)
+        return EXIT_REFUSED
+    name = get_setting(ws, "council_name")
+    if not started:
+        print(f"{ws.path} is already {name}'s workspace; nothing was changed.")
+        return EXIT_OK
+    print(f"{ws.path}: an empty workspace for {name}. Load your files with: python -m sp_analysis load "
+          f"--workspace {ws.path} FILES, or start the dashboard on it with: make run WORKSPACE={ws.path}")
+    return EXIT_OK
 
 
 def _pack(ws: Workspace, args: argparse.Namespace) -> int:

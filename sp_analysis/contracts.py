@@ -454,9 +454,11 @@ class ContractFilters:
         return "; ".join(parts) if parts else "all contracts in the register"
 
     def slug(self) -> str:
-        """A short file-name part describing the filters."""
+        """The file-name part naming every filter in full ('department-place_status-live'); past 200
+        characters it is cut at a word."""
         text = "all" if not any(getattr(self, a) for a, _, _ in self._COLUMNS) and not self.search.strip() else self.describe()
-        return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "all"
+        slug = re.sub(r"[^a-z0-9_]+", "-", text.lower().replace("; ", "_")).strip("-_") or "all"
+        return slug if len(slug) <= 200 else slug[:200].rsplit("-", 1)[0]
 
 
 # --- staging: the contract facts, built on a cursor for each question ----------------------------------------

@@ -1,5 +1,9 @@
 """Tables as downloads: CSV and XLSX of exactly what is shown, safe to open in a spreadsheet.
 
+A table goes out as a spreadsheet expects (`for_spreadsheet`): column names in words ('Financial year', not
+'financial_year'); money, whether exact Decimals or the '£1,234.56' text the page shows, as a number column
+(plain '1234.56' in CSV, a number with a '£#,##0.00' format in XLSX); counts as whole numbers, never '5000.0'.
+
 Every CSV and XLSX the app writes goes through `neutralise`, the one formula neutraliser: a text cell that
 a spreadsheet would run as a formula (CSV injection) gets a leading apostrophe. Spreadsheets skip
 invisible characters and fold full-width forms, so the test looks past leading spaces, line breaks,
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from decimal import Decimal
 from typing import Any
@@ -55,16 +60,88 @@ def restore(value: Any) -> Any:
     return value
 
 
+# Money as the pages write it (sp_analysis.money.pounds): '£1,234.56', '-£9.90'.
+MONEY_TEXT = re.compile(r"-?£\d{1,3}(?:,\d{3})*\.\d{2}")
+XLSX_MONEY_FORMAT = "£#,##0.00;-£#,##0.00"
+# Column names as the queries return them, in the words a table heading uses.
+COLUMN_WORDS = {
+    "financial_year": "Financial year", "supplier_id": "Supplier id", "supplier_name": "Payee as published",
+    "supplier_key": "Supplier key", "supplier": "Supplier", "payments": "Payments",
+    "category": "Category", "department": "Department", "impact_group": "Impact", "share": "Share",
+    "change": "Change", "payment_date": "Date", "amount": "Amount", "value_band": "Value band",
+    "supplier_years": "Supplier-years", "first_seen": "First seen", "last_seen": "Last seen",
+}
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+")
+
+
+def column_words(name: object) -> str:
+    """A column name in words: 'financial_year' -> 'Financial year'; a name already in words is kept."""
+    text = str(name)
+    if text in COLUMN_WORDS:
+        return COLUMN_WORDS[text]
+    if _IDENTIFIER.fullmatch(text):
+        words = text.replace("_", " ")
+        return words[:1].upper() + words[1:]
+    return text
+
+
+def _is_money_text(value: object) -> bool:
+    return isinstance(value, str) and MONEY_TEXT.fullmatch(value) is not None
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) or value == ""
+
+
+def money_column(series: pd.Series) -> bool:
+    """Whether a column holds money: exact Decimals, or '£1,234.56' text in every filled cell."""
+    filled = [v for v in series if not _blank(v)]
+    return bool(filled) and all(isinstance(v, Decimal) or _is_money_text(v) for v in filled)
+
+
+def _whole_numbers(series: pd.Series) -> bool:
+    if not pd.api.types.is_float_dtype(series):
+        return False
+    filled = series.dropna()
+    return bool(len(filled)) and bool((filled == filled.round()).all())
+
+
+def for_spreadsheet(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The table as a spreadsheet expects it, and the names of its money columns.
+
+    Money columns become exact Decimals (None where blank); float columns holding only whole numbers (counts
+    that pandas widened because of a gap) become whole numbers; column names are put in words.
+    """
+    out = frame.copy()
+    money: list[str] = []
+    for column in out.columns:
+        series = out[column]
+        if (series.dtype == object or pd.api.types.is_string_dtype(series)) and money_column(series):
+            out[column] = pd.Series([None if _blank(v) else v if isinstance(v, Decimal)
+                                     else Decimal(str(v).replace("£", "").replace(",", "")) for v in series],
+                                    index=series.index, dtype=object)
+            money.append(column)
+        elif _whole_numbers(series):
+            out[column] = series.astype("Int64")
+    names: list[str] = []
+    for column in out.columns:  # names in words, each once: a second 'Total' is 'Total (2)'
+        name, n = column_words(column), 2
+        while name in names:
+            name, n = f"{column_words(column)} ({n})", n + 1
+        names.append(name)
+    renamed = dict(zip(out.columns, names, strict=True))
+    out.columns = names
+    return out, [renamed[c] for c in money]
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with text cells neutralised and Decimals as numbers with two places."""
+    """A copy with text cells neutralised (numbers, Decimals and dates stay as they are)."""
     out = frame.copy()
     for column in out.columns:
         series = out[column]
         if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_numeric_dtype(series):
             continue
-        if any(isinstance(v, Decimal) for v in series):
-            out[column] = series.map(lambda v: float(v) if isinstance(v, Decimal) else neutralise(v))
-        elif series.dtype == object or pd.api.types.is_string_dtype(series):
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
             out[column] = series.map(neutralise)
     out.columns = [str(neutralise(str(c))) for c in out.columns]
     return out
@@ -79,8 +156,8 @@ def _csv_breaks(value: object) -> object:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a BOM (so Excel reads '£' right)."""
-    safe = safe_frame(frame)
+    """UTF-8 CSV with a BOM (so Excel reads '£' right); money as plain numbers with pence ('1234.50')."""
+    safe = safe_frame(for_spreadsheet(frame)[0])
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(_csv_breaks)
@@ -89,10 +166,29 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Data") -> bytes:
-    """An XLSX workbook of the frame, text cells neutralised."""
+    """An XLSX workbook of the frame: text cells neutralised, money as numbers formatted '£#,##0.00', counts as
+    whole numbers, a bold header row kept in view and columns wide enough for their text."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    table, money = for_spreadsheet(frame)
+    safe = safe_frame(table)
+    money_positions = [list(table.columns).index(c) for c in money]
+    for column in money:  # openpyxl writes floats; two places are exact for any sum of pence under 10^13
+        safe[str(neutralise(column))] = table[column].map(lambda v: None if v is None else float(v))
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        safe_frame(frame).to_excel(writer, index=False, sheet_name=sheet[:31])
+        safe.to_excel(writer, index=False, sheet_name=sheet[:31])
+        book_sheet = writer.sheets[sheet[:31]]
+        book_sheet.freeze_panes = "A2"
+        for position, name in enumerate(safe.columns):
+            letter = get_column_letter(position + 1)
+            book_sheet[f"{letter}1"].font = Font(bold=True)
+            if position in money_positions:
+                for (cell,) in book_sheet.iter_rows(min_row=2, min_col=position + 1, max_col=position + 1):
+                    cell.number_format = XLSX_MONEY_FORMAT
+            longest = max([len(str(name)), *(len(str(v)) for v in safe.iloc[:500, position])], default=8)
+            book_sheet.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
     return buffer.getvalue()
 
 

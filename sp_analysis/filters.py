@@ -72,6 +72,28 @@ class SpendFilters:
         return "; ".join(parts) if parts else "all spend loaded"
 
     def slug(self) -> str:
-        """A short file-name part describing the filters."""
-        text = "all" if self.describe() == "all spend loaded" else self.describe()
-        return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "all"
+        """The file-name part naming every active filter in full ('financial-year-2024-25_impact-high+medium'),
+        or 'all'. Only a name past the file system's reach (over 200 characters) gives the longest lists as
+        counts ('12-departments'), longest first, until it fits."""
+        def words(text: str) -> str:
+            return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+        groups: list[tuple[str, str, tuple[str, ...]]] = [
+            ("financial-year" + ("s" if len(self.financial_years) > 1 else ""), "financial-years", self.financial_years),
+            ("department", "departments", self.departments), ("impact", "impacts", self.impacts),
+            ("category", "categories", self.categories), ("supplier-year-value", "value-bands", self.value_bands)]
+        parts = {label: f"{label}-" + "+".join(words(v) for v in values)
+                 for label, _plural, values in groups if values}
+        if self.supplier_search.strip():
+            parts["supplier"] = "supplier-name-contains-" + (words(self.supplier_search) or "text")
+        if self.influenceable_only:
+            parts["influenceable"] = "influenceable-spend-only"
+        plurals = {label: (plural, values) for label, plural, values in groups}
+        while len("_".join(parts.values())) > 200:
+            longest = max((k for k in parts if k in plurals and not parts[k].split("-")[0].isdigit()),
+                          key=lambda k: len(parts[k]), default=None)
+            if longest is None:
+                break
+            plural, values = plurals[longest]
+            parts[longest] = f"{len(values)}-{plural}"
+        return "_".join(parts.values()) or "all"

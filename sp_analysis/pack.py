@@ -19,12 +19,13 @@ import plotly.graph_objects as go
 
 from sp_analysis import analysis, charts, render
 from sp_analysis.classify import coverage_beside
+from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.report import loaded_files
 from sp_analysis.money import pounds
-from sp_analysis.settings import get_setting, value_bands
+from sp_analysis.settings import value_bands
 from sp_analysis.workspace import Workspace
 
 
@@ -205,10 +206,10 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
     files = loaded_files(ws, "spend")
     coverage = (f"{head.classified_share:.1%} of net spend by value is classified"
                 if head.classified_share is not None else "no spend classified")
-    council = get_setting(ws, "council_name") or "The council"
-    source = f"Source: {council}'s published spend over £500 ({len(files)} files), data {period}; {coverage}."
+    council = council_of(ws)  # the rule in sp_analysis/council.py: a council's name labels only its own data
+    source = f"Source: {council.whose('published spend over £500')} ({len(files)} files), data {period}; {coverage}."
     ctx = PackContext(filters, as_at or dt.date.today(), charts.chart_style(ws), period, source)
-    pack = Pack(ctx, council, files=list(files["name"]), coverage=coverage)
+    pack = Pack(ctx, council.label or "The council", files=list(files["name"]), coverage=coverage)
     for key in keys:
         item = ITEMS[key]
         built = item.build(ws, ctx)

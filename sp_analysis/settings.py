@@ -40,7 +40,9 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "council_name",
             "",
-            "The council's name, for chart source lines and report title pages.",
+            "The council's name, for report title pages, chart source lines and download file names. It labels only "
+            "the council's own data: a workspace that still holds the fictional sample's files is labelled as the "
+            "sample (or as mixed) until the sample is removed on the Upload page.",
         ),
         Setting(
             "local_postcode_districts",
@@ -73,16 +75,39 @@ def get_setting(ws: Workspace, name: str) -> str:
     return setting.default if row is None else str(row[0])
 
 
-def set_setting(ws: Workspace, name: str, value: str) -> None:
-    """Store a setting after checking it; ValueError says what is wrong."""
+def check_setting(name: str, value: str) -> None:
+    """ValueError saying what is wrong with the value, if anything."""
     if name not in SETTINGS:
         raise ValueError(f"there is no setting called '{name}'")
     if name == "value_band_boundaries":
         ValueBands.parse(value)
     if name in CHOICES and value.strip() not in CHOICES[name]:
         raise ValueError(f"{name.replace('_', ' ')} must be one of: {', '.join(CHOICES[name])}")
+
+
+def set_setting(ws: Workspace, name: str, value: str) -> None:
+    """Store a setting after checking it; ValueError says what is wrong."""
+    save_settings(ws, {name: value})
+
+
+def save_settings(ws: Workspace, values: dict[str, str]) -> None:
+    """Store several settings in one transaction, or none: ValueError names each setting that is wrong."""
+    problems = []
+    for name, value in values.items():
+        try:
+            check_setting(name, value)
+        except ValueError as exc:
+            problems.append(f"{label(name)}: {exc}")
+    if problems:
+        raise ValueError("; ".join(problems))
     with ws.write() as cur:
-        cur.execute(WRITE_SETTING, {"key": f"setting:{name}", "value": value.strip()})
+        for name, value in values.items():
+            cur.execute(WRITE_SETTING, {"key": f"setting:{name}", "value": value.strip()})
+
+
+def label(name: str) -> str:
+    """A setting's name in words: 'Money style'."""
+    return name.replace("_", " ").capitalize()
 
 
 def value_bands(ws: Workspace) -> ValueBands:

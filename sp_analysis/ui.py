@@ -20,6 +20,8 @@ from sp_analysis.access import Access
 from sp_analysis.analysis import Headline
 from sp_analysis.charts import ChartStyle
 from sp_analysis.charts import chart_style as workspace_chart_style
+from sp_analysis.council import Council
+from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
@@ -167,7 +169,7 @@ def show_chart(figure: go.Figure, key: str) -> None:
     meta = figure.layout.meta or {}
     alt = meta.get("alt", "") if isinstance(meta, dict) else ""
     title = meta.get("title", key) if isinstance(meta, dict) else key
-    name = re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")[:60] or key
+    name = file_name(re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")[:80] or key)
     with st.expander("Text description and downloads"):
         st.markdown(md(alt))  # the description names suppliers and contracts: data, shown as text
         problem = render.export_problem()
@@ -186,12 +188,30 @@ def show_chart(figure: go.Figure, key: str) -> None:
                    + ("The title is left out (see the sidebar)." if not with_title else ""))
 
 
+FILTER_KEYS = ("filter_years", "filter_impacts", "filter_bands", "filter_departments", "filter_categories",
+               "filter_supplier")
+
+
+def keep_filters() -> None:
+    """Keep the sidebar's filters when the analyst moves to another page (the router calls this on every run):
+    Streamlit forgets a widget's value on a run that does not draw it, unless the value is set again first."""
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def sidebar_filters() -> SpendFilters:
     """The global filters in the sidebar; the same SpendFilters object serves every page."""
     from sp_analysis import analysis, settings
 
     options = query(analysis.filter_options)
     bands = query(settings.value_bands)
+    # A choice kept from another page (see keep_filters) that the data no longer offer is dropped.
+    for key, offered in (("filter_years", options["financial_years"]), ("filter_impacts", IMPACT_GROUPS),
+                         ("filter_bands", bands.labels), ("filter_departments", options["departments"]),
+                         ("filter_categories", options["categories"])):
+        if key in st.session_state:
+            st.session_state[key] = [v for v in st.session_state[key] if v in offered]
     with st.sidebar:
         st.header("Filters")
         years = st.multiselect("Financial years", options["financial_years"], key="filter_years",
@@ -235,10 +255,24 @@ def show_sql(fn: Callable[..., Any]) -> None:
                        if statement.params else "No parameters.")
 
 
+def council() -> Council:
+    """The workspace's council by the rule in sp_analysis/council.py (cached on the data version)."""
+    return query(council_of)
+
+
+def file_name(*parts: str) -> str:
+    """A download's file name without extension: the council's part (when the data are one council's), then
+    the parts given: 'devon-county-council-top-suppliers-financial-year-2025-26'."""
+    return council().file_name(*parts)
+
+
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX buttons for a table, of exactly the rows and columns shown."""
+    """CSV and XLSX buttons for a table, of exactly the rows and columns shown: the file's name starts with
+    the council's and carries the filters; money goes out as numbers and counts as whole numbers
+    (sp_analysis/exports.py)."""
     from sp_analysis import exports
 
+    name = file_name(name)
     row = st.container(horizontal=True)
     # The files are built when a button is pressed, not on every run of the page.
     row.download_button("Download CSV", lambda: exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
@@ -274,6 +308,18 @@ PAYMENT_COLUMNS = {
     "transaction_ref": "Transaction", "supplier_year_total": "Supplier's spend that year",
     "source_file": "Source file", "source_sheet": "Sheet", "source_line": "Line",
 }
+
+
+def date_text(value: object, missing: str = "") -> str:
+    """A date for a table cell, '17 Jan 2025'; `missing` (blank unless said) where there is none, never 'None'."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return missing
+    if isinstance(value, str):
+        try:
+            return f"{dt.date.fromisoformat(value[:10]):%-d %b %Y}"
+        except ValueError:
+            return value
+    return f"{value:%-d %b %Y}" if isinstance(value, dt.date) else str(value)
 
 
 def payments_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -885,7 +885,7 @@ def test_filters_describe_and_slug() -> None:
     assert SpendFilters(financial_years=("2024/25",)).describe() == "financial year 2024/25"
     two = SpendFilters(financial_years=("2023/24", "2024/25"))
     assert two.describe() == "financial years 2023/24, 2024/25"
-    assert two.slug() == "financial-years-2023-24-2024-25"
+    assert two.slug() == "financial-years-2023-24+2024-25"
     every = SpendFilters(
         financial_years=("2024/25",), departments=("Place", "People"), impacts=("High", "Non-procurement"),
         categories=("Construction",), value_bands=("£100k to £500k",), supplier_search="  Acme ",
@@ -894,7 +894,13 @@ def test_filters_describe_and_slug() -> None:
         "financial year 2024/25; department: Place, People; impact: High, Non-procurement; "
         "category: Construction; supplier-year value: £100k to £500k; supplier name contains 'Acme'; "
         "influenceable spend only")
-    assert every.slug() == "financial-year-2024-25-department-place-people-impact-high-n"
+    # File names carry every filter in full.
+    assert every.slug() == ("financial-year-2024-25_department-place+people_impact-high+non-procurement_"
+                            "category-construction_supplier-year-value-100k-to-500k_supplier-name-contains-acme_"
+                            "influenceable-spend-only")
+    # Only a name too long for a file system gives its longest lists as counts.
+    many = SpendFilters(departments=tuple(f"Department number {i}" for i in range(30)), impacts=("High",))
+    assert many.slug() == "30-departments_impact-high"
     assert SpendFilters(supplier_search="   ").describe() == "all spend loaded"
     assert SpendFilters(influenceable_only=True).slug() == "influenceable-spend-only"
     assert SpendFilters(departments=(HOSTILE,)).slug() == "department-x-drop-table-payments"

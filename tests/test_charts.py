@@ -117,7 +117,7 @@ def test_formula_cells_are_neutralised_numbers_stay_numbers(cell: str) -> None:
     csv_text = exports.to_csv_bytes(frame).decode("utf-8-sig")
     # A lone carriage return in a CSV cell is written as a line break (a spreadsheet would start a new row there).
     assert f"'{cell.replace(chr(13), chr(10))}" in csv_text
-    assert ",-12.5," in csv_text
+    assert ",-12.50," in csv_text  # money in pounds with its pence, as a plain number
     book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes(frame)))
     sheet = book.active
     assert sheet["A2"].value == "'" + cell

@@ -34,6 +34,8 @@ LAYER_OF: dict[str, str] = {
     "sp_analysis.ingest.": "ingest",
     "sp_analysis.ingest": "ingest",
     "sp_analysis.supplier_attributes": "ingest",
+    # Whose data the loaded files are (the fictional sample's, the council's own, or both) and the name on them.
+    "sp_analysis.council": "ingest",
     # spend: classification, the analysis table, filters, spend queries, suppliers.
     "sp_analysis.classify": "spend",
     "sp_analysis.facts": "spend",

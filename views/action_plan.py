@@ -70,12 +70,13 @@ else:
     st.dataframe(late[["action_id", "title", "officer", "status", "due_date", "days_overdue", "milestones_overdue"]].rename(
         columns={"action_id": "No.", "title": "Action", "officer": "Officer", "status": "Status", "due_date": "Due",
                  "days_overdue": "Days overdue", "milestones_overdue": "Milestones overdue"}),
-        hide_index=True, key="plan_overdue_actions",
+        hide_index=True, key="plan_overdue_actions", placeholder="",
         column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY"),
                        "Days overdue": st.column_config.NumberColumn(format="localized")})
     st.dataframe(late_milestones[["action_id", "action", "milestone", "due_date"]].rename(
         columns={"action_id": "No.", "action": "Action", "milestone": "Milestone overdue", "due_date": "Due"}),
-        hide_index=True, key="plan_overdue_milestones", column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY")})
+        hide_index=True, key="plan_overdue_milestones", placeholder="",
+        column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY")})
 
 # --- roll-ups --------------------------------------------------------------------------------------------------
 st.header("Progress by level and by theme")
@@ -111,7 +112,7 @@ if not table.empty:
                     f"{detail['percent_complete']}%)")
         st.markdown(f"Timescale as written: {ui.md(detail['timescale'] or 'not given')}. "
                     f"{ui.md(detail['overdue_words'])}")
-        st.dataframe(detail["milestones"], hide_index=True, key="plan_detail_milestones",
+        st.dataframe(detail["milestones"], hide_index=True, key="plan_detail_milestones", placeholder="",
                      column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY"),
                                     "Reached on": st.column_config.DateColumn(format="D MMM YYYY")})
         st.markdown(f"**Measures of success:** {ui.md(detail['measures'] or 'none given')}")
@@ -130,6 +131,8 @@ editable = ["title", "themes", "level", "officer", "status", "percent_complete",
             "measures", "resources", "notes", "data_measures"]
 edited = st.data_editor(
     table[["action_id", *editable, "overdue", "next_milestone"]], num_rows="dynamic", hide_index=True, key="plan_editor",
+    placeholder="",  # an action with no date shows an empty cell, not 'None'
+
     disabled=["action_id", "overdue", "next_milestone"],
     column_config={
         "action_id": st.column_config.NumberColumn("No."),
@@ -162,7 +165,7 @@ if st.button("Save changes to actions", key="plan_save", disabled=not editor):
 st.subheader("Milestones")
 edited_milestones = st.data_editor(
     milestones[["action_id", "milestone", "due_date", "done_on", "overdue"]], num_rows="dynamic", hide_index=True,
-    key="plan_milestone_editor", disabled=["overdue"],
+    key="plan_milestone_editor", disabled=["overdue"], placeholder="",
     column_config={
         "action_id": st.column_config.SelectboxColumn("Action no.", options=[int(i) for i in table["action_id"]], required=True),
         "milestone": st.column_config.TextColumn("Milestone", required=True, width="large"),
@@ -184,7 +187,7 @@ with st.expander("Status history"):
 
 # --- export and import ---------------------------------------------------------------------------------------
 st.header("Download and import")
-stem = f"action-plan_{plan_filter.slug()}_as-at-{as_at.isoformat()}"
+stem = ui.file_name(f"action-plan_{plan_filter.slug()}_as-at-{as_at.isoformat()}")
 left, right = st.columns(2)
 left.download_button("Download CSV", data=ui.query(actions.export_plan_csv, as_at, plan_filter), file_name=f"{stem}.csv",
                      mime="text/csv", key="plan_download_csv")

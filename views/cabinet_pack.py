@@ -37,14 +37,14 @@ def build() -> pack.Pack:
     return pack.build_pack(ui.workspace(), keys, filters, as_at)
 
 
-stamp = f"{as_at:%Y-%m-%d}"
+stamp = f"{filters.slug()}_as-at-{as_at:%Y-%m-%d}"
 left, right, _ = st.columns([1, 1, 2])
 left.download_button("Word document", lambda: pack.write_docx(build(), with_titles=with_titles),
-                     file_name=f"sustainable-procurement-pack-{stamp}.docx",
+                     file_name=f"{ui.file_name('sustainable-procurement-pack', stamp)}.docx",
                      mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                      key="pack_docx", on_click="ignore", type="primary", icon=":material/description:")
 right.download_button("Charts (ZIP)", lambda: pack.write_zip(build(), with_titles=True),
-                      file_name=f"sustainable-procurement-charts-{stamp}.zip", mime="application/zip",
+                      file_name=f"{ui.file_name('sustainable-procurement-charts', stamp)}.zip", mime="application/zip",
                       key="pack_zip", on_click="ignore", icon=":material/folder_zip:")
 st.caption(f"{len(keys)} item(s); filters: {ui.md(filters.describe())}. Building takes a few seconds: each chart is "
            "drawn at print quality (3300 by 1860 pixels).")

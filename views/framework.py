@@ -75,7 +75,7 @@ for gap in ui.query(framework.target_gaps, as_at):
             st.markdown("**Actions in the plan that close this gap:**")
             st.dataframe(pd.DataFrame(gap.actions).rename(columns={
                 "action_id": "No.", "title": "Action", "level": "Level", "officer": "Officer", "status": "Status",
-                "due_date": "Due", "overdue": "Overdue"}), hide_index=True, key=f"gap_actions_{gap.theme}",
+                "due_date": "Due", "overdue": "Overdue"}), hide_index=True, key=f"gap_actions_{gap.theme}", placeholder="",
                 column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY")})
         else:
             st.warning("No action in the plan addresses this theme between the level achieved and the target.")

@@ -2,12 +2,44 @@
 
 import streamlit as st
 
-from sp_analysis import analysis, charts, classify, ui
+from sp_analysis import analysis, charts, classify, council, sample, ui
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
 
 st.title("Overview")
+
+if ui.query(council.is_blank):
+    # First run: nothing loaded and no council named. Explore the sample, or start the council's own workspace.
+    st.write("This workspace is empty. Explore the fictional sample council to see what the dashboard does, or "
+             "start your council's own workspace and load its files.")
+    if not ui.editors_only("set up the workspace"):
+        st.stop()
+    own, sample_side = st.columns(2)
+    with own.container(border=True):
+        st.subheader("Start my council's workspace")
+        st.write("An empty workspace with your council's name on every title page, chart source line and download. "
+                 "Next, load your published spend files and contracts register on the Upload page.")
+        with st.form("start_council_form"):
+            name = st.text_input("Your council's name", placeholder="e.g. Devon County Council", key="start_council_name")
+            start = st.form_submit_button("Start my council's workspace", type="primary", key="start_council")
+        if start:
+            try:
+                council.start_workspace(ui.workspace(), name)
+            except ValueError as exc:
+                st.error(ui.md(str(exc)[:1].upper() + str(exc)[1:] + "."))
+            else:
+                st.switch_page("views/upload.py")
+    with sample_side.container(border=True):
+        st.subheader("Explore the sample")
+        st.write(f"{council.SAMPLE_COUNCIL}, a fictional council: two financial years of monthly spend (63,341 "
+                 "payments), a contracts register of 416 contracts, a supplier list and a 2010 action plan. Every "
+                 "name is made up. Remove it in one step on the Upload page when you load your own files.")
+        if st.button("Explore the sample council", key="explore_sample"):
+            with st.spinner("Loading the sample council's 25 files (a few seconds)..."):
+                sample.build_sample_workspace(ui.workspace())
+            st.rerun()
+    st.stop()
 
 filters = ui.sidebar_filters()
 style = ui.chart_style()

@@ -1,26 +1,43 @@
-"""Settings: value bands, the council's name and the Procurement Act thresholds, stored in the workspace."""
+"""Settings: value bands, chart styles, the council's name, local postcodes and lead times, saved together;
+the Procurement Act thresholds."""
 
 import datetime as dt
 
 import streamlit as st
 
-from sp_analysis import act, settings, ui
+from sp_analysis import act, charts, settings, ui
 
 st.title("Settings")
+ui.show_flash("settings_saved")
 ws = ui.workspace()
 editor = ui.editors_only("change settings")
 
-for setting in settings.SETTINGS.values():
-    with st.form(f"setting_{setting.name}"):
-        value = st.text_input(setting.name.replace("_", " ").capitalize(), settings.get_setting(ws, setting.name),
-                              help=setting.help, key=f"setting_input_{setting.name}")
-        st.caption(setting.help + f" Default: {setting.default or '(empty)'}.")
-        if st.form_submit_button("Save", key=f"setting_save_{setting.name}", disabled=not editor):
-            try:
-                settings.set_setting(ws, setting.name, value)
-                st.success("Saved.")
-            except ValueError as exc:
-                st.error(ui.md(exc))
+with st.form("settings_form"):
+    values: dict[str, str] = {}
+    for setting in settings.SETTINGS.values():
+        current = settings.get_setting(ws, setting.name)
+        name = settings.label(setting.name)
+        if setting.name in settings.CHOICES:
+            options: list[str] = list(settings.CHOICES[setting.name])
+
+            def example(choice: str, n: str = setting.name) -> str:
+                return charts.choice_example(n, choice)
+
+            chosen = st.selectbox(
+                name, options, index=options.index(current) if current in options else 0, format_func=example,
+                help=setting.help, key=f"setting_input_{setting.name}", disabled=not editor)
+            values[setting.name] = chosen or current
+        else:
+            values[setting.name] = st.text_input(name, current, help=setting.help,
+                                                 key=f"setting_input_{setting.name}", disabled=not editor) or ""
+        st.caption(ui.md(setting.help) + f" Default: {ui.md(setting.default) or '(empty)'}.")
+    if st.form_submit_button("Save settings", type="primary", key="settings_save", disabled=not editor):
+        try:
+            settings.save_settings(ws, values)
+        except ValueError as exc:
+            st.error(f"Nothing was saved. {ui.md(exc)}")
+        else:
+            ui.saved("settings_saved", "Settings saved.")
 
 st.caption("Value bands now: " + ", ".join(ui.query(settings.value_bands).labels) + ".")
 

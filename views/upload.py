@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import ui
+from sp_analysis import council, sample, settings, ui
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet, RepeatsLoaded
 from sp_analysis.ingest.load import delete_saved_choice, load_file, remove_file, saved_choices
@@ -56,6 +56,38 @@ def run_load(name: str, data: bytes, kind: str, sheet: str | list[str] | None = 
 
 
 editor = ui.editors_only("load or remove files")
+who = ui.council()
+if editor and who.sample_files:
+    # The sample out in one step, so the council's own files are never labelled as the sample's (or mixed with it).
+    with st.container(border=True):
+        if who.holding == "mixed":
+            st.warning(f"This workspace holds the fictional sample's {who.sample_files} files as well as "
+                       f"{who.other_files} other file(s). Remove the sample so the figures, titles and source lines "
+                       "are your council's alone.")
+        else:
+            st.info(f"This workspace holds the fictional sample council ({ui.md(council.SAMPLE_COUNCIL)}). Remove it "
+                    "before loading your council's own files.")
+        sure = st.checkbox(f"Yes, remove the sample's {who.sample_files} files with their payments and contracts, the "
+                           "sample plan (actions, targets, self-assessments) and its supplier list. Files I loaded "
+                           "stay.", key="remove_sample_confirm")
+        if st.button("Remove the sample data", disabled=not sure, key="remove_sample"):
+            removed = sample.remove_sample(ui.workspace())
+            st.session_state["upload_results"] = [{"name": "", "status": "info", "message": removed.describe()}]
+            st.rerun()
+if editor and who.holding == "own" and not who.name:
+    with st.form("council_name_form", border=True):
+        st.markdown("**Your council's name**, for every title page, chart source line and download file name")
+        council_name = st.text_input("Council's name", placeholder="e.g. Devon County Council", key="upload_council_name",
+                                     label_visibility="collapsed")
+        if st.form_submit_button("Save the name", key="upload_council_save"):
+            try:
+                if council_name.strip().casefold() == council.SAMPLE_COUNCIL.casefold() or not council_name.strip():
+                    raise ValueError("Give your council's own name.")
+                settings.set_setting(ui.workspace(), "council_name", " ".join(council_name.split()))
+            except ValueError as exc:
+                st.error(ui.md(exc))
+            else:
+                st.rerun()
 with st.form("upload_form", clear_on_submit=True):
     kind = st.radio("The files hold", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="upload_kind")
     # Only editors are offered the uploader: a viewer's files would be read into memory for nothing.
@@ -190,8 +222,8 @@ with st.expander("Remove a file"):
     confirmed = st.checkbox(f"Yes, remove {ui.md(files.at[target, 'name'])} and its {files.at[target, 'rows']:,} rows",
                             key="remove_confirm")
     if st.button("Remove file", disabled=not confirmed, key="remove_button"):
-        removed = remove_file(ui.workspace(), int(files.at[target, "file_id"]))
+        removed_rows = remove_file(ui.workspace(), int(files.at[target, "file_id"]))
         st.session_state["upload_results"] = [
             {"name": files.at[target, "name"], "status": "info",
-             "message": f"Removed {files.at[target, 'name']} and its {removed:,} rows."}]
+             "message": f"Removed {files.at[target, 'name']} and its {removed_rows:,} rows."}]
         st.rerun()

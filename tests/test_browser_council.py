@@ -1,0 +1,177 @@
+"""A council analyst's first hour, in a real browser: an empty start, "start my council's workspace" with its
+name, three real council files uploaded at once, a filter, and downloads of a table, a chart and the Cabinet
+pack, each carrying the council's name and never the sample's.
+
+Debian's Chromium drives the running app, started as in test_browser_upload.py on a workspace file that does
+not exist yet. Skipped with a reason where /usr/bin/chromium or ../shared/real-samples is absent. Full-page
+screenshots go to test-artifacts/council-*.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser_upload import (  # the same app start, browser and screenshots
+    CHROMIUM,
+    EXPECTED,
+    REAL_SAMPLES,
+    _pounds,
+    _shot,
+    browser,  # noqa: F401  (a fixture)
+    page,  # noqa: F401  (a fixture)
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.real_samples, pytest.mark.timeout(900)]
+
+COUNCIL = "Devon and Warwickshire County Councils"  # one name for the three councils' files this test loads
+SLUG = "devon-and-warwickshire-county-councils"
+SAMPLE = "Harrowdale"
+FILES = ["devon-cc_spending-over-500_2024-03.csv", "devon-cc_spending-over-500_2026-03.csv",
+         "warwickshire-cc_supplier-payments_2017-01.csv"]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free port, on a workspace file that does not exist yet (as on a fresh clone)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.test_browser_upload import ROOT, _free_port
+
+    workspace = tmp_path_factory.mktemp("browser-council") / "data" / "workspace.duckdb"
+    workspace.parent.mkdir()
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env={**os.environ, "SP_WORKSPACE": str(workspace)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise RuntimeError(f"the app did not start: {process.stdout.read().decode() if process.stdout else ''}")
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    assert CHROMIUM.exists()
+    paths = [REAL_SAMPLES / name for name in FILES]
+    for path in paths:
+        if not path.exists():
+            pytest.skip(f"{path} is absent from ../shared/real-samples")
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+
+    # 1. An empty start: the first-run choice, no figures of anyone's.
+    page.goto(app_url)  # type: ignore[attr-defined]
+    expect(page.get_by_role("button", name="Start my council's workspace")).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    expect(page.get_by_role("button", name="Explore the sample council")).to_be_visible()  # type: ignore[attr-defined]
+    assert page.locator('[data-testid="stMetricValue"]').count() == 0  # type: ignore[attr-defined]
+    _shot(page, "council-01-first-run")
+
+    # 2. Start my council's workspace, with its name: straight on to the Upload page.
+    page.get_by_label("Your council's name").fill(COUNCIL)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Start my council's workspace").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Upload")).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    expect(page.get_by_text(f"Council: {COUNCIL}")).to_be_visible()  # type: ignore[attr-defined]
+
+    # 3. Three real files at once, each with its published figures.
+    page.locator("input[type=file]").set_input_files([str(p) for p in paths])  # type: ignore[attr-defined]
+    for path in paths:
+        expect(page.get_by_role("button", name=f"Remove {path.name}")).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Load files").click()  # type: ignore[attr-defined]
+    for name in FILES:
+        figures = expected[name]
+        line = f"{name}: loaded {int(figures['records']):,} payments, total {_pounds(figures['total'])}."
+        expect(page.get_by_text(line)).to_be_visible(timeout=300_000)  # type: ignore[attr-defined]
+    assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    _shot(page, "council-02-upload")
+
+    # 4. A filter: Devon's March 2024, the financial year 2023/24.
+    page.get_by_role("link", name="Overview").click()  # type: ignore[attr-defined]
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible(timeout=120_000)  # type: ignore[attr-defined]
+    page.get_by_label("Financial years").first.click()  # type: ignore[attr-defined]
+    page.get_by_role("option", name="2023/24").click()  # type: ignore[attr-defined]
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    expect(page.get_by_text("Showing financial year 2023/24").first).to_be_visible(timeout=120_000)  # type: ignore[attr-defined]
+    devon_2024 = Decimal(expected[FILES[0]]["total"])
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    _shot(page, "council-03-overview-filtered")
+
+    # 5. A table: the spend by financial year, as numbers, named for the council and the filter.
+    with page.expect_download(timeout=120_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Download CSV").first.click()  # type: ignore[attr-defined]
+    table_name = info.value.suggested_filename
+    assert table_name == f"{SLUG}-spend-by-year-financial-year-2023-24.csv", table_name
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
+    assert [r["Financial year"] for r in rows] == ["2023/24"]
+    assert Decimal(rows[0]["All"]) == devon_2024  # a plain number with its pence, the file's published total
+    with page.expect_download(timeout=120_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Download XLSX").first.click()  # type: ignore[attr-defined]
+    import openpyxl
+
+    assert info.value.suggested_filename == f"{SLUG}-spend-by-year-financial-year-2023-24.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("All") + 1)
+    assert Decimal(str(cell.value)) == devon_2024 and cell.number_format.startswith("£#,##0.00")
+
+    # 6. A chart: its SVG and print PNG are named for the council; the sample's name is nowhere in them.
+    page.get_by_text("Text description and downloads").first.click()  # type: ignore[attr-defined]
+    with page.expect_download(timeout=300_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="SVG").first.click()  # type: ignore[attr-defined]
+    assert info.value.suggested_filename.startswith(f"{SLUG}-"), info.value.suggested_filename
+    svg = Path(info.value.path()).read_text(encoding="utf-8")
+    assert SAMPLE not in svg and "2023/24" in svg
+    with page.expect_download(timeout=300_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="PNG (print quality)").first.click()  # type: ignore[attr-defined]
+    assert info.value.suggested_filename.startswith(f"{SLUG}-") and info.value.suggested_filename.endswith(".png")
+    from PIL import Image
+
+    with Image.open(info.value.path()) as image:
+        assert image.size == (3300, 1860)
+    (tmp_path / "chart.png").write_bytes(Path(info.value.path()).read_bytes())
+
+    # 7. The Cabinet pack: the council's name on the title page and the source line, the sample's nowhere.
+    page.get_by_role("link", name="Cabinet pack").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("button", name="Word document")).to_be_visible(timeout=120_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    _shot(page, "council-04-cabinet-pack")
+    with page.expect_download(timeout=600_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Word document").click()  # type: ignore[attr-defined]
+    pack_name = info.value.suggested_filename
+    assert pack_name.startswith(f"{SLUG}-sustainable-procurement-pack-financial-year-2023-24_as-at-"), pack_name
+    import docx
+
+    document = docx.Document(io.BytesIO(Path(info.value.path()).read_bytes()))
+    text = "\n".join([p.text for p in document.paragraphs]
+                     + [c.text for t in document.tables for r in t.rows for c in r.cells])
+    assert f"{COUNCIL}: sustainable procurement" in text
+    assert f"{COUNCIL}' published spend over £500" in text
+    assert SAMPLE not in text
+    (tmp_path / "pack.docx").write_bytes(Path(info.value.path()).read_bytes())
