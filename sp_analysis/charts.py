@@ -313,7 +313,16 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
         hovertemplate="%{customdata}<extra></extra>", showscale=False, zmin=0, zmax=top,
         # Light fills only, so the dark cell text passes contrast everywhere; the text carries the values.
         colorscale=[[0, "#F2F2F2"], [0.5, SEQUENTIAL[4]], [1, SEQUENTIAL[3]]],
-        textfont={"color": TEXT, "size": text.style.font_size}, xgap=3, ygap=3,
+        textfont={"color": TEXT, "size": text.style.font_size}, xgap=3, ygap=3, hoverinfo="skip",
+    ))
+    # An invisible square over each cell: heatmaps cannot be selected, points can, so a click on a cell selects
+    # its point (with the cell's band as y and impact as x) and the page opens the payments behind it.
+    figure.add_trace(go.Scatter(
+        x=[i for _ in bands for i in impacts], y=[b for b in bands for _ in impacts], mode="markers",
+        marker={"symbol": "square", "size": 90, "opacity": 0, "color": TEXT},
+        selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
+        customdata=[h for row in hover for h in row], hovertemplate="%{customdata}<br>Click to see the payments"
+        "<extra></extra>", showlegend=False, name="",
     ))
     for band in bands:
         if band in frame.loc[frame["priority"], "value_band"].tolist() and "High" in impacts:
@@ -336,6 +345,12 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
     return figure
 
 
+def _box_label(name: str, size: int) -> str:
+    """A treemap box's label wrapped into short lines, so that plotly, which shrinks a label to fit its box, can
+    keep it readable in a narrow box instead of shrinking one long line to a speck."""
+    return fit_label(name, 7 * size, size, max_lines=4)
+
+
 def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category: int = 8) -> go.Figure:
     """Impact group -> category -> largest suppliers, sized by net spend (credit-heavy cells left out)."""
     positive = frame[frame["total"].map(lambda v: Decimal(v) > 0)].copy()
@@ -345,10 +360,12 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
     positive.loc[positive["rank"] > suppliers_per_category, "supplier_key"] = "other"
     leaves = positive.groupby(["impact_group", "category", "supplier_key", "supplier"], as_index=False)["total"].sum()
     ids, parents, labels, values, colours, hover = [], [], [], [], [], []
+    names: list[str] = []  # the full names, for hover
     for group, group_rows in leaves.groupby("impact_group"):
         ids.append(group)
         parents.append("")
         labels.append(f"{group} impact" if group in ("High", "Medium", "Low") else group)
+        names.append(labels[-1])
         values.append(float(sum(group_rows["total"])))
         colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
         hover.append(pounds(sum(group_rows["total"])))
@@ -356,14 +373,16 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
             cid = f"{group}/{category}"
             ids.append(cid)
             parents.append(group)
-            labels.append(_escape(str(category)))
+            labels.append(_box_label(str(category), text.style.font_size))
+            names.append(str(category))
             values.append(float(sum(rows["total"])))
             colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
             hover.append(pounds(sum(rows["total"])))
             for row in rows.itertuples():
                 ids.append(f"{cid}/{row.supplier_key}")
                 parents.append(cid)
-                labels.append(_escape(str(row.supplier)))
+                labels.append(_box_label(str(row.supplier), text.style.font_size))
+                names.append(str(row.supplier))
                 values.append(float(row.total))
                 colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
                 hover.append(pounds(row.total))
@@ -373,10 +392,13 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
         texttemplate="<b>%{label}</b><br>%{percentRoot:.1%}",
         # White text only on the dark fills; the lighter palette colours fail contrast with it.
         textfont={"color": ["white" if c in (DARK_BLUE, DARK_GREY, DARK_PINK) else TEXT for c in colours]},
-        hovertemplate="%{label}: %{customdata} (%{percentRoot:.1%} of spend shown)<extra></extra>",
+        hovertext=[_escape(str(t)) for t in names], hoverinfo="text",
+        hovertemplate="%{hovertext}: %{customdata} (%{percentRoot:.1%} of spend shown)<extra></extra>",
         maxdepth=2, pathbar={"visible": True},
     ))
-    figure.update_layout(margin={"l": 10, "r": 10})
+    # Each box's label at its own size (the template shrinks every label to the smallest and hides those below
+    # 8 px, which left large boxes blank); a long name is wrapped onto short lines above.
+    figure.update_layout(margin={"l": 10, "r": 10}, uniformtext={"mode": False})
     return _apply_text(figure, text)
 
 

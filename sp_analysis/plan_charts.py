@@ -95,9 +95,10 @@ def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -
                         range=[min(levels) - 0.55, max(levels) + 0.55], showgrid=False, zeroline=False, fixedrange=True)
     figure.update_yaxes(tickvals=list(range(len(themes))), ticktext=[fit_label(t, 170, 15) for t in themes], autorange="reversed",
                         showgrid=False, zeroline=False, fixedrange=True, range=[len(themes) - 0.5, -0.5])
-    targets = {r.theme: int(r.level) for r in matrix.itertuples() if r.is_target}
-    pairs = [(int(r.achieved), targets.get(r.theme)) for r in matrix.drop_duplicates("theme").itertuples()]
-    _layout(figure, _targets_headline(pairs),
+    # Its own title, about the cells (the level-against-target chart's title is about the targets).
+    met = int((matrix["status"] == "met").sum())
+    _layout(figure, f"{met} of {len(matrix)} levels met across the {len(themes)} themes" if len(matrix)
+            else "No Flexible Framework themes",
             f"Flexible Framework criteria met per theme and level, latest assessment on or before {_short_date(as_at)}",
             source, height=210 + 95 * max(len(themes), 1), bottom=90, top=150,
             left=max(100, margin_for([fit_label(t, 170, 15) for t in themes], 15, pad=16)))
