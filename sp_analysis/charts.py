@@ -18,7 +18,7 @@ import plotly.io as pio
 from afcharts.af_colours import get_af_colours
 from afcharts.pio_template import pio as _af_pio  # registers the "afcharts" template
 
-from sp_analysis.labels import fit_label, label_width, margin_for, text_width
+from sp_analysis.labels import fit_label, label_width, lines_of, margin_for, text_width
 from sp_analysis.money import pounds
 
 CATEGORICAL: list[str] = list(get_af_colours("categorical"))
@@ -201,15 +201,75 @@ def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Fig
             if name.startswith("x"):
                 bottom += int(size * 1.3)
                 figure.update_layout(margin={"b": bottom})
-    # The source line sits at the figure's left edge, where the title starts, below the plot.
-    plot_width = max(1, width - left - right)
+    # The source line sits at the figure's left edge, where the title starts, below the plot (placed in pixels
+    # from the plot's left edge, so it stays there at any width the page gives the chart).
     figure.add_annotation(
-        text=source, xref="paper", yref="paper", x=-(left - 14) / plot_width, y=0, yshift=-(bottom - 12),
+        text=source, xref="paper", yref="paper", x=0, xshift=-(left - 14), y=0, yshift=-(bottom - 12),
         xanchor="left", yanchor="bottom", showarrow=False, font={"size": max(12, size - 3), "color": TEXT},
-        align="left",
+        align="left", name="source",
     )
-    figure.layout.meta = {"alt": alt_text(figure, text), "title": text.title}
+    figure.layout.meta = {"alt": alt_text(figure, text), "title": text.title, "subtitle": text.subtitle,
+                          "source": text.source, "size": size}
     return figure
+
+
+SCREEN_WIDTH = 760  # the narrowest a page's chart column is drawn at (a 1280-pixel screen with the sidebar open)
+
+
+def for_screen(figure: go.Figure, width: int = SCREEN_WIDTH) -> go.Figure:
+    """A copy for the page, which sizes charts to its column: the subtitle and source line wrapped to fit the
+    narrowest column, the margins grown to hold the extra lines, the width left to the page."""
+    shown = go.Figure(figure)
+    meta = shown.layout.meta if isinstance(shown.layout.meta, dict) else {}
+    if "subtitle" not in meta:
+        shown.update_layout(width=None, autosize=True)
+        return shown
+    size = int(meta["size"])
+    old_subtitle = str(shown.layout.title.subtitle.text or "")
+    subtitle = fit_label(str(meta["subtitle"]), width - 40, size, max_lines=12)
+    source_size = max(12, size - 3)
+    source = fit_label(str(meta["source"]), width - 40, source_size, max_lines=12)
+    extra_top = (subtitle.count("<br>") - old_subtitle.count("<br>")) * int(size * 1.4)
+    margin = shown.layout.margin
+    # An x axis title wrapped to the plot's width at this size, the bottom margin grown for an extra line.
+    plot_width = width - float(margin.l) - float(margin.r)
+    for name in [k for k in shown.layout.to_plotly_json() if k.startswith("xaxis")]:
+        axis = shown.layout[name]
+        title = str(axis.title.text or "") if axis.title is not None else ""
+        if not title:
+            continue
+        plain = " ".join(lines_of(title))
+        refit = fit_label(plain, plot_width - 10, axis.title.font.size or size)
+        if refit.count("<br>") > title.count("<br>"):
+            shown.update_layout(margin={"b": int(margin.b) + int(size * 1.3) * (refit.count("<br>")
+                                                                                 - title.count("<br>"))})
+        axis.title.text = refit
+    for annotation in shown.layout.annotations:
+        if annotation.name == "source":
+            extra_bottom = (source.count("<br>") - str(annotation.text).count("<br>")) * int(source_size * 1.3)
+            bottom = int(shown.layout.margin.b) + max(0, extra_bottom)
+            annotation.text = source
+            annotation.yshift = -(bottom - 12)
+            shown.update_layout(margin={"b": bottom})
+    shown.update_layout(title={"subtitle": {"text": subtitle}}, margin={"t": int(margin.t) + max(0, extra_top)},
+                        width=None, autosize=True)
+    if shown.layout.height is not None:
+        shown.update_layout(height=int(shown.layout.height) + max(0, extra_top))
+    # A matrix's cell text sized to the cells at this width.
+    for trace in shown.data:
+        if trace.type == "heatmap" and trace.text is not None:
+            margin = shown.layout.margin
+            cell = (width - float(margin.l) - float(margin.r)) / max(1, len(trace.x)) - 12
+            texts = [[str(t) for t in row] for row in trace.text]
+            widest = max((label_width(t, size, bold=True) for row in texts for t in row), default=0.0)
+            if widest > cell:  # first a line more ('1,141' over 'supplier-years'), then smaller type if need be
+                texts = [[t.rsplit("<br>", 1)[0] + "<br>" + t.rsplit("<br>", 1)[-1].replace(" ", "<br>", 1)
+                          if "<br>" in t else t for t in row] for row in texts]
+                trace.text = texts
+                widest = max((label_width(t, size, bold=True) for row in texts for t in row), default=0.0)
+            if widest > cell:
+                trace.textfont.size = max(9, int(size * cell / widest))
+    return shown
 
 
 def _left_needed(figure: go.Figure, size: int) -> int:

@@ -226,7 +226,9 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     span = max((last - first).days, 60)
     lo = first - dt.timedelta(days=span // 20)
     open_end = last + dt.timedelta(days=span // 12)  # where bars without a due date stop
-    hi = last + dt.timedelta(days=span // 2)  # room for the labels to the right of the bars
+    # A little room after the last bar; the state labels beyond the bars go into a right margin sized to them, so
+    # they stay whole at any width the page draws the chart at.
+    hi = open_end + dt.timedelta(days=span // 30)
     outside = as_at < lo or as_at > hi
     figure = go.Figure()
     by_state: dict[str, dict[str, list[object]]] = {}
@@ -298,7 +300,9 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     _layout(figure, f"{headline} as at {_short_date(as_at)}",
             "Actions of the sustainable procurement plan from start to due date, with their milestones, "
             f"as at {_short_date(as_at)}", source,
-            height=200 + 36 * max(len(rows), 1), bottom=70, top=140, left=max(120, margin_for(fitted, 12, pad=14)))
+            height=200 + 36 * max(len(rows), 1), bottom=70, top=140, left=max(120, margin_for(fitted, 12, pad=14)),
+            right=max(30, margin_for([str(t) for trace in figure.data if trace.type == "bar" for t in trace.text or []],
+                                     11, pad=24)))
     height = figure.layout.height
     figure.update_layout(barmode="overlay", bargap=0.35, showlegend=True,
                          legend={"orientation": "h", "x": 0.01, "xref": "container", "y": 1 - 66 / height, "yref": "container",

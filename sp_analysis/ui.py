@@ -18,7 +18,7 @@ import streamlit as st
 from sp_analysis import config
 from sp_analysis.access import Access
 from sp_analysis.analysis import Headline
-from sp_analysis.charts import ChartStyle
+from sp_analysis.charts import ChartStyle, for_screen
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import IMPACT_GROUPS, SpendFilters
 from sp_analysis.money import pounds
@@ -149,12 +149,15 @@ def show_chart(figure: go.Figure, key: str, clickable: bool = False) -> list[dic
     # theme=None: the house template as it is, so the page shows what the downloads and the pack show.
     width: Literal["content", "stretch"] = "content" if presenting else "stretch"
     points: list[dict[str, Any]] = []
+    # On the page the chart takes its column's width, its subtitle and source wrapped to the narrowest column; in
+    # presentation mode it keeps its own 16:9 size. Downloads are drawn from the figure as built.
+    shown = figure if presenting else for_screen(figure)
     if clickable:
-        event = st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width=width, theme=None, on_select="rerun",
+        event = st.plotly_chart(shown, config=PLOTLY_CONFIG, key=key, width=width, theme=None, on_select="rerun",
                                 selection_mode="points")
         points = list(event.selection.points) if event and event.selection else []
     else:
-        st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width=width, theme=None)
+        st.plotly_chart(shown, config=PLOTLY_CONFIG, key=key, width=width, theme=None)
     if presenting:
         return points
     meta = figure.layout.meta or {}

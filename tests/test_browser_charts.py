@@ -102,7 +102,11 @@ _TEXT_OUTSIDE = """
 () => {
   const problems = [];
   for (const plot of document.querySelectorAll('.js-plotly-plot')) {
-    const box = plot.querySelector('svg.main-svg').getBoundingClientRect();
+    // The chart's own box, within the page's column (which clips what lies beyond it).
+    const svg = plot.querySelector('svg.main-svg').getBoundingClientRect();
+    const column = (plot.closest('[data-testid="stPlotlyChart"]') || plot).getBoundingClientRect();
+    const box = {left: Math.max(svg.left, column.left), right: Math.min(svg.right, column.right),
+                 top: svg.top, bottom: svg.bottom, width: Math.min(svg.right, column.right) - Math.max(svg.left, column.left)};
     for (const el of plot.querySelectorAll('svg text')) {
       const r = el.getBoundingClientRect();
       if (!el.textContent.trim() || r.width === 0) continue;
@@ -114,6 +118,13 @@ _TEXT_OUTSIDE = """
   }
   return problems;
 }
+"""
+
+
+# A figure's label cut short with an ellipsis: its text is wider than its box.
+_LABEL_CUT = """
+() => [...document.querySelectorAll('[data-testid="stMetricLabel"] *')]
+  .filter((e) => e.children.length === 0 && e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)
 """
 
 
@@ -159,7 +170,7 @@ def test_every_chart_page_keeps_its_text_inside_its_charts(app_url: str, browser
         expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
         page.wait_for_timeout(2500)  # type: ignore[attr-defined]
         assert page.locator('[data-testid="stException"]').count() == 0, path  # type: ignore[attr-defined]
-        found = page.evaluate(_TEXT_OUTSIDE)  # type: ignore[attr-defined]
+        found = page.evaluate(_TEXT_OUTSIDE) + page.evaluate(_LABEL_CUT)  # type: ignore[attr-defined]
         if found:
             problems[path or "overview"] = found
         _shot(page, f"{number}-{path or 'overview'}-{'presentation' if presenting else 'normal'}")

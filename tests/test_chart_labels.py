@@ -192,6 +192,9 @@ def test_the_longest_supplier_name_is_whole_on_the_supplier_chart(figures: list[
 _MEASURE = """
 async (spec) => {
   const div = document.getElementById('chart');
+  // A chart the page sizes to its column is drawn at the narrowest column the charts are fitted to.
+  div.style.width = spec.layout.width ? '' : '760px';
+  await Plotly.purge(div);
   await Plotly.newPlot(div, spec.data, spec.layout, {staticPlot: true});
   const box = div.getBoundingClientRect();
   const full = div._fullLayout, size = full._size;
@@ -240,3 +243,63 @@ def test_no_text_is_drawn_outside_its_figure_in_chromium(figures: list[tuple[str
         browser.close()
     assert not problems, "\n".join(problems)
 
+
+
+# --- the matrix, the treemap and the framework's titles ----------------------------------------------------------
+
+def test_under_filters_the_matrix_leaves_out_empty_rows_and_columns() -> None:
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from sp_analysis import charts
+
+    bands, impacts = ["Under £25k", "£25k to £100k", "£100k and over"], ["High", "Medium", "Low"]
+    rows = [(b, i, Decimal(0), 0, False) for b in bands for i in impacts]
+    rows[0] = ("Under £25k", "High", Decimal("120.50"), 2, False)
+    rows[8] = ("£100k and over", "Low", Decimal("250000.00"), 1, False)
+    frame = pd.DataFrame(rows, columns=["value_band", "impact_group", "total", "supplier_years", "priority"])
+    text = charts.ChartText("Matrix", "Net spend", "Source: test")
+    figure = charts.band_impact_matrix(frame, text, bands, impacts, drop_empty=True)
+    heatmap = next(t for t in figure.data if t.type == "heatmap")
+    assert list(heatmap.y) == ["Under £25k", "£100k and over"] and list(heatmap.x) == ["High", "Low"]
+    assert [list(r) for r in heatmap.z] == [[120.5, 0.0], [0.0, 250000.0]]
+    # A click lands on the point over a cell: its x and y name the cell.
+    cells = next(t for t in figure.data if t.type == "scatter")
+    assert list(zip(cells.y, cells.x, strict=True)) == [("Under £25k", "High"), ("Under £25k", "Low"),
+                                                        ("£100k and over", "High"), ("£100k and over", "Low")]
+    whole = charts.band_impact_matrix(frame, text, bands, impacts)
+    assert len(next(t for t in whole.data if t.type == "heatmap").y) == 3
+
+
+def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from sp_analysis import charts
+
+    frame = pd.DataFrame({"impact_group": ["High", "High"], "category": ["Furniture and soft furnishings"] * 2,
+                          "supplier_key": ["a", "b"], "supplier": ["GREENFIELD WASTE SERVICES LIMITED", "Acme"],
+                          "total": [Decimal(900), Decimal(100)], "payments": [1, 1]})
+    figure = charts.impact_treemap(frame, charts.ChartText("Treemap", "Net spend", "Source: test"))
+    trace = figure.data[0]
+    assert figure.layout.uniformtext.mode is False  # the template's uniform size hid labels of large boxes
+    assert "Furniture and<br>soft furnishings" in trace.labels
+    assert all(text_width(line, 15) <= 7 * 15 for label in trace.labels[1:] for line in lines_of(label))
+    assert "GREENFIELD WASTE SERVICES LIMITED" in trace.hovertext  # the full name on hover
+
+
+def test_the_two_framework_charts_have_their_own_titles(workspace_path: Path) -> None:
+    import datetime as dt
+
+    from sp_analysis import framework, plan_charts
+
+    ws = open_workspace(workspace_path)
+    as_at = dt.date(2025, 3, 31)
+    matrix = plan_charts.framework_matrix_figure(framework.framework_matrix(ws, as_at), as_at, "Source: test")
+    bars = plan_charts.level_against_target_figure(framework.current_against_target(ws, as_at), as_at, "Source: test")
+    assert matrix.layout.meta["title"] != bars.layout.meta["title"]
+    cells = framework.framework_matrix(ws, as_at)
+    assert matrix.layout.meta["title"] == (f"{int((cells['status'] == 'met').sum())} of {len(cells)} levels met "
+                                           "across the 5 themes")
