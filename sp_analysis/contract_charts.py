@@ -116,6 +116,8 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
                          height=max(text.style.size[1], 260 + int(size * 2.6 + 8) * len(rows)),
                          margin={"l": margin_for(fitted, size, pad=20), "r": 60})
     _apply_text(figure, text, bottom=150)
+    # Room above the plot for the labels of the today and quarter lines, clear of the subtitle.
+    figure.update_layout(margin={"t": int(figure.layout.margin.t) + 20 * len(lines) + 4})
     shown = frame.sort_values("rank").head(limit)
 
     def money(value: object) -> str:
