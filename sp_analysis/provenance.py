@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sp_analysis.classify import coverage_scope
 from sp_analysis.filters import SpendFilters
 from sp_analysis.workspace import Workspace
 
@@ -137,14 +138,20 @@ class InView:
     coverage: float | None
     period: str
     part_years: dict[str, str]  # financial year -> 'December to March only', for the part years in view
+    coverage_widened: bool = False  # the filters leave unclassified spend out: coverage is of the view without them
 
     @property
     def source(self) -> str:
         """The source line of a spend chart."""
         who = f"{self.council}'s" if self.council else "The council's"
         files = f"{self.files:,} file{'s' if self.files != 1 else ''} with payments in view"
-        covered = ("" if self.coverage is None
-                   else f"; {self.coverage:.1%} of the spend in view by value classified")
+        if self.coverage is None:
+            covered = ""
+        elif self.coverage_widened:  # 100% by construction otherwise
+            covered = (f"; {self.coverage:.1%} by value classified of the same spend without the impact, category "
+                       "and influenceable filters")
+        else:
+            covered = f"; {self.coverage:.1%} of the spend in view by value classified"
         return f"Source: {who} published spend ({files}), data {self.period}{covered}."
 
 
@@ -159,10 +166,19 @@ def in_view(ws: Workspace, filters: SpendFilters) -> InView:
         row = cur.execute(IN_VIEW.format(where=where), params).fetchone()
     assert row is not None
     files, first, last, total, classified, years = row
+    # A view that leaves unclassified spend out is wholly classified by construction: the coverage said is then
+    # that of the same spend without those filters (classify.coverage_scope, as beside the impact figures).
+    wider = coverage_scope(filters)
+    if wider is not None:
+        where, params = wider.where_sql()
+        with ws.read() as cur:
+            widened = cur.execute(IN_VIEW.format(where=where), params).fetchone()
+        assert widened is not None
+        total, classified = widened[3], widened[4]
     coverage = float(classified / total) if total else None
     months = data_months(ws)
     return InView(get_setting(ws, "council_name").strip(), int(files), first, last, coverage,
-                  months.period(first, last), months.part_years(list(years)))
+                  months.period(first, last), months.part_years(list(years)), wider is not None)
 
 
 FILES_IN_VIEW = """

@@ -56,6 +56,11 @@ def test_the_source_line_counts_the_files_and_coverage_in_view(ws: Workspace) ->
                             "2 December 2010 to 1 March 2014; no data for June to July 2011, April 2012 to "
                             "March 2013; 95.8% of the spend in view by value classified.")
     assert Decimal(3065) / Decimal(3200) == Decimal("0.9578125")
+    # An impact filter leaves unclassified spend out (100% by construction): the line gives the coverage of the
+    # same spend without it, 2010/11's 86.5%.
+    high = provenance.in_view(ws, SpendFilters(financial_years=("2010/11",), impacts=("High",), bands=value_bands(ws)))
+    assert high.source.endswith("; 86.5% by value classified of the same spend without the impact, category and "
+                                "influenceable filters.")
 
 
 def test_the_trend_chart_marks_a_part_year() -> None:
