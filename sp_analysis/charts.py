@@ -315,6 +315,7 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText, part_years: dict[str, st
     years = sorted(frame["financial_year"].unique()) if not frame.empty else []
     part_years = {y: w for y, w in (part_years or {}).items() if y in years}
     ticks = [text.style.year(y) + ("<br>part year" if y in part_years else "") for y in years]
+
     for group, colour in IMPACT_COLOURS.items():
         part = frame[frame["impact_group"] == group].set_index("financial_year").reindex(years)
         totals = [Decimal(0) if pd.isna(v) else Decimal(v) for v in part["total"]] if len(part) else []
@@ -329,8 +330,12 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText, part_years: dict[str, st
         )
     year_totals = frame.groupby("financial_year")["total"].sum() if not frame.empty else pd.Series(dtype=object)
     # The legend sits just above the plot at its left, under the subtitle, in the order of the bars.
+    # Each segment's label at the size its segment allows (not the template's one size for all, set by the
+    # thinnest segment); at most the text size.
     figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.0, "x": 0, "xanchor": "left",
-                                                     "yanchor": "bottom", "title": None, "traceorder": "normal"})
+                                                     "yanchor": "bottom", "title": None, "traceorder": "normal"},
+                         uniformtext={"mode": False})
+    figure.update_traces(textfont={"size": text.style.font_size - 2}, selector={"type": "bar"})
     _money_axis(figure, [Decimal(v) for v in year_totals], style=text.style)
     figure.update_xaxes(title="Financial year (1 April to 31 March)", type="category", tickmode="array",
                         tickvals=[text.style.year(y) for y in years], ticktext=ticks)
