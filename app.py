@@ -41,13 +41,23 @@ pages = {
     ],
 }
 
-# Presentation mode: no sidebar or app chrome, charts at a fixed 16:9 size with large text, for
-# clean screenshots and projectors. The CSS is a constant of ours; no data goes through it.
+# Presentation mode: no sidebar or app chrome, charts at a fixed 16:9 size (1280 x 720) with large text, for
+# clean screenshots and projectors; the column is as wide as the charts. The CSS is a constant of ours; no data
+# goes through it.
 PRESENTATION_CSS = """
 <style>
 section[data-testid="stSidebar"], header[data-testid="stHeader"], [data-testid="stToolbar"],
 [data-testid="stSidebarCollapsedControl"] { display: none !important; }
-.block-container { padding-top: 1rem !important; max-width: 1320px !important; }
+.block-container { padding: 1rem 2rem !important; max-width: calc(1280px + 4rem + 2px) !important; }
+</style>
+"""
+
+# A figure's label is never cut short with '…': it wraps onto a second line in a narrow column. A constant of ours.
+LABEL_CSS = """
+<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto !important;
+}
 </style>
 """
 
@@ -69,6 +79,7 @@ except (WorkspaceError, duckdb.Error) as exc:
 
 ui.keep_filters()  # the sidebar's filters follow the analyst from page to page
 navigation = st.navigation(pages, position="hidden" if st.session_state.get("presentation_mode") else "sidebar")
+st.markdown(LABEL_CSS, unsafe_allow_html=True)
 if st.session_state.get("presentation_mode"):
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     st.button("Leave presentation mode", key="leave_presentation",

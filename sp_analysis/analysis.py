@@ -38,6 +38,8 @@ DEFINITIONS = {
                  f"{PLAN_LINE} (the plan's £100k line).",
     "high_impact": "Influenceable spend in categories rated High impact (the Task Force's priority areas).",
     "coverage": "Share of net spend, by value, placed in a category other than Unclassified.",
+    "cells": "A supplier-year with spend in two impact groups counts in both cells; each redacted payee counts as a "
+             "supplier-year of its own, since their names are withheld.",
 }
 
 HEADLINE = """

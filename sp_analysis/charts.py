@@ -18,6 +18,7 @@ import plotly.io as pio
 from afcharts.af_colours import get_af_colours
 from afcharts.pio_template import pio as _af_pio  # registers the "afcharts" template
 
+from sp_analysis.labels import fit_label, label_width, lines_of, margin_for, text_width
 from sp_analysis.money import pounds
 from sp_analysis.settings import get_setting
 from sp_analysis.workspace import Workspace
@@ -151,12 +152,14 @@ def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y", s
         figure.update_xaxes(**update)
 
 
-def _room_for_labels(figure: go.Figure, values: Sequence[Decimal]) -> None:
-    """Widen a horizontal bar chart's value axis so labels outside the longest bar are not cut off."""
+def _room_for_labels(figure: go.Figure, values: Sequence[Decimal], style: ChartStyle | None = None) -> None:
+    """Widen a horizontal bar chart's value axis so the labels outside the longest bar stay inside the figure."""
     top = max((float(v) for v in values), default=0.0)
     low = min((float(v) for v in values), default=0.0)
     if top > 0:
-        figure.update_xaxes(range=[min(0.0, low * 1.1), top * 1.32])
+        # The labels are about 14 characters ("£12.3m (45.6%)"); in presentation mode they are larger.
+        figure.update_xaxes(range=[min(0.0, low * 1.1), top * (1.45 if style is not None and style.presentation
+                                                               else 1.32)])
 
 
 def _nice_step(rough: Decimal) -> Decimal:
@@ -168,32 +171,19 @@ def _nice_step(rough: Decimal) -> Decimal:
     return magnitude * 10
 
 
-def _wrap(text: str, width: int) -> str:
-    """Break long subtitle and source lines at spaces (plotly does not wrap text)."""
-    import textwrap
-
-    return "<br>".join(textwrap.wrap(text, width=width)) or text
-
-
-def _label_margin(labels: Sequence[str], font_size: int) -> int:
-    """Left margin wide enough for the longest category label, so nothing needs automatic margins."""
-    longest = max((len(str(label)) for label in labels), default=10)
-    return min(420, 30 + int(longest * font_size * 0.55))
-
-
 def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Figure:
     width, height = text.style.size
     size = text.style.font_size
-    chars = int(width / (size * 0.55))
-    subtitle = _wrap(_escape(text.subtitle), chars)
-    source = _wrap(_escape(text.source), int(chars * 1.2))
+    # Subtitle and source wrapped at spaces by the font's widths, within the figure less its side gaps.
+    subtitle = fit_label(text.subtitle, width - 40, size, max_lines=12)
+    source = fit_label(text.source, width - 40, max(12, size - 3), max_lines=12)
     source_lines = source.count("<br>") + 1
     top = 80 + (subtitle.count("<br>") + 1) * int(size * 1.4) + (size - 15) * 2
     if figure.layout.showlegend is not False and len(figure.data) > 1 and figure.layout.legend.yanchor == "bottom":
         top += int(size * 1.8)  # room for a legend drawn above the plot
-    bottom = bottom + (source_lines - 1) * 16
+    bottom = bottom + (source_lines - 1) * int(max(12, size - 3) * 1.3)
     margin = figure.layout.margin
-    left = margin.l if margin is not None and margin.l is not None else 90
+    left = max(margin.l if margin is not None and margin.l is not None else 90, _left_needed(figure, size))
     right = margin.r if margin is not None and margin.r is not None else 40
     figure.update_layout(
         template="sp_house",
@@ -205,15 +195,117 @@ def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Fig
         width=width,
         height=height if figure.layout.height is None else max(height, figure.layout.height),
     )
-    # The source line sits at the figure's left edge, where the title starts, below the plot.
-    plot_width = max(1, width - left - right)
+    # Tick labels at the text size (the template's own is larger), so the margins fitted to them hold; an axis
+    # title longer than its side of the plot is wrapped at a space (and the bottom margin grows to hold it).
+    plot_size = {"x": width - left - right, "y": (figure.layout.height or height) - top - bottom}
+    for name in [k for k in figure.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]:
+        axis = figure.layout[name]
+        if axis.tickfont.size is None:
+            axis.tickfont.size = size
+        title = axis.title.text
+        if title and "<br>" not in title and text_width(title, size) > plot_size[name[0]] - 10:
+            axis.title.text = fit_label(title, plot_size[name[0]] - 10, size)
+            if name.startswith("x"):
+                bottom += int(size * 1.3)
+                figure.update_layout(margin={"b": bottom})
+    # The source line sits at the figure's left edge, where the title starts, below the plot (placed in pixels
+    # from the plot's left edge, so it stays there at any width the page gives the chart).
     figure.add_annotation(
-        text=source, xref="paper", yref="paper", x=-(left - 14) / plot_width, y=0, yshift=-(bottom - 12),
+        text=source, xref="paper", yref="paper", x=0, xshift=-(left - 14), y=0, yshift=-(bottom - 12),
         xanchor="left", yanchor="bottom", showarrow=False, font={"size": max(12, size - 3), "color": TEXT},
-        align="left",
+        align="left", name="source",
     )
-    figure.layout.meta = {"alt": alt_text(figure, text), "title": text.title}
+    figure.layout.meta = {"alt": alt_text(figure, text), "title": text.title, "subtitle": text.subtitle,
+                          "source": text.source, "size": size}
     return figure
+
+
+SCREEN_WIDTH = 760  # the narrowest a page's chart column is drawn at (a 1280-pixel screen with the sidebar open)
+
+
+def for_screen(figure: go.Figure, width: int = SCREEN_WIDTH) -> go.Figure:
+    """A copy for the page, which sizes charts to its column: the subtitle and source line wrapped to fit the
+    narrowest column, the margins grown to hold the extra lines, the width left to the page."""
+    shown = go.Figure(figure)
+    meta = shown.layout.meta if isinstance(shown.layout.meta, dict) else {}
+    if "subtitle" not in meta:
+        shown.update_layout(width=None, autosize=True)
+        return shown
+    size = int(meta["size"])
+    old_subtitle = str(shown.layout.title.subtitle.text or "")
+    subtitle = fit_label(str(meta["subtitle"]), width - 40, size, max_lines=12)
+    source_size = max(12, size - 3)
+    source = fit_label(str(meta["source"]), width - 40, source_size, max_lines=12)
+    extra_top = (subtitle.count("<br>") - old_subtitle.count("<br>")) * int(size * 1.4)
+    margin = shown.layout.margin
+    # An x axis title wrapped to the plot's width at this size, the bottom margin grown for an extra line.
+    plot_width = width - float(margin.l) - float(margin.r)
+    for name in [k for k in shown.layout.to_plotly_json() if k.startswith("xaxis")]:
+        axis = shown.layout[name]
+        title = str(axis.title.text or "") if axis.title is not None else ""
+        if not title:
+            continue
+        plain = " ".join(lines_of(title))
+        refit = fit_label(plain, plot_width - 10, axis.title.font.size or size)
+        if refit.count("<br>") > title.count("<br>"):
+            shown.update_layout(margin={"b": int(margin.b) + int(size * 1.3) * (refit.count("<br>")
+                                                                                 - title.count("<br>"))})
+        axis.title.text = refit
+    for annotation in shown.layout.annotations:
+        if annotation.name == "source":
+            extra_bottom = (source.count("<br>") - str(annotation.text).count("<br>")) * int(source_size * 1.3)
+            bottom = int(shown.layout.margin.b) + max(0, extra_bottom)
+            annotation.text = source
+            annotation.yshift = -(bottom - 12)
+            shown.update_layout(margin={"b": bottom})
+    shown.update_layout(title={"subtitle": {"text": subtitle}}, margin={"t": int(margin.t) + max(0, extra_top)},
+                        width=None, autosize=True)
+    if shown.layout.height is not None:
+        shown.update_layout(height=int(shown.layout.height) + max(0, extra_top))
+    # A matrix's cell text sized to the cells at this width.
+    for trace in shown.data:
+        if trace.type == "heatmap" and trace.text is not None:
+            margin = shown.layout.margin
+            cell = (width - float(margin.l) - float(margin.r)) / max(1, len(trace.x)) - 12
+            texts = [[str(t) for t in row] for row in trace.text]
+            widest = max((label_width(t, size, bold=True) for row in texts for t in row), default=0.0)
+            if widest > cell:  # first a line more ('1,141' over 'supplier-years'), then smaller type if need be
+                texts = [[t.rsplit("<br>", 1)[0] + "<br>" + t.rsplit("<br>", 1)[-1].replace(" ", "<br>", 1)
+                          if "<br>" in t else t for t in row] for row in texts]
+                trace.text = texts
+                widest = max((label_width(t, size, bold=True) for row in texts for t in row), default=0.0)
+            if widest > cell:
+                trace.textfont.size = max(9, int(size * cell / widest))
+    return shown
+
+
+def _left_needed(figure: go.Figure, size: int) -> int:
+    """The left margin the y axes' tick labels and titles take, measured by the font's widths.
+
+    Set by hand rather than by plotly's automatic margins, which would move the plot but not the source line
+    placed from the margin; the axes' automatic margins are turned off to match."""
+    needed = 0
+    if not any(trace.type in ("bar", "scatter", "heatmap") for trace in figure.data):
+        return needed  # no axes: a treemap
+    axes = [k for k in figure.layout.to_plotly_json() if k.startswith("yaxis")] or ["yaxis"]
+    for name in axes:
+        axis = figure.layout[name]
+        if axis.side == "right" or axis.visible is False:
+            continue
+        tick_size = axis.tickfont.size or size
+        if axis.ticktext is not None:
+            ticks = [str(t) for t in axis.ticktext]
+        else:
+            trace_values = [v for trace in figure.data if getattr(trace, "y", None) is not None
+                            and getattr(trace, "orientation", None) != "h" for v in trace.y]
+            strings = [str(v) for v in trace_values if isinstance(v, str)]
+            ticks = strings or (["100%"] if str(axis.tickformat or "").endswith("%") else ["0000"])
+        widest = max((label_width(t, tick_size) for t in ticks), default=0.0)
+        title = axis.title.text if axis.title is not None else None
+        title_room = (str(title).count("<br>") + 1) * size * 1.3 + 8 if title else 0
+        needed = max(needed, int(widest + 14 + title_room + 10))
+        axis.automargin = False
+    return needed
 
 
 def _escape(text: str) -> str:
@@ -221,10 +313,16 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def spend_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
-    """Stacked bars of spend per financial year by impact group, each segment labelled."""
+def spend_by_year(frame: pd.DataFrame, text: ChartText, part_years: dict[str, str] | None = None) -> go.Figure:
+    """Stacked bars of spend per financial year by impact group, each segment labelled.
+
+    A financial year with fewer than twelve months of data (`part_years`: year -> 'December to March only') is
+    marked 'part year' under its bar and said in full in the subtitle."""
     figure = go.Figure()
     years = sorted(frame["financial_year"].unique()) if not frame.empty else []
+    part_years = {y: w for y, w in (part_years or {}).items() if y in years}
+    ticks = [text.style.year(y) + ("<br>part year" if y in part_years else "") for y in years]
+
     for group, colour in IMPACT_COLOURS.items():
         part = frame[frame["impact_group"] == group].set_index("financial_year").reindex(years)
         totals = [Decimal(0) if pd.isna(v) else Decimal(v) for v in part["total"]] if len(part) else []
@@ -239,16 +337,35 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
         )
     year_totals = frame.groupby("financial_year")["total"].sum() if not frame.empty else pd.Series(dtype=object)
     # The legend sits just above the plot at its left, under the subtitle, in the order of the bars.
+    # Each segment's label at the size its segment allows (not the template's one size for all, set by the
+    # thinnest segment); at most the text size.
     figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.0, "x": 0, "xanchor": "left",
-                                                     "yanchor": "bottom", "title": None, "traceorder": "normal"})
+                                                     "yanchor": "bottom", "title": None, "traceorder": "normal"},
+                         uniformtext={"mode": False})
+    figure.update_traces(textfont={"size": text.style.font_size - 2}, selector={"type": "bar"})
     _money_axis(figure, [Decimal(v) for v in year_totals], style=text.style)
-    figure.update_xaxes(title="Financial year (1 April to 31 March)", type="category")
-    return _apply_text(figure, text)
+    figure.update_xaxes(title="Financial year (1 April to 31 March)", type="category", tickmode="array",
+                        tickvals=[text.style.year(y) for y in years], ticktext=ticks)
+    if part_years:
+        said = "; ".join(f"{text.style.year(y)}: {w}" for y, w in part_years.items())
+        text = ChartText(text.title, f"{text.subtitle}. Part years: {said}", text.source, text.style)
+    return _apply_text(figure, text, bottom=130 if part_years else 110)
 
 
-def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str], impacts: Sequence[str]) -> go.Figure:
-    """The value band x impact grid: spend and supplier-years in each cell, the plan's priority cells outlined."""
+def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str], impacts: Sequence[str],
+                       drop_empty: bool = False) -> go.Figure:
+    """The value band x impact grid: spend and supplier-years in each cell, the plan's priority cells outlined.
+
+    With `drop_empty` (under filters), a band or an impact with no supplier-year in any cell is left out.
+    Each cell carries its band and impact, so a click on it can open its payments."""
     lookup = {(r.value_band, r.impact_group): r for r in frame.itertuples()}
+    if drop_empty:
+        def held(band: str, impact: str) -> bool:
+            cell = lookup.get((band, impact))
+            return cell is not None and (int(cell.supplier_years) > 0 or Decimal(cell.total) != 0)
+
+        bands = [b for b in bands if any(held(b, i) for i in impacts)] or list(bands)
+        impacts = [i for i in impacts if any(held(b, i) for b in bands)] or list(impacts)
     z, labels, hover = [], [], []
     for band in bands:
         row_z, row_labels, row_hover = [], [], []
@@ -268,7 +385,16 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
         hovertemplate="%{customdata}<extra></extra>", showscale=False, zmin=0, zmax=top,
         # Light fills only, so the dark cell text passes contrast everywhere; the text carries the values.
         colorscale=[[0, "#F2F2F2"], [0.5, SEQUENTIAL[4]], [1, SEQUENTIAL[3]]],
-        textfont={"color": TEXT, "size": text.style.font_size}, xgap=3, ygap=3,
+        textfont={"color": TEXT, "size": text.style.font_size}, xgap=3, ygap=3, hoverinfo="skip",
+    ))
+    # An invisible square over each cell: heatmaps cannot be selected, points can, so a click on a cell selects
+    # its point (with the cell's band as y and impact as x) and the page opens the payments behind it.
+    figure.add_trace(go.Scatter(
+        x=[i for _ in bands for i in impacts], y=[b for b in bands for _ in impacts], mode="markers",
+        marker={"symbol": "square", "size": 90, "opacity": 0, "color": TEXT},
+        selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
+        customdata=[h for row in hover for h in row], hovertemplate="%{customdata}<br>Click to see the payments"
+        "<extra></extra>", showlegend=False, name="",
     ))
     for band in bands:
         if band in frame.loc[frame["priority"], "value_band"].tolist() and "High" in impacts:
@@ -280,7 +406,21 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
     figure.update_yaxes(title="Supplier's spend in the year", showgrid=False, autorange="reversed")
     noted = ChartText(text.title, f"{text.subtitle}. Outlined: high-impact supplier-years of £100k and over, the "
                       "plan's short-term priority", text.source, text.style)
-    return _apply_text(figure, noted)
+    _apply_text(figure, noted)
+    # Every cell's text inside its cell: smaller type where the widest label would not fit.
+    margin = figure.layout.margin
+    cell = (float(figure.layout.width) - float(margin.l) - float(margin.r)) / max(1, len(impacts)) - 12
+    size = text.style.font_size
+    widest = max((label_width(label, size, bold=True) for row in labels for label in row), default=0.0)
+    if widest > cell:
+        figure.update_traces(textfont={"size": max(9, int(size * cell / widest))}, selector={"type": "heatmap"})
+    return figure
+
+
+def _box_label(name: str, size: int) -> str:
+    """A treemap box's label wrapped into short lines, so that plotly, which shrinks a label to fit its box, can
+    keep it readable in a narrow box instead of shrinking one long line to a speck."""
+    return fit_label(name, 7 * size, size, max_lines=4)
 
 
 def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category: int = 8) -> go.Figure:
@@ -292,10 +432,12 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
     positive.loc[positive["rank"] > suppliers_per_category, "supplier_key"] = "other"
     leaves = positive.groupby(["impact_group", "category", "supplier_key", "supplier"], as_index=False)["total"].sum()
     ids, parents, labels, values, colours, hover = [], [], [], [], [], []
+    names: list[str] = []  # the full names, for hover
     for group, group_rows in leaves.groupby("impact_group"):
         ids.append(group)
         parents.append("")
         labels.append(f"{group} impact" if group in ("High", "Medium", "Low") else group)
+        names.append(labels[-1])
         values.append(float(sum(group_rows["total"])))
         colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
         hover.append(pounds(sum(group_rows["total"])))
@@ -303,14 +445,16 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
             cid = f"{group}/{category}"
             ids.append(cid)
             parents.append(group)
-            labels.append(_escape(str(category)))
+            labels.append(_box_label(str(category), text.style.font_size))
+            names.append(str(category))
             values.append(float(sum(rows["total"])))
             colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
             hover.append(pounds(sum(rows["total"])))
             for row in rows.itertuples():
                 ids.append(f"{cid}/{row.supplier_key}")
                 parents.append(cid)
-                labels.append(_escape(str(row.supplier)))
+                labels.append(_box_label(str(row.supplier), text.style.font_size))
+                names.append(str(row.supplier))
                 values.append(float(row.total))
                 colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
                 hover.append(pounds(row.total))
@@ -320,26 +464,38 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
         texttemplate="<b>%{label}</b><br>%{percentRoot:.1%}",
         # White text only on the dark fills; the lighter palette colours fail contrast with it.
         textfont={"color": ["white" if c in (DARK_BLUE, DARK_GREY, DARK_PINK) else TEXT for c in colours]},
-        hovertemplate="%{label}: %{customdata} (%{percentRoot:.1%} of spend shown)<extra></extra>",
+        hovertext=[_escape(str(t)) for t in names], hoverinfo="text",
+        hovertemplate="%{hovertext}: %{customdata} (%{percentRoot:.1%} of spend shown)<extra></extra>",
         maxdepth=2, pathbar={"visible": True},
     ))
-    figure.update_layout(margin={"l": 10, "r": 10})
+    # Each box's label at its own size (the template shrinks every label to the smallest and hides those below
+    # 8 px, which left large boxes blank); a long name is wrapped onto short lines above.
+    figure.update_layout(margin={"l": 10, "r": 10}, uniformtext={"mode": False})
     return _apply_text(figure, text)
 
 
 def _horizontal_bars(labels: Sequence[str], totals: Sequence[Decimal], colours: str | list[str],
                      value_text: Sequence[str], text: ChartText, row_height: int) -> go.Figure:
-    """Largest at the top, a label outside each bar, exact money on hover, a margin fitted to the labels."""
+    """Largest at the top, a label outside each bar, exact money on hover, a margin fitted to the labels.
+
+    Each category label is wrapped onto at most two lines within 40% of the width and the left margin is
+    set to the widest line, so no name is cut at the figure's edge; a label that still does not fit is
+    shortened at a word and the full name is on hover (and in the table beside the chart)."""
+    size = text.style.font_size
+    names = [_escape(str(v)) for v in labels]
+    fitted = [fit_label(str(v), text.style.size[0] * 0.4, size) for v in labels]
     figure = go.Figure(go.Bar(
-        x=[float(v) for v in totals], y=[_escape(str(v)) for v in labels], orientation="h", marker_color=colours,
+        x=[float(v) for v in totals], y=names, orientation="h", marker_color=colours,
         text=list(value_text), textposition="outside", textfont={"color": TEXT}, cliponaxis=False,
         customdata=[pounds(v) for v in totals], hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
     _money_axis(figure, totals, axis="x", style=text.style)
-    _room_for_labels(figure, totals)
-    figure.update_yaxes(title=None, automargin=False)
-    figure.update_layout(height=max(HEIGHT, 220 + row_height * len(labels)),
-                         margin={"l": _label_margin(labels, text.style.font_size), "r": 40})
+    _room_for_labels(figure, totals, text.style)
+    figure.update_yaxes(title=None, automargin=False, tickmode="array", tickvals=names, ticktext=fitted)
+    lines = max((f.count("<br>") + 1 for f in fitted), default=1)
+    row = max(row_height, int(lines * size * 1.25) + 10)
+    figure.update_layout(height=max(text.style.size[1], 220 + row * len(labels)),
+                         margin={"l": margin_for(fitted, size, pad=20), "r": 40})
     return _apply_text(figure, text)
 
 

@@ -17,7 +17,6 @@ from sp_analysis.charts import (
     DARK_BLUE,
     DARK_GREY,
     DARK_PINK,
-    HEIGHT,
     IMPACT_COLOURS,
     LIGHT_PURPLE,
     TEXT,
@@ -28,6 +27,7 @@ from sp_analysis.charts import (
     _money_axis,
     category_bar,
 )
+from sp_analysis.labels import fit_label, margin_for
 from sp_analysis.money import pounds
 
 DAY_MS = 86_400_000
@@ -39,10 +39,6 @@ def _with_alt(figure: go.Figure, alt: str) -> go.Figure:
     meta["alt"] = alt
     figure.layout.meta = meta
     return figure
-
-
-def _short_label(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _day(value: object) -> dt.date:
@@ -65,9 +61,12 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
     lines for today and the end of the quarter; bars coloured by impact and labelled with the contract value."""
     rows = frame.sort_values("rank").head(limit).iloc[::-1]
     figure = go.Figure()
-    labels = [_escape(_short_label(f"{int(r.rank)}. {_text(r.reference) + ': ' if _text(r.reference) else ''}"
-                                   f"{_text(r.title) or 'untitled contract'}"))
-              for r in rows.itertuples()]
+    full = [f"{int(r.rank)}. {_text(r.reference) + ': ' if _text(r.reference) else ''}"
+            f"{_text(r.title) or 'untitled contract'}" for r in rows.itertuples()]
+    labels = [_escape(label) for label in full]
+    # Wrapped onto two lines within 40% of the width, the margin fitted to them; the full title is on hover.
+    size = text.style.font_size
+    fitted = [fit_label(label, text.style.size[0] * 0.4, size) for label in full]
     label_of = dict(zip(rows["rank"], labels, strict=True))
     for group, colour in IMPACT_COLOURS.items():
         part = rows[rows["impact_group"] == group]
@@ -100,7 +99,8 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
                                             (high + dt.timedelta(days=span * 0.12)).isoformat()],
                         title="Re-procurement window: from the intervention date to the contract's end",
                         tickformat="%b %Y")
-    figure.update_yaxes(title=None, categoryorder="array", categoryarray=labels, automargin=False)
+    figure.update_yaxes(title=None, categoryorder="array", categoryarray=labels, automargin=False, tickmode="array",
+                        tickvals=labels, ticktext=fitted)
     lines = [(today, f"Today, {today:%-d %b %Y}", DARK_PINK, "solid")]
     if quarter_end is not None:
         lines.append((quarter_end, f"Quarter ends {quarter_end:%-d %b %Y}", DARK_GREY, "dash"))
@@ -113,11 +113,11 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
     figure.update_layout(barmode="overlay", bargap=0.25,
                          legend={"orientation": "h", "y": -0.08, "x": 0, "xanchor": "left", "yanchor": "top",
                                  "title": None},
-                         height=max(HEIGHT, 260 + 30 * len(rows)),
-                         # Wider than the house's category margin: these labels are mostly digits and capitals.
-                         margin={"l": min(520, 40 + int(max(map(len, labels), default=10) * text.style.font_size * 0.62)),
-                                 "r": 60})
+                         height=max(text.style.size[1], 260 + int(size * 2.6 + 8) * len(rows)),
+                         margin={"l": margin_for(fitted, size, pad=20), "r": 60})
     _apply_text(figure, text, bottom=150)
+    # Room above the plot for the labels of the today and quarter lines, clear of the subtitle.
+    figure.update_layout(margin={"t": int(figure.layout.margin.t) + 20 * len(lines) + 4})
     shown = frame.sort_values("rank").head(limit)
 
     def money(value: object) -> str:

@@ -27,6 +27,12 @@ class SpendFilters:
     influenceable_only: bool = False
     bands: ValueBands = field(default_factory=ValueBands)
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter is set (the value bands' boundaries are a setting, not a filter)."""
+        return bool(self.financial_years or self.departments or self.impacts or self.categories
+                    or self.value_bands or self.supplier_search.strip() or self.influenceable_only)
+
     def where_sql(self) -> tuple[str, dict[str, Any]]:
         """A WHERE clause over `spend_facts` and its bound parameters."""
         clauses: list[str] = []

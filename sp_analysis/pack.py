@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from sp_analysis import analysis, charts, render
+from sp_analysis import analysis, charts, provenance, render
 from sp_analysis.classify import coverage_beside
-from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
-from sp_analysis.ingest.report import loaded_files
 from sp_analysis.money import pounds
+from sp_analysis.provenance import files_in_view
 from sp_analysis.settings import value_bands
 from sp_analysis.workspace import Workspace
 
@@ -46,8 +45,16 @@ class PackItem:
 
     key: str
     title: str
-    build: Callable[[Workspace, PackContext], go.Figure | pd.DataFrame]
+    build: Callable[[Workspace, PackContext], go.Figure | pd.DataFrame | NoData]
     kind: str = "chart"
+    note: str = ""  # the definitions the page gives beside the same chart, for its caption
+
+
+@dataclass(frozen=True)
+class NoData:
+    """What an item returns when there is nothing to draw: it is left out of the pack, with the reason."""
+
+    reason: str
 
 
 @dataclass
@@ -61,41 +68,60 @@ class Pack:
     key_figures: list[tuple[str, str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     coverage: str = ""
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # (item title, why)
+    part_years: dict[str, str] = field(default_factory=dict)
 
 
 def _text(ctx: PackContext, title: str, subtitle: str) -> charts.ChartText:
     return charts.ChartText(title, subtitle, ctx.source, style=ctx.style)
 
 
-def _matrix(ws: Workspace, ctx: PackContext) -> go.Figure:
+def _no_spend(ws: Workspace, ctx: PackContext) -> NoData | None:
+    if analysis.headline(ws, ctx.filters).payments == 0:
+        return NoData(f"no payments in view ({ctx.filters.describe()})")
+    return None
+
+
+def _matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
+    if empty := _no_spend(ws, ctx):
+        return empty
     frame = analysis.band_impact_matrix(ws, ctx.filters)
     text = _text(ctx, "Where the spend sits by supplier size and impact",
                  f"Net spend and number of supplier-years, {ctx.filters.describe()}, {ctx.period}")
     return charts.band_impact_matrix(frame, text, ctx.filters.bands.labels, IMPACT_GROUPS)
 
 
-def _high_over_100k(ws: Workspace, ctx: PackContext) -> go.Figure:
+def _high_over_100k(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     filters = SpendFilters(**{**ctx.filters.__dict__, "impacts": ("High",),
                               "value_bands": ctx.filters.bands.over_threshold})
     frame = analysis.category_summary(ws, filters)
+    if frame.empty:
+        return NoData(f"no high-impact spend with suppliers over £100k in view ({ctx.filters.describe()})")
     text = _text(ctx, "High-impact spend with suppliers over £100k, by category",
                  f"Net spend in supplier-years of £100,000 or more, {filters.describe()}, {ctx.period}")
     return charts.category_bar(frame, text)
 
 
-def _by_year(ws: Workspace, ctx: PackContext) -> go.Figure:
+def _by_year(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
+    if empty := _no_spend(ws, ctx):
+        return empty
     frame = analysis.spend_by_financial_year(ws, ctx.filters)
+    part_years = provenance.data_months(ws).part_years(sorted(frame["financial_year"].unique()))
     return charts.spend_by_year(frame, _text(ctx, "Spend by financial year and impact",
-                                             f"Net spend by impact of category, {ctx.filters.describe()}"))
+                                             f"Net spend by impact of category, {ctx.filters.describe()}"), part_years)
 
 
-def _top_suppliers(ws: Workspace, ctx: PackContext) -> go.Figure:
+def _top_suppliers(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
+    if empty := _no_spend(ws, ctx):
+        return empty
     frame = analysis.top_suppliers(ws, ctx.filters, 15)
     return charts.top_suppliers_bar(frame, _text(ctx, "The 15 largest suppliers by net spend",
                                                  f"{ctx.filters.describe()}, {ctx.period}"))
 
 
-def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
+def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame | NoData:
+    if empty := _no_spend(ws, ctx):
+        return empty
     frame = analysis.top_suppliers(ws, ctx.filters, 20)
     return pd.DataFrame({
         "Supplier": frame["supplier"], "Net spend": frame["total"].map(pounds),
@@ -103,12 +129,18 @@ def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
     })
 
 
-def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure:
+def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     from sp_analysis import contract_charts, contracts
 
     lead = contracts.lead_times(ws)
     pipeline = contracts.renewal_pipeline(ws, ctx.as_at, 18, lead=lead,
                                           filters=contracts.ContractFilters(bands=ctx.filters.bands))
+    if pipeline.empty:
+        with ws.read() as cur:
+            row = cur.execute("SELECT count(*) FROM contracts").fetchone()
+        held = int(row[0]) if row else 0
+        return NoData("no contracts register is loaded" if not held else
+                      f"none of the {held:,} contracts ends within 18 months of {ctx.as_at:%-d %B %Y}")
     _, _, quarter_end = contracts.financial_quarter(ctx.as_at)
     shown = min(30, len(pipeline))
     text = _text(ctx, "Contracts coming up for renewal: when re-procurement must start",
@@ -120,24 +152,39 @@ def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure:
     return contract_charts.renewal_timeline(pipeline, text, ctx.as_at, quarter_end, limit=30)
 
 
-def _framework_progress(ws: Workspace, ctx: PackContext) -> go.Figure:
+def _no_assessment(ws: Workspace, ctx: PackContext) -> NoData | None:
+    from sp_analysis import framework
+
+    history = framework.assessment_history(ws)
+    if history.empty or not (history["assessed_on"] <= ctx.as_at).any():
+        return NoData(f"no Flexible Framework assessment is recorded on or before {ctx.as_at:%-d %B %Y}")
+    return None
+
+
+def _framework_progress(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     from sp_analysis import framework, plan_charts
 
+    if empty := _no_assessment(ws, ctx):
+        return empty
     standing = framework.current_against_target(ws, ctx.as_at)
     return plan_charts.level_against_target_figure(standing, ctx.as_at, _plan_source(ctx))
 
 
-def _framework_matrix(ws: Workspace, ctx: PackContext) -> go.Figure:
+def _framework_matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     from sp_analysis import framework, plan_charts
 
+    if empty := _no_assessment(ws, ctx):
+        return empty
     return plan_charts.framework_matrix_figure(framework.framework_matrix(ws, ctx.as_at), ctx.as_at,
                                                _plan_source(ctx))
 
 
-def _action_plan(ws: Workspace, ctx: PackContext) -> go.Figure:
+def _action_plan(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     from sp_analysis import actions, plan_charts
 
     table = actions.actions_table(ws, ctx.as_at)
+    if table.empty:
+        return NoData("no action plan is loaded")
     milestones = actions.milestones_table(ws, ctx.as_at)
     source = f"Source: the council's sustainable procurement action plan in this workspace; status as at {ctx.as_at:%-d %b %Y}."
     return plan_charts.action_gantt(table, milestones, ctx.as_at, source)
@@ -151,7 +198,7 @@ def _plan_source(ctx: PackContext) -> str:
 ITEMS: dict[str, PackItem] = {
     item.key: item
     for item in (
-        PackItem("band_impact_matrix", "Value band and impact matrix", _matrix),
+        PackItem("band_impact_matrix", "Value band and impact matrix", _matrix, note=analysis.DEFINITIONS["cells"]),
         PackItem("high_impact_over_100k", "High-impact spend over £100k by category", _high_over_100k),
         PackItem("spend_by_year", "Spend by financial year and impact", _by_year),
         PackItem("top_suppliers", "Largest suppliers (chart)", _top_suppliers),
@@ -202,18 +249,20 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
     ensure_current(ws)
     filters = filters or SpendFilters(bands=value_bands(ws))
     head = analysis.headline(ws, filters)
-    period = (f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}" if head.first_date else "no spend loaded")
-    files = loaded_files(ws, "spend")
-    coverage = (f"{head.classified_share:.1%} of net spend by value is classified"
-                if head.classified_share is not None else "no spend classified")
-    council = council_of(ws)  # the rule in sp_analysis/council.py: a council's name labels only its own data
-    source = f"Source: {council.whose('published spend over £500')} ({len(files)} files), data {period}; {coverage}."
-    ctx = PackContext(filters, as_at or dt.date.today(), charts.chart_style(ws), period, source)
-    pack = Pack(ctx, council.label or "The council", files=list(files["name"]), coverage=coverage)
+    view = provenance.in_view(ws, filters)
+    # The files whose payments are in view, not every file loaded.
+    files = files_in_view(ws, filters)
+    coverage = (f"{head.classified_share:.1%} of net spend in view by value is classified"
+                if head.classified_share is not None else "no spend in view")
+    council = view.council or "The council"
+    ctx = PackContext(filters, as_at or dt.date.today(), charts.chart_style(ws), view.period, view.source)
+    pack = Pack(ctx, council, files=files, coverage=coverage, part_years=view.part_years)
     for key in keys:
         item = ITEMS[key]
         built = item.build(ws, ctx)
-        if isinstance(built, go.Figure):
+        if isinstance(built, NoData):
+            pack.left_out.append((item.title, built.reason))
+        elif isinstance(built, go.Figure):
             pack.figures.append((item, built))
         else:
             pack.tables.append((item, built))
@@ -273,9 +322,16 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
     doc.add_heading(f"{pack.council}: sustainable procurement", level=0)
     doc.add_paragraph("Annex to the Cabinet report: spend analysis")
     doc.add_paragraph(f"Data period: {pack.context.period}")
+    for year, months in pack.part_years.items():
+        doc.add_paragraph(f"Part year: {pack.context.style.year(year)}: {months}")
     doc.add_paragraph(f"As at {pack.context.as_at:%-d %B %Y}")
     doc.add_paragraph(f"Filters: {pack.context.filters.describe()}")
+    if pack.left_out:
+        doc.add_paragraph("Left out, having no data: " + "; ".join(f"{title} ({why})" for title, why in pack.left_out)
+                          + ".")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _footer(doc, f"{pack.council}: sustainable procurement. As at {pack.context.as_at:%-d %B %Y}. "
+                 f"Data {pack.context.period}.")
 
     doc.add_heading("Key figures", level=1)
     table = doc.add_table(rows=1, cols=3)
@@ -295,7 +351,8 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
         run = paragraph.add_run()
         run.add_picture(io.BytesIO(image), width=Cm(16.5))
         _set_alt_text(run, str(title), str(alt))
-        caption = doc.add_paragraph(f"Figure {number}: {title}. {_figure_source(figure) or pack.context.source}")
+        note = f" {item.note}" if item.note else ""
+        caption = doc.add_paragraph(f"Figure {number}: {title}. {_figure_source(figure) or pack.context.source}{note}")
         caption.style = doc.styles["Caption"]
 
     for number, (item, frame) in enumerate(pack.tables, start=1):
@@ -310,7 +367,11 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
                 cell.text = "" if value is None else str(value)
 
     doc.add_heading("Data notes", level=1)
+    part_years = "; ".join(f"{pack.context.style.year(y)}: {m}" for y, m in pack.part_years.items())
     notes = [
+        f"Data period: {pack.context.period}." + (f" Part years (fewer than twelve months of data): {part_years}; "
+                                                   "their totals are not comparable with full years." if part_years
+                                                   else ""),
         f"Sources: {len(pack.files)} published spend files: {', '.join(pack.files[:30])}"
         + (" and more." if len(pack.files) > 30 else "."),
         f"Coverage: {pack.coverage}. {analysis.DEFINITIONS['coverage']} Each impact figure above gives the "
@@ -332,6 +393,31 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def _footer(doc: object, text: str) -> None:
+    """Every page's footer: the council, the as-at date and the data period, then 'Page n of m' (Word fields)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    footer = doc.sections[0].footer  # type: ignore[attr-defined]
+    paragraph = footer.paragraphs[0]
+    paragraph.text = text + " Page "
+    for field_code, after in (("PAGE", " of "), ("NUMPAGES", "")):
+        run = paragraph.add_run()
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), field_code)
+        inner = OxmlElement("w:r")
+        shown = OxmlElement("w:t")
+        shown.text = "1"
+        inner.append(shown)
+        field.append(inner)
+        run._r.addnext(field)
+        if after:
+            paragraph.add_run(after)
+    for run in paragraph.runs:
+        run.font.size = Pt(9)
 
 
 def write_zip(pack: Pack, *, with_titles: bool = True) -> bytes:

@@ -7,6 +7,7 @@ text in dark ink; meaning never carried by colour alone (every cell and bar also
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 
 import pandas as pd
@@ -14,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sp_analysis.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartText, _apply_text
+from sp_analysis.labels import fit_label, margin_for
 
 LIGHT_GREY = "#BFBFBF"  # the Analysis Function's focus grey, for what is out of play (dropped actions)
 CATEGORICAL = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY)
@@ -90,13 +92,15 @@ def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -
                                 marker={"symbol": "square-open", "size": 14, "color": DARK_PINK, "line": {"width": 3}}))
     figure.update_xaxes(tickvals=levels, ticktext=[f"Level {lv}<br>{names.get(lv, '')}" for lv in levels], side="top",
                         range=[min(levels) - 0.55, max(levels) + 0.55], showgrid=False, zeroline=False, fixedrange=True)
-    figure.update_yaxes(tickvals=list(range(len(themes))), ticktext=[_wrap(t, 20) for t in themes], autorange="reversed",
+    figure.update_yaxes(tickvals=list(range(len(themes))), ticktext=[fit_label(t, 170, 15) for t in themes], autorange="reversed",
                         showgrid=False, zeroline=False, fixedrange=True, range=[len(themes) - 0.5, -0.5])
-    targets = {r.theme: int(r.level) for r in matrix.itertuples() if r.is_target}
-    pairs = [(int(r.achieved), targets.get(r.theme)) for r in matrix.drop_duplicates("theme").itertuples()]
-    _layout(figure, _targets_headline(pairs),
+    # Its own title, about the cells (the level-against-target chart's title is about the targets).
+    met = int((matrix["status"] == "met").sum())
+    _layout(figure, f"{met} of {len(matrix)} levels met across the {len(themes)} themes" if len(matrix)
+            else "No Flexible Framework themes",
             f"Flexible Framework criteria met per theme and level, latest assessment on or before {_short_date(as_at)}",
-            source, height=210 + 95 * max(len(themes), 1), bottom=90, top=150, left=170)
+            source, height=210 + 95 * max(len(themes), 1), bottom=90, top=150,
+            left=max(100, margin_for([fit_label(t, 170, 15) for t in themes], 15, pad=16)))
     figure.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "yref": "paper",
                                                   "xanchor": "left", "font": {"size": 12}})
     described = []
@@ -131,11 +135,12 @@ def level_against_target_figure(frame: pd.DataFrame, as_at: dt.date, source: str
         ))
     figure.update_xaxes(range=[0, 6.6], tickvals=[0, 1, 2, 3, 4, 5], title="Flexible Framework level", gridcolor="#D6D6D6",
                         fixedrange=True)
-    figure.update_yaxes(autorange="reversed", ticktext=[_wrap(t, 22) for t in themes], tickvals=themes, fixedrange=True)
+    figure.update_yaxes(autorange="reversed", ticktext=[fit_label(t, 170, 15) for t in themes], tickvals=themes, fixedrange=True)
     pairs = [(int(a), None if pd.isna(t) else int(t)) for a, t in zip(frame["achieved"], frame["target"], strict=True)]
     _layout(figure, _targets_headline(pairs),
             f"Flexible Framework level achieved per theme and the target in force, as at {_short_date(as_at)}", source,
-            height=230 + 60 * max(len(themes), 1), top=130, bottom=110, left=190)
+            height=230 + 60 * max(len(themes), 1), top=130, bottom=110,
+            left=max(100, margin_for([fit_label(t, 170, 15) for t in themes], 15, pad=16)))
     figure.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
                                                   "xanchor": "left"}, bargap=0.35)
     _describe(figure, f"Bar chart of the level achieved per theme as at {_short_date(as_at)}, with targets: " + "; ".join(
@@ -207,7 +212,10 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     date and say so. When the as-at date lies far beyond the plan, the axis stays on the plan and the as-at line
     is drawn at its right edge, labelled as such.
     """
-    rows = [f"{int(r.action_id)}. {_clip(r.title, 46)} ({r.officer or 'no officer'})" for r in table.itertuples()]
+    rows = [html.escape(f"{int(r.action_id)}. {' '.join(str(r.title).split())} ({r.officer or 'no officer'})", quote=False)
+            for r in table.itertuples()]
+    # Wrapped onto two lines within 36% of the width and the margin fitted to them; the full title is on hover.
+    fitted = [fit_label(html.unescape(row), 1100 * 0.36, 12) for row in rows]
     spans = [d for col in ("start_date", "due_date") for d in map(_as_date, table[col]) if d]
     spans += [d for d in map(_as_date, milestones["due_date"]) if d]
     first = min(spans) if spans else as_at - dt.timedelta(days=180)
@@ -217,7 +225,9 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     span = max((last - first).days, 60)
     lo = first - dt.timedelta(days=span // 20)
     open_end = last + dt.timedelta(days=span // 12)  # where bars without a due date stop
-    hi = last + dt.timedelta(days=span // 2)  # room for the labels to the right of the bars
+    # A little room after the last bar; the state labels beyond the bars go into a right margin sized to them, so
+    # they stay whole at any width the page draws the chart at.
+    hi = open_end + dt.timedelta(days=span // 30)
     outside = as_at < lo or as_at > hi
     figure = go.Figure()
     by_state: dict[str, dict[str, list[object]]] = {}
@@ -284,11 +294,14 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     headline = (f"{overdue} of {len(table)} action{'s' if len(table) != 1 else ''} overdue"
                 if overdue else f"No action overdue of {len(table)}")
     figure.update_xaxes(type="date", range=[lo, hi], gridcolor="#E5E5E5", tickformat="%b %Y")
-    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows, fixedrange=True, tickfont={"size": 12})
+    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows, fixedrange=True, tickfont={"size": 12},
+                        tickmode="array", tickvals=rows, ticktext=fitted)
     _layout(figure, f"{headline} as at {_short_date(as_at)}",
             "Actions of the sustainable procurement plan from start to due date, with their milestones, "
             f"as at {_short_date(as_at)}", source,
-            height=200 + 36 * max(len(rows), 1), bottom=70, top=140, left=340)
+            height=200 + 36 * max(len(rows), 1), bottom=70, top=140, left=max(120, margin_for(fitted, 12, pad=14)),
+            right=max(30, margin_for([str(t) for trace in figure.data if trace.type == "bar" for t in trace.text or []],
+                                     11, pad=24)))
     height = figure.layout.height
     figure.update_layout(barmode="overlay", bargap=0.35, showlegend=True,
                          legend={"orientation": "h", "x": 0.01, "xref": "container", "y": 1 - 66 / height, "yref": "container",
@@ -324,15 +337,3 @@ def _targets_headline(pairs: Sequence[tuple[int, int | None]]) -> str:
 def _clip(text: str, width: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def _wrap(text: str, width: int) -> str:
-    words, lines, line = str(text).split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "<br>".join(lines)

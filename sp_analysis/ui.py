@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,7 +18,7 @@ import streamlit as st
 from sp_analysis import config
 from sp_analysis.access import Access
 from sp_analysis.analysis import Headline
-from sp_analysis.charts import ChartStyle
+from sp_analysis.charts import ChartStyle, for_screen
 from sp_analysis.charts import chart_style as workspace_chart_style
 from sp_analysis.council import Council
 from sp_analysis.council import council as council_of
@@ -157,15 +157,28 @@ def chart_style() -> ChartStyle:
     return workspace_chart_style(workspace(), bool(st.session_state.get("presentation_mode", False)))
 
 
-def show_chart(figure: go.Figure, key: str) -> None:
-    """Draw a chart with its text description and PNG / SVG downloads rendered at print quality."""
+def show_chart(figure: go.Figure, key: str, clickable: bool = False) -> list[dict[str, Any]]:
+    """Draw a chart with its text description and PNG / SVG downloads rendered at print quality.
+
+    With `clickable`, a click on a point (a matrix cell, a bar) selects it: the selected points come back, each
+    with its x and y, for the page to open what lies behind them."""
     from sp_analysis import render
 
     presenting = bool(st.session_state.get("presentation_mode", False))
     # theme=None: the house template as it is, so the page shows what the downloads and the pack show.
-    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="content" if presenting else "stretch", theme=None)
+    width: Literal["content", "stretch"] = "content" if presenting else "stretch"
+    points: list[dict[str, Any]] = []
+    # On the page the chart takes its column's width, its subtitle and source wrapped to the narrowest column; in
+    # presentation mode it keeps its own 16:9 size. Downloads are drawn from the figure as built.
+    shown = figure if presenting else for_screen(figure)
+    if clickable:
+        event = st.plotly_chart(shown, config=PLOTLY_CONFIG, key=key, width=width, theme=None, on_select="rerun",
+                                selection_mode="points")
+        points = list(event.selection.points) if event and event.selection else []
+    else:
+        st.plotly_chart(shown, config=PLOTLY_CONFIG, key=key, width=width, theme=None)
     if presenting:
-        return
+        return points
     meta = figure.layout.meta or {}
     alt = meta.get("alt", "") if isinstance(meta, dict) else ""
     title = meta.get("title", key) if isinstance(meta, dict) else key
@@ -175,7 +188,7 @@ def show_chart(figure: go.Figure, key: str) -> None:
         problem = render.export_problem()
         if problem:
             st.caption(problem)
-            return
+            return points
         with_title = not st.session_state.get("downloads_without_title", False)
         left, right, _ = st.columns([1, 1, 3])
         left.download_button("PNG (print quality)", lambda: render.to_image(figure, "png", with_title=with_title),
@@ -186,6 +199,7 @@ def show_chart(figure: go.Figure, key: str) -> None:
                               icon=":material/image:")
         st.caption("Images are 1100 by 620 pixels at 3x scale (3300 by 1860), for print. "
                    + ("The title is left out (see the sidebar)." if not with_title else ""))
+    return points
 
 
 FILTER_KEYS = ("filter_years", "filter_impacts", "filter_bands", "filter_departments", "filter_categories",
@@ -376,8 +390,14 @@ def spend_page_start(note_coverage: bool = True) -> tuple[SpendFilters, ChartSty
         st.stop()
     if note_coverage:
         coverage_note(head)
-    period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
-    return filters, style, head, period
+    return filters, style, head, spend_source(filters).period
+
+
+def spend_source(filters: SpendFilters) -> Any:
+    """The files, period (with months missing said) and coverage of the spend in view, and its source line."""
+    from sp_analysis import provenance
+
+    return query(provenance.in_view, filters)
 
 
 def show_flash(key: str) -> None:

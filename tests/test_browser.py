@@ -130,7 +130,7 @@ def test_filter_changes_the_figures_and_downloads_work(app_url: str, page: objec
     csv_path = tmp_path / "table.csv"
     download_info.value.save_as(csv_path)
     text = csv_path.read_text(encoding="utf-8-sig")
-    assert text.startswith("Financial year,High,All\n")  # the by-year table as filtered to High impact
+    assert text.startswith("Financial year,Months of data,High,All\n")  # the by-year table as filtered to High impact
 
     # A chart's print-quality PNG, rendered on the server. The first image of a process starts the
     # renderer's own Chromium, which on a loaded CI machine has taken over two minutes.

@@ -175,7 +175,7 @@ def test_remove_sample_empties_a_sample_workspace_for_the_first_run_choice(sampl
     assert built.council == "Devon County Council"
     text = docx_text(write_docx(built))
     assert "Devon County Council: sustainable procurement" in text and "Harrowdale" not in text
-    assert built.context.source.startswith("Source: Devon County Council's published spend over £500 (1 files)")
+    assert built.context.source.startswith("Source: Devon County Council's published spend over £500 (1 file with payments in view)")
 
 
 def test_the_samples_name_left_in_settings_never_labels_other_data(ws: Workspace, tmp_path: Path) -> None:

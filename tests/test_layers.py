@@ -42,6 +42,8 @@ LAYER_OF: dict[str, str] = {
     "sp_analysis.filters": "spend",
     "sp_analysis.analysis": "spend",
     "sp_analysis.suppliers": "spend",
+    # Where the spend in view comes from: its files, months and coverage, and the source line.
+    "sp_analysis.provenance": "spend",
     # contracts: register, terms, renewals, spend against contracts, SME / VCSE / local shares.
     "sp_analysis.contracts": "contracts",
     # The register beside the published notices: matching rules and their SQL (contracts runs them).
@@ -53,6 +55,8 @@ LAYER_OF: dict[str, str] = {
     "sp_analysis.actions": "plan",
     # output: charts, images, the Cabinet pack.
     "sp_analysis.charts": "output",
+    # Label widths from the font's metrics, wrapping and shortening at a word.
+    "sp_analysis.labels": "output",
     "sp_analysis.contract_charts": "output",
     "sp_analysis.plan_charts": "output",
     "sp_analysis.render": "output",

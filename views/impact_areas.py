@@ -14,8 +14,7 @@ st.write("Where the money goes by the sustainability impact of what was bought. 
          "energy, ICT, furniture, transport). Click a box in the chart to open it; the tables below drill down.")
 
 filters, style, head, period = ui.spend_page_start(note_coverage=False)  # coverage is among the figures below
-source = (f"Source: published spend files loaded in this workspace, data {period}; "
-          f"{head.classified_share:.1%} of spend by value classified.")
+source = ui.spend_source(filters).source
 
 # The impact figures, each with the classification coverage of the spend in view beside it.
 coverage = ui.query(classify.coverage_beside, filters, head)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sp_analysis import analysis, charts, classify, council, sample, ui
+from sp_analysis import analysis, charts, classify, council, provenance, sample, ui
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.filters import SpendFilters
 from sp_analysis.money import pounds
@@ -52,7 +52,8 @@ if head.payments == 0:
     st.warning(f"No payments match the filters ({ui.md(filters.describe())}). Clear some filters in the sidebar.")
     st.stop()
 
-period = f"{head.first_date:%-d %B %Y} to {head.last_date:%-d %B %Y}"
+view = ui.spend_source(filters)
+period = view.period
 st.caption(f"Showing {ui.md(filters.describe())}: {head.payments:,} payments, {period}.")
 
 
@@ -82,17 +83,24 @@ st.caption(f"High-impact spend with suppliers over £100k, the plan's short-term
            "(share of net spend, by value, placed in a category other than Unclassified; the Classification page "
            "places the rest). Hover over a figure's ? for its exact value and definition.")
 
-files = ui.query(analysis.headline, SpendFilters()).files
-source = (f"Source: {files} published spend file(s) loaded in this workspace, data {period}; "
-          f"{head.classified_share:.1%} of spend by value classified.")
+source = view.source
 
 st.subheader("Value band and impact")
 matrix = ui.query(analysis.band_impact_matrix, filters)
 text = charts.ChartText("Where the spend sits by supplier size and impact",
                         f"Net spend and number of supplier-years, {filters.describe()}, {period}", source, style=style)
-ui.show_chart(charts.band_impact_matrix(matrix, text, filters.bands.labels, IMPACT_GROUPS), key="overview_matrix")
-st.caption(filters.bands.describe() + " A supplier-year with spend in two impact groups counts in both cells; "
-           "each redacted payee counts as a supplier-year of its own, since their names are withheld.")
+clicked = ui.show_chart(charts.band_impact_matrix(matrix, text, filters.bands.labels, IMPACT_GROUPS,
+                                                  drop_empty=filters.narrowed), key="overview_matrix", clickable=True)
+# A click on a cell opens its payments below: the cell's band and impact become the choices there (once per click,
+# so the choices can still be changed by hand afterwards).
+if clicked:
+    cell_picked = (str(clicked[0].get("y")), str(clicked[0].get("x")))
+    if cell_picked != st.session_state.get("overview_cell_clicked") and cell_picked[0] in filters.bands.labels \
+            and cell_picked[1] in IMPACT_GROUPS:
+        st.session_state["overview_cell_band"], st.session_state["overview_cell_impact"] = cell_picked
+        st.session_state["overview_cell_clicked"] = cell_picked
+st.caption(filters.bands.describe() + " " + analysis.DEFINITIONS["cells"]
+           + " Click a cell to see its payments below.")
 ui.show_sql(analysis.band_impact_matrix)
 table = matrix.assign(total=matrix["total"].map(pounds)).rename(columns={
     "value_band": "Value band", "impact_group": "Impact", "total": "Net spend", "supplier_years": "Supplier-years",
@@ -105,16 +113,20 @@ st.subheader("Trend by financial year")
 by_year = ui.query(analysis.spend_by_financial_year, filters)
 year_text = charts.ChartText("Spend by financial year and impact",
                              f"Net spend by impact of category, {filters.describe()}", source, style=style)
-ui.show_chart(charts.spend_by_year(by_year, year_text), key="overview_by_year")
+months = ui.query(provenance.data_months)
+part_years = months.part_years(sorted(by_year["financial_year"].unique()))
+ui.show_chart(charts.spend_by_year(by_year, year_text, part_years), key="overview_by_year")
 year_table = by_year.pivot_table(index="financial_year", columns="impact_group", values="total", aggfunc="first")
 year_table = year_table.reindex(columns=[g for g in IMPACT_GROUPS if g in year_table.columns])
 year_table["All"] = year_table.sum(axis=1)
 shown_years = year_table.map(lambda v: "" if v != v else pounds(v)).reset_index().rename(
     columns={"financial_year": "Financial year"})
+# A year with fewer than twelve months of data says which months it holds.
+shown_years.insert(1, "Months of data", [part_years.get(y, "Full year") for y in shown_years["Financial year"]])
 st.dataframe(shown_years, hide_index=True, key="overview_by_year_table")
 ui.downloads(shown_years, f"spend-by-year-{filters.slug()}", key="overview_by_year_download")
 
-st.subheader("The payments behind a cell")
+st.subheader("The payments behind a cell", anchor="payments-behind-a-cell")
 left, right = st.columns(2)
 band = left.selectbox("Value band", filters.bands.labels, index=len(filters.bands.labels) - 1, key="overview_cell_band")
 impact = right.selectbox("Impact", IMPACT_GROUPS, key="overview_cell_impact")

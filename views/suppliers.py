@@ -25,7 +25,7 @@ cols[2].metric("Top 20 suppliers' share", "" if spread.top_20_share is None else
 count = st.slider("How many suppliers", 5, 50, 20, step=5, key="suppliers_top_n")
 top = ui.query(analysis.top_suppliers, filters, count)
 text = charts.ChartText(f"The {count} largest suppliers by net spend", f"{filters.describe()}, {period}",
-                        f"Source: published spend files loaded in this workspace, data {period}.", style=style)
+                        ui.spend_source(filters).source, style=style)
 ui.show_chart(charts.top_suppliers_bar(top, text), key="suppliers_top_chart")
 ui.show_sql(analysis.top_suppliers)
 top_table = pd.DataFrame({
