@@ -35,6 +35,7 @@ from sp_analysis.ingest.source import (
     StagedSource,
     materialise,
     prepare_file,
+    prepare_path,
     read_into,
     staged,
 )
@@ -138,8 +139,7 @@ def load_paths(
     allow_overlap: bool = False, batch_rows: int = 0, progress: FileProgress | None = None,
 ) -> Iterator[tuple[Path, LoadResult | LoadError]]:
     """Load files in order, yielding each one's outcome (see `load_many`, which this reads from disk for)."""
-    items = [(path.name, lambda path=path: read_path(path)) for path in paths]  # type: ignore[misc]
-    outcomes = load_many(ws, items, kind, sheet=sheet, allow_overlap=allow_overlap, batch_rows=batch_rows,
+    outcomes = load_many(ws, [(path.name, path) for path in paths], kind, sheet=sheet, allow_overlap=allow_overlap, batch_rows=batch_rows,
                          progress=progress)
     try:
         for (index, outcome), path in zip(outcomes, paths, strict=True):
@@ -150,11 +150,14 @@ def load_paths(
 
 
 def load_many(
-    ws: Workspace, items: Sequence[tuple[str, Callable[[], bytes]]], kind: Kind, *,
+    ws: Workspace, items: Sequence[tuple[str, Callable[[], bytes] | Path]], kind: Kind, *,
     sheet: str | Sequence[str] | None = None, allow_overlap: bool = False, batch_rows: int = 0,
     progress: FileProgress | None = None,
 ) -> Generator[tuple[int, LoadResult | LoadError], None, None]:
-    """Load (name, bytes) files in order, yielding (position, outcome) for each, in order.
+    """Load files in order, yielding (position, outcome) for each, in order.
+
+    Each item is a name and either a function giving the file's bytes or its path on disk: a big CSV
+    on disk is read in chunks, never whole (see `prepare_path`).
 
     Each file is read, typed and checked on its own, and refused on its own, as `load_file` does. With
     `batch_rows` 0 each file then lands in its own transaction before the next is read, so stopping early
@@ -172,10 +175,16 @@ def load_many(
         saved = _saved_mappings(cur, kind)
     tell = progress or (lambda _i, _n, _m: None)
 
-    def prepare(position: int) -> tuple[bytes, PreparedFile]:
-        name, read = items[position]
-        data = read()
+    def prepare(position: int) -> tuple[bytes | None, PreparedFile]:
+        name, source = items[position]
         try:
+            if isinstance(source, Path):
+                streamed = prepare_path(name, source, kind, saved_mappings=saved) if sheet is None else None
+                if streamed is not None:
+                    return None, streamed
+                data = read_path(source)
+            else:
+                data = source()
             return data, prepare_file(name, data, kind, sheet=sheet, saved_mappings=saved)
         except OSError as exc:  # the cleaned copy could not be written to the temp folder
             failure = write_failure(name, exc)
@@ -186,7 +195,7 @@ def load_many(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-prepare") as pool, ws.read() as cur:
         # The file being checked stays first in `pending` until it is done, so that however the
         # batch ends (finished, closed, interrupted) every prepared copy is discarded below.
-        pending: deque[Future[tuple[bytes, PreparedFile]]] = deque()
+        pending: deque[Future[tuple[bytes | None, PreparedFile]]] = deque()
         batch: list[tuple[int, _Checked | LoadError]] = []
         rows = 0
         try:
@@ -219,7 +228,7 @@ def load_many(
                     cur.execute(f"DROP TABLE IF EXISTS {left.parsed}")
 
 
-def _checked_or_failure(ws: Workspace, cur: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: Kind,
+def _checked_or_failure(ws: Workspace, cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, kind: Kind,
                         **options: Any) -> _Checked:
     try:
         return _check(cur, name, data, kind, **options)
@@ -253,7 +262,7 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
     return outcomes
 
 
-def _discard(future: Future[tuple[bytes, PreparedFile]]) -> None:
+def _discard(future: Future[tuple[bytes | None, PreparedFile]]) -> None:
     """Remove the copy a preparation made (waiting for it if it is still running)."""
     if not future.cancel() and future.exception() is None:
         future.result()[1].discard()
@@ -325,7 +334,7 @@ def load_file(
 
 
 def _check(
-    cur: duckdb.DuckDBPyConnection, name: str, data: bytes, kind: Kind, *,
+    cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, kind: Kind, *,
     sheet: str | Sequence[str] | None = None, choice: ColumnChoice | None = None,
     prepared: PreparedFile | None = None, allow_overlap: bool = False, report: Progress | None = None,
 ) -> _Checked:
@@ -334,11 +343,16 @@ def _check(
     The checks that depend on what is loaded already run again in `_land`, inside the write.
     """
     say = report or (lambda _f, _m: None)
-    sha = sha256_of(data)
+    if data is None:  # read from disk in chunks, fingerprint and all
+        assert prepared is not None and prepared.sha256 is not None
+        sha = prepared.sha256
+    else:
+        sha = sha256_of(data)
     try:
         _refuse_if_loaded(cur, name, sha)
         say(0.1, "reading the file")
         if prepared is None:
+            assert data is not None
             prepared = prepare_file(name, data, kind, sheet=sheet, choice=choice,
                                     saved_mappings=_saved_mappings(cur, kind))
     except BaseException:
