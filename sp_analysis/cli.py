@@ -18,7 +18,7 @@ from sp_analysis import config
 from sp_analysis.council import SAMPLE_COUNCIL, data_already_held, start_workspace
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
-from sp_analysis.ingest.load import LoadResult, load_paths
+from sp_analysis.ingest.load import BATCH_ROWS, LoadResult, load_paths
 from sp_analysis.ingest.source import ALL_SHEETS, sweep_stale_copies
 from sp_analysis.sample import build_sample_workspace, remove_sample
 from sp_analysis.settings import get_setting
@@ -187,7 +187,7 @@ def _load(ws: Workspace, args: argparse.Namespace) -> int:
     sheet = args.sheet
     if sheet and sheet != ALL_SHEETS and "," in sheet:
         sheet = [part.strip() for part in sheet.split(",") if part.strip()]
-    batch = load_paths(ws, paths, args.kind, sheet=sheet, allow_overlap=args.allow_overlap)
+    batch = load_paths(ws, paths, args.kind, sheet=sheet, allow_overlap=args.allow_overlap, batch_rows=BATCH_ROWS)
     for index, (_path, result) in enumerate(batch, start=1):
         prefix = f"[{index}/{len(paths)}] " if len(paths) > 1 else ""
         if isinstance(result, AlreadyLoaded):

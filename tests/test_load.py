@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
-from sp_analysis.ingest.load import LoadResult, load_file, load_paths, remove_file
+from sp_analysis.ingest.load import BATCH_ROWS, LoadResult, load_file, load_paths, remove_file
 from sp_analysis.ingest.report import describe, loaded_files, loaded_files_table
 from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.workspace import Workspace
@@ -436,3 +436,85 @@ def test_stopping_a_batch_early_leaves_no_copies(ws: Workspace, tmp_path: Path, 
     assert isinstance(first[1], LoadResult)
     assert len(payments(ws)) == 1
     assert _stage_copies(scratch) == []
+
+
+def test_files_landing_together_are_checked_against_each_other(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With batch_rows, checked files land in one transaction: the same bytes twice, or a month repeating
+    an earlier file of the same batch, are refused there as they would be one file at a time."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    month = "".join(f"0{d}/05/2024,Supplier {d},{d}0.00,H,W,T{d}\n" for d in range(1, 10))
+    files = {
+        "1-good.csv": HEADER + "01/04/2024,Acme,1.00,H,W,1\n",
+        "2-bad.csv": HEADER + "02/04/2024,Acme,ten,H,W,1\n",
+        "3-may.csv": HEADER + month,
+        "4-again.csv": HEADER + "01/04/2024,Acme,1.00,H,W,1\n",  # the same bytes as 1-good.csv
+        "5-may-resaved.csv": (HEADER + month).replace("\n", "\r\n"),  # 3-may.csv saved with other line ends
+        "6-good.csv": HEADER + "03/04/2024,Beta,2.50,H,W,1\n",
+    }
+    paths = []
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text.encode("utf-8"))
+        paths.append(tmp_path / name)
+    seen: list[tuple[int, str, str]] = []
+    outcomes = list(load_paths(ws, paths, "spend", batch_rows=BATCH_ROWS,
+                               progress=lambda i, n, what: seen.append((i, n, what))))
+    assert [p.name for p, _ in outcomes] == list(files)
+    kinds = [type(o).__name__ for _, o in outcomes]
+    assert kinds == ["LoadResult", "LoadError", "LoadResult", "AlreadyLoaded", "RepeatsLoaded", "LoadResult"]
+    assert [what for _, _, what in seen] == ["checked", "refused", "checked", "checked", "checked", "checked"]
+    assert [r[2] for r in payments(ws)] == ["Acme"] + [f"Supplier {d}" for d in range(1, 10)] + ["Beta"]
+    with ws.read() as cur:
+        assert cur.execute("SELECT name FROM loaded_files ORDER BY file_id").fetchall() == [
+            ("1-good.csv",), ("3-may.csv",), ("6-good.csv",)]
+        assert cur.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+    assert _stage_copies(scratch) == []
+
+
+def test_a_big_csv_read_in_chunks_loads_as_when_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CSV read from disk in chunks (as a big one is) gives the same payments and quality report as when
+    read whole: encodings, line ends and empty lines split across chunk boundaries included."""
+    from sp_analysis.ingest import source
+    from sp_analysis.workspace import close_workspace, open_workspace
+
+    rows = "".join(f"0{d % 9 + 1}/04/2024,Caf\u00e9 {d} Ltd,\"1,{d:03d}.50\",H\u00a0,W,T{d}\n" for d in range(40))
+    files = {
+        "bom-crlf.csv": (codecs_bom := b"\xef\xbb\xbf") + (HEADER + rows).replace("\n", "\r\n").encode("utf-8"),
+        "windows-1252.csv": ("Harrowdale County Council\nSpend over \u00a3500\n\n" + HEADER + rows
+                             + "\n\n,Total,,,,\n").encode("cp1252"),
+        "mixed.csv": (HEADER + rows).encode("utf-8").replace(b"Caf\xc3\xa9 3 ", b"Caf\xe9 3 "),
+        "breaks.csv": (HEADER + rows.replace("Caf\u00e9 5 Ltd", "\"Caf\u00e9 5\nLtd\"") + "\n").encode("utf-8"),
+    }
+    assert codecs_bom
+    paths = []
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(tmp_path / name)
+
+    def loaded(streamed: bool) -> list[tuple[object, ...]]:
+        if streamed:
+            monkeypatch.setattr(source, "STREAM_MIN_BYTES", 0)
+            monkeypatch.setattr(source, "STREAM_CHUNK_BYTES", 7)  # boundaries everywhere, mid-character too
+        else:
+            monkeypatch.setattr(source, "STREAM_MIN_BYTES", 2**62)
+        path = tmp_path / f"ws-{streamed}.duckdb"
+        ws = open_workspace(path)
+        try:
+            # The files share their lines on purpose (one text, four encodings and layouts).
+            outcomes = list(load_paths(ws, paths, "spend", batch_rows=BATCH_ROWS, allow_overlap=True))
+            assert all(isinstance(o, LoadResult) for _, o in outcomes), outcomes
+            with ws.read() as cur:
+                figures = cur.execute("SELECT name, sha256, rows, total, quality FROM loaded_files ORDER BY file_id").fetchall()
+                lines = cur.execute("SELECT file_id, source_row, payment_date, amount, supplier_name, department, extra "
+                                    "FROM payments ORDER BY file_id, source_row").fetchall()
+            return [*figures, *lines]
+        finally:
+            close_workspace(path)
+
+    whole, chunked = loaded(False), loaded(True)
+    assert chunked == whole
+    assert any("Windows-1252" in str(row) for row in whole)
+    assert any("read as Windows-1252" in str(row) for row in whole)

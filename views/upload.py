@@ -8,9 +8,18 @@ import pandas as pd
 import streamlit as st
 
 from sp_analysis import council, sample, settings, ui
+from sp_analysis.ingest.batch_status import BatchStatus
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet, RepeatsLoaded
-from sp_analysis.ingest.load import delete_saved_choice, load_file, remove_file, saved_choices
+from sp_analysis.ingest.load import (
+    BATCH_ROWS,
+    LoadResult,
+    delete_saved_choice,
+    load_file,
+    load_many,
+    remove_file,
+    saved_choices,
+)
 from sp_analysis.ingest.report import loaded_files, loaded_files_table
 from sp_analysis.ingest.source import ColumnChoice
 from sp_analysis.money import pounds
@@ -35,24 +44,56 @@ def run_load(name: str, data: bytes, kind: str, sheet: str | list[str] | None = 
     """Load one file with a progress bar and record the outcome for display."""
     # File names and cell text are data: every one shown through Markdown goes through ui.md.
     bar = st.progress(0.0, text=f"{ui.md(name)}: starting")
+    outcome: LoadResult | LoadError
     try:
-        result = load_file(ui.workspace(), name, data, kind, sheet=sheet, choice=choice,  # type: ignore[arg-type]
-                           progress=lambda f, m: bar.progress(f, text=f"{ui.md(name)}: {m}"), allow_overlap=allow_overlap)
-    except RepeatsLoaded as exc:
-        pending.append({"name": name, "data": data, "kind": kind, "sheet": sheet, "error": exc})
-    except AlreadyLoaded as exc:
-        results.append({"name": name, "status": "skipped", "message": exc.message})
-    except NeedsMapping as exc:
-        pending.append({"name": name, "data": data, "kind": kind, "sheet": sheet, "error": exc})
-    except NeedsSheet as exc:
-        pending.append({"name": name, "data": data, "kind": kind, "sheet": None, "error": exc})
+        outcome = load_file(ui.workspace(), name, data, kind, sheet=sheet, choice=choice,  # type: ignore[arg-type]
+                            progress=lambda f, m: bar.progress(f, text=f"{ui.md(name)}: {m}"),
+                            allow_overlap=allow_overlap)
     except LoadError as exc:
-        results.append({"name": name, "status": "refused", "message": exc.message})
-    else:
-        results.append({"name": name, "status": "loaded", "kind": kind, "rows": result.rows,
-                        "total": result.total, "quality": result.quality})
+        outcome = exc
     finally:
         bar.empty()
+    record(name, data, kind, sheet, outcome)
+
+
+def run_batch(uploads: list[Any], kind: str) -> None:
+    """Load many files with one progress bar over the batch and a status line for each file."""
+    status = BatchStatus([upload.name for upload in uploads])
+    bar = st.progress(0.0, text=status.headline())
+    table = st.empty()
+
+    def show() -> None:
+        bar.progress(status.fraction(), text=status.headline())
+        table.dataframe(pd.DataFrame(status.rows()), hide_index=True)
+
+    def checked(position: int, _name: str, what: str) -> None:
+        status.checked(position, refused=what == "refused")
+        show()
+
+    show()
+    items = [(upload.name, upload.getvalue) for upload in uploads]
+    for position, outcome in load_many(ui.workspace(), items, kind, batch_rows=BATCH_ROWS,  # type: ignore[arg-type]
+                                       progress=checked):
+        status.finished(position, outcome)
+        record(uploads[position].name, uploads[position].getvalue(), kind, None, outcome)
+        show()
+    bar.empty()
+    table.empty()
+
+
+def record(name: str, data: bytes, kind: str, sheet: str | list[str] | None, outcome: LoadResult | LoadError) -> None:
+    """A file's outcome into the results shown below, or the questions still to answer."""
+    if isinstance(outcome, (RepeatsLoaded, NeedsMapping)):
+        pending.append({"name": name, "data": data, "kind": kind, "sheet": sheet, "error": outcome})
+    elif isinstance(outcome, NeedsSheet):
+        pending.append({"name": name, "data": data, "kind": kind, "sheet": None, "error": outcome})
+    elif isinstance(outcome, AlreadyLoaded):
+        results.append({"name": name, "status": "skipped", "message": outcome.message})
+    elif isinstance(outcome, LoadError):
+        results.append({"name": name, "status": "refused", "message": outcome.message})
+    else:
+        results.append({"name": name, "status": "loaded", "kind": kind, "rows": outcome.rows,
+                        "total": outcome.total, "quality": outcome.quality})
 
 
 editor = ui.editors_only("load or remove files")
@@ -98,8 +139,10 @@ with st.form("upload_form", clear_on_submit=True):
 
 if submitted and uploads:
     results.clear()
-    for upload in uploads:
-        run_load(upload.name, upload.getvalue(), kind)
+    if len(uploads) == 1:
+        run_load(uploads[0].name, uploads[0].getvalue(), kind)
+    else:
+        run_batch(list(uploads), kind)
     st.rerun()
 
 # Files that need an answer first: which sheet, or which column is which.

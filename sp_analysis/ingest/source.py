@@ -11,9 +11,11 @@ records than the file has lines) is it materialised, to count those breaks into 
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -168,6 +170,8 @@ class PreparedFile:
     cells: pa.Table | None = None
     # Every block of the file (the first is `source`); empty means `source` alone.
     blocks: tuple[StagedSource, ...] = ()
+    # The file's fingerprint, when it was read from disk in chunks (see `prepare_path`) rather than whole.
+    sha256: str | None = None
 
     def all_blocks(self) -> tuple[StagedSource, ...]:
         """The file's blocks, each with its own header and mapping."""
@@ -209,6 +213,171 @@ def prepare_file(
     except BaseException:
         os.unlink(temp_path)
         raise
+
+
+# A CSV at least this big is read from disk in chunks (`prepare_path`): never whole in memory.
+STREAM_MIN_BYTES = 32 * 1024 * 1024
+STREAM_CHUNK_BYTES = 8 * 1024 * 1024
+# What is decoded whole to find the header, the delimiter and the first rows.
+STREAM_HEAD_BYTES = 1024 * 1024
+
+
+def _chunks(path: str | os.PathLike[str]) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(STREAM_CHUNK_BYTES):
+            yield chunk
+
+
+def prepare_path(
+    name: str, path: str | os.PathLike[str], kind: Kind, *, saved_mappings: Mapping[str, dict[str, int]] | None = None,
+) -> PreparedFile | None:
+    """A big CSV prepared from disk in chunks, with its fingerprint; None when it is not one for this path
+    (small, a workbook, UTF-16 or binary, or a header only the whole file can settle): read it whole then.
+
+    The same steps as for bytes in memory, chunk by chunk: one pass takes the fingerprint and settles the
+    encoding (as `decode_bytes` does: UTF-8, Windows-1252, or UTF-8 with some bytes read as Windows-1252);
+    the header is found in the first megabyte; a second pass writes the cleaned copy (plain spaces, LF line
+    ends, each empty line a lone delimiter) and counts its lines.
+    """
+    import hashlib
+
+    try:
+        if os.path.getsize(path) < STREAM_MIN_BYTES:
+            return None
+        with open(path, "rb") as handle:
+            head = handle.read(STREAM_HEAD_BYTES)
+    except OSError:
+        return None
+    lowered = head[:4096].lstrip().lower()
+    if (is_workbook(name, head) or _looks_utf16(head) or b"\x00" in head[:65536]
+            or lowered.startswith((b"<html", b"<!doctype html", b"<table")) or b"<table" in lowered[:512]):
+        return None
+    bom = head.startswith(codecs.BOM_UTF8)
+    fingerprint = hashlib.sha256()
+    strict = codecs.getincrementaldecoder("utf-8")("strict")
+    loose = codecs.getincrementaldecoder("utf-8")("ignore")
+    valid, multibyte, size, good = True, False, 0, 0
+    for index, chunk in enumerate(_chunks(path)):
+        fingerprint.update(chunk)
+        body = chunk[len(codecs.BOM_UTF8):] if index == 0 and bom else chunk
+        size += len(body)
+        if valid:
+            try:
+                strict.decode(body)
+            except UnicodeDecodeError:
+                valid = False
+        kept = loose.decode(body)
+        multibyte = multibyte or not kept.isascii()
+        good += len(kept.encode("utf-8"))
+    if valid:
+        try:
+            strict.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    label = "UTF-8 with BOM" if bom else "UTF-8"
+    if valid:
+        codec, errors = "utf-8", "strict"
+    elif not multibyte:
+        codec, errors, label = "cp1252", "replace", "Windows-1252"
+    else:
+        codec, errors, label = "utf-8", "sp_cp1252", f"{label} with {size - good} byte(s) read as Windows-1252"
+
+    def texts() -> Iterator[str]:
+        """The file's text, chunk by chunk, with plain spaces and LF line ends (a CR at a chunk's end waits)."""
+        decoder = codecs.getincrementaldecoder(codec)(errors)
+        carry = ""
+        for index, chunk in enumerate(_chunks(path)):
+            text = carry + plain_spaces(decoder.decode(chunk[len(codecs.BOM_UTF8):] if index == 0 and bom else chunk))
+            carry = "\r" if text.endswith("\r") else ""
+            text = text[:-1] if carry else text
+            yield text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+        last = carry + plain_spaces(decoder.decode(b"", final=True))
+        yield last.replace("\r\n", "\n").replace("\r", "\n")
+
+    head_text = plain_spaces(codecs.getincrementaldecoder(codec)(errors).decode(head[len(codecs.BOM_UTF8):] if bom else head))
+    head_text = head_text.replace("\r\n", "\n").replace("\r", "\n")
+    head_text = head_text[: head_text.rfind("\n") + 1]
+    table = f"stage_{uuid.uuid4().hex[:12]}"
+    best: tuple[int, str, list[list[str]], HeaderMatch | None] | None = None
+    for delimiter in DELIMITERS:
+        rows = split_rows(head_text[: 512 * 1024], delimiter, HEADER_ROWS_READ)
+        match = find_header(rows, kind)
+        score = match.score if match else 0
+        if best is None or score > best[0]:
+            best = (score, delimiter, rows, match)
+    assert best is not None
+    _, delimiter, rows, top_match = best
+    if top_match is None or missing_required(top_match.mapping, kind):
+        return None  # a header at the foot, or one the content must settle: the whole file is read for those
+    try:
+        match = _resolve_header(name, rows, kind, None, saved_mappings or {})
+    except NeedsMapping:
+        return None
+    text_head = normalise_lines(head_text, delimiter)
+    skip = _lines_through_record(text_head, delimiter, match.row_index)
+    if match.row_index > 0 and _nothing_after(text_head, skip, delimiter):
+        return None
+    widest = max((len(r) for r in rows), default=len(match.header))
+    width = max(len(match.header), widest) + 1
+    _check_width(name, match.header, width)
+    handle_no, temp_path = tempfile.mkstemp(suffix=".csv", prefix=f"{STAGE_PREFIX}{os.getpid()}-")
+    os.close(handle_no)
+    try:
+        lines = _write_normalised(temp_path, texts(), delimiter)
+    except BaseException:
+        os.unlink(temp_path)
+        raise
+    below = split_rows(text_head[: 512 * 1024], delimiter, match.row_index + 1 + SAMPLE_ROWS)[match.row_index + 1 :]
+    source = StagedSource(
+        relation=_READ_CSV_SQL, table=table, header=match.header, header_line=skip, first_line=0, last_line=2**62,
+        note="", recognised=_recognised_by_name(match, kind, False), mapping=dict(match.mapping),
+        encoding=f"{label}, delimiter {_DELIMITER_NAMES[delimiter]}"
+                 + (" (CSV text in a file named as a workbook)" if _named_as_workbook(name) else ""), sheet=None,
+        signature=header_signature(match.header, kind), width=width, delimiter=delimiter,
+        params=_csv_params(temp_path, delimiter, skip, width), rows_below_header=tuple(tuple(r) for r in below),
+        physical_lines=lines,
+    )
+    return PreparedFile(source, temp_path, sha256=fingerprint.hexdigest())
+
+
+_LINE_AFTER_LINE_END = re.compile(r"(?<=\n)\n")
+
+
+def _write_normalised(temp_path: str, texts: Iterator[str], delimiter: str) -> int:
+    """Write text chunks as `normalise_lines` writes the whole text; returns how many lines were written.
+
+    Each empty line becomes a lone delimiter, except (as there) an empty last line in a file with no
+    other empty line.
+    """
+    lines = subs = 0
+    rest = ""
+    first, ends_substituted = True, False
+    with open(temp_path, "wb") as out:
+        for text in texts:
+            text = rest + text
+            cut = text.rfind("\n") + 1
+            whole, rest = text[:cut], text[cut:]
+            if not whole:
+                continue
+            first = False
+            ends_empty = whole.endswith("\n\n") or whole == "\n"
+            count = 0
+            if "\n\n" in whole:
+                whole, count = _LINE_AFTER_LINE_END.subn(delimiter + "\n", whole)
+            if whole.startswith("\n"):  # the line before ended too (or this is the first): an empty line
+                whole, count = delimiter + whole, count + 1
+            subs += count
+            ends_substituted = ends_empty
+            lines += whole.count("\n")
+            out.write(whole.encode("utf-8"))
+        if rest or first:
+            out.write((rest + "\n").encode("utf-8"))
+            lines += 1
+        elif subs == 1 and ends_substituted:
+            out.seek(-len(delimiter.encode("utf-8")) - 1, os.SEEK_END)
+            out.write(b"\n")
+            out.truncate()
+    return lines
 
 
 # Cleaned copies are named sp-stage-PID-xxxx.csv in the temp folder, PID being the process that made them.

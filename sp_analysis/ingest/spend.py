@@ -112,8 +112,11 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True) -> s
             {extra_sql} AS extra,
             {has_any} AS has_any,
             -- A row with no digit anywhere and no amount may be a second table's header (checked in Python).
-            CASE WHEN sp_parse_amount({cell('amount')}) IS NULL AND {has_any}
-                 THEN NOT regexp_matches(concat_ws(' ', {named_cells}), '[0-9]') ELSE false END AS maybe_header,
+            -- An amount cell with a digit rules that out at once, before the amount is parsed.
+            CASE WHEN {has_any} AND NOT regexp_matches(coalesce({cell('amount')}, ''), '[0-9]')
+                 THEN sp_parse_amount({cell('amount')}) IS NULL
+                      AND NOT regexp_matches(concat_ws(' ', {named_cells}), '[0-9]')
+                 ELSE false END AS maybe_header,
             overflow, broken_quote, says_total, is_header
         FROM raw
     ),
