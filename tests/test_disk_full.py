@@ -51,7 +51,7 @@ def test_a_full_disk_at_the_commit_is_refused_in_words(workspace: Path, tmp_path
     def full(*_args: Any, **_kwargs: Any) -> None:
         raise duckdb.IOException(f'IO Error: Could not write file "{workspace}.wal": No space left on device')
 
-    monkeypatch.setattr(load, "_commit", full)
+    monkeypatch.setattr(load, "_land", full)
     status = cli.main(["load", "--workspace", str(workspace), str(spend_csv(tmp_path / "april.csv", 10))])
     err = capsys.readouterr().err
     assert status == cli.EXIT_REFUSED

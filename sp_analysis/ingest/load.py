@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -237,7 +238,7 @@ def load_many(
                 _discard(future)
             for _, left in batch:
                 if isinstance(left, _Checked):
-                    cur.execute(f"DROP TABLE IF EXISTS {left.parsed}")
+                    _drop(cur, left.parsed)
 
 
 def _checked_or_failure(ws: Workspace, cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, kind: Kind,
@@ -270,8 +271,15 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
         outcomes = {k: v for k, v in failures.items() if v is not None}
     finally:
         for entry in checked:
-            cur.execute(f"DROP TABLE IF EXISTS {entry.parsed}")
+            _drop(cur, entry.parsed)
     return outcomes
+
+
+def _drop(cur: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop a file's temp table; after a fatal error (a full disk) the connection refuses even that, and the
+    error that caused it is the one to report."""
+    with contextlib.suppress(duckdb.Error):
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _discard(future: Future[tuple[bytes | None, PreparedFile | None]]) -> None:
@@ -334,7 +342,7 @@ def load_file(
                     result = _land(inside, checked)
             finally:
                 if checked is not None:
-                    cur.execute(f"DROP TABLE IF EXISTS {checked.parsed}")
+                    _drop(cur, checked.parsed)
     except (duckdb.Error, OSError) as exc:
         # A full disk stops the commit (or the copy, or a spill); the transaction rolled back. The clean-up
         # after it fails too, so this is caught here, around it, rather than at the commit alone.
