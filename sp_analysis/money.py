@@ -14,3 +14,8 @@ def pounds(value: Decimal | str | int | float) -> str:
 def decimal_text(value: Decimal | int | None) -> str:
     """Pounds as an exact decimal string with pence, for JSON and files: '1234.50' (nothing is '0.00')."""
     return f"{Decimal(value or 0):.2f}"
+
+
+def count_of(count: int, noun: str, plural: str | None = None) -> str:
+    """'1 payment', '2,345 payments' (or the plural given: '3 supplier-years')."""
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"

@@ -6,7 +6,7 @@ import streamlit as st
 from sp_analysis import analysis, charts, classify, ui
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.filters import SpendFilters
-from sp_analysis.money import pounds
+from sp_analysis.money import count_of, pounds
 
 st.title("Impact areas")
 st.write("Where the money goes by the sustainability impact of what was bought. High impact covers the Task "
@@ -70,7 +70,7 @@ st.dataframe(supplier_table, hide_index=True, key="impact_suppliers_table")
 ui.downloads(supplier_table, f"suppliers-{drill.slug()}", key="impact_suppliers_download")
 
 payments, count, total = ui.query(analysis.payments_behind, drill, 2_000)
-st.markdown(f"**The payments behind it:** {count:,} payments, {pounds(total)} net"
+st.markdown(f"**The payments behind it:** {count_of(count, 'payment')}, {pounds(total)} net"
             + (" (largest 2,000 shown)" if count > 2_000 else ""))
 shown_payments = ui.payments_table(payments)
 st.dataframe(shown_payments, hide_index=True, key="impact_payments_table")

@@ -5,7 +5,7 @@ import streamlit as st
 from sp_analysis import analysis, charts, classify, council, provenance, sample, ui
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.filters import SpendFilters
-from sp_analysis.money import pounds
+from sp_analysis.money import count_of, pounds
 
 st.title("Overview")
 
@@ -54,7 +54,7 @@ if head.payments == 0:
 
 view = ui.spend_source(filters)
 period = view.period
-st.caption(f"Showing {ui.md(filters.describe())}: {head.payments:,} payments, {period}.")
+st.caption(f"Showing {ui.md(filters.describe())}: {count_of(head.payments, 'payment')}, {period}.")
 
 
 def share(value: float | None) -> str:
@@ -132,7 +132,7 @@ band = left.selectbox("Value band", filters.bands.labels, index=len(filters.band
 impact = right.selectbox("Impact", IMPACT_GROUPS, key="overview_cell_impact")
 cell = SpendFilters(**{**filters.__dict__, "value_bands": (band,), "impacts": (impact,)})
 payments, count, total = ui.query(analysis.payments_behind, cell, 2_000)
-st.caption(f"{count:,} payments, {pounds(total)} net ({ui.md(cell.describe())}). Largest first"
+st.caption(f"{count_of(count, 'payment')}, {pounds(total)} net ({ui.md(cell.describe())}). Largest first"
            + (", first 2,000 shown." if count > 2_000 else "."))
 shown = ui.payments_table(payments)
 st.dataframe(shown, hide_index=True, key="overview_cell_payments")
