@@ -17,9 +17,9 @@ from tests.conftest import APP, ROOT
 
 PAGES = ["views/overview.py", "views/upload.py", "views/impact_areas.py", "views/suppliers.py",
          "views/classification.py", "views/settings.py", "views/cabinet_pack.py", "views/contracts.py",
-         "views/renewals.py", "views/framework.py", "views/action_plan.py"]
+         "views/renewals.py", "views/framework.py", "views/action_plan.py", "views/procurement_act.py"]
 WITH_UPLOADERS = {"views/upload.py", "views/classification.py", "views/contracts.py", "views/framework.py",
-                  "views/action_plan.py"}
+                  "views/action_plan.py", "views/procurement_act.py"}
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret",
         "client_id": "id", "client_secret": "secret",
         "server_metadata_url": "https://login.example.org/.well-known/openid-configuration"}

@@ -183,9 +183,10 @@ with tabs[3]:
     ui.downloads(shown, "contract-performance-notices", key="act_kpi_notices_download")
 
     st.markdown("**KPI register**")
+    # A viewer is offered no uploader at all (the editors list decides who may change the workspace).
     upload = st.file_uploader("Replace the register with a file (CSV or XLSX: contract reference, KPI, target, rated on, "
-                              "rating, note)", type=["csv", "xlsx"], key="act_kpi_upload", disabled=not editor)
-    if upload is not None and editor and st.button("Load this KPI file", key="act_kpi_load"):
+                              "rating, note)", type=["csv", "xlsx"], key="act_kpi_upload") if editor else None
+    if upload is not None and st.button("Load this KPI file", key="act_kpi_load"):
         try:
             count = act.save_kpis(ws, act.read_kpi_file(upload.getvalue(), upload.name))
             ui.saved("act_flash", f"Loaded {count:,} KPI rows from {upload.name}.", "act_kpi_editor")
