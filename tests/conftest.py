@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +243,44 @@ def browser() -> Iterator[Any]:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+# --- the fictional sample council's published figures, and the command line as a separate process ---------------
+
+SAMPLE_EXPECTED = json.loads((ROOT / "sample_data" / "expected.json").read_text(encoding="utf-8"))
+SAMPLE_PAYMENTS = sum(f["payment_rows"] for f in SAMPLE_EXPECTED["spend_files"])
+SAMPLE_SPEND_FILES = len(SAMPLE_EXPECTED["spend_files"])  # and the register and two notice files: 3 contracts files
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m sp_analysis ARGS` in a process of its own, from the project root."""
+    return subprocess.run([sys.executable, "-m", "sp_analysis", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser page at 1400 x 1000, waiting up to a minute for what it expects."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    """A screenshot of the whole page to test-artifacts/: Streamlit scrolls inside its main section, so the
+    viewport is made as tall as that section first."""
+    height = page.evaluate(
+        "() => Math.max(...['[data-testid=\"stMain\"]', '[data-testid=\"stAppViewContainer\"]']"
+        ".map(s => document.querySelector(s)).filter(e => e).map(e => e.scrollHeight), 1000)")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 8000)})
+    page.wait_for_timeout(1000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def pounds_text(text: str) -> str:
+    """A decimal figure as the pages write money: '£1,234.50', '-£9.90'."""
+    value = Decimal(text)
+    return f"{'-' if value < 0 else ''}£{abs(value):,.2f}"

@@ -20,8 +20,7 @@ from sp_analysis.ingest.columns import map_header
 from sp_analysis.ingest.load import load_file
 from sp_analysis.summary import build_summary
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
-from tests.conftest import ROOT
-from tests.test_contracts import RULES_CSV, TAXONOMY, TAXONOMY_CSV
+from tests.conftest import ROOT, RULES_CSV, TAXONOMY, TAXONOMY_CSV
 
 PAGE = str(ROOT / "views" / "procurement_act.py")
 TODAY = dt.date(2026, 12, 2)
@@ -105,7 +104,7 @@ def loaded(workspace_path: Path) -> Workspace:
 
 
 def influenceable(etype: str) -> bool:
-    from tests.test_contracts import EXPENSE_TYPES
+    from tests.conftest import EXPENSE_TYPES
 
     return TAXONOMY[EXPENSE_TYPES[etype]][1]
 

@@ -17,16 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser_upload import ARTIFACTS, CHROMIUM, ROOT, _shot
-from tests.test_browser_upload import app_url as app_url
-from tests.test_browser_upload import browser as browser
-from tests.test_browser_upload import page as page
+from tests.conftest import ARTIFACTS, ROOT, shot, skip_without_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): browser tests skipped",
-                allow_module_level=True)
+skip_without_chromium()
+
+
+@pytest.fixture(scope="module")
+def app_url(empty_app: str) -> str:
+    """The app on a free local port with an empty temporary workspace."""
+    return empty_app
 
 FILES = 60
 LINES = 2_000
@@ -108,7 +109,7 @@ def test_sixty_files_load_with_one_progress_bar(app_url: str, page: object,
     # The status table is a data grid drawn on a canvas: its cells are in the page for screen readers.
     expect(page.get_by_text("checked, waiting to be written with its batch").first).to_be_attached(  # type: ignore[attr-defined]
         timeout=120_000)
-    _shot(page, "upload-sixty-files-progress")
+    shot(page, "upload-sixty-files-progress")
 
     alerts = page.locator('[data-testid="stAlert"]')  # type: ignore[attr-defined]
     expect(alerts).to_have_count(FILES, timeout=600_000)
@@ -119,7 +120,7 @@ def test_sixty_files_load_with_one_progress_bar(app_url: str, page: object,
     for path, rows, total in month_files:
         assert f"{path.name}: loaded {rows:,} payments, total {_pounds(total)}." in texts, path.name
     assert bar.count() == 0
-    _shot(page, "upload-sixty-files-done")
+    shot(page, "upload-sixty-files-done")
 
     lines = [f"{FILES} files of {LINES:,} lines: command line {cli_seconds:.1f} s; browser {loaded - started:.1f} s "
              f"(upload {uploaded - started:.1f} s, then loading {loaded - uploaded:.1f} s); "

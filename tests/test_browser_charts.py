@@ -6,37 +6,15 @@ The app runs on the fictional sample council with a real council file added (Dev
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEVON_2026_03, ON_CI, ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.conftest import ARTIFACTS, DEVON_2026_03, skip_without_chromium, start_app, stop_app
 
 pytestmark = pytest.mark.browser
 
-if not CHROMIUM.exists():
-    if ON_CI:
-        raise RuntimeError("CI=true but /usr/bin/chromium is missing")
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): browser tests skipped",
-                allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -53,38 +31,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     load_file(ws, DEVON_2026_03.name, DEVON_2026_03.read_bytes(), "spend")
     ensure_current(ws)
     close_workspace(workspace)
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, "SP_WORKSPACE": str(workspace)}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError("the app did not start")
+    process, url = start_app(workspace, workspace.parent / "app.log")
     yield url
-    process.terminate()
-    process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    stop_app(process)
 
 
 def _page(browser: object, width: int = 1400, height: int = 1000) -> object:

@@ -18,17 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser_upload import (  # the same app start, browser and screenshots
-    CHROMIUM,
-    EXPECTED,
-    REAL_SAMPLES,
-    _pounds,
-    _shot,
-    browser,  # noqa: F401  (a fixture)
-    page,  # noqa: F401  (a fixture)
-)
+from tests.conftest import CHROMIUM, REAL_SAMPLES, pounds_text, shot, skip_without_chromium, start_app, stop_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_samples, pytest.mark.timeout(900)]
+
+skip_without_chromium()
+if not (REAL_SAMPLES / "expected.json").exists():
+    pytest.skip(f"{REAL_SAMPLES} is absent (a clone without ../shared): this test uploads real council files",
+                allow_module_level=True)
 
 COUNCIL = "Devon and Warwickshire County Councils"  # one name for the three councils' files this test loads
 SLUG = "devon-and-warwickshire-county-councils"
@@ -40,43 +37,14 @@ FILES = ["devon-cc_spending-over-500_2024-03.csv", "devon-cc_spending-over-500_2
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free port, on a workspace file that does not exist yet (as on a fresh clone)."""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    from tests.test_browser_upload import ROOT, _free_port
-
     workspace = tmp_path_factory.mktemp("browser-council") / "data" / "workspace.duckdb"
     workspace.parent.mkdir()
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, "SP_WORKSPACE": str(workspace)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError(f"the app did not start: {process.stdout.read().decode() if process.stdout else ''}")
+    process, url = start_app(workspace, workspace.parent.parent / "app.log")
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    stop_app(process)
 
 
-def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> None:  # noqa: F811
+def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     assert CHROMIUM.exists()
@@ -84,14 +52,14 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
     for path in paths:
         if not path.exists():
             pytest.skip(f"{path} is absent from ../shared/real-samples")
-    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    expected = json.loads((REAL_SAMPLES / "expected.json").read_text(encoding="utf-8"))
 
     # 1. An empty start: the first-run choice, no figures of anyone's.
     page.goto(app_url)  # type: ignore[attr-defined]
     expect(page.get_by_role("button", name="Start my council's workspace")).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
     expect(page.get_by_role("button", name="Explore the sample council")).to_be_visible()  # type: ignore[attr-defined]
     assert page.locator('[data-testid="stMetricValue"]').count() == 0  # type: ignore[attr-defined]
-    _shot(page, "council-01-first-run")
+    shot(page, "council-01-first-run")
 
     # 2. Start my council's workspace, with its name: straight on to the Upload page.
     page.get_by_label("Your council's name").fill(COUNCIL)  # type: ignore[attr-defined]
@@ -106,11 +74,11 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
     page.get_by_role("button", name="Load files").click()  # type: ignore[attr-defined]
     for name in FILES:
         figures = expected[name]
-        line = f"{name}: loaded {int(figures['records']):,} payments, total {_pounds(figures['total'])}."
+        line = f"{name}: loaded {int(figures['records']):,} payments, total {pounds_text(figures['total'])}."
         expect(page.get_by_text(line)).to_be_visible(timeout=300_000)  # type: ignore[attr-defined]
     assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
-    _shot(page, "council-02-upload")
+    shot(page, "council-02-upload")
 
     # 4. A filter: Devon's March 2024, the financial year 2023/24.
     page.get_by_role("link", name="Overview").click()  # type: ignore[attr-defined]
@@ -121,7 +89,7 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
     expect(page.get_by_text("Showing financial year 2023/24").first).to_be_visible(timeout=120_000)  # type: ignore[attr-defined]
     devon_2024 = Decimal(expected[FILES[0]]["total"])
     page.wait_for_timeout(1500)  # type: ignore[attr-defined]
-    _shot(page, "council-03-overview-filtered")
+    shot(page, "council-03-overview-filtered")
 
     # 5. A table: the spend by financial year, as numbers, named for the council and the filter.
     with page.expect_download(timeout=120_000) as info:  # type: ignore[attr-defined]
@@ -161,7 +129,7 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
     page.get_by_role("link", name="Cabinet pack").click()  # type: ignore[attr-defined]
     expect(page.get_by_role("button", name="Word document")).to_be_visible(timeout=120_000)  # type: ignore[attr-defined]
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
-    _shot(page, "council-04-cabinet-pack")
+    shot(page, "council-04-cabinet-pack")
     with page.expect_download(timeout=600_000) as info:  # type: ignore[attr-defined]
         page.get_by_role("button", name="Word document").click()  # type: ignore[attr-defined]
     pack_name = info.value.suggested_filename

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, REAL_SAMPLES, skip_without_chromium
+from tests.conftest import REAL_SAMPLES, pounds_text, shot, skip_without_chromium
 
 EXPECTED = REAL_SAMPLES / "expected.json"
 
@@ -39,11 +38,6 @@ NOT_LOADED = {"other-councils/wakefield_2014-Q1.csv": "£6,005,847.69"}  # the 9
 DATED_TO_MONTH = {"other-councils/stockport_2014-09.xls"}
 
 
-def _pounds(text: str) -> str:
-    value = Decimal(text)
-    return f"{'-' if value < 0 else ''}£{abs(value):,.2f}"
-
-
 def _money(text: str) -> Decimal:
     """'£1,234.56' or '-£9.90' as a Decimal."""
     return Decimal(text.replace("£", "").replace(",", ""))
@@ -58,28 +52,6 @@ def expected() -> dict[str, dict[str, str]]:
 def app_url(empty_app: str) -> str:
     """The app on a free local port with an empty temporary workspace."""
     return empty_app
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def _shot(page: object, name: str) -> None:
-    """A screenshot of the whole page: Streamlit scrolls inside its main section, so the viewport is made
-    as tall as that section first."""
-    height = page.evaluate(  # type: ignore[attr-defined]
-        "() => Math.max(...['[data-testid=\"stMain\"]', '[data-testid=\"stAppViewContainer\"]']"
-        ".map(s => document.querySelector(s)).filter(e => e).map(e => e.scrollHeight), 1000)")
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 8000)})  # type: ignore[attr-defined]
-    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-    page.set_viewport_size({"width": 1400, "height": 1000})  # type: ignore[attr-defined]
 
 
 def _report(page: object, name: str) -> dict[str, str]:
@@ -107,7 +79,7 @@ def test_a_real_file_shows_its_published_figures(app_url: str, page: object, exp
         pytest.skip(f"{path} is absent from ../shared/real-samples")
     figures = expected[relative]
     assert figures["kind"] == "spend"
-    rows, total = f"{int(figures['records']):,}", _pounds(figures["total"])
+    rows, total = f"{int(figures['records']):,}", pounds_text(figures["total"])
 
     page.goto(f"{app_url}/upload")  # type: ignore[attr-defined]
     # The first page of a freshly started app on a loaded two-core machine can take longer than expect's 5 s.
@@ -143,4 +115,4 @@ def test_a_real_file_shows_its_published_figures(app_url: str, page: object, exp
         assert "dated only to the month" in report["Payment dates"]
     for needed in ("Date from", "Payee / supplier name from", "Amount from"):
         assert needed in report["Columns used"]
-    _shot(page, f"upload-real-{path.stem}")
+    shot(page, f"upload-real-{path.stem}")

@@ -4,10 +4,7 @@ sample's from sample_data/expected.json (the generator's own), the Devon file's 
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,18 +14,10 @@ from sp_analysis import council, sample, settings
 from sp_analysis.ingest.load import load_file, load_paths
 from sp_analysis.pack import build_pack, write_docx
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
-from tests.conftest import DEVON_2026_03, ROOT
+from tests.conftest import DEVON_2026_03, SAMPLE_PAYMENTS, SAMPLE_SPEND_FILES, cli
 
-EXPECTED = json.loads((ROOT / "sample_data" / "expected.json").read_text(encoding="utf-8"))
-SAMPLE_PAYMENTS = sum(f["payment_rows"] for f in EXPECTED["spend_files"])
-SAMPLE_SPEND_FILES = len(EXPECTED["spend_files"])  # and the register and two notice files: 3 contracts files
 DEVON_ROWS, DEVON_TOTAL = 3_545, Decimal("57492900.67")  # the file's published totals row
 GOOD = "Date,Supplier Name,Amount\n01/04/2024,Acme,10.00\n02/04/2025,Beta,\"1,000.25\"\n"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sp_analysis", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
 
 
 @pytest.fixture(scope="module")

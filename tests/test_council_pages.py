@@ -13,8 +13,7 @@ from streamlit.testing.v1 import AppTest
 from sp_analysis import council, settings
 from sp_analysis.ingest.load import load_file
 from sp_analysis.workspace import close_workspace, open_workspace
-from tests.conftest import DEVON_2026_03, ROOT
-from tests.test_council import EXPECTED, SAMPLE_PAYMENTS, SAMPLE_SPEND_FILES, cli
+from tests.conftest import DEVON_2026_03, ROOT, SAMPLE_EXPECTED, SAMPLE_PAYMENTS, SAMPLE_SPEND_FILES, cli
 
 APP = str(ROOT / "app.py")
 
@@ -100,7 +99,7 @@ def test_remove_the_sample_on_the_upload_page(workspace_path: Path, built_sample
     at.button(key="upload_council_save").click()
     at.run()
     assert council.council(open_workspace(workspace_path)).label == "Devon County Council"
-    assert EXPECTED["council"] == council.SAMPLE_COUNCIL
+    assert SAMPLE_EXPECTED["council"] == council.SAMPLE_COUNCIL
 
 
 def test_settings_are_choices_with_one_save(workspace_path: Path) -> None:
