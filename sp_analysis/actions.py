@@ -33,6 +33,7 @@ from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
 from sp_analysis.contracts import contracts_over_the_line, staged
 from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
+from sp_analysis.money import count_of
 from sp_analysis.sql import row_dict, scalar_int
 from sp_analysis.workspace import Workspace
 
@@ -768,8 +769,9 @@ def _contracts_measure(v: dict[str, Any], window: tuple[dt.date, dt.date, str], 
         figure = _no_live_contracts(v["register"], as_at)
     detail = (f"{v['ending']:,} contracts worth {_money(v['ending_value'])} come up for renewal in that period. "
               f"{v['over_no_end']:,} of the contracts of £100,000 or more have no end date; {v['over_annual_only']:,} are "
-              f"valued from their annual value (times the term where it is dated); {v['no_value']:,} live contracts "
-              "have no value and are not counted.")
+              f"valued from their annual value (times the term where it is dated); "
+              + (f"{count_of(v['no_value'], 'live contract')} "
+                 + ("has no value and is not counted." if v["no_value"] == 1 else "have no value and are not counted.")))
     return DataMeasure(
         "contracts_over_100k", MEASURE_NAMES["contracts_over_100k"], figure, detail,
         definition=("Contracts in the register that are live on the as-at date (started on or before it and ending on "

@@ -307,6 +307,13 @@ def quality_report(quality: dict[str, Any], kind: str, name: str, key: str) -> N
     downloads(frame, f"quality-report-{name.rsplit('.', 1)[0]}", key)
 
 
+def in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table's column names in words ('financial_year' -> 'Financial year'), as the downloads write them."""
+    from sp_analysis.exports import column_words
+
+    return frame.rename(columns=column_words)
+
+
 def money_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """A copy for display with the named Decimal columns as exact £ text."""
     shown = frame.copy()

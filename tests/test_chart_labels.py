@@ -109,7 +109,7 @@ def _page_figures(page: str, presentation: bool) -> list[dict[str, Any]]:
     if page != "views/overview.py":
         at.switch_page(page)
         at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    assert not at.exception, [e.stack_trace for e in at.exception]
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
@@ -119,7 +119,8 @@ def figures(workspace_path: Path) -> list[tuple[str, dict[str, Any]]]:
     import datetime as dt
 
     from sp_analysis import pack
-    from sp_analysis.settings import chart_style, set_setting
+    from sp_analysis.charts import chart_style
+    from sp_analysis.settings import set_setting
 
     found: list[tuple[str, dict[str, Any]]] = []
     for presentation in (False, True):
@@ -130,7 +131,7 @@ def figures(workspace_path: Path) -> list[tuple[str, dict[str, Any]]]:
     for money_style, presentation in (("short", False), ("govuk", False), ("short", True), ("govuk", True)):
         set_setting(ws, "money_style", money_style)
         with pytest.MonkeyPatch.context() as patch:  # the pack in the projector's style as well
-            patch.setattr(pack, "chart_style", lambda ws, p=presentation: chart_style(ws, p))
+            patch.setattr(pack.charts, "chart_style", lambda ws, p=presentation: chart_style(ws, p))
             built = pack.build_pack(ws, list(pack.ITEMS), as_at=dt.date(2025, 3, 31))
         for item, figure in built.figures:
             found.append((f"pack:{item.key}:{money_style}{' presenting' if presentation else ''}",

@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from sp_analysis import pack, render, ui
+from sp_analysis.money import count_of
 
 st.title("Cabinet pack")
 st.write("One Word document for a Cabinet paper's annex: a title page, each chart as an image with a numbered "
@@ -46,7 +47,7 @@ left.download_button("Word document", lambda: pack.write_docx(build(), with_titl
 right.download_button("Charts (ZIP)", lambda: pack.write_zip(build(), with_titles=True),
                       file_name=f"{ui.file_name('sustainable-procurement-charts', stamp)}.zip", mime="application/zip",
                       key="pack_zip", on_click="ignore", icon=":material/folder_zip:")
-st.caption(f"{len(keys)} item(s); filters: {ui.md(filters.describe())}. Building takes a few seconds: each chart is "
+st.caption(f"{count_of(len(keys), 'item')}; filters: {ui.md(filters.describe())}. Building takes a few seconds: each chart is "
            "drawn at print quality (3300 by 1860 pixels).")
 st.markdown("**In the pack:** " + "; ".join(pack.ITEMS[k].title for k in keys))
 st.caption("The same document can be made on a schedule: `python -m sp_analysis pack --out pack.docx "

@@ -217,6 +217,6 @@ else:
     left, right = st.columns(2)
     file_names = dict(zip(files["file_id"], files["name"], strict=True))
     file_id = left.selectbox("File", list(files["file_id"]), key="explain_file", format_func=lambda i: str(file_names[i]))
-    line = right.number_input("Line in the file", min_value=1, step=1, key="explain_line")
+    line = right.number_input("Line in the file", min_value=1, value=2, step=1, key="explain_line")  # line 1 is a header
     explanation = classify.explain_payment(ws, int(file_id), int(line or 1))
     st.markdown(ui.md(explanation.sentence()) if explanation else "No payment at that line of the file.")

@@ -187,6 +187,7 @@ with against_tab:
             "payments": "Payments", "main_impact": "Main impact", "categories": "Categories (largest first)",
             "departments": "Departments (largest first)", "contracts_in_register": "Contracts in register",
             "contract_terms": "Their terms (none overlaps the year)"})
+        off_table["Their terms (none overlaps the year)"] = off_table["Their terms (none overlaps the year)"].fillna("")
         off_table.insert(0, "Rank", range(1, len(off_table) + 1))
         st.dataframe(off_table, hide_index=True, key="contracts_off_contract_table")
         ui.downloads(off_table, "off-contract-supplier-years" + ("-with-options" if with_options else ""),

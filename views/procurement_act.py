@@ -110,7 +110,7 @@ with tabs[1]:
             cols5[3].metric("Paid in 61 days or more", f"{shares[2]:.1%}")
             not_paid = perf.not_paid_share
             cols5[4].metric("Payable in the period, not paid in it",
-                           "not known yet" if not_paid is None else f"{not_paid:.1%}", help=act.DEFINITIONS["not_paid"])
+                           "Not known" if not_paid is None else f"{not_paid:.1%}", help=act.DEFINITIONS["not_paid"])
             st.caption(f"{perf.paid:,} payments worth {pounds(perf.paid_value)} in {perf.label}; the notice is due by "
                        f"{perf.due:%-d %B %Y} (30 days beginning with the period's last day, s.69(1)). "
                        + act.DEFINITIONS["compliance_scope"]
