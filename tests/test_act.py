@@ -363,16 +363,10 @@ def test_the_page_on_an_empty_workspace(workspace_path: Path) -> None:
 # --- the sample council ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sample_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    from sp_analysis.sample import build_sample_workspace
-
-    path = tmp_path_factory.mktemp("act-sample") / "sample.duckdb"
-    ws = open_workspace(path)
-    _loaded, refused = build_sample_workspace(ws)
-    assert not refused, [e.message for e in refused]
-    yield ws
-    close_workspace(path)
+@pytest.fixture
+def sample_ws(sample_council: Workspace) -> Workspace:
+    """The session's sample council (conftest), read only here."""
+    return sample_council
 
 
 def test_sample_payment_performance_against_its_files(sample_ws: Workspace) -> None:

@@ -298,15 +298,7 @@ def prepare_path(
     head_text = head_text.replace("\r\n", "\n").replace("\r", "\n")
     head_text = head_text[: head_text.rfind("\n") + 1]
     table = f"stage_{uuid.uuid4().hex[:12]}"
-    best: tuple[int, str, list[list[str]], HeaderMatch | None] | None = None
-    for delimiter in DELIMITERS:
-        rows = split_rows(head_text[: 512 * 1024], delimiter, HEADER_ROWS_READ)
-        match = find_header(rows, kind)
-        score = match.score if match else 0
-        if best is None or score > best[0]:
-            best = (score, delimiter, rows, match)
-    assert best is not None
-    _, delimiter, rows, top_match = best
+    delimiter, rows, top_match = _best_delimiter(head_text[: 512 * 1024], kind)
     if top_match is None or missing_required(top_match.mapping, kind):
         return None  # a header at the foot, or one the content must settle: the whole file is read for those
     try:
@@ -471,6 +463,20 @@ def materialise(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource) ->
     return replace(src, relation=src.table, params={}, physical_lines=None)
 
 
+def _best_delimiter(head: str, kind: Kind) -> tuple[str, list[list[str]], HeaderMatch | None]:
+    """The delimiter whose split of the file's first lines gives the best-scoring header (the first on a tie),
+    with those rows and that header."""
+    best: tuple[int, str, list[list[str]], HeaderMatch | None] | None = None
+    for delimiter in DELIMITERS:
+        rows = split_rows(head, delimiter, HEADER_ROWS_READ)
+        match = find_header(rows, kind)
+        score = match.score if match else 0
+        if best is None or score > best[0]:
+            best = (score, delimiter, rows, match)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
 def _resolve_header(
     name: str,
     rows: Sequence[Sequence[str]],
@@ -546,15 +552,7 @@ def _stage_csv(
     if "\r" in full_text:
         full_text = full_text.replace("\r\n", "\n").replace("\r", "\n")
     head = full_text[: 512 * 1024]
-    best: tuple[int, str, list[list[str]], HeaderMatch | None] | None = None
-    for delimiter in DELIMITERS:
-        rows = split_rows(head, delimiter, HEADER_ROWS_READ)
-        match = find_header(rows, kind)
-        score = match.score if match else 0
-        if best is None or score > best[0]:
-            best = (score, delimiter, rows, match)
-    assert best is not None
-    _, delimiter, rows, top_match = best
+    delimiter, rows, top_match = _best_delimiter(head, kind)
     text = normalise_lines(full_text, delimiter)
     foot = None
     if choice is None and (top_match is None or missing_required(top_match.mapping, kind)):
