@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 import duckdb
 import pandas as pd
@@ -33,6 +33,7 @@ from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
 from sp_analysis.contracts import contracts_over_the_line, staged
 from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
+from sp_analysis.filters import Filters, Part
 from sp_analysis.money import count_of
 from sp_analysis.sql import row_dict, scalar_int
 from sp_analysis.workspace import Workspace
@@ -218,7 +219,7 @@ def plan_themes(ws: Workspace) -> list[str]:
 
 
 @dataclass(frozen=True)
-class PlanFilter:
+class PlanFilter(Filters):
     """Which actions to show; it words itself for captions and names export files."""
 
     themes: tuple[str, ...] = ()
@@ -226,6 +227,19 @@ class PlanFilter:
     officers: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     overdue_only: bool = False
+
+    # The plan is filtered over its loaded actions, not in SQL: no part has a column.
+    PARTS: ClassVar[tuple[Part, ...]] = (
+        Part("themes", "", "theme", "themes", sep=" ", joiner=" or "),
+        Part("levels", "", "level", "levels", sep=" ", joiner=" or "),
+        Part("officers", "", "officer", "officers", sep=" ", joiner=" or "),
+        Part("statuses", "", "status", sep=" ", joiner=" or ", counted="statuses"),
+    )
+    ALL_WORDS: ClassVar[str] = "all actions"
+    ALL_SLUG: ClassVar[str] = "all-actions"
+
+    def _extras(self) -> list[tuple[str, str]]:
+        return [("overdue only", "overdue-only")] if self.overdue_only else []
 
     def keeps(self, action: Action, as_at: dt.date) -> bool:
         """True if the action passes every part of the filter (an empty part lets everything through)."""
@@ -236,25 +250,6 @@ class PlanFilter:
             and (not self.statuses or action.status in self.statuses)
             and (not self.overdue_only or is_action_overdue(action, as_at))
         )
-
-    def wording(self) -> str:
-        """'all actions', or e.g. 'theme People; officer JS or DB; overdue only'."""
-        parts = []
-        if self.themes:
-            parts.append(("theme " if len(self.themes) == 1 else "themes ") + " or ".join(self.themes))
-        if self.levels:
-            parts.append(("level " if len(self.levels) == 1 else "levels ") + " or ".join(map(str, sorted(self.levels))))
-        if self.officers:
-            parts.append(("officer " if len(self.officers) == 1 else "officers ") + " or ".join(self.officers))
-        if self.statuses:
-            parts.append("status " + " or ".join(self.statuses))
-        if self.overdue_only:
-            parts.append("overdue only")
-        return "; ".join(parts) if parts else "all actions"
-
-    def slug(self) -> str:
-        """The wording as a file-name fragment ('all-actions', 'theme-people_officer-js')."""
-        return re.sub(r"[^a-z0-9]+", "-", self.wording().lower().replace("; ", "_")).strip("-") or "all-actions"
 
 
 def filtered_actions(ws: Workspace, as_at: dt.date, plan_filter: PlanFilter | None = None) -> list[Action]:

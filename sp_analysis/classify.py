@@ -36,7 +36,7 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
@@ -968,7 +968,7 @@ def coverage_scope(filters: SpendFilters) -> SpendFilters | None:
              or (filters.categories and UNCLASSIFIED not in filters.categories) or filters.influenceable_only)
     if not drops:
         return None
-    return replace(filters, impacts=(), categories=(), influenceable_only=False)
+    return filters.narrow(impacts=(), categories=(), influenceable_only=False)
 
 
 def coverage_beside(ws: Workspace, filters: SpendFilters, head: Headline | None = None) -> str:

@@ -61,7 +61,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import pandas as pd
@@ -70,6 +70,7 @@ from sp_analysis import notices
 from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
 from sp_analysis.facts import ensure_current
+from sp_analysis.filters import Filters, Part
 from sp_analysis.money import decimal_text
 from sp_analysis.settings import get_setting, value_bands
 from sp_analysis.sql import fetch_frame, row_dict, run
@@ -404,7 +405,7 @@ def lead_times(ws: Workspace) -> LeadTimes:
 
 
 @dataclass(frozen=True)
-class ContractFilters:
+class ContractFilters(Filters):
     """What the analyst has narrowed the register to; an empty tuple means 'all'."""
 
     departments: tuple[str, ...] = ()
@@ -418,47 +419,34 @@ class ContractFilters:
     search: str = ""
     bands: ValueBands = field(default_factory=ValueBands)
 
-    _COLUMNS = (
-        ("departments", "department", "department"),
-        ("categories", "category", "category"),
-        ("impacts", "impact_group", "impact"),
-        ("value_bands", "value_band", "contract value"),
-        ("routes", "route", "route"),
-        ("sme", "sme_label", "SME"),
-        ("vcse", "vcse_label", "VCSE"),
-        ("statuses", "status", "status"),
+    PARTS: ClassVar[tuple[Part, ...]] = (
+        Part("departments", "department", "department", counted="departments"),
+        Part("categories", "category", "category", counted="categories"),
+        Part("impacts", "impact_group", "impact", counted="impacts"),
+        Part("value_bands", "value_band", "contract value", counted="value-bands"),
+        Part("routes", "route", "route", counted="routes"),
+        Part("sme", "sme_label", "SME"),
+        Part("vcse", "vcse_label", "VCSE"),
+        Part("statuses", "status", "status", counted="statuses"),
     )
+    ALL_WORDS: ClassVar[str] = "all contracts in the register"
+    PREFIX: ClassVar[str] = "cf"
+
+    def _extras(self) -> list[tuple[str, str]]:
+        if not (search := self.search.strip()):
+            return []
+        return [(f"title, reference, supplier or description contains '{search}'",
+                 "search-" + (re.sub(r"[^a-z0-9]+", "-", search.lower()).strip("-") or "text"))]
 
     def where_sql(self) -> tuple[str, dict[str, Any]]:
         """A WHERE clause over the staged contract facts, and its bound parameters."""
-        clauses: list[str] = []
-        params: dict[str, Any] = {}
-        for attribute, column, _ in self._COLUMNS:
-            values = getattr(self, attribute)
-            if values:
-                clauses.append(f"list_contains($cf_{attribute}, {column})")
-                params[f"cf_{attribute}"] = list(values)
-        if self.search.strip():
+        clauses, params = self._list_where()
+        if search := self.search.strip():
             clauses.append("(contains(lower(coalesce(title, '')), $cf_search) OR contains(lower(coalesce(reference, '')), "
                            "$cf_search) OR contains(lower(coalesce(supplier_name, '')), $cf_search) "
                            "OR contains(lower(coalesce(description, '')), $cf_search))")
-            params["cf_search"] = self.search.strip().lower()
+            params["cf_search"] = search.lower()
         return (" AND ".join(clauses) or "true"), params
-
-    def describe(self) -> str:
-        """The active filters in plain words."""
-        parts = [f"{wording}: {', '.join(getattr(self, attribute))}" for attribute, _, wording in self._COLUMNS
-                 if getattr(self, attribute)]
-        if self.search.strip():
-            parts.append(f"title, reference, supplier or description contains '{self.search.strip()}'")
-        return "; ".join(parts) if parts else "all contracts in the register"
-
-    def slug(self) -> str:
-        """The file-name part naming every filter in full ('department-place_status-live'); past 200
-        characters it is cut at a word."""
-        text = "all" if not any(getattr(self, a) for a, _, _ in self._COLUMNS) and not self.search.strip() else self.describe()
-        slug = re.sub(r"[^a-z0-9_]+", "-", text.lower().replace("; ", "_")).strip("-_") or "all"
-        return slug if len(slug) <= 200 else slug[:200].rsplit("-", 1)[0]
 
 
 # --- staging: the contract facts, built on a cursor for each question ----------------------------------------

@@ -92,8 +92,7 @@ def _matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
 
 
 def _high_over_100k(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
-    filters = SpendFilters(**{**ctx.filters.__dict__, "impacts": ("High",),
-                              "value_bands": ctx.filters.bands.over_threshold})
+    filters = ctx.filters.narrow(impacts=("High",), value_bands=ctx.filters.bands.over_threshold)
     frame = analysis.category_summary(ws, filters)
     if frame.empty:
         return NoData(f"no high-impact spend with suppliers over £100k in view ({ctx.filters.describe()})")

@@ -335,13 +335,13 @@ def test_the_sample_titles_officers_and_dates_are_those_of_the_seed_text() -> No
 def test_filters_word_themselves_and_match_single_officers(ws: Workspace) -> None:
     framework.install_sample_plan(ws)
     js = PlanFilter(officers=("JS",))
-    assert js.wording() == "officer JS"
+    assert js.describe() == "officer JS"
     assert js.slug() == "officer-js"
     assert [a.action_id for a in actions.filtered_actions(ws, AS_AT, js)] == [3, 4, 5, 6, 7, 8, 9, 10]
     mixed = PlanFilter(themes=("People",), levels=(2,), statuses=("not started",), overdue_only=True)
-    assert mixed.wording() == "theme People; level 2; status not started; overdue only"
+    assert mixed.describe() == "theme People; level 2; status not started; overdue only"
     assert [a.action_id for a in actions.filtered_actions(ws, D(2011, 1, 1), mixed)] == [2, 4]
-    assert PlanFilter().wording() == "all actions" and PlanFilter().slug() == "all-actions"
+    assert PlanFilter().describe() == "all actions" and PlanFilter().slug() == "all-actions"
 
 
 def test_rollups_by_level_and_theme(ws: Workspace) -> None:

@@ -41,7 +41,7 @@ chosen_statuses = columns[3].multiselect("Status", list(actions.STATUSES), key="
 overdue_only = columns[4].toggle("Overdue only", key="plan_filter_overdue")
 plan_filter = actions.PlanFilter(tuple(chosen_themes), tuple(chosen_levels), tuple(chosen_officers),
                                  tuple(chosen_statuses), overdue_only)
-wording = plan_filter.wording()
+wording = plan_filter.describe()
 
 table = ui.query(actions.actions_table, as_at, plan_filter)
 milestones = ui.query(actions.milestones_table, as_at, plan_filter)

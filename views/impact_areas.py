@@ -5,7 +5,6 @@ import streamlit as st
 
 from sp_analysis import analysis, charts, classify, ui
 from sp_analysis.definitions import IMPACT_GROUPS
-from sp_analysis.filters import SpendFilters
 from sp_analysis.money import count_of, pounds
 
 st.title("Impact areas")
@@ -56,7 +55,7 @@ impact = left.selectbox("Impact", [g for g in IMPACT_GROUPS if g in set(categori
                         key="impact_pick")
 in_impact = categories[categories["impact_group"] == impact]
 category = right.selectbox("Category", list(in_impact["category"]), key="impact_category_pick")
-drill = SpendFilters(**{**filters.__dict__, "impacts": (impact,), "categories": (category,)})
+drill = filters.narrow(impacts=(impact,), categories=(category,))
 
 suppliers = ui.query(analysis.top_suppliers, drill, 15)
 st.markdown(f"**Top suppliers in {ui.md(category)}** ({ui.md(drill.describe())})")

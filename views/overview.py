@@ -130,7 +130,7 @@ st.subheader("The payments behind a cell", anchor="payments-behind-a-cell")
 left, right = st.columns(2)
 band = left.selectbox("Value band", filters.bands.labels, index=len(filters.bands.labels) - 1, key="overview_cell_band")
 impact = right.selectbox("Impact", IMPACT_GROUPS, key="overview_cell_impact")
-cell = SpendFilters(**{**filters.__dict__, "value_bands": (band,), "impacts": (impact,)})
+cell = filters.narrow(value_bands=(band,), impacts=(impact,))
 payments, count, total = ui.query(analysis.payments_behind, cell, 2_000)
 st.caption(f"{count_of(count, 'payment')}, {pounds(total)} net ({ui.md(cell.describe())}). Largest first"
            + (", first 2,000 shown." if count > 2_000 else "."))
