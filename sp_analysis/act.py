@@ -58,7 +58,7 @@ import pandas as pd
 
 from sp_analysis import contracts
 from sp_analysis.facts import ensure_current
-from sp_analysis.money import decimal_text, pounds
+from sp_analysis.money import day, decimal_text, pounds
 from sp_analysis.sql import fetch_frame
 from sp_analysis.workspace import Workspace
 
@@ -989,7 +989,7 @@ def pack_kpi_notices(ws: Workspace, as_at: dt.date) -> pd.DataFrame:
     notices = kpi_notices(ws, as_at)
     due = notices[(notices["status"] == "Overdue") | notices["status"].str.startswith("Due next quarter")]
     return pd.DataFrame({
-        "Status": due["status"], "Next notice due": due["next_due"].map(lambda d: f"{d:%-d %b %Y}"),
+        "Status": due["status"], "Next notice due": due["next_due"].map(day),
         "Why": due["due_because"], "Contract": due["reference"] + ": " + due["title"].fillna(""),
         "Supplier": due["supplier_name"].fillna(""), "Value": due["contract_value"].map(pounds),
         "KPIs": due["kpis"],

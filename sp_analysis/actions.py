@@ -34,7 +34,7 @@ from sp_analysis.contracts import contracts_over_the_line, staged
 from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
 from sp_analysis.filters import Filters, Part
-from sp_analysis.money import count_of
+from sp_analysis.money import count_of, day, govuk_money, long_day, percent
 from sp_analysis.sql import row_dict, scalar_int
 from sp_analysis.workspace import Workspace
 
@@ -273,7 +273,7 @@ def actions_table(ws: Workspace, as_at: dt.date, plan_filter: PlanFilter | None 
             "start_date": a.start_date, "due_date": a.due_date, "timescale": a.timescale,
             "overdue": is_action_overdue(a, as_at), "days_overdue": days_overdue(a, as_at),
             "milestones_overdue": sum(is_milestone_overdue(m, a.status, as_at) for m in a.milestones),
-            "next_milestone": f"{_short_date(nxt.due_date)}: {nxt.milestone}" if nxt and nxt.due_date else "",
+            "next_milestone": f"{day(nxt.due_date)}: {nxt.milestone}" if nxt and nxt.due_date else "",
             "measures": a.measures, "resources": a.resources, "notes": a.notes,
             "status_date": a.status_date, "data_measures": "; ".join(a.data_measures),
         })
@@ -345,8 +345,8 @@ def action_detail(ws: Workspace, action_id: int, as_at: dt.date) -> dict[str, An
         "title": found.title, "themes": "; ".join(found.themes), "level": found.level, "officer": found.officer,
         "status": found.status, "percent_complete": found.percent_complete, "timescale": found.timescale,
         "measures": found.measures, "resources": found.resources, "notes": found.notes,
-        "overdue_words": (f"Overdue by {late:,} day{'s' if late != 1 else ''} as at {_long_date(as_at)}." if late
-                          else f"Not overdue as at {_long_date(as_at)}."),
+        "overdue_words": (f"Overdue by {late:,} day{'s' if late != 1 else ''} as at {long_day(as_at)}." if late
+                          else f"Not overdue as at {long_day(as_at)}."),
         "milestones": _with_dates(milestones, "Due", "Reached on"), "data_measures": measures,
     }
 
@@ -728,10 +728,10 @@ def renewal_window(ws: Workspace, as_at: dt.date) -> tuple[dt.date, dt.date, str
         row = cur.execute(PLAN_END).fetchone()
     plan_end = row[0] if row else None
     if plan_end is not None and plan_end > as_at:
-        return as_at, plan_end, f"from {_long_date(as_at)} to the end of the plan, {_long_date(plan_end)}"
+        return as_at, plan_end, f"from {long_day(as_at)} to the end of the plan, {long_day(plan_end)}"
     end = _add_years(as_at, 2) - dt.timedelta(days=1)
     why = " (the plan's own dates have passed)" if plan_end is not None else ""
-    return as_at, end, f"in the two years from {_long_date(as_at)} to {_long_date(end)}{why}"
+    return as_at, end, f"in the two years from {long_day(as_at)} to {long_day(end)}{why}"
 
 
 def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
@@ -747,7 +747,7 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
     with ws.read() as cur:
         spend = row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
         files = cur.execute(LOADED_CONTRACT_FILES).fetchall()
-    register = (f"contracts register {', '.join(n for n, _ in files)} (loaded {_long_date(max(t for _, t in files).date())})"
+    register = (f"contracts register {', '.join(n for n, _ in files)} (loaded {long_day(max(t for _, t in files).date())})"
                 if files else "no contracts register loaded")
     return [
         _contracts_measure(over, window, as_at, register, beside["contracts_over_100k"]),
@@ -758,11 +758,11 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
 
 def _contracts_measure(v: dict[str, Any], window: tuple[dt.date, dt.date, str], as_at: dt.date, register: str,
                        actions: tuple[str, ...]) -> DataMeasure:
-    figure = (f"{v['over']:,} live contracts of £100,000 or more ({_money(v['over_value'])}); "
+    figure = (f"{v['over']:,} live contracts of £100,000 or more ({govuk_money(v['over_value'], pence=True)}); "
               f"{v['ending']:,} of them end {window[2]}")
     if not v["live"]:
         figure = _no_live_contracts(v["register"], as_at)
-    detail = (f"{v['ending']:,} contracts worth {_money(v['ending_value'])} come up for renewal in that period. "
+    detail = (f"{v['ending']:,} contracts worth {govuk_money(v['ending_value'], pence=True)} come up for renewal in that period. "
               f"{v['over_no_end']:,} of the contracts of £100,000 or more have no end date; {v['over_annual_only']:,} are "
               f"valued from their annual value (times the term where it is dated); "
               + (f"{count_of(v['no_value'], 'live contract')} "
@@ -773,7 +773,7 @@ def _contracts_measure(v: dict[str, Any], window: tuple[dt.date, dt.date, str], 
                     f"or after it, blank dates counting as open) whose value is {PLAN_LINE}, as on the Renewals page: "
                     f"{CONTRACT_DEFINITIONS['contract_value'][0].lower()}{CONTRACT_DEFINITIONS['contract_value'][1:-1]}. "
                     "Renewals are those contracts whose end date falls in the window."),
-        as_of=f"Live on {_long_date(as_at)}; {register}.",
+        as_of=f"Live on {long_day(as_at)}; {register}.",
         pending=("the high-impact part of this count here: the Renewals page lists the high-impact contracts of "
                  "£100,000 or more coming up for renewal (its plan-priority filter), by category and impact."),
         values={k: v[k] for k in ("live", "over", "over_value", "ending", "ending_value", "over_no_end", "over_annual_only",
@@ -784,15 +784,17 @@ def _contracts_measure(v: dict[str, Any], window: tuple[dt.date, dt.date, str], 
 
 def _spend_measure(v: dict[str, Any], as_at: dt.date, actions: tuple[str, ...]) -> DataMeasure:
     influenceable, high = Decimal(v["influenceable"]), Decimal(v["high_impact"])
-    share = _percent(high, influenceable)
+    share = percent(high, influenceable)
     if v["financial_year"] is None:
-        figure, as_of = "No spend loaded on or before the as-at date", f"As at {_long_date(as_at)}."
+        figure, as_of = "No spend loaded on or before the as-at date", f"As at {long_day(as_at)}."
     else:
-        figure = f"{share} of influenceable spend is in high-impact categories ({_money(high)} of {_money(influenceable)})"
-        as_of = (f"Financial year {v['financial_year']}, payments from {_long_date(v['first_date'])} to "
-                 f"{_long_date(v['last_date'])} (the latest year with payments on or before {_long_date(as_at)}).")
-    detail = (f"Unclassified spend in that year: {_money(v['unclassified'])} (not counted as influenceable); "
-              f"all spend: {_money(v['total'])}.")
+        figure = (f"{share} of influenceable spend is in high-impact categories "
+                  f"({govuk_money(high, pence=True)} of {govuk_money(influenceable, pence=True)})")
+        as_of = (f"Financial year {v['financial_year']}, payments from {long_day(v['first_date'])} to "
+                 f"{long_day(v['last_date'])} (the latest year with payments on or before {long_day(as_at)}).")
+    detail = (f"Unclassified spend in that year: {govuk_money(v['unclassified'], pence=True)} "
+              "(not counted as influenceable); "
+              f"all spend: {govuk_money(v['total'], pence=True)}.")
     return DataMeasure(
         "high_impact_spend", MEASURE_NAMES["high_impact_spend"], figure, detail,
         definition=("Net spend in categories marked high impact, as a share of net spend in categories procurement can "
@@ -809,21 +811,24 @@ def _spend_measure(v: dict[str, Any], as_at: dt.date, actions: tuple[str, ...]) 
 
 def _supplier_type_measure(v: dict[str, Any], as_at: dt.date, register: str, actions: tuple[str, ...]) -> DataMeasure:
     live, value = v["live"], Decimal(v["live_value"])
-    figure = (f"SMEs hold {_percent(v['sme'], live)} of live contracts ({_percent(v['sme_value'], value)} by value); "
-              f"VCSE organisations {_percent(v['vcse'], live)} ({_percent(v['vcse_value'], value)} by value)")
+    figure = (f"SMEs hold {percent(v['sme'], live)} of live contracts ({percent(v['sme_value'], value)} by value); "
+              f"VCSE organisations {percent(v['vcse'], live)} ({percent(v['vcse_value'], value)} by value)")
     if not live:
         figure = _no_live_contracts(v.get("register", 1), as_at)
-    detail = (f"Of {live:,} live contracts worth {_money(value)}: SME {v['sme']:,} ({_money(v['sme_value'])}), "
-              f"SME status unknown {v['sme_unknown']:,} ({_percent(v['sme_unknown'], live)}, "
-              f"{_money(v['sme_unknown_value'])}); VCSE {v['vcse']:,} ({_money(v['vcse_value'])}), VCSE status unknown "
-              f"{v['vcse_unknown']:,} ({_percent(v['vcse_unknown'], live)}, {_money(v['vcse_unknown_value'])}).")
+    detail = (f"Of {live:,} live contracts worth {govuk_money(value, pence=True)}: "
+              f"SME {v['sme']:,} ({govuk_money(v['sme_value'], pence=True)}), "
+              f"SME status unknown {v['sme_unknown']:,} ({percent(v['sme_unknown'], live)}, "
+              f"{govuk_money(v['sme_unknown_value'], pence=True)}); "
+              f"VCSE {v['vcse']:,} ({govuk_money(v['vcse_value'], pence=True)}), VCSE status unknown "
+              f"{v['vcse_unknown']:,} ({percent(v['vcse_unknown'], live)}, "
+              f"{govuk_money(v['vcse_unknown_value'], pence=True)}).")
     return DataMeasure(
         "sme_vcse_share", MEASURE_NAMES["sme_vcse_share"], figure, detail,
         definition=("Live contracts whose register entry marks the supplier as an SME (fewer than 250 staff) or as a "
                     "voluntary, community or social enterprise, as a share of all live contracts by count and by value "
                     "(whole-life, else annual). Contracts whose entry leaves the flag blank are unknown and stay in the "
                     "denominator, so the shares are lower bounds."),
-        as_of=f"Live on {_long_date(as_at)}; {register}.",
+        as_of=f"Live on {long_day(as_at)}; {register}.",
         pending=("the share of spend (payments rather than contracts) with SMEs and VCSE organisations, here: the "
                  "Contracts page gives it, with the share whose status is unknown."),
         values={k: v[k] for k in v},
@@ -834,7 +839,7 @@ def _supplier_type_measure(v: dict[str, Any], as_at: dt.date, register: str, act
 def _no_live_contracts(register_rows: int, as_at: dt.date) -> str:
     if not register_rows:
         return "No contracts register is loaded, so this cannot be computed yet"
-    return f"No contract in the register is live on {_long_date(as_at)}"
+    return f"No contract in the register is live on {long_day(as_at)}"
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -990,27 +995,4 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
-
-def _short_date(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-def _money(value: Decimal | int | float) -> str:
-    """GOV.UK style: £1.2 billion, £138.2 million, else £45,000 (pence only when there are some)."""
-    amount = Decimal(value)
-    if abs(amount) >= 1_000_000_000:
-        return f"£{amount / 1_000_000_000:,.1f} billion"
-    if abs(amount) >= 1_000_000:
-        return f"£{amount / 1_000_000:,.1f} million"
-    if amount == amount.to_integral_value():
-        return f"£{amount:,.0f}"
-    return f"£{amount:,.2f}"
-
-
-def _percent(part: Decimal | int, whole: Decimal | int) -> str:
-    if not whole:
-        return "no data"
-    return f"{Decimal(part) * 100 / Decimal(whole):.1f}%"

@@ -19,7 +19,7 @@ from afcharts.af_colours import get_af_colours
 from afcharts.pio_template import pio as _af_pio  # registers the "afcharts" template
 
 from sp_analysis.labels import fit_label, label_width, lines_of, margin_for, text_width
-from sp_analysis.money import pounds
+from sp_analysis.money import govuk_money, pounds, short_money
 from sp_analysis.settings import get_setting
 from sp_analysis.workspace import Workspace
 
@@ -99,37 +99,6 @@ class ChartText:
     def alt_text_intro(self) -> str:
         """The first sentence of a chart's text alternative."""
         return f"{self.title}. {self.subtitle}."
-
-
-def _one_place(value: Decimal) -> str:
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def short_money(value: Decimal | float | int) -> str:
-    """£12.3m, £300m, £450k, £900 for labels and axes; the exact figure goes on hover and in tables."""
-    amount = Decimal(value)
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    if amount >= 1_000_000_000:
-        return f"{sign}£{_one_place(amount / 1_000_000_000)}bn"
-    if amount >= 999_500:  # would round to "£1000k"
-        return f"{sign}£{_one_place(amount / 1_000_000)}m"
-    if amount >= 1_000:
-        return f"{sign}£{amount / 1_000:.0f}k"
-    return f"{sign}£{amount:.0f}"
-
-
-def govuk_money(value: Decimal | float | int) -> str:
-    """GOV.UK style: '£12.3 million', '£1.2 billion', '£450,000'; 'million' is never shortened."""
-    amount = Decimal(value)
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    if amount >= 1_000_000_000:
-        return f"{sign}£{_one_place(amount / 1_000_000_000)} billion"
-    if amount >= 1_000_000:
-        return f"{sign}£{_one_place(amount / 1_000_000)} million"
-    return f"{sign}£{amount:,.0f}"
 
 
 def _money_axis(figure: go.Figure, values: Sequence[Decimal], axis: str = "y", style: ChartStyle | None = None) -> None:

@@ -71,7 +71,7 @@ from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import Filters, Part
-from sp_analysis.money import decimal_text
+from sp_analysis.money import boundary_label, decimal_text, parse_amount
 from sp_analysis.settings import get_setting, value_bands
 from sp_analysis.sql import fetch_frame, row_dict, run
 from sp_analysis.workspace import Workspace
@@ -241,19 +241,6 @@ def parse_extension_months(text: str | None) -> int | None:
     return int(months.to_integral_value())
 
 
-def _pounds_label(value: Decimal) -> str:
-    if value >= 1_000_000 and value % 1_000_000 == 0:
-        return f"£{value / 1_000_000:,.0f}m"
-    if value >= 1_000 and value % 1_000 == 0:
-        return f"£{value / 1_000:,.0f}k"
-    return f"£{value:,.2f}".replace(".00", "")
-
-
-def _amount(text: str) -> Decimal:
-    match = re.fullmatch(r"£?([0-9]+(?:\.[0-9]+)?)([km]?)", text.strip().lower().replace(",", ""))
-    if match is None:
-        raise ValueError(f"'{text.strip()}' is not an amount (write 100000, 100k or 1m)")
-    return Decimal(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)]
 
 
 @dataclass(frozen=True)
@@ -281,9 +268,9 @@ class LeadTimes:
         b = self.boundaries
         if not b:
             return ("All values",)
-        names = [f"Under {_pounds_label(b[0])}"]
-        names += [f"{_pounds_label(lo)} to {_pounds_label(hi)}" for lo, hi in itertools.pairwise(b)]
-        names.append(f"{_pounds_label(b[-1])} and over")
+        names = [f"Under {boundary_label(b[0])}"]
+        names += [f"{boundary_label(lo)} to {boundary_label(hi)}" for lo, hi in itertools.pairwise(b)]
+        names.append(f"{boundary_label(b[-1])} and over")
         return tuple(names)
 
     def months_for(self, value: Decimal | None) -> int:
@@ -322,7 +309,7 @@ class LeadTimes:
     def text(self) -> str:
         """The settings form: '6, 100k: 12, 500k: 18'."""
         parts = [str(self.months[0])]
-        parts += [f"{_pounds_label(b).lstrip('£')}: {m}" for b, m in zip(self.boundaries, self.months[1:], strict=True)]
+        parts += [f"{boundary_label(b).lstrip('£')}: {m}" for b, m in zip(self.boundaries, self.months[1:], strict=True)]
         return ", ".join(parts)
 
     def with_months(self, months: tuple[int, ...]) -> LeadTimes:
@@ -344,7 +331,7 @@ class LeadTimes:
             if ":" not in item:
                 raise ValueError(f"'{item}' should read 'from value: months', e.g. '100k: 12'")
             value, _, count = item.partition(":")
-            boundaries.append(_amount(value))
+            boundaries.append(parse_amount(value))
             try:
                 months.append(int(count.strip()))
             except ValueError:

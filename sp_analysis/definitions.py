@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sp_analysis.money import boundary_label, parse_amount
+
 # The line the plan is built on: contracts and commissioning over £100k.
 PLAN_THRESHOLD = Decimal(100_000)
 PLAN_LINE = "£100,000.00 or more"
@@ -24,13 +26,6 @@ IMPACT_GROUPS: tuple[str, ...] = ("High", "Medium", "Low", "Non-procurement", "U
 DEFAULT_BOUNDARIES: tuple[Decimal, ...] = (Decimal(25_000), PLAN_THRESHOLD, Decimal(500_000))
 DEFAULT_BOUNDARIES_TEXT = ", ".join(f"{b:.0f}" for b in DEFAULT_BOUNDARIES)  # '25000, 100000, 500000'
 
-
-def _short_pounds(value: Decimal) -> str:
-    if value >= 1_000_000:
-        return f"£{value / 1_000_000:,.{0 if value % 1_000_000 == 0 else 1}f}m"
-    if value >= 1_000 and value % 1_000 == 0:
-        return f"£{value / 1_000:,.0f}k"
-    return f"£{value:,.2f}".replace(".00", "")
 
 
 @dataclass(frozen=True)
@@ -56,9 +51,9 @@ class ValueBands:
     def labels(self) -> tuple[str, ...]:
         """Band names, lowest first: 'Under £25k', '£25k to £100k', ..., '£500k and over'."""
         b = self.boundaries
-        names = [f"Under {_short_pounds(b[0])}"]
-        names += [f"{_short_pounds(lo)} to {_short_pounds(hi)}" for lo, hi in itertools.pairwise(b)]
-        names.append(f"{_short_pounds(b[-1])} and over")
+        names = [f"Under {boundary_label(b[0])}"]
+        names += [f"{boundary_label(lo)} to {boundary_label(hi)}" for lo, hi in itertools.pairwise(b)]
+        names.append(f"{boundary_label(b[-1])} and over")
         return tuple(names)
 
     @property
@@ -92,9 +87,5 @@ class ValueBands:
         for part in re.split(r"[,\s;]+", text.strip()):
             if not part:
                 continue
-            match = re.fullmatch(r"£?([0-9]+(?:\.[0-9]+)?)([km]?)", part.lower().replace(",", ""))
-            if match is None:
-                raise ValueError(f"'{part}' is not an amount (write 25000, 25k or 1m)")
-            number = Decimal(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)]
-            values.append(number)
+            values.append(parse_amount(part, "25000, 25k or 1m"))
         return ValueBands(tuple(values))

@@ -24,6 +24,7 @@ import pandas as pd
 
 from sp_analysis import actions
 from sp_analysis.exports import csv_cell, restore_csv_bytes
+from sp_analysis.money import and_list, long_day
 from sp_analysis.sql import scalar_int
 from sp_analysis.workspace import Workspace
 
@@ -335,11 +336,11 @@ def explain_level(levels: Sequence[LevelState]) -> str:
     if len(met_above) == 1:
         text += f", so Level {met_above[0]}'s being met does not count"
     elif met_above:
-        text += f", so Levels {_and_list([str(x) for x in met_above])}, though met, do not count"
+        text += f", so Levels {and_list([str(x) for x in met_above])}, though met, do not count"
     text += "."
     if partly_above:
         label = "Level" if len(partly_above) == 1 else "Levels"
-        text += (f" Criteria already met at {label} {_and_list([str(x) for x in partly_above])} "
+        text += (f" Criteria already met at {label} {and_list([str(x) for x in partly_above])} "
                  "will count once every level below is met.")
     return text
 
@@ -360,7 +361,7 @@ def theme_states(ws: Workspace, as_at: dt.date) -> list[ThemeState]:
             states.append(ThemeState(theme, levels, achieved_level(levels), explain_level(levels), aid, on, who))
         else:
             levels = level_states([(c.level, c.criterion_id, False) for c in criteria if c.theme == theme], names)
-            states.append(ThemeState(theme, levels, 0, f"Level 0: no assessment recorded on or before {_long_date(as_at)}."))
+            states.append(ThemeState(theme, levels, 0, f"Level 0: no assessment recorded on or before {long_day(as_at)}."))
     return states
 
 
@@ -472,7 +473,7 @@ def target_standing(achieved: int, target: Target | None, as_at: dt.date) -> str
     if achieved >= target.level:
         return "target reached"
     if target.target_date < as_at:
-        return f"target missed: due {_long_date(target.target_date)}"
+        return f"target missed: due {long_day(target.target_date)}"
     days = (target.target_date - as_at).days
     return "due today" if days == 0 else f"{days:,} day{'s' if days != 1 else ''} left"
 
@@ -712,15 +713,9 @@ def _criteria_phrase(ids: Sequence[str]) -> str:
     shown = list(ids[:4])
     if len(ids) > 4:
         return f"criteria {', '.join(shown)} and {len(ids) - 4} more"
-    return f"criteria {_and_list(shown)}"
+    return f"criteria {and_list(shown)}"
 
 
-def _and_list(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def _long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _blank(value: object) -> bool:

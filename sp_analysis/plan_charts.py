@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from sp_analysis.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartText, _apply_text
 from sp_analysis.labels import fit_label, margin_for
+from sp_analysis.money import day
 
 LIGHT_GREY = "#BFBFBF"  # the Analysis Function's focus grey, for what is out of play (dropped actions)
 CATEGORICAL = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY)
@@ -37,9 +38,6 @@ def _layout(figure: go.Figure, title: str, subtitle: str, source: str, height: i
     figure.update_layout(margin={"t": max(int(figure.layout.margin.t), top) + extra})
     return figure
 
-
-def _short_date(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def _as_date(value: object) -> dt.date | None:
@@ -73,7 +71,7 @@ def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -
         label = f"<b>{words}</b><br>{int(r.met)} of {int(r.criteria)} criteria"
         if r.is_target:
             target_date = _as_date(r.target_date)
-            label += f"<br><b>Target {_short_date(target_date)}</b>" if target_date else "<br><b>Target</b>"
+            label += f"<br><b>Target {day(target_date)}</b>" if target_date else "<br><b>Target</b>"
             figure.add_shape(type="rect", x0=x - 0.48, x1=x + 0.48, y0=y - 0.45, y1=y + 0.45,
                              line={"color": DARK_PINK, "width": 5}, fillcolor="rgba(0,0,0,0)")
         figure.add_annotation(x=x, y=y, text=label, showarrow=False, font={"size": 12, "color": TEXT})
@@ -98,7 +96,7 @@ def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -
     met = int((matrix["status"] == "met").sum())
     _layout(figure, f"{met} of {len(matrix)} levels met across the {len(themes)} themes" if len(matrix)
             else "No Flexible Framework themes",
-            f"Flexible Framework criteria met per theme and level, latest assessment on or before {_short_date(as_at)}",
+            f"Flexible Framework criteria met per theme and level, latest assessment on or before {day(as_at)}",
             source, height=210 + 95 * max(len(themes), 1), bottom=90, top=150,
             left=max(100, margin_for([fit_label(t, 170, 15) for t in themes], 15, pad=16)))
     figure.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "yref": "paper",
@@ -110,7 +108,7 @@ def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -
         target = [f"target Level {int(c.level)}" for c in cells.itertuples() if c.is_target]
         described.append(f"{theme}: Level {int(cells['achieved'].iloc[0])} achieved; {', '.join(parts)}"
                          + (f"; {target[0]}" if target else ""))
-    _describe(figure, f"Matrix of the Flexible Framework as at {_short_date(as_at)}. " + ". ".join(described) + ".")
+    _describe(figure, f"Matrix of the Flexible Framework as at {day(as_at)}. " + ". ".join(described) + ".")
     return figure
 
 
@@ -128,7 +126,7 @@ def level_against_target_figure(frame: pd.DataFrame, as_at: dt.date, source: str
         figure.add_trace(go.Scatter(
             y=list(with_target["theme"]), x=[int(t) for t in with_target["target"]], mode="markers+text",
             marker={"symbol": "diamond", "size": 16, "color": DARK_PINK, "line": {"color": "white", "width": 1}},
-            text=[f"Target {int(t)} by {_short_date(_as_date(d))}" if _as_date(d) else f"Target {int(t)}"  # type: ignore[arg-type]
+            text=[f"Target {int(t)} by {day(_as_date(d))}" if _as_date(d) else f"Target {int(t)}"  # type: ignore[arg-type]
                   for t, d in zip(with_target["target"], with_target["target_date"], strict=True)],
             textposition="middle right", textfont={"color": TEXT, "size": 12}, name="Target in force",
             hovertemplate="%{y}: %{text}<extra></extra>",
@@ -138,14 +136,14 @@ def level_against_target_figure(frame: pd.DataFrame, as_at: dt.date, source: str
     figure.update_yaxes(autorange="reversed", ticktext=[fit_label(t, 170, 15) for t in themes], tickvals=themes, fixedrange=True)
     pairs = [(int(a), None if pd.isna(t) else int(t)) for a, t in zip(frame["achieved"], frame["target"], strict=True)]
     _layout(figure, _targets_headline(pairs),
-            f"Flexible Framework level achieved per theme and the target in force, as at {_short_date(as_at)}", source,
+            f"Flexible Framework level achieved per theme and the target in force, as at {day(as_at)}", source,
             height=230 + 60 * max(len(themes), 1), top=130, bottom=110,
             left=max(100, margin_for([fit_label(t, 170, 15) for t in themes], 15, pad=16)))
     figure.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
                                                   "xanchor": "left"}, bargap=0.35)
-    _describe(figure, f"Bar chart of the level achieved per theme as at {_short_date(as_at)}, with targets: " + "; ".join(
+    _describe(figure, f"Bar chart of the level achieved per theme as at {day(as_at)}, with targets: " + "; ".join(
         f"{r.theme} Level {int(r.achieved)}" + ("" if pd.isna(r.target) else f", target Level {int(r.target)}"
-                                                 f"{' by ' + _short_date(_as_date(r.target_date)) if _as_date(r.target_date) else ''}")  # type: ignore[arg-type]
+                                                 f"{' by ' + day(_as_date(r.target_date)) if _as_date(r.target_date) else ''}")  # type: ignore[arg-type]
         for r in frame.itertuples()) + ".")
     return figure
 
@@ -190,12 +188,12 @@ def progress_figure(history: pd.DataFrame, targets: Sequence[tuple[str, int, dt.
     pad = dt.timedelta(days=max((end - start).days // 12, 45))
     figure.update_xaxes(range=[start - pad, end + pad], gridcolor="#E5E5E5", tickformat="%b %Y")
     figure.update_annotations(font={"size": 13, "color": TEXT}, xanchor="left", x=0)
-    _layout(figure, "Progress over time", f"Flexible Framework level achieved at each assessment, to {_short_date(as_at)}; "
+    _layout(figure, "Progress over time", f"Flexible Framework level achieved at each assessment, to {day(as_at)}; "
             "dashed line: the as-at date", source, height=140 + 140 * len(themes))
     steps = []
     for theme in themes:
         own = history[history["theme"] == theme].sort_values("assessed_on")
-        points = ", ".join(f"Level {int(a)} on {_short_date(_as_date(d))}" for d, a in zip(own["assessed_on"], own["achieved"],  # type: ignore[arg-type]
+        points = ", ".join(f"Level {int(a)} on {day(_as_date(d))}" for d, a in zip(own["assessed_on"], own["achieved"],  # type: ignore[arg-type]
                                                                                        strict=True))
         steps.append(f"{theme}: {points or 'no assessment'}")
     _describe(figure, "Small line charts of the level achieved per theme at each assessment. " + "; ".join(steps) + ".")
@@ -250,7 +248,7 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
         bucket["base"].append(begin.isoformat())
         bucket["x"].append(max((finish - begin).days, 3) * DAY_MS)
         bucket["text"].append(f"\u2002\u2002{words}")  # clear of a milestone marker at the bar's end
-        bucket["hover"].append(f"{r.title}<br>{_short_date(begin)} to {_short_date(due) if due else 'no end date'}<br>{words}")
+        bucket["hover"].append(f"{r.title}<br>{day(begin)} to {day(due) if due else 'no end date'}<br>{words}")
     for state in ("overdue", "in progress", "not started", "done", "dropped"):
         if state not in by_state:
             continue
@@ -276,7 +274,7 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
             figure.add_trace(go.Scatter(
                 x=[_as_date(d) for d in part["due_date"]], y=[title_of[a] for a in part["action_id"]], mode="markers",
                 name=name, marker={"symbol": symbol, "size": 12, "color": colour, "line": {"color": TEXT, "width": 1.5}},
-                hovertext=[f"{_short_date(_as_date(d))}: {_clip(m, 90)}"  # type: ignore[arg-type]
+                hovertext=[f"{day(_as_date(d))}: {_clip(m, 90)}"  # type: ignore[arg-type]
                            for d, m in zip(part["due_date"], part["milestone"], strict=True)],
                 hoverinfo="text",
             ))
@@ -284,11 +282,11 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
         after = as_at > hi
         figure.add_annotation(x=1 if after else 0, xref="paper", y=1, yref="paper", yanchor="bottom",
                               xanchor="right" if after else "left", showarrow=False, font={"color": TEXT, "size": 12},
-                              text=f"As at {_short_date(as_at)}: " + ("after the last date shown →" if after
+                              text=f"As at {day(as_at)}: " + ("after the last date shown →" if after
                                                                       else "← before the first date shown"))
     else:
         figure.add_shape(type="line", x0=as_at, x1=as_at, y0=0, y1=1, yref="paper", line={"color": TEXT, "dash": "dash", "width": 2})
-        figure.add_annotation(x=as_at, y=1, yref="paper", yanchor="bottom", text=f"As at {_short_date(as_at)}", showarrow=False,
+        figure.add_annotation(x=as_at, y=1, yref="paper", yanchor="bottom", text=f"As at {day(as_at)}", showarrow=False,
                               font={"color": TEXT, "size": 12}, bgcolor="white")
     overdue = int(table["overdue"].sum())
     headline = (f"{overdue} of {len(table)} action{'s' if len(table) != 1 else ''} overdue"
@@ -296,9 +294,9 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     figure.update_xaxes(type="date", range=[lo, hi], gridcolor="#E5E5E5", tickformat="%b %Y")
     figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows, fixedrange=True, tickfont={"size": 12},
                         tickmode="array", tickvals=rows, ticktext=fitted)
-    _layout(figure, f"{headline} as at {_short_date(as_at)}",
+    _layout(figure, f"{headline} as at {day(as_at)}",
             "Actions of the sustainable procurement plan from start to due date, with their milestones, "
-            f"as at {_short_date(as_at)}", source,
+            f"as at {day(as_at)}", source,
             height=200 + 36 * max(len(rows), 1), bottom=70, top=140, left=max(120, margin_for(fitted, 12, pad=14)),
             right=max(30, margin_for([str(t) for trace in figure.data if trace.type == "bar" for t in trace.text or []],
                                      11, pad=24)))
@@ -307,7 +305,7 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
                          legend={"orientation": "h", "x": 0.01, "xref": "container", "y": 1 - 66 / height, "yref": "container",
                                  "yanchor": "top", "xanchor": "left", "font": {"size": 12}})
     late = [r.title for r in table.itertuples() if r.overdue]
-    _describe(figure, f"Timeline of {len(table)} actions as at {_short_date(as_at)}. {headline}"
+    _describe(figure, f"Timeline of {len(table)} actions as at {day(as_at)}. {headline}"
               + (f": {'; '.join(late)}." if late else ".") + f" {int(milestones['overdue'].sum())} milestones overdue.")
     return figure
 

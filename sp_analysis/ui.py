@@ -5,7 +5,6 @@ The only module in sp_analysis that imports Streamlit.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +24,7 @@ from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
-from sp_analysis.money import pounds
+from sp_analysis.money import day, pounds
 from sp_analysis.sql import Statement, recording
 from sp_analysis.workspace import Workspace, WorkspaceError, WorkspaceLocked, open_workspace
 
@@ -331,16 +330,12 @@ PAYMENT_COLUMNS = {
 }
 
 
-def date_text(value: object, missing: str = "") -> str:
-    """A date for a table cell, '17 Jan 2025'; `missing` (blank unless said) where there is none, never 'None'."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return missing
-    if isinstance(value, str):
-        try:
-            return f"{dt.date.fromisoformat(value[:10]):%-d %b %Y}"
-        except ValueError:
-            return value
-    return f"{value:%-d %b %Y}" if isinstance(value, dt.date) else str(value)
+def date_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy with the date columns as '17 Jan 2025' (blank where there is no date), for display and download."""
+    shown = frame.copy()
+    for column in columns:
+        shown[column] = frame[column].map(day)
+    return shown
 
 
 def payments_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -349,8 +344,7 @@ def payments_table(frame: pd.DataFrame) -> pd.DataFrame:
     if "source_sheet" in shown and shown["source_sheet"].isna().all():
         shown = shown.drop(columns="source_sheet")  # no workbook among these payments
     # A line published without a date says so rather than showing an empty cell or 'None'.
-    shown["payment_date"] = frame["payment_date"].map(
-        lambda d: f"{d:%-d %b %Y}" if isinstance(d, dt.date) else "date not given")
+    shown["payment_date"] = frame["payment_date"].map(lambda d: day(d, "date not given"))
     return shown.rename(columns=PAYMENT_COLUMNS)
 
 

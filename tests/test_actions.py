@@ -388,7 +388,7 @@ def test_measures_from_the_contracts_register(ws: Workspace) -> None:
     assert over["ending_value"] == Decimal("150000") + Decimal("100000")
     assert (over["window_start"], over["window_end"]) == (D(2025, 1, 1), D(2026, 12, 31))
     assert measures["contracts_over_100k"].figure == (
-        "4 live contracts of £100,000 or more (£1.0 million); 2 of them end in the two years from 1 January 2025 to "
+        "4 live contracts of £100,000 or more (£1 million); 2 of them end in the two years from 1 January 2025 to "
         "31 December 2026")
     assert "high-impact" in measures["contracts_over_100k"].pending
     shares = measures["sme_vcse_share"].values

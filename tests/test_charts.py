@@ -16,10 +16,10 @@ import plotly.graph_objects as go
 import pytest
 
 from sp_analysis import charts, exports, pack, render
-from sp_analysis.charts import CATEGORICAL, ChartStyle, govuk_money, short_money
+from sp_analysis.charts import CATEGORICAL, ChartStyle
 from sp_analysis.framework import install_sample_plan
 from sp_analysis.ingest.load import load_file
-from sp_analysis.money import pounds
+from sp_analysis.money import govuk_money, pounds, short_money
 from sp_analysis.workspace import Workspace
 from tests.conftest import ON_CI, ROOT
 

@@ -91,9 +91,9 @@ def test_settings_save_together_or_not_at_all(ws: Workspace) -> None:
 
 
 def test_a_date_cell_never_reads_none() -> None:
-    from sp_analysis.ui import date_text
+    from sp_analysis.money import day
 
-    assert date_text(dt.date(2025, 1, 17)) == "17 Jan 2025"
-    assert date_text("2025-01-07") == "7 Jan 2025"
-    assert [date_text(v) for v in (None, float("nan"), pd.NaT)] == ["", "", ""]
-    assert date_text(None, "date not given") == "date not given"
+    assert day(dt.date(2025, 1, 17)) == "17 Jan 2025"
+    assert day("2025-01-07") == "7 Jan 2025"
+    assert [day(v) for v in (None, float("nan"), pd.NaT)] == ["", "", ""]
+    assert day(None, "date not given") == "date not given"

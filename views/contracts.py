@@ -13,7 +13,7 @@ from sp_analysis import charts, contract_charts, contracts, notices, settings, s
 from sp_analysis.contracts import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.ingest.errors import LoadError, NeedsSheet
-from sp_analysis.money import pounds
+from sp_analysis.money import day, pounds, short_money
 
 st.title("Contracts")
 st.write("The contracts register classified into the same categories and impact levels as spend, the spend paid "
@@ -25,13 +25,6 @@ today = dt.date.today()
 style = ui.chart_style()
 bands = ui.query(settings.value_bands)
 options = ui.query(contracts.filter_options, today)
-
-
-def day(value: object) -> str:
-    """'27 Nov 2026', or blank."""
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-        return ""
-    return f"{value:%-d %b %Y}"
 
 
 def share(value: float | None) -> str:
@@ -73,7 +66,7 @@ with register_tab:
                    f"status as of {today:%-d %B %Y}.")
         cols: Sequence[Any] = st.columns(4)
         cols[0].metric("Contracts", f"{len(register):,}")
-        cols[1].metric("Contract value", charts.short_money(sum(values, Decimal(0))),
+        cols[1].metric("Contract value", short_money(sum(values, Decimal(0))),
                        help=f"{pounds(sum(values, Decimal(0)))}. " + DEFINITIONS["contract_value"])
         cols[2].metric("Live today", f"{int((register['status'] == 'Live').sum()):,}", help=DEFINITIONS["status"])
         cols[3].metric("£100k and over", f"{over:,}", help=DEFINITIONS["value_band"])
@@ -139,7 +132,7 @@ with register_tab:
                        + f". Supplier found in the spend by {ui.md(chosen['matched_by'])}.")
             cols = st.columns(len(contracts.POSITIONS))
             for col, position in zip(cols, contracts.POSITIONS, strict=True):
-                col.metric(position, charts.short_money(paid.totals[position]),
+                col.metric(position, short_money(paid.totals[position]),
                            help=f"{pounds(paid.totals[position])} in {paid.counts[position]:,} payments.")
             payments = paid.payments.copy()
             payments["payment_date"] = payments["payment_date"].map(day)
@@ -162,9 +155,9 @@ with against_tab:
     else:
         cols = st.columns(3)
         cols[0].metric("Contracted share", share(coverage.share), help=DEFINITIONS["contracted_share"])
-        cols[1].metric("Spend within a contract's term", charts.short_money(coverage.contracted),
+        cols[1].metric("Spend within a contract's term", short_money(coverage.contracted),
                        help=f"{pounds(coverage.contracted)} of influenceable net spend.")
-        cols[2].metric("Influenceable spend", charts.short_money(coverage.influenceable),
+        cols[2].metric("Influenceable spend", short_money(coverage.influenceable),
                        help=f"{pounds(coverage.influenceable)}. Spend in categories procurement can influence.")
         years = ", ".join(coverage.by_year["financial_year"])
         text = charts.ChartText("Influenceable spend within a contract's term, by year",
@@ -179,7 +172,7 @@ with against_tab:
         total = sum((Decimal(v) for v in off["total"]), Decimal(0))
         cols = st.columns(2)
         cols[0].metric("Supplier-years", f"{len(off):,}")
-        cols[1].metric("Their influenceable spend", charts.short_money(total), help=pounds(total))
+        cols[1].metric("Their influenceable spend", short_money(total), help=pounds(total))
         off_shown = ui.money_columns(off, "total")
         off_table = off_shown[["financial_year", "supplier", "total", "contracts_in_register", "contract_terms",
                                "main_impact", "categories", "departments", "payments"]].rename(columns={

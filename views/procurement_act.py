@@ -3,7 +3,6 @@
 import datetime as dt
 from decimal import Decimal
 
-import pandas as pd
 import streamlit as st
 
 from sp_analysis import act, contracts, settings, ui
@@ -22,13 +21,6 @@ council = ui.query(settings.get_setting, "council_name") or "The council"
 
 tabs = st.tabs(["Pipeline notice", "Payments compliance", "Payments over £30,000", "Contracts over £5m",
                 "Contract changes"])
-
-
-def dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    shown = frame.copy()
-    for column in columns:
-        shown[column] = frame[column].map(lambda d: f"{d:%-d %b %Y}" if isinstance(d, dt.date) else "")
-    return shown
 
 
 with tabs[0]:
@@ -148,7 +140,7 @@ with tabs[2]:
             st.info("No payment of more than £30,000 falls within the term of a contract in the register that started on "
                     f"or after {limits.date('payment_over'):%-d %B %Y}.")
     else:
-        table = dates(ui.money_columns(over, "amount"), "payment_date", "publish_by", "contract_start", "contract_end")
+        table = ui.date_columns(ui.money_columns(over, "amount"), "payment_date", "publish_by", "contract_start", "contract_end")
         table = table.rename(columns={"quarter": "Quarter", "publish_by": "Publish by", "payment_date": "Payment date",
                                       "supplier": "Supplier", "amount": "Amount", "contract_reference": "Contract reference",
                                       "contract_title": "Contract", "contract_start": "Contract start",
@@ -171,7 +163,7 @@ with tabs[3]:
                    help="s.52(1): at least three KPIs for a contract over £5m.")
     st.caption(act.DEFINITIONS["kpi_due"] + " Ratings: good, approaching target, requires improvement, inadequate "
                "(or other), s.71.")
-    shown = dates(ui.money_columns(notices, "contract_value"), "start_date", "end_date", "last_rated", "next_due")
+    shown = ui.date_columns(ui.money_columns(notices, "contract_value"), "start_date", "end_date", "last_rated", "next_due")
     shown["kpi_shortfall"] = notices["kpi_shortfall"].map({True: "Yes", False: "No"})
     shown = shown[["status", "next_due", "due_because", "reference", "title", "supplier_name", "contract_value",
                    "kpis", "kpi_shortfall", "last_rated", "latest_ratings", "start_date", "end_date"]].rename(columns={
@@ -220,7 +212,7 @@ with tabs[4]:
                "(s.75(1) and (2)); spend above value is a sign one may have been made.")
     table = ui.money_columns(changes, "contract_value", "spend_in_term", "over_by")
     table["cpv_code"] = changes["cpv_code"].fillna("")
-    table = dates(table, "start_date", "end_date").rename(columns={
+    table = ui.date_columns(table, "start_date", "end_date").rename(columns={
         "reference": "Reference", "title": "Title", "supplier_name": "Supplier", "category": "Category",
         "cpv_code": "CPV code", "contract_kind": "Kind", "contract_value": "Value", "value_basis": "Value basis",
         "start_date": "Start", "end_date": "End", "spend_in_term": "Spend in term", "payments": "Payments",

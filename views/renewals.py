@@ -8,7 +8,7 @@ import streamlit as st
 from sp_analysis import act, charts, contract_charts, contracts, settings, ui
 from sp_analysis.contracts import DEFINITIONS, ContractFilters, LeadTimes
 from sp_analysis.definitions import IMPACT_GROUPS
-from sp_analysis.money import pounds
+from sp_analysis.money import pounds, short_money
 
 st.title("Renewal pipeline")
 st.write("The plan addresses high-impact contracts over £100k \"when the contract comes up for renewal\". This page "
@@ -69,7 +69,7 @@ priority_now = act_now[act_now["plan_priority"]]
 value = sum((Decimal(v) for v in pipeline["contract_value"] if v is not None and v == v), Decimal(0))
 cols = st.columns(4)
 cols[0].metric("Contracts ending", f"{len(pipeline):,}")
-cols[1].metric("Their value", charts.short_money(value), help=f"{pounds(value)}. " + DEFINITIONS["contract_value"])
+cols[1].metric("Their value", short_money(value), help=f"{pounds(value)}. " + DEFINITIONS["contract_value"])
 cols[2].metric(f"To act on by the end of {quarter}", f"{len(act_now):,}",
                help=f"Intervention date on or before {quarter_end:%-d %B %Y}, including those already overdue.")
 cols[3].metric("Of which high impact, £100k and over", f"{len(priority_now):,}",
@@ -87,8 +87,7 @@ with st.expander(f"Contract performance notices (contracts over £5m, Procuremen
     st.caption(act.DEFINITIONS["kpi_due"] + " The KPI register is on the Procurement Act page.")
     kpi_table = ui.money_columns(due, "contract_value")[["status", "next_due", "due_because", "reference", "title",
                                                         "supplier_name", "contract_value", "kpis", "last_rated"]]
-    for column in ("next_due", "last_rated"):
-        kpi_table[column] = due[column].map(lambda d: f"{d:%-d %b %Y}" if isinstance(d, dt.date) else "")
+    kpi_table = ui.date_columns(kpi_table, "next_due", "last_rated")
     st.dataframe(kpi_table.rename(columns={
         "status": "Status", "next_due": "Next notice due", "due_because": "Why", "reference": "Reference",
         "title": "Title", "supplier_name": "Supplier", "contract_value": "Value", "kpis": "KPIs",
@@ -107,8 +106,7 @@ text = charts.ChartText(
 ui.show_chart(contract_charts.renewal_timeline(pipeline, text, today, quarter_end, limit=30), key="renewals_timeline")
 
 table = ui.money_columns(pipeline, "contract_value")
-for column in ("start_date", "end_date", "final_end", "ends_on", "intervention_date"):
-    table[column] = pipeline[column].map(lambda d: "" if d is None or d != d else f"{d:%-d %b %Y}")
+table = ui.date_columns(table, "start_date", "end_date", "final_end", "ends_on", "intervention_date")
 table["plan_priority"] = pipeline["plan_priority"].map({True: "Yes", False: "No"})
 table = table[["rank", "action", "intervention_date", "ends_on", "reference", "title", "supplier_name", "contract_value",
                "impact_group", "plan_priority", "category", "department", "value_basis", "lead_band", "lead_months",

@@ -31,7 +31,6 @@ first supplier's row. The JSON is read and typed in DuckDB, in bulk.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import uuid
@@ -42,6 +41,7 @@ from typing import Any
 import duckdb
 
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
+from sp_analysis.money import day
 
 Progress = Callable[[float, str], object]
 SOURCE = "notices"  # contracts.source for rows loaded from OCDS notices ('register' for a register's rows)
@@ -483,11 +483,6 @@ def _quality(cur: duckdb.DuckDBPyConnection, t: str, name: str) -> dict[str, Any
     }
 
 
-def _day(text: str | None) -> str:
-    """'2025-05-01' as '1 May 2025' (blank for none)."""
-    return f"{dt.date.fromisoformat(text):%-d %b %Y}" if text else ""
-
-
 def _sme_list() -> str:
     return "[" + ", ".join(f"'{s}'" for s in SME_SCALES) + "]"
 
@@ -507,8 +502,8 @@ def describe_notices(quality: dict[str, Any]) -> list[tuple[str, str]]:
         ("Awards read", f"{quality.get('awards', 0):,}"),
         ("Contracts loaded (one per award and supplier)", f"{quality.get('rows', 0):,}"),
         ("Total value of the awards loaded", money(quality.get("total"))),
-        ("Contract dates", f"{_day(quality.get('first_date')) or 'no start date'} to "
-                           f"{_day(quality.get('last_date')) or 'no end date'}"),
+        ("Contract dates", f"{day(quality.get('first_date')) or 'no start date'} to "
+                           f"{day(quality.get('last_date')) or 'no end date'}"),
     ]
     skipped = quality.get("skipped") or {}
     examples = quality.get("skipped_examples") or {}

@@ -7,7 +7,6 @@ with their figures and reports.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +15,7 @@ import pandas as pd
 
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.source import SHEET_SPAN
-from sp_analysis.money import pounds
+from sp_analysis.money import day, pounds
 from sp_analysis.sql import fetch_frame
 from sp_analysis.workspace import Workspace
 
@@ -117,8 +116,8 @@ def _spend_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _contract_lines(quality: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
-        ("Earliest start date", _date(quality.get("first_date"))),
-        ("Latest end date", _date(quality.get("last_date"))),
+        ("Earliest start date", day(quality.get("first_date"), "none")),
+        ("Latest end date", day(quality.get("last_date"), "none")),
         ("Contracts without a value", _count(quality.get("no_value"))),
         ("Contracts without an end date", _count(quality.get("no_end_date"))),
         ("SME status not stated", _count(quality.get("sme_unknown"))),
@@ -165,12 +164,8 @@ def _money(value: object) -> str:
     return "not recorded" if value is None else pounds(str(value))
 
 
-def _date(value: object) -> str:
-    return f"{dt.date.fromisoformat(str(value)):%-d %b %Y}" if value else "none"
-
-
 def _date_range(first: object, last: object) -> str:
-    return f"{_date(first)} to {_date(last)}" if first and last else "none"
+    return f"{day(first, 'none')} to {day(last, 'none')}" if first and last else "none"
 
 
 LOADED_FILES = """
@@ -199,7 +194,7 @@ def loaded_files_table(files: pd.DataFrame) -> pd.DataFrame:
     def dates(quality: Mapping[str, Any], kind: str) -> str:
         first, last = quality.get("first_date"), quality.get("last_date")
         if kind == "contracts":
-            parts = ([f"earliest start {_date(first)}"] if first else []) + ([f"latest end {_date(last)}"] if last else [])
+            parts = ([f"earliest start {day(first)}"] if first else []) + ([f"latest end {day(last)}"] if last else [])
             return "; ".join(parts)
         return _date_range(first, last) if first and last else ""
 
