@@ -19,6 +19,7 @@ import pandas as pd
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_LINE, PLAN_THRESHOLD
 from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.source import SHEET_SPAN
+from sp_analysis.money import total
 from sp_analysis.sql import fetch_frame, run
 from sp_analysis.workspace import Workspace
 
@@ -253,6 +254,17 @@ def spend_by_financial_year(ws: Workspace, filters: SpendFilters) -> pd.DataFram
     where, params = filters.where_sql()
     with ws.read() as cur:
         return fetch_frame(cur, BY_FINANCIAL_YEAR.format(where=where, source=_source(filters)), params)
+
+
+def year_by_impact(by_year: pd.DataFrame) -> pd.DataFrame:
+    """`spend_by_financial_year` as a table: a row per financial year, a column per impact group present (in
+    the groups' order) and 'All', each cell exact (None where a year has no spend in a group)."""
+    groups = [g for g in IMPACT_GROUPS if g in set(by_year["impact_group"])]
+    cells = {(r.financial_year, r.impact_group): Decimal(r.total) for r in by_year.itertuples()}
+    years = sorted(set(by_year["financial_year"]))
+    rows = [{"financial_year": y, **{g: cells.get((y, g)) for g in groups},
+             "All": total(cells.get((y, g)) for g in groups)} for y in years]
+    return pd.DataFrame(rows, columns=["financial_year", *groups, "All"])
 
 
 def band_impact_matrix(ws: Workspace, filters: SpendFilters) -> pd.DataFrame:

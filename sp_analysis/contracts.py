@@ -71,7 +71,7 @@ from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import Filters, Part
-from sp_analysis.money import boundary_label, decimal_text, parse_amount
+from sp_analysis.money import boundary_label, decimal_text, parse_amount, total
 from sp_analysis.settings import get_setting, value_bands
 from sp_analysis.sql import fetch_frame, row_dict, run
 from sp_analysis.workspace import Workspace
@@ -816,6 +816,23 @@ def filter_options(ws: Workspace, today: dt.date) -> dict[str, Any]:
         departments, categories, routes, count, no_value = cur.execute(FILTER_OPTIONS).fetchall()[0]
     return {"departments": departments or [], "categories": categories or [], "routes": routes or [],
             "contracts": int(count), "without_value": int(no_value)}
+
+
+@dataclass(frozen=True)
+class RegisterFigures:
+    """The headline figures of a register table (`contract_register`'s rows)."""
+
+    contracts: int
+    value: Decimal  # the exact sum of the contract values published (contracts without one add nothing)
+    live: int
+    over_line: int  # contracts valued at the plan's £100k line or more
+
+
+def register_figures(register: pd.DataFrame) -> RegisterFigures:
+    """Count, value, live and over-the-line contracts of the rows of a register table."""
+    values = [Decimal(v) for v in register["contract_value"] if v is not None and v == v]
+    return RegisterFigures(len(register), total(values), int((register["status"] == "Live").sum()),
+                           sum(1 for v in values if v >= PLAN_THRESHOLD))
 
 
 def contract_register(ws: Workspace, today: dt.date, filters: ContractFilters = ContractFilters(), *,

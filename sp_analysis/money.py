@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 # --- money ------------------------------------------------------------------------------------------------------
@@ -20,6 +20,11 @@ def pounds(value: Decimal | str | int | float) -> str:
 def decimal_text(value: Decimal | int | None) -> str:
     """Pounds as an exact decimal string with pence, for JSON and files: '1234.50' (nothing is '0.00')."""
     return f"{Decimal(value or 0):.2f}"
+
+
+def total(values: Iterable[object]) -> Decimal:
+    """The exact sum of amounts (Decimals, or their texts), leaving out missing ones (None, NaN)."""
+    return sum((Decimal(str(v)) for v in values if v is not None and v == v), Decimal(0))
 
 
 def _one_place(value: Decimal) -> str:

@@ -3,7 +3,6 @@ optional supplier list."""
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -11,9 +10,9 @@ import streamlit as st
 
 from sp_analysis import charts, contract_charts, contracts, notices, settings, supplier_attributes, ui
 from sp_analysis.contracts import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
-from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
+from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.ingest.errors import LoadError, NeedsSheet
-from sp_analysis.money import day, pounds, short_money
+from sp_analysis.money import day, pounds, short_money, total
 
 st.title("Contracts")
 st.write("The contracts register classified into the same categories and impact levels as spend, the spend paid "
@@ -60,16 +59,15 @@ with register_tab:
             value_bands=tuple(value_bands), routes=tuple(routes), sme=tuple(sme), vcse=tuple(vcse),
             statuses=tuple(statuses), search=search, bands=bands)
         register = ui.query(contracts.contract_register, today, filters)
-        values = [Decimal(v) for v in register["contract_value"] if v is not None and v == v]
-        over = sum(1 for v in values if v >= PLAN_THRESHOLD)
+        figures = contracts.register_figures(register)
         st.caption(f"Showing {ui.md(filters.describe())}: {len(register):,} of {options['contracts']:,} contracts; "
                    f"status as of {today:%-d %B %Y}.")
         cols: Sequence[Any] = st.columns(4)
-        cols[0].metric("Contracts", f"{len(register):,}")
-        cols[1].metric("Contract value", short_money(sum(values, Decimal(0))),
-                       help=f"{pounds(sum(values, Decimal(0)))}. " + DEFINITIONS["contract_value"])
-        cols[2].metric("Live today", f"{int((register['status'] == 'Live').sum()):,}", help=DEFINITIONS["status"])
-        cols[3].metric("£100k and over", f"{over:,}", help=DEFINITIONS["value_band"])
+        cols[0].metric("Contracts", f"{figures.contracts:,}")
+        cols[1].metric("Contract value", short_money(figures.value),
+                       help=f"{pounds(figures.value)}. " + DEFINITIONS["contract_value"])
+        cols[2].metric("Live today", f"{figures.live:,}", help=DEFINITIONS["status"])
+        cols[3].metric("£100k and over", f"{figures.over_line:,}", help=DEFINITIONS["value_band"])
         shown = ui.money_columns(register, "contract_value", "spend_in_term", "supplier_spend")
         for column in ("start_date", "end_date"):
             shown[column] = register[column].map(day)
@@ -169,10 +167,10 @@ with against_tab:
         st.subheader("Supplier-years over £100k with no live contract")
         st.write(DEFINITIONS["off_contract"])
         off = ui.query(contracts.off_contract_supplier_years, include_extensions=with_options)
-        total = sum((Decimal(v) for v in off["total"]), Decimal(0))
+        off_total = total(off["total"])
         cols = st.columns(2)
         cols[0].metric("Supplier-years", f"{len(off):,}")
-        cols[1].metric("Their influenceable spend", short_money(total), help=pounds(total))
+        cols[1].metric("Their influenceable spend", short_money(off_total), help=pounds(off_total))
         off_shown = ui.money_columns(off, "total")
         off_table = off_shown[["financial_year", "supplier", "total", "contracts_in_register", "contract_terms",
                                "main_impact", "categories", "departments", "payments"]].rename(columns={

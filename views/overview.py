@@ -116,10 +116,8 @@ year_text = charts.ChartText("Spend by financial year and impact",
 months = ui.query(provenance.data_months)
 part_years = months.part_years(sorted(by_year["financial_year"].unique()))
 ui.show_chart(charts.spend_by_year(by_year, year_text, part_years), key="overview_by_year")
-year_table = by_year.pivot_table(index="financial_year", columns="impact_group", values="total", aggfunc="first")
-year_table = year_table.reindex(columns=[g for g in IMPACT_GROUPS if g in year_table.columns])
-year_table["All"] = year_table.sum(axis=1)
-shown_years = year_table.map(lambda v: "" if v != v else pounds(v)).reset_index().rename(
+year_table = analysis.year_by_impact(by_year).set_index("financial_year")
+shown_years = year_table.map(lambda v: "" if v is None else pounds(v)).reset_index().rename(
     columns={"financial_year": "Financial year"})
 # A year with fewer than twelve months of data says which months it holds.
 shown_years.insert(1, "Months of data", [part_years.get(y, "Full year") for y in shown_years["Financial year"]])

@@ -1,12 +1,11 @@
 """Procurement Act 2023: the pipeline notice, payment performance, £30,000 payments, KPIs and contract changes."""
 
 import datetime as dt
-from decimal import Decimal
 
 import streamlit as st
 
 from sp_analysis import act, contracts, settings, ui
-from sp_analysis.money import pounds
+from sp_analysis.money import pounds, total
 
 st.title("Procurement Act 2023 duties")
 st.write("The notices the Procurement Act 2023 asks of the council, answered from the spend and the contracts register "
@@ -44,7 +43,7 @@ with tabs[0]:
     st.caption(f"Estimate: {ui.md(trigger.basis)}. {act.DEFINITIONS['trigger']}")
 
     listed = ui.query(act.pipeline_contracts, year)
-    value = sum((Decimal(v) for v in listed["estimated_value"]), Decimal(0))
+    value = total(listed["estimated_value"])
     st.markdown(f"**{len(listed):,} contracts over {pounds(limits.amount('pipeline_contract'))} worth {pounds(value)}** "
                 f"with a notice expected from {trigger.window_start:%-d %B %Y} to {trigger.window_end:%-d %B %Y}.")
     st.caption(act.DEFINITIONS["pipeline"] + " Estimated value: " + act.DEFINITIONS["estimated_value"])

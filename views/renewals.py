@@ -1,14 +1,13 @@
 """Renewal pipeline: contracts coming up for renewal, when re-procurement must start, and what to act on this quarter."""
 
 import datetime as dt
-from decimal import Decimal
 
 import streamlit as st
 
 from sp_analysis import act, charts, contract_charts, contracts, settings, ui
 from sp_analysis.contracts import DEFINITIONS, ContractFilters, LeadTimes
 from sp_analysis.definitions import IMPACT_GROUPS
-from sp_analysis.money import pounds, short_money
+from sp_analysis.money import pounds, short_money, total
 
 st.title("Renewal pipeline")
 st.write("The plan addresses high-impact contracts over £100k \"when the contract comes up for renewal\". This page "
@@ -66,7 +65,7 @@ st.caption(f"Contracts ({ui.md(scope)}) whose {ending} falls from today, {today:
 
 act_now = pipeline[pipeline["action"] != "Start later"]
 priority_now = act_now[act_now["plan_priority"]]
-value = sum((Decimal(v) for v in pipeline["contract_value"] if v is not None and v == v), Decimal(0))
+value = total(pipeline["contract_value"])
 cols = st.columns(4)
 cols[0].metric("Contracts ending", f"{len(pipeline):,}")
 cols[1].metric("Their value", short_money(value), help=f"{pounds(value)}. " + DEFINITIONS["contract_value"])
