@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sp_analysis.classify import import_categories_csv, import_rules_csv
 from sp_analysis.ingest.columns import map_header
 from sp_analysis.ingest.load import load_file
 from sp_analysis.summary import build_summary
-from sp_analysis.workspace import Workspace, close_workspace, open_workspace
+from sp_analysis.workspace import Workspace, open_workspace
 from tests.conftest import ROOT, RULES_CSV, TAXONOMY, TAXONOMY_CSV
 
 PAGE = str(ROOT / "views" / "procurement_act.py")
@@ -83,14 +82,6 @@ def spend_csv(lines: list[tuple[dt.date, dt.date | None, str, str, str, str]], w
             row += f",{received:%d/%m/%Y}" if received else ","
         rows.append(row)
     return ("\n".join(rows) + "\n").encode()
-
-
-@pytest.fixture
-def workspace_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "act.duckdb"
-    monkeypatch.setenv("SP_WORKSPACE", str(path))
-    yield path
-    close_workspace(path)
 
 
 @pytest.fixture

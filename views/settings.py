@@ -48,7 +48,7 @@ thresholds = ui.query(act.thresholds_table)
 shown = thresholds.assign(value=[act.describe_threshold(a, u, d if isinstance(d, dt.date) else None)
                                  for a, u, d in zip(thresholds["amount"], thresholds["unit"],
                                                     thresholds["effective_from"], strict=True)])
-shown = ui.date_columns(shown, "effective_from")
+shown["effective_from"] = thresholds["effective_from"].map(lambda d: f"{d:%-d %B %Y}" if isinstance(d, dt.date) else "")
 shown = shown[["label", "value", "effective_from", "source", "key"]].rename(columns={
     "label": "Threshold", "value": "Value", "effective_from": "Applies from", "source": "Source", "key": "Key"})
 st.dataframe(shown, hide_index=True, key="act_thresholds_table")
