@@ -23,12 +23,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
 
 import duckdb
 import pandas as pd
 
+from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
 from sp_analysis.contracts import contracts_over_the_line, staged
 from sp_analysis.definitions import PLAN_LINE
@@ -42,7 +42,7 @@ Status = Literal["not started", "in progress", "done", "dropped"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 CLOSED: frozenset[str] = frozenset({"done", "dropped"})
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = PACKAGE_DATA_DIR
 SAMPLE_PLAN = DATA_DIR / "sample_action_plan.csv"
 
 PLAN_COLUMNS = (

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 import duckdb
 
+from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.filters import SpendFilters
 from sp_analysis.sql import scalar_int
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
@@ -115,7 +116,7 @@ UNCLASSIFIED = "Unclassified"
 # Rules made from the unclassified list sit ahead of every default keyword rule (those start at 100).
 USER_RULE_PRIORITY = 10
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = PACKAGE_DATA_DIR
 DEFAULT_TAXONOMY = DATA_DIR / "taxonomy.csv"
 DEFAULT_RULES = DATA_DIR / "default_rules.csv"
 CATEGORY_COLUMNS = ("category", "impact", "influenceable", "reason")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
+# The package's own data: the default categories and rules, the sample plan and the Framework's criteria.
+PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_WORKSPACE = PROJECT_ROOT / "data" / "workspace.duckdb"
 WORKSPACE_ENV = "SP_WORKSPACE"
 

@@ -23,12 +23,13 @@ import duckdb
 import pandas as pd
 
 from sp_analysis import actions
+from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.exports import csv_cell, restore_csv_bytes
 from sp_analysis.money import and_list, long_day
 from sp_analysis.sql import scalar_int
 from sp_analysis.workspace import Workspace
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = PACKAGE_DATA_DIR
 DEFAULT_FRAMEWORK = DATA_DIR / "flexible_framework.csv"
 SAMPLE_TARGETS = DATA_DIR / "sample_targets.csv"
 SAMPLE_ASSESSMENT = DATA_DIR / "sample_assessment.csv"
