@@ -28,14 +28,15 @@ from typing import Any, ClassVar, Literal, get_args
 import duckdb
 import pandas as pd
 
+from sp_analysis.analysis import latest_year_high_impact
 from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
-from sp_analysis.contracts import contracts_over_the_line, staged
+from sp_analysis.contracts import contracts_over_the_line, live_supplier_type_shares, register_files
 from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
 from sp_analysis.filters import Filters, Part
 from sp_analysis.money import count_of, day, govuk_money, long_day, percent
-from sp_analysis.sql import row_dict, scalar_int
+from sp_analysis.sql import scalar_int
 from sp_analysis.workspace import Workspace
 
 Status = Literal["not started", "in progress", "done", "dropped"]
@@ -682,39 +683,6 @@ MEASURE_NAMES = {
 }
 MEASURE_KEYS = tuple(MEASURE_NAMES)
 
-# Live contracts for the SME and VCSE shares: a contract's value is its whole-life value; where only the annual
-# value is published it stands in (a lower bound).
-# On a cursor holding the contracts as counted (contracts.staged: a notice matched to a register entry set aside).
-LIVE_CONTRACTS = """
-CREATE OR REPLACE TEMP TABLE live_contracts AS
-SELECT coalesce(value_whole_life, value_annual) AS value, start_date, end_date, sme, vcse
-FROM cx_contracts
-WHERE (start_date IS NULL OR start_date <= $as_at) AND (end_date IS NULL OR end_date >= $as_at)
-"""
-SUPPLIER_TYPE_SHARES = """
-SELECT count(*) AS live, coalesce(sum(value), 0) AS live_value, (SELECT count(*) FROM cx_contracts) AS register,
-       count(*) FILTER (WHERE sme) AS sme, coalesce(sum(value) FILTER (WHERE sme), 0) AS sme_value,
-       count(*) FILTER (WHERE sme IS NULL) AS sme_unknown, coalesce(sum(value) FILTER (WHERE sme IS NULL), 0) AS sme_unknown_value,
-       count(*) FILTER (WHERE vcse) AS vcse, coalesce(sum(value) FILTER (WHERE vcse), 0) AS vcse_value,
-       count(*) FILTER (WHERE vcse IS NULL) AS vcse_unknown,
-       coalesce(sum(value) FILTER (WHERE vcse IS NULL), 0) AS vcse_unknown_value
-FROM live_contracts
-"""
-# The latest financial year with payments on or before the as-at date, its influenceable spend and the high-impact part.
-HIGH_IMPACT_SPEND = """
-WITH year AS (SELECT max(financial_year) AS fy FROM payments WHERE payment_date <= $as_at)
-SELECT (SELECT fy FROM year) AS financial_year,
-       min(p.payment_date) AS first_date, max(p.payment_date) AS last_date,
-       coalesce(sum(p.amount) FILTER (WHERE c.influenceable), 0) AS influenceable,
-       coalesce(sum(p.amount) FILTER (WHERE c.influenceable AND c.impact = 'High'), 0) AS high_impact,
-       coalesce(sum(p.amount) FILTER (WHERE c.category IS NULL OR c.impact = 'Unclassified'), 0) AS unclassified,
-       coalesce(sum(p.amount), 0) AS total
-FROM payments p
-LEFT JOIN payment_classes pc ON pc.file_id = p.file_id AND pc.source_row = p.source_row
-LEFT JOIN categories c ON c.category = pc.category
-WHERE p.financial_year = (SELECT fy FROM year) AND p.payment_date <= $as_at
-"""
-LOADED_CONTRACT_FILES = "SELECT name, loaded_at FROM loaded_files WHERE kind = 'contracts' ORDER BY loaded_at"
 PLAN_END = """
 SELECT greatest((SELECT max(target_date) FROM ff_targets), (SELECT max(due_date) FROM plan_actions),
                 (SELECT max(due_date) FROM plan_milestones))
@@ -740,13 +708,9 @@ def data_measures(ws: Workspace, as_at: dt.date) -> list[DataMeasure]:
     beside = {key: tuple(a.title for a in plan if key in a.data_measures) for key in MEASURE_KEYS}
     window = renewal_window(ws, as_at)
     over = contracts_over_the_line(ws, as_at, window[0], window[1])
-    with staged(ws, as_at) as cur:
-        cur.execute(LIVE_CONTRACTS, {"as_at": as_at})
-        shares = row_dict(cur, SUPPLIER_TYPE_SHARES)
-        cur.execute("DROP TABLE IF EXISTS live_contracts")
-    with ws.read() as cur:
-        spend = row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
-        files = cur.execute(LOADED_CONTRACT_FILES).fetchall()
+    shares = live_supplier_type_shares(ws, as_at)
+    spend = latest_year_high_impact(ws, as_at)
+    files = register_files(ws)
     register = (f"contracts register {', '.join(n for n, _ in files)} (loaded {long_day(max(t for _, t in files).date())})"
                 if files else "no contracts register loaded")
     return [

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from sp_analysis.definitions import IMPACT_GROUPS, PLAN_LINE, PLAN_THRESHOLD
 from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.source import SHEET_SPAN
 from sp_analysis.money import total
-from sp_analysis.sql import fetch_frame, run
+from sp_analysis.sql import fetch_frame, row_dict, run
 from sp_analysis.workspace import Workspace
 
 
@@ -254,6 +255,29 @@ def spend_by_financial_year(ws: Workspace, filters: SpendFilters) -> pd.DataFram
     where, params = filters.where_sql()
     with ws.read() as cur:
         return fetch_frame(cur, BY_FINANCIAL_YEAR.format(where=where, source=_source(filters)), params)
+
+
+# The latest financial year with payments on or before the as-at date, its influenceable spend and the high-impact part.
+HIGH_IMPACT_SPEND = """
+WITH year AS (SELECT max(financial_year) AS fy FROM payments WHERE payment_date <= $as_at)
+SELECT (SELECT fy FROM year) AS financial_year,
+       min(p.payment_date) AS first_date, max(p.payment_date) AS last_date,
+       coalesce(sum(p.amount) FILTER (WHERE c.influenceable), 0) AS influenceable,
+       coalesce(sum(p.amount) FILTER (WHERE c.influenceable AND c.impact = 'High'), 0) AS high_impact,
+       coalesce(sum(p.amount) FILTER (WHERE c.category IS NULL OR c.impact = 'Unclassified'), 0) AS unclassified,
+       coalesce(sum(p.amount), 0) AS total
+FROM payments p
+LEFT JOIN payment_classes pc ON pc.file_id = p.file_id AND pc.source_row = p.source_row
+LEFT JOIN categories c ON c.category = pc.category
+WHERE p.financial_year = (SELECT fy FROM year) AND p.payment_date <= $as_at
+"""
+
+
+def latest_year_high_impact(ws: Workspace, as_at: dt.date) -> dict[str, Any]:
+    """The latest financial year with payments on or before the date: its dates, all spend, the influenceable
+    part, the high-impact part of that, and the unclassified spend."""
+    with ws.read() as cur:
+        return row_dict(cur, HIGH_IMPACT_SPEND, {"as_at": as_at})
 
 
 def year_by_impact(by_year: pd.DataFrame) -> pd.DataFrame:

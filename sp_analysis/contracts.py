@@ -1142,6 +1142,43 @@ def _with_shares(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+# Live contracts for the SME and VCSE shares: a contract's value is its whole-life value; where only the annual
+# value is published it stands in (a lower bound).
+# On a cursor holding the contracts as counted (contracts.staged: a notice matched to a register entry set aside).
+LIVE_CONTRACTS = """
+CREATE OR REPLACE TEMP TABLE live_contracts AS
+SELECT coalesce(value_whole_life, value_annual) AS value, start_date, end_date, sme, vcse
+FROM cx_contracts
+WHERE (start_date IS NULL OR start_date <= $as_at) AND (end_date IS NULL OR end_date >= $as_at)
+"""
+SUPPLIER_TYPE_SHARES = """
+SELECT count(*) AS live, coalesce(sum(value), 0) AS live_value, (SELECT count(*) FROM cx_contracts) AS register,
+       count(*) FILTER (WHERE sme) AS sme, coalesce(sum(value) FILTER (WHERE sme), 0) AS sme_value,
+       count(*) FILTER (WHERE sme IS NULL) AS sme_unknown, coalesce(sum(value) FILTER (WHERE sme IS NULL), 0) AS sme_unknown_value,
+       count(*) FILTER (WHERE vcse) AS vcse, coalesce(sum(value) FILTER (WHERE vcse), 0) AS vcse_value,
+       count(*) FILTER (WHERE vcse IS NULL) AS vcse_unknown,
+       coalesce(sum(value) FILTER (WHERE vcse IS NULL), 0) AS vcse_unknown_value
+FROM live_contracts
+"""
+REGISTER_FILES = "SELECT name, loaded_at FROM loaded_files WHERE kind = 'contracts' ORDER BY loaded_at"
+
+
+def live_supplier_type_shares(ws: Workspace, as_at: dt.date) -> dict[str, Any]:
+    """Live contracts on the date, as counted (a notice matched to a register entry set aside): their number
+    and value, and how many (and how much) are with SMEs and VCSE organisations or of unknown status."""
+    with staged(ws, as_at) as cur:
+        cur.execute(LIVE_CONTRACTS, {"as_at": as_at})
+        shares = row_dict(cur, SUPPLIER_TYPE_SHARES)
+        cur.execute("DROP TABLE IF EXISTS live_contracts")
+    return shares
+
+
+def register_files(ws: Workspace) -> list[tuple[str, dt.datetime]]:
+    """The contracts registers loaded (name, when), oldest first."""
+    with ws.read() as cur:
+        return [(name, at) for name, at in cur.execute(REGISTER_FILES).fetchall()]
+
+
 def spend_shares(ws: Workspace) -> pd.DataFrame:
     """Influenceable spend with SMEs, VCSEs and local suppliers, and with suppliers of unknown status, by financial
     year and for all years ('All years', last): amounts and shares of influenceable spend."""
