@@ -12,18 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from sp_analysis import council, settings
 from sp_analysis.ingest.load import load_file
-from sp_analysis.workspace import close_workspace, open_workspace
+from sp_analysis.workspace import open_workspace
 from tests.conftest import DEVON_2026_03, ROOT, SAMPLE_EXPECTED, SAMPLE_PAYMENTS, SAMPLE_SPEND_FILES, cli
 
 APP = str(ROOT / "app.py")
-
-
-@pytest.fixture
-def workspace_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("SP_WORKSPACE", str(path))
-    yield path
-    close_workspace(path)
 
 
 @pytest.fixture(scope="module")
