@@ -24,7 +24,7 @@ from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
-from sp_analysis.money import day, pounds
+from sp_analysis.money import count_of, day, pounds
 from sp_analysis.sql import Statement, recording
 from sp_analysis.workspace import Workspace, WorkspaceError, WorkspaceLocked, open_workspace
 
@@ -346,6 +346,22 @@ def payments_table(frame: pd.DataFrame) -> pd.DataFrame:
     # A line published without a date says so rather than showing an empty cell or 'None'.
     shown["payment_date"] = frame["payment_date"].map(lambda d: day(d, "date not given"))
     return shown.rename(columns=PAYMENT_COLUMNS)
+
+
+PAYMENTS_SHOWN = 2_000  # the largest payments a page lists; the count and the total are of all of them
+
+
+def show_payments_behind(filters: SpendFilters, key: str) -> None:
+    """The payments behind a figure (a matrix cell, an impact area's category): how many, their net total and
+    the filters in words, then the largest of them as a table with its downloads."""
+    from sp_analysis import analysis
+
+    payments, count, total = query(analysis.payments_behind, filters, PAYMENTS_SHOWN)
+    st.caption(f"{count_of(count, 'payment')}, {pounds(total)} net ({md(filters.describe())}). Largest first"
+               + (f", first {PAYMENTS_SHOWN:,} shown." if count > PAYMENTS_SHOWN else "."))
+    shown = payments_table(payments)
+    st.dataframe(shown, hide_index=True, key=f"{key}_payments")
+    downloads(shown, f"payments-{filters.slug()}", key=f"{key}_download")
 
 
 def access() -> Access:

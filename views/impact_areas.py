@@ -5,7 +5,7 @@ import streamlit as st
 
 from sp_analysis import analysis, charts, classify, ui
 from sp_analysis.definitions import IMPACT_GROUPS
-from sp_analysis.money import count_of, pounds
+from sp_analysis.money import pounds
 
 st.title("Impact areas")
 st.write("Where the money goes by the sustainability impact of what was bought. High impact covers the Task "
@@ -68,9 +68,5 @@ supplier_table = pd.DataFrame({
 st.dataframe(supplier_table, hide_index=True, key="impact_suppliers_table")
 ui.downloads(supplier_table, f"suppliers-{drill.slug()}", key="impact_suppliers_download")
 
-payments, count, total = ui.query(analysis.payments_behind, drill, 2_000)
-st.markdown(f"**The payments behind it:** {count_of(count, 'payment')}, {pounds(total)} net"
-            + (" (largest 2,000 shown)" if count > 2_000 else ""))
-shown_payments = ui.payments_table(payments)
-st.dataframe(shown_payments, hide_index=True, key="impact_payments_table")
-ui.downloads(shown_payments, f"payments-{drill.slug()}", key="impact_payments_download")
+st.markdown("**The payments behind it**")
+ui.show_payments_behind(drill, key="impact")
