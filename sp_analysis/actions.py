@@ -375,12 +375,13 @@ ACTION_IDS = "SELECT action_id FROM plan_actions"
 
 def save_actions(
     ws: Workspace, plan: Iterable[Action], status_date: dt.date, *, replace_all: bool = False,
-    delete_ids: Iterable[int] = (),
+    delete_ids: Iterable[int] = (), row_dates: bool = False,
 ) -> list[int]:
     """Add or update actions (new ones get the next free number); returns their ids in order.
 
     A status or percentage that differs from the action's status as at `status_date` is logged with that
-    date (the actions' own `status_date` is ignored here; files use it, see `import_plan`); earlier entries
+    date (the actions' own `status_date` is ignored unless `row_dates`, as for a plan file whose rows say
+    when: then each action's status is logged at its own date, `status_date` standing in where none is given); earlier entries
     stay, so the plan can still be seen as it was. `replace_all` makes these the whole plan; `delete_ids`
     removes actions (with their milestones and status log).
     """
@@ -390,18 +391,8 @@ def save_actions(
         problems = [f"action {a.action_id or a.title!r}: {p}" for a in plan for p in _theme_problems(a, known)]
         if problems:
             raise ActionPlanError("; ".join(problems[:10]) + ".")
-        return _save_on(cur, plan, status_date, replace_all=replace_all, delete_ids=set(delete_ids))
-
-
-def _save_plan_file(ws: Workspace, plan: list[Action], status_date: dt.date, replace_all: bool) -> list[int]:
-    """As `save_actions`, but each action's status is logged at its own status_date (a file's rows say when)."""
-    plan = [_checked(a) for a in plan]
-    with ws.write() as cur:
-        known = _known_themes(cur)
-        problems = [f"action {a.action_id or a.title!r}: {p}" for a in plan for p in _theme_problems(a, known)]
-        if problems:
-            raise ActionPlanError("; ".join(problems[:10]) + ".")
-        return _save_on(cur, plan, status_date, replace_all=replace_all, delete_ids=set(), row_dates=True)
+        return _save_on(cur, plan, status_date, replace_all=replace_all, delete_ids=set(delete_ids),
+                        row_dates=row_dates)
 
 
 def save_action_edits(ws: Workspace, edited: pd.DataFrame, shown_ids: Iterable[int], status_date: dt.date) -> list[int]:
@@ -558,7 +549,7 @@ def import_plan(ws: Workspace, data: bytes, name: str, status_date: dt.date, *, 
     ids = [a.action_id for a in plan if a.action_id is not None]
     if len(ids) != len(set(ids)):
         raise ActionPlanError(f"{name}: an action_id appears twice.")
-    _save_plan_file(ws, plan, status_date, replace_all)
+    save_actions(ws, plan, status_date, replace_all=replace_all, row_dates=True)
     return len(plan)
 
 
