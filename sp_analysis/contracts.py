@@ -53,7 +53,6 @@ Decisions (each is said again next to the figure it shapes on the Contracts and 
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime as dt
 import itertools
 import re
@@ -719,9 +718,10 @@ def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: b
 
 
 @contextmanager
-def _staged(ws: Workspace, today: dt.date | None = None, *, include_extensions: bool = False,
-            bands: ValueBands | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor holding the contract facts as temp tables (cx_facts, cx_status, ...), dropped afterwards."""
+def staged(ws: Workspace, today: dt.date | None = None, *, include_extensions: bool = False,
+           bands: ValueBands | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor holding the contract facts as temp tables (cx_facts: each contract classified, valued and keyed to
+    its supplier in the spend; cx_status, ...) for questions about contracts; the tables are dropped afterwards."""
     ensure_current(ws)
     try:
         local = local_districts(ws)
@@ -736,13 +736,6 @@ def _staged(ws: Workspace, today: dt.date | None = None, *, include_extensions: 
             for table in STAGED_TABLES:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
 
-
-
-def staged(ws: Workspace, today: dt.date | None = None, *,
-           include_extensions: bool = False) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
-    """A cursor holding the contract facts (cx_facts: each contract classified, valued and keyed to its supplier in
-    the spend) for other modules' questions about contracts; the temp tables are dropped afterwards."""
-    return _staged(ws, today, include_extensions=include_extensions)
 
 
 # --- the register ------------------------------------------------------------------------------------------
@@ -812,7 +805,7 @@ POSITIONS = ("Before the start", "Within the term", "In the extension options", 
 
 def filter_options(ws: Workspace, today: dt.date) -> dict[str, Any]:
     """What the register's filters can offer, and how many contracts there are (with no value)."""
-    with _staged(ws, today) as cur:
+    with staged(ws, today) as cur:
         departments, categories, routes, count, no_value = cur.execute(FILTER_OPTIONS).fetchall()[0]
     return {"departments": departments or [], "categories": categories or [], "routes": routes or [],
             "contracts": int(count), "without_value": int(no_value)}
@@ -843,7 +836,7 @@ def contract_register(ws: Workspace, today: dt.date, filters: ContractFilters = 
     held by two contracts of one supplier counts in both rows; `supplier_spend` is all spend with the supplier.
     """
     where, params = filters.where_sql()
-    with _staged(ws, today, include_extensions=include_extensions, bands=filters.bands) as cur:
+    with staged(ws, today, include_extensions=include_extensions, bands=filters.bands) as cur:
         return fetch_frame(cur, REGISTER.format(where=where), params)
 
 
@@ -854,7 +847,7 @@ def contract_totals(ws: Workspace, today: dt.date, filters: ContractFilters, by:
     where, params = filters.where_sql()
     columns = TOTAL_COLUMNS[by]
     first = columns[-1].split(" AS ")[-1]
-    with _staged(ws, today, bands=filters.bands) as cur:
+    with staged(ws, today, bands=filters.bands) as cur:
         frame = fetch_frame(cur, TOTALS.format(columns=", ".join(columns), where=where, first=first), params)
     if by == "impact":
         frame["impact_group"] = pd.Categorical(frame["impact_group"], IMPACT_GROUPS, ordered=True)
@@ -876,7 +869,7 @@ def contract_payments(ws: Workspace, file_id: int, source_row: int, *, include_e
                       limit: int = 2_000) -> ContractPayments:
     """Every payment to the contract's supplier (latest first, up to `limit` shown), and totals by where each
     falls: before the start, within the term, in the extension options, after the end."""
-    with _staged(ws, None, include_extensions=include_extensions) as cur:
+    with staged(ws, None, include_extensions=include_extensions) as cur:
         frame = fetch_frame(cur, CONTRACT_PAYMENTS, {"file_id": file_id, "source_row": source_row})
     totals = {p: sum((Decimal(v) for v in frame.loc[frame["against_contract"] == p, "amount"]), Decimal(0))
               for p in POSITIONS}
@@ -965,7 +958,7 @@ class ContractCoverage:
         return float(self.contracted / self.influenceable) if self.influenceable else None
 
 
-def _coverage(cur: duckdb.DuckDBPyConnection) -> ContractCoverage:
+def coverage_on(cur: duckdb.DuckDBPyConnection) -> ContractCoverage:
     frame = fetch_frame(cur, COVERAGE)
     overall = frame[frame["financial_year"].isna()]
     by_year = frame[frame["financial_year"].notna()].reset_index(drop=True)
@@ -978,15 +971,15 @@ def _coverage(cur: duckdb.DuckDBPyConnection) -> ContractCoverage:
 
 def spend_against_contracts(ws: Workspace, *, include_extensions: bool = False) -> ContractCoverage:
     """The contracted share of influenceable spend (see DEFINITIONS['contracted_share'])."""
-    with _staged(ws, include_extensions=include_extensions) as cur:
-        return _coverage(cur)
+    with staged(ws, include_extensions=include_extensions) as cur:
+        return coverage_on(cur)
 
 
 def off_contract_supplier_years(ws: Workspace, *, include_extensions: bool = False,
                                 threshold: Decimal = PLAN_THRESHOLD) -> pd.DataFrame:
     """The compliance list: supplier-years of £100k or more influenceable spend with no live contract, largest first,
     with their categories and departments (largest first) and the terms of the supplier's contracts, if any."""
-    with _staged(ws, include_extensions=include_extensions) as cur:
+    with staged(ws, include_extensions=include_extensions) as cur:
         return fetch_frame(cur, OFF_CONTRACT, {"threshold": threshold})
 
 
@@ -1043,7 +1036,7 @@ def renewal_pipeline(ws: Workspace, today: dt.date, months: int = 18, *, include
     _, _, quarter_end = financial_quarter(today)
     sql = PIPELINE.format(where=where, lead_months=lead.months_sql("contract_value"),
                           lead_band=lead.band_sql("contract_value"))
-    with _staged(ws, today, include_extensions=include_extensions, bands=filters.bands) as cur:
+    with staged(ws, today, include_extensions=include_extensions, bands=filters.bands) as cur:
         return fetch_frame(cur, sql, params | lead.params() | {
             "today": today, "months": months, "quarter_end": quarter_end, "threshold": PLAN_THRESHOLD,
             "impacts": list(IMPACT_GROUPS)})
@@ -1052,7 +1045,7 @@ def renewal_pipeline(ws: Workspace, today: dt.date, months: int = 18, *, include
 def contracts_without_end_date(ws: Workspace, today: dt.date, filters: ContractFilters = ContractFilters()) -> int:
     """How many contracts (in the filters) have no end date, so cannot be placed in the pipeline."""
     where, params = filters.where_sql()
-    with _staged(ws, today, bands=filters.bands) as cur:
+    with staged(ws, today, bands=filters.bands) as cur:
         return int(run(cur, NO_END_DATE.format(where=where), params).fetchall()[0][0])
 
 
@@ -1076,7 +1069,7 @@ FROM cx_facts WHERE status = 'Live'
 def contracts_over_the_line(ws: Workspace, as_at: dt.date, window_start: dt.date, window_end: dt.date) -> dict[str, Any]:
     """Contracts live on `as_at` valued at the plan's £100k line or more, and those of them whose published end
     date falls in the window; `over_annual_only` counts those valued from their annual value."""
-    with _staged(ws, as_at) as cur:
+    with staged(ws, as_at) as cur:
         return row_dict(cur, OVER_THE_LINE, {"threshold": PLAN_THRESHOLD, "window_start": window_start,
                                              "window_end": window_end})
 
@@ -1182,26 +1175,26 @@ def register_files(ws: Workspace) -> list[tuple[str, dt.datetime]]:
 def spend_shares(ws: Workspace) -> pd.DataFrame:
     """Influenceable spend with SMEs, VCSEs and local suppliers, and with suppliers of unknown status, by financial
     year and for all years ('All years', last): amounts and shares of influenceable spend."""
-    with _staged(ws) as cur:
+    with staged(ws) as cur:
         return _with_shares(fetch_frame(cur, SPEND_SHARES))
 
 
 def contract_value_shares(ws: Workspace) -> pd.DataFrame:
     """Contract value (influenceable categories) with SMEs, VCSEs and local suppliers, by the financial year the
     contract starts, and for all years: amounts and shares; the column `influenceable` is the value in all."""
-    with _staged(ws) as cur:
+    with staged(ws) as cur:
         return _with_shares(fetch_frame(cur, CONTRACT_SHARES))
 
 
 def status_sources(ws: Workspace) -> pd.DataFrame:
     """Which source decided each status: suppliers and influenceable spend per measure and source."""
-    with _staged(ws) as cur:
+    with staged(ws) as cur:
         return fetch_frame(cur, STATUS_SOURCES)
 
 
 def supplier_status(ws: Workspace) -> pd.DataFrame:
     """Every supplier's SME, VCSE and local status with the source of each (for checking and download)."""
-    with _staged(ws) as cur:
+    with staged(ws) as cur:
         return fetch_frame(cur, SUPPLIER_STATUS)
 
 
@@ -1217,10 +1210,10 @@ def contracts_summary(ws: Workspace, today: dt.date) -> dict[str, Any]:
     """Contracts ending within 12 months of `today` (published end dates, today included; value as in
     DEFINITIONS['contract_value'], unknown values counting nothing), off-contract supplier-years of £100k or
     more, and the contracted share of influenceable spend (published terms, no extension options)."""
-    with _staged(ws, today) as cur:
+    with staged(ws, today) as cur:
         count, value = run(cur, ENDING, {"today": today}).fetchall()[0]
         off = fetch_frame(cur, OFF_CONTRACT, {"threshold": PLAN_THRESHOLD})
-        coverage = _coverage(cur)
+        coverage = coverage_on(cur)
     return {
         "ending_within_12_months": {"count": int(count), "value": decimal_text(value)},
         "off_contract_over_100k": {"count": len(off),
@@ -1261,7 +1254,7 @@ def sme_vcse_local_summary(ws: Workspace) -> dict[str, float | None]:
 def compare_register_and_notices(ws: Workspace, today: dt.date | None = None,
                                  threshold: Decimal = notices.NOTICE_THRESHOLD) -> notices.NoticeComparison:
     """Where the register and the notices disagree, and the pairs that agree (see sp_analysis/notices.py)."""
-    with _staged(ws, today) as cur:
+    with staged(ws, today) as cur:
         count, first, last, matched = cur.execute(notices.PERIOD).fetchall()[0]
         params = {"threshold": threshold, "first": first, "last": last}
         without_notice = fetch_frame(cur, notices.REGISTER_WITHOUT_NOTICE, params)
