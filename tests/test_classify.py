@@ -33,6 +33,7 @@ from sp_analysis.classify import (
 )
 from sp_analysis.facts import ensure_current
 from sp_analysis.ingest.load import load_file, load_path
+from sp_analysis.suppliers import merge_suppliers
 from sp_analysis.workspace import SCHEMA_VERSION, Workspace, close_workspace, open_workspace
 from tests.conftest import real_sample
 
@@ -334,6 +335,42 @@ def test_coverage_matches_an_independent_decimal_sum(ws: Workspace, hand_checked
     assert coverage.share_by_value == classified / total
     assert coverage.share_by_count == Decimal(count) / Decimal(len(HAND_CHECKED))
     assert coverage.not_yet_classified == 0
+
+
+def test_the_usual_category_counts_a_supplier_as_the_suppliers_page_does(ws: Workspace) -> None:
+    """A spelling without an id joins the id its name carries elsewhere, and a merge made by hand joins two
+    ids: the supplier's usual category is counted over the whole supplier, and the explanation says so."""
+    install_default_taxonomy(ws)
+    rows = [
+        ("Ardent Partners Ltd (****1234)", "A1", "", "Highways Maintenance", "", "", "100.00"),
+        ("Ardent Partners Ltd (****1234)", "A1", "", "Highways Maintenance", "", "", "200.00"),
+        ("Ardent Partners Ltd (****1234)", "A1", "", "Highways Maintenance", "", "", "250.00"),
+        ("ARDENT PARTNERS LIMITED", "", "", "Quarterly invoice", "", "", "300.00"),
+        ("Ardent Partners Ltd (****1234)", "A1", "", "Quarterly invoice", "", "", "400.00"),
+        ("Beacon Partners", "B1", "", "Quarterly invoice", "", "", "50.00"),
+        ("Beacon Group", "B2", "", "Highways Maintenance", "", "", "60.00"),
+        ("Beacon Group", "B2", "", "Highways Maintenance", "", "", "70.00"),
+    ]
+    loaded = load_file(ws, "usual.csv", spend_csv(rows), "spend")
+    classify_spend(ws)
+    # Independently: Ardent is one supplier of five lines (the spelling with no id has A1's name), three of
+    # them Construction by their words, so its two others take its usual category; Beacon Partners (B1) is a
+    # supplier of its own with one line and nothing placed.
+    assert classes(ws, loaded.file_id) == [
+        (2, "Construction", "K255"), (3, "Construction", "K255"), (4, "Construction", "K255"),
+        (5, "Construction", "USUAL"), (6, "Construction", "USUAL"),
+        (7, "Unclassified", None), (8, "Construction", "K255"), (9, "Construction", "K255")]
+    explanation = explain_payment(ws, loaded.file_id, 5)
+    assert explanation is not None and explanation.usual == "3 of 5 lines"
+    assert "the supplier's usual category (3 of 5 lines)" in explanation.sentence()
+    # Merged by hand into Beacon Group (as the Suppliers page merges), B1's line is one of three, two of them
+    # Construction.
+    ensure_current(ws)
+    merge_suppliers(ws, ["id:B1"], "id:B2")
+    classify_spend(ws)
+    assert classes(ws, loaded.file_id)[5] == (7, "Construction", "USUAL")
+    explanation = explain_payment(ws, loaded.file_id, 7)
+    assert explanation is not None and explanation.usual == "2 of 3 lines"
 
 
 def test_payments_loaded_after_classifying_wait_as_unclassified(ws: Workspace, hand_checked: int) -> None:
