@@ -16,8 +16,9 @@ The evidence a line carries is weighed in this order, and the rule that placed e
 4. `context`: who was paid and where, when the words say nothing specific: public bodies, individuals
    and redacted payees, sector words in the payee's name, then the file's broad heading (expense
    category), then the department;
-5. the supplier's usual category: a payee (not a redacted one) with more than half of its lines placed
-   in one category by the rules gives that category to its remaining lines (rule id `USUAL`).
+5. the supplier's usual category: a supplier (counted as the pages count one: its id, the spellings that
+   carry it or none, the analyst's merges; never a redacted payee) with more than half of its lines placed in
+   one category by the rules gives that category to its remaining lines (rule id `USUAL`).
 
 Within a layer the lower priority wins, then the rule_id, so the answer never depends on table order.
 Matching ignores case and runs of spaces. No rule is a catch-all: a line that nothing names stays
@@ -334,28 +335,64 @@ WITH ranked_rules AS MATERIALIZED ({ranked_rules}),
 hits AS ({plain_hits} UNION ALL {regex_hits}),
 best AS MATERIALIZED (SELECT source, value, min(rank) AS rank FROM hits GROUP BY source, value),
 {per_source}
-SELECT p.file_id, p.source_row,
-       CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END AS supplier_key,
-       r.category, r.rule_id
+SELECT p.file_id, p.source_row, p.supplier_name, p.supplier_id, p.is_redacted, r.category, r.rule_id
 FROM (SELECT *, {derived} FROM payments) p
 {joins}
 LEFT JOIN ranked_rules r ON r.rank = least({ranks})
 """
 NO_REGEX_HITS = "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT WHERE false"
 REGEX_RULES = f"SELECT rank, field, pattern FROM ({RANKED_RULES}) WHERE match = 'regex' ORDER BY rank"
-# A payee (not redacted) with more than half of its lines placed in one category by the rules gives that
-# category to its lines no rule placed. Counted over the whole workspace: the council's own data.
-USUAL_CATEGORIES = """
-WITH counts AS (
-    SELECT supplier_key, category, count(*) AS n FROM classify_placed WHERE supplier_key IS NOT NULL GROUP BY ALL
+# One supplier as the pages count it: one row per published (name, id) spelling with its supplier key (the
+# supplier id; else the id the same name carries elsewhere; else the name's key, `sp_supplier_name_key`), the
+# analyst's merges and splits applied. The caller defines `spellings` (supplier_name, supplier_id, n). The
+# analysis table (facts.py) and the supplier's usual category below both read suppliers through it.
+SUPPLIER_SPELLING_KEYS = """
+named AS (
+    SELECT s.*, sp_supplier_name_key(s.supplier_name) AS name_key FROM spellings s
+),
+id_for_name AS (
+    SELECT name_key, arg_max(supplier_id, n) AS supplier_id
+    FROM (SELECT name_key, supplier_id, sum(n) AS n FROM named WHERE supplier_id IS NOT NULL GROUP BY ALL)
+    GROUP BY name_key
+),
+auto_keys AS (
+    SELECT k.supplier_name, k.supplier_id, k.n,
+           CASE WHEN sp.supplier_name IS NOT NULL THEN 'split:' || k.supplier_name
+                WHEN k.supplier_id IS NOT NULL THEN 'id:' || k.supplier_id
+                WHEN i.supplier_id IS NOT NULL THEN 'id:' || i.supplier_id
+                ELSE 'name:' || k.name_key END AS auto_key
+    FROM named k
+    LEFT JOIN id_for_name i USING (name_key)
+    LEFT JOIN supplier_splits sp ON sp.supplier_name = k.supplier_name
+),
+spelling_keys AS MATERIALIZED (
+    SELECT a.*, coalesce(m.to_key, a.auto_key) AS supplier_key
+    FROM auto_keys a LEFT JOIN supplier_merges m ON m.from_key = a.auto_key
+)
+"""
+# A supplier (as SUPPLIER_SPELLING_KEYS counts one; redacted payees never) with more than half of its lines
+# placed in one category by the rules gives that category to its lines no rule placed. Counted over the whole
+# workspace, the council's own data: lines are counted per spelling first (a few thousand rows, not a line each).
+USUAL_CATEGORIES = f"""
+WITH by_spelling AS MATERIALIZED (
+    SELECT supplier_name, supplier_id, category, count(*) AS n FROM classify_placed
+    WHERE NOT is_redacted AND supplier_name IS NOT NULL GROUP BY ALL
+), spellings AS (SELECT supplier_name, supplier_id, sum(n) AS n FROM by_spelling GROUP BY ALL),
+{SUPPLIER_SPELLING_KEYS},
+counts AS (
+    SELECT k.supplier_key, b.category, sum(b.n) AS n
+    FROM by_spelling b JOIN spelling_keys k
+      ON k.supplier_name = b.supplier_name AND k.supplier_id IS NOT DISTINCT FROM b.supplier_id
+    GROUP BY ALL
 ), per_supplier AS (
     SELECT supplier_key, sum(n) AS lines, max(n) FILTER (WHERE category IS NOT NULL) AS top,
            arg_max(category, n) FILTER (WHERE category IS NOT NULL) AS category,
            count(*) FILTER (WHERE category IS NULL) AS has_unplaced
     FROM counts GROUP BY supplier_key
+), usual AS (
+    SELECT supplier_key, category FROM per_supplier WHERE has_unplaced > 0 AND top * 2 > lines AND top >= 2
 )
-SELECT supplier_key, category FROM per_supplier
-WHERE has_unplaced > 0 AND top * 2 > lines AND top >= 2
+SELECT k.supplier_name, k.supplier_id, u.category FROM usual u JOIN spelling_keys k USING (supplier_key)
 """
 # Each payment's final category and rule: the rule's, else the supplier's usual category, else Unclassified.
 CLASSES_SELECT = f"""
@@ -363,7 +400,9 @@ WITH usual AS MATERIALIZED ({USUAL_CATEGORIES})
 SELECT p.file_id, p.source_row,
        coalesce(p.category, u.category, 'Unclassified') AS category,
        CASE WHEN p.category IS NOT NULL THEN p.rule_id WHEN u.category IS NOT NULL THEN '{USUAL_RULE_ID}' END AS rule_id
-FROM classify_placed p LEFT JOIN usual u ON p.category IS NULL AND u.supplier_key = p.supplier_key
+FROM classify_placed p
+LEFT JOIN usual u ON p.category IS NULL AND NOT p.is_redacted AND u.supplier_name = p.supplier_name
+                 AND u.supplier_id IS NOT DISTINCT FROM p.supplier_id
 """
 INSERT_CLASSES = "INSERT INTO payment_classes" + CLASSES_SELECT
 DROP_PLACED = "DROP TABLE IF EXISTS classify_placed"
@@ -380,17 +419,25 @@ WHERE $file_id IS NULL OR p.file_id = $file_id
 """
 EXPLAIN_PAYMENT = """
 SELECT c.file_id IS NOT NULL, coalesce(c.category, 'Unclassified'), c.rule_id, k.impact, k.influenceable,
-       CASE WHEN p.is_redacted THEN NULL ELSE coalesce(p.supplier_id, p.supplier_name) END, {columns}
+       p.is_redacted, p.supplier_name, p.supplier_id, {columns}
 FROM payments p
 LEFT JOIN payment_classes c USING (file_id, source_row)
 LEFT JOIN categories k ON k.category = coalesce(c.category, 'Unclassified')
 WHERE p.file_id = $file_id AND p.source_row = $source_row
 """
 # For a line placed by the supplier's usual category: how many of the supplier's lines are in it.
-USUAL_SHARE = """
-SELECT count(*) FILTER (WHERE c.category = $category AND c.rule_id IS DISTINCT FROM 'USUAL'), count(*)
+USUAL_SHARE = f"""
+WITH spellings AS (SELECT supplier_name, supplier_id, count(*) AS n FROM payments WHERE NOT is_redacted GROUP BY ALL),
+{SUPPLIER_SPELLING_KEYS},
+theirs AS (
+    SELECT supplier_name, supplier_id FROM spelling_keys
+    WHERE supplier_key IN (SELECT supplier_key FROM spelling_keys
+                           WHERE supplier_name = $supplier_name AND supplier_id IS NOT DISTINCT FROM $supplier_id)
+)
+SELECT count(*) FILTER (WHERE c.category = $category AND c.rule_id IS DISTINCT FROM '{USUAL_RULE_ID}'), count(*)
 FROM payments p JOIN payment_classes c USING (file_id, source_row)
-WHERE NOT p.is_redacted AND coalesce(p.supplier_id, p.supplier_name) = $supplier_key
+SEMI JOIN theirs t ON t.supplier_name = p.supplier_name AND t.supplier_id IS NOT DISTINCT FROM p.supplier_id
+WHERE NOT p.is_redacted
 """
 REGEX_MATCHED_TEXT = f"""
 SELECT regexp_extract(CASE WHEN $field = 'supplier_name' THEN {NORMALISE_NAME.format(x="$value")}
@@ -640,7 +687,7 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
                           {"file_id": file_id, "source_row": source_row}).fetchone()
         if row is None:
             return None
-        classified, category, rule_id, impact, influenceable, supplier_key, *source_values = row
+        classified, category, rule_id, impact, influenceable, is_redacted, payee, payee_id, *source_values = row
         values = dict(zip(SOURCES, source_values, strict=True))
         rule = _rule_by_id(cur, rule_id) if rule_id and rule_id != USUAL_RULE_ID else None
         matched = None
@@ -660,8 +707,9 @@ def explain_payment(ws: Workspace, file_id: int, source_row: int) -> Explanation
                     matched = found[0]
                     matched_in = None if source == rule.field else source
                     break
-        elif rule_id == USUAL_RULE_ID and supplier_key is not None:
-            share = cur.execute(USUAL_SHARE, {"category": category, "supplier_key": supplier_key}).fetchone()
+        elif rule_id == USUAL_RULE_ID and not is_redacted:
+            share = cur.execute(USUAL_SHARE, {"category": category, "supplier_name": payee,
+                                              "supplier_id": payee_id}).fetchone()
             if share:
                 usual = f"{share[0]:,} of {share[1]:,} lines"
     return Explanation(

@@ -12,38 +12,17 @@ loaded or removed, rules re-run, suppliers merged or split): `ensure_current` do
 
 from __future__ import annotations
 
-from sp_analysis.classify import ensure_classified
+from sp_analysis.classify import SUPPLIER_SPELLING_KEYS, ensure_classified
 from sp_analysis.workspace import Workspace
 
-REFRESH_SPEND_FACTS = """
+REFRESH_SPEND_FACTS = f"""
 CREATE OR REPLACE TABLE spend_facts AS
 WITH spellings AS MATERIALIZED (
     -- one row per published (name, id) pair: ~25k rows, not 10M
     SELECT supplier_name, supplier_id, count(*) AS n
     FROM payments WHERE NOT is_redacted GROUP BY ALL
 ),
-named AS (
-    SELECT s.*, sp_supplier_name_key(s.supplier_name) AS name_key FROM spellings s
-),
-id_for_name AS (
-    SELECT name_key, arg_max(supplier_id, n) AS supplier_id
-    FROM (SELECT name_key, supplier_id, sum(n) AS n FROM named WHERE supplier_id IS NOT NULL GROUP BY ALL)
-    GROUP BY name_key
-),
-auto_keys AS (
-    SELECT k.supplier_name, k.supplier_id, k.n,
-           CASE WHEN sp.supplier_name IS NOT NULL THEN 'split:' || k.supplier_name
-                WHEN k.supplier_id IS NOT NULL THEN 'id:' || k.supplier_id
-                WHEN i.supplier_id IS NOT NULL THEN 'id:' || i.supplier_id
-                ELSE 'name:' || k.name_key END AS auto_key
-    FROM named k
-    LEFT JOIN id_for_name i USING (name_key)
-    LEFT JOIN supplier_splits sp ON sp.supplier_name = k.supplier_name
-),
-spelling_keys AS MATERIALIZED (
-    SELECT a.*, coalesce(m.to_key, a.auto_key) AS supplier_key
-    FROM auto_keys a LEFT JOIN supplier_merges m ON m.from_key = a.auto_key
-),
+{SUPPLIER_SPELLING_KEYS},
 -- redacted payees an analyst merged into a supplier (rare): their rows count towards its display name
 merged_redacted AS MATERIALIZED (
     SELECT p.file_id, p.source_row, p.supplier_name, m.to_key AS supplier_key
