@@ -54,7 +54,7 @@ SELECT count(*) AS payments,
                                      AND supplier_year_total >= $threshold), 0) AS high_over_100k,
        coalesce(sum(amount) FILTER (WHERE category <> 'Unclassified'), 0) AS classified,
        count(DISTINCT file_id) AS files,
-       min(payment_date) AS first_date, max(payment_date) AS last_date,
+       min(payment_date) AS first_date, max(coalesce(date_end, payment_date)) AS last_date,
        count(*) FILTER (WHERE amount < 0) AS credit_notes
 FROM spend_facts WHERE {where}
 """

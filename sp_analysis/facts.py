@@ -38,7 +38,7 @@ display AS MATERIALIZED (
     GROUP BY supplier_key
 ),
 facts AS (
-    SELECT p.file_id, p.source_row, p.payment_date, p.financial_year, p.fy_start, p.month, p.amount,
+    SELECT p.file_id, p.source_row, p.payment_date, p.date_end, p.financial_year, p.fy_start, p.month, p.amount,
            p.supplier_name, p.supplier_id, p.is_redacted, p.department, p.expense_type, p.expense_code,
            p.creditor_type, p.transaction_ref,
            CASE WHEN p.is_redacted THEN 'redacted:' || p.file_id || ':' || p.source_row ELSE s.auto_key END AS auto_key,
@@ -63,7 +63,7 @@ years AS MATERIALIZED (
     GROUP BY ALL
 )
 SELECT
-    f.file_id, f.source_row, f.payment_date, f.financial_year, f.fy_start, f.month, f.amount,
+    f.file_id, f.source_row, f.payment_date, f.date_end, f.financial_year, f.fy_start, f.month, f.amount,
     f.supplier_name, f.supplier_id, f.is_redacted, f.department, f.expense_type, f.expense_code,
     f.creditor_type, f.transaction_ref, f.auto_key, f.supplier_key,
     CASE WHEN d.supplier_key IS NULL THEN 'Redacted payee' ELSE d.supplier END AS supplier,
@@ -103,6 +103,9 @@ IS_STALE = """
 SELECT coalesce((SELECT value FROM workspace_meta WHERE key = 'spend_facts_stale'), '1') = '1'
        OR (SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('spend_facts', 'spend_cells', 'supplier_spellings')
                                                  AND NOT temporary) < 3
+       -- a table built before it carried each line's last day (a line dated by month runs to its month's end)
+       OR NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'spend_facts' AND column_name = 'date_end'
+                      AND schema_name = 'main')
 """
 
 

@@ -23,7 +23,8 @@ SELECT DISTINCT month FROM payments WHERE month IS NOT NULL ORDER BY month
 """
 
 IN_VIEW = """
-SELECT count(DISTINCT file_id) AS files, min(payment_date) AS first_date, max(payment_date) AS last_date,
+SELECT count(DISTINCT file_id) AS files, min(payment_date) AS first_date,
+       max(coalesce(date_end, payment_date)) AS last_date,  -- a line dated by month or quarter runs to its end
        coalesce(sum(amount), 0) AS total,
        coalesce(sum(amount) FILTER (WHERE category <> 'Unclassified'), 0) AS classified,
        coalesce(array_agg(DISTINCT financial_year ORDER BY financial_year)

@@ -103,3 +103,14 @@ def test_the_pack_leaves_out_what_has_no_data_and_says_part_years(ws: Workspace)
     assert [f.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}instr")
             for f in footer._p.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}fldSimple")] == [
         "PAGE", "NUMPAGES"]
+
+
+def test_a_file_dated_by_month_runs_to_the_end_of_its_month(ws: Workspace) -> None:
+    # Lines published with a month, not a day, are dated by their month: the data run to that month's last day.
+    lines = ["July 2010,Acme Waste Ltd,600.00,Environment,Waste Disposal",
+             "July 2010,Acme Waste Ltd,400.00,Environment,Waste Disposal"]
+    load_file(ws, "2010-07.csv", (HEADER + "\n".join(lines) + "\n").encode(), "spend")
+    set_setting(ws, "council_name", "Test Borough Council")
+    view = provenance.in_view(ws, SpendFilters(bands=value_bands(ws)))
+    assert (view.first_date, view.last_date) == (dt.date(2010, 7, 1), dt.date(2010, 7, 31))
+    assert "data 1 July 2010 to 31 July 2010;" in view.source
