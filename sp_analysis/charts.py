@@ -376,11 +376,12 @@ SEGMENT_TEXT_LESS = 2  # a bar segment's label: the text size less this many pix
 
 
 def _readable_segments(figure: go.Figure, style: ChartStyle) -> None:
-    """Labels inside bar segments at one readable size (the text size less SEGMENT_TEXT_LESS); a label that
-    does not fit its segment at that size is hidden, never shrunk."""
+    """Labels inside bar segments (and treemap boxes) at one readable size (the text size less SEGMENT_TEXT_LESS);
+    a label that does not fit its segment at that size is hidden, never shrunk."""
     size = style.font_size - SEGMENT_TEXT_LESS
     figure.update_layout(uniformtext={"mode": "hide", "minsize": size})
     figure.update_traces(textfont={"size": size}, selector={"type": "bar"})
+    figure.update_traces(textfont={"size": size}, selector={"type": "treemap"})
 
 
 def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str], impacts: Sequence[str],
@@ -501,9 +502,11 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
         hovertemplate="%{hovertext}: %{customdata} (%{percentRoot:.1%} of spend shown)<extra></extra>",
         maxdepth=2, pathbar={"visible": True},
     ))
-    # Each box's label at its own size (the template shrinks every label to the smallest and hides those below
-    # 8 px, which left large boxes blank); a long name is wrapped onto short lines above.
-    figure.update_layout(margin={"l": 10, "r": 10}, uniformtext={"mode": False})
+    # Every box's label at one readable size (the text size less SEGMENT_TEXT_LESS, as bar segments): a box too
+    # small to hold its label at that size shows none (its name and figure are on hover), rather than a label
+    # shrunk to a speck. A long name is wrapped onto short lines above, so most boxes can hold theirs.
+    figure.update_layout(margin={"l": 10, "r": 10})
+    _readable_segments(figure, text.style)
     return _apply_text(figure, text)
 
 

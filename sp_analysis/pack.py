@@ -149,7 +149,8 @@ def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
                  f"The {shown} highest-ranked of {len(pipeline)} contracts ending within 18 months of "
                  f"{ctx.as_at:%-d %B %Y}, plan priority first")
     text = charts.ChartText(text.title, text.subtitle,
-                            "Source: the contracts register loaded in this workspace. Bars run from the intervention "
+                            f"Source: {council_of(ws).whose('contracts register')} loaded in this workspace. Bars run "
+                            "from the intervention "
                             f"date (end date minus the lead time: {lead.describe()}) to the end date.", ctx.style)
     return contract_charts.renewal_timeline(pipeline, text, ctx.as_at, quarter_end, limit=30)
 

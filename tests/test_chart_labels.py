@@ -243,9 +243,9 @@ def test_no_text_is_drawn_outside_its_figure_in_chromium(figures: list[tuple[str
                 # Only a category label may be shortened (its full text is on hover and in the table); a title,
                 # a note or a value label ends whole.
                 shortened = t["text"].endswith(ELLIPSIS) and "tick" not in t["cls"]
-                # No text shrunk past reading: a bar segment's label that does not fit is hidden instead. (A
-                # treemap's box labels are sized by plotly to each box; the matrix's cells to the column.)
-                too_small = t["size"] < MIN_TEXT and t["cls"] not in ("slicetext", "hm")
+                # No text shrunk past reading: a bar segment's or treemap box's label that does not fit is hidden
+                # instead. (The matrix's cell text is sized to the column, checked against its cell above.)
+                too_small = t["size"] < MIN_TEXT and t["cls"] != "hm"
                 if outside or tick_over_plot or over_cell or shortened or too_small:
                     problems.append(f"{name}: '{t['text']}' ({t['size']:.0f}px) at {t['left']:.0f}-{t['right']:.0f} x "
                                     f"{t['top']:.0f}-{t['bottom']:.0f} in {result['width']:.0f}x{result['height']:.0f}"
@@ -294,7 +294,9 @@ def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
                           "total": [Decimal(900), Decimal(100)], "payments": [1, 1]})
     figure = charts.impact_treemap(frame, charts.ChartText("Treemap", "Net spend", "Source: test"))
     trace = figure.data[0]
-    assert figure.layout.uniformtext.mode is False  # the template's uniform size hid labels of large boxes
+    # One readable size for every box's label; a box too small for it shows none (never a label shrunk to a speck).
+    assert figure.layout.uniformtext.mode == "hide" and figure.layout.uniformtext.minsize == 13
+    assert trace.textfont.size == 13
     assert "Furniture and<br>soft furnishings" in trace.labels
     assert all(text_width(line, 15) <= 7 * 15 for label in trace.labels[1:] for line in lines_of(label))
     assert "GREENFIELD WASTE SERVICES LIMITED" in trace.hovertext  # the full name on hover

@@ -104,7 +104,7 @@ with register_tab:
         if not by_category.empty:
             text = charts.ChartText("Contract value by category",
                                     f"Value of {filters.describe()}, coloured by impact",
-                                    "Source: the contracts register loaded in this workspace. "
+                                    f"Source: {ui.council().whose('contracts register')} loaded in this workspace. "
                                     + DEFINITIONS["contract_value"], style=style)
             ui.show_chart(contract_charts.contract_value_by_category(by_category, text), key="contracts_by_category")
         left, right = st.columns(2)
