@@ -373,12 +373,13 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText, part_years: dict[str, st
 
 
 SEGMENT_TEXT_LESS = 2  # a bar segment's label: the text size less this many pixels, never smaller
+TREEMAP_TEXT_LESS = 3  # a treemap box's label (12 px on the page): one size for all, so more boxes hold theirs
 
 
-def _readable_segments(figure: go.Figure, style: ChartStyle) -> None:
+def _readable_segments(figure: go.Figure, style: ChartStyle, less: int = SEGMENT_TEXT_LESS) -> None:
     """Labels inside bar segments (and treemap boxes) at one readable size (the text size less SEGMENT_TEXT_LESS);
     a label that does not fit its segment at that size is hidden, never shrunk."""
-    size = style.font_size - SEGMENT_TEXT_LESS
+    size = style.font_size - less
     figure.update_layout(uniformtext={"mode": "hide", "minsize": size})
     figure.update_traces(textfont={"size": size}, selector={"type": "bar"})
     figure.update_traces(textfont={"size": size}, selector={"type": "treemap"})
@@ -506,7 +507,7 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
     # small to hold its label at that size shows none (its name and figure are on hover), rather than a label
     # shrunk to a speck. A long name is wrapped onto short lines above, so most boxes can hold theirs.
     figure.update_layout(margin={"l": 10, "r": 10})
-    _readable_segments(figure, text.style)
+    _readable_segments(figure, text.style, less=TREEMAP_TEXT_LESS)
     return _apply_text(figure, text)
 
 

@@ -295,8 +295,8 @@ def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
     figure = charts.impact_treemap(frame, charts.ChartText("Treemap", "Net spend", "Source: test"))
     trace = figure.data[0]
     # One readable size for every box's label; a box too small for it shows none (never a label shrunk to a speck).
-    assert figure.layout.uniformtext.mode == "hide" and figure.layout.uniformtext.minsize == 13
-    assert trace.textfont.size == 13
+    assert figure.layout.uniformtext.mode == "hide" and figure.layout.uniformtext.minsize == 12
+    assert trace.textfont.size == 12
     assert "Furniture and<br>soft furnishings" in trace.labels
     assert all(text_width(line, 15) <= 7 * 15 for label in trace.labels[1:] for line in lines_of(label))
     assert "GREENFIELD WASTE SERVICES LIMITED" in trace.hovertext  # the full name on hover
