@@ -61,6 +61,16 @@ class ChartStyle:
         """Money for labels and axes in the chosen style."""
         return govuk_money(value) if self.money_style == "govuk" else short_money(value)
 
+    def money_labels(self, values: Sequence[Decimal | float | int]) -> list[str]:
+        """Labels for one chart's values at one precision: where any figure in millions or billions needs its
+        decimal place, every such figure keeps one ('£34.0m' beside '£64.3m', never '£34m')."""
+        amounts = [Decimal(str(v)) for v in values]
+        labels = [self.money(v) for v in amounts]
+        if any("." in label for label in labels):
+            keep = govuk_money if self.money_style == "govuk" else short_money
+            labels = [keep(v, keep_place=True) for v in amounts]
+        return labels
+
     def year(self, label: str) -> str:
         """A financial-year label ('2024/25') in the chosen style."""
         if self.year_style == "slash" or "/" not in label:
@@ -140,6 +150,9 @@ def _nice_step(rough: Decimal) -> Decimal:
     return magnitude * 10
 
 
+AXIS_TITLE_LINES = 4  # an axis title wraps onto up to this many lines before a word is dropped
+
+
 def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Figure:
     width, height = text.style.size
     size = text.style.font_size
@@ -173,9 +186,9 @@ def _apply_text(figure: go.Figure, text: ChartText, bottom: int = 110) -> go.Fig
             axis.tickfont.size = size
         title = axis.title.text
         if title and "<br>" not in title and text_width(title, size) > plot_size[name[0]] - 10:
-            axis.title.text = fit_label(title, plot_size[name[0]] - 10, size)
+            axis.title.text = fit_label(title, plot_size[name[0]] - 10, size, max_lines=AXIS_TITLE_LINES)
             if name.startswith("x"):
-                bottom += int(size * 1.3)
+                bottom += int(size * 1.3) * axis.title.text.count("<br>")
                 figure.update_layout(margin={"b": bottom})
     # The source line sits at the figure's left edge, where the title starts, below the plot (placed in pixels
     # from the plot's left edge, so it stays there at any width the page gives the chart).
@@ -215,7 +228,7 @@ def for_screen(figure: go.Figure, width: int = SCREEN_WIDTH) -> go.Figure:
         if not title:
             continue
         plain = " ".join(lines_of(title))
-        refit = fit_label(plain, plot_width - 10, axis.title.font.size or size)
+        refit = fit_label(plain, plot_width - 10, axis.title.font.size or size, max_lines=AXIS_TITLE_LINES)
         if refit.count("<br>") > title.count("<br>"):
             shown.update_layout(margin={"b": int(margin.b) + int(size * 1.3) * (refit.count("<br>")
                                                                                  - title.count("<br>"))})
@@ -292,26 +305,32 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText, part_years: dict[str, st
     part_years = {y: w for y, w in (part_years or {}).items() if y in years}
     ticks = [text.style.year(y) + ("<br>part year" if y in part_years else "") for y in years]
 
-    for group, colour in IMPACT_COLOURS.items():
+    segments: dict[str, list[Decimal]] = {}
+    for group in IMPACT_COLOURS:
         part = frame[frame["impact_group"] == group].set_index("financial_year").reindex(years)
         totals = [Decimal(0) if pd.isna(v) else Decimal(v) for v in part["total"]] if len(part) else []
-        if not any(totals):
-            continue
+        if any(totals):
+            segments[group] = totals
+    # One precision for every segment's label.
+    every = text.style.money_labels([v for totals in segments.values() for v in totals])
+    label_of = iter(every)
+    for group, totals in segments.items():
+        colour = IMPACT_COLOURS[group]
+        labels = [next(label_of) for _ in totals]
         figure.add_bar(
             x=[text.style.year(y) for y in years], y=[float(v) for v in totals], name=group, marker_color=colour,
-            text=[text.style.money(v) if v else "" for v in totals], textposition="inside",
+            text=[label if v else "" for v, label in zip(totals, labels, strict=True)], textposition="inside",
             insidetextfont={"color": "white" if group in ("High", "Non-procurement") else TEXT},
             customdata=[pounds(v) for v in totals],
             hovertemplate=f"{group}, %{{x}}: %{{customdata}}<extra></extra>",
         )
     year_totals = frame.groupby("financial_year")["total"].sum() if not frame.empty else pd.Series(dtype=object)
     # The legend sits just above the plot at its left, under the subtitle, in the order of the bars.
-    # Each segment's label at the size its segment allows (not the template's one size for all, set by the
-    # thinnest segment); at most the text size.
+    # Every segment's label at one readable size; a segment too thin to hold its label at that size shows none
+    # (its figure is on hover and in the table) rather than a label shrunk past reading.
     figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.0, "x": 0, "xanchor": "left",
-                                                     "yanchor": "bottom", "title": None, "traceorder": "normal"},
-                         uniformtext={"mode": False})
-    figure.update_traces(textfont={"size": text.style.font_size - 2}, selector={"type": "bar"})
+                                                     "yanchor": "bottom", "title": None, "traceorder": "normal"})
+    _readable_segments(figure, text.style)
     _money_axis(figure, [Decimal(v) for v in year_totals], style=text.style)
     figure.update_xaxes(title="Financial year (1 April to 31 March)", type="category", tickmode="array",
                         tickvals=[text.style.year(y) for y in years], ticktext=ticks)
@@ -319,6 +338,19 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText, part_years: dict[str, st
         said = "; ".join(f"{text.style.year(y)}: {w}" for y, w in part_years.items())
         text = ChartText(text.title, f"{text.subtitle}. Part years: {said}", text.source, text.style)
     return _apply_text(figure, text, bottom=130 if part_years else 110)
+
+
+SEGMENT_TEXT_LESS = 2  # a bar segment's label: the text size less this many pixels, never smaller
+TREEMAP_TEXT_LESS = 3  # a treemap box's label (12 px on the page): one size for all, so more boxes hold theirs
+
+
+def _readable_segments(figure: go.Figure, style: ChartStyle, less: int = SEGMENT_TEXT_LESS) -> None:
+    """Labels inside bar segments (and treemap boxes) at one readable size (the text size less SEGMENT_TEXT_LESS);
+    a label that does not fit its segment at that size is hidden, never shrunk."""
+    size = style.font_size - less
+    figure.update_layout(uniformtext={"mode": "hide", "minsize": size})
+    figure.update_traces(textfont={"size": size}, selector={"type": "bar"})
+    figure.update_traces(textfont={"size": size}, selector={"type": "treemap"})
 
 
 def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str], impacts: Sequence[str],
@@ -335,6 +367,8 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
 
         bands = [b for b in bands if any(held(b, i) for i in impacts)] or list(bands)
         impacts = [i for i in impacts if any(held(b, i) for b in bands)] or list(impacts)
+    totals = [Decimal(lookup[(b, i)].total) if (b, i) in lookup else Decimal(0) for b in bands for i in impacts]
+    money_of = iter(text.style.money_labels(totals))  # one precision for every cell
     z, labels, hover = [], [], []
     for band in bands:
         row_z, row_labels, row_hover = [], [], []
@@ -343,7 +377,7 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
             total = Decimal(cell.total) if cell is not None else Decimal(0)
             years = int(cell.supplier_years) if cell is not None else 0
             row_z.append(float(total))
-            row_labels.append(f"<b>{text.style.money(total)}</b><br>{years:,} supplier-year{'s' if years != 1 else ''}")
+            row_labels.append(f"<b>{next(money_of)}</b><br>{years:,} supplier-year{'s' if years != 1 else ''}")
             row_hover.append(f"{impact} impact, {band}: {pounds(total)} from {years:,} supplier-years")
         z.append(row_z)
         labels.append(row_labels)
@@ -437,9 +471,11 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
         hovertemplate="%{hovertext}: %{customdata} (%{percentRoot:.1%} of spend shown)<extra></extra>",
         maxdepth=2, pathbar={"visible": True},
     ))
-    # Each box's label at its own size (the template shrinks every label to the smallest and hides those below
-    # 8 px, which left large boxes blank); a long name is wrapped onto short lines above.
-    figure.update_layout(margin={"l": 10, "r": 10}, uniformtext={"mode": False})
+    # Every box's label at one readable size (the text size less SEGMENT_TEXT_LESS, as bar segments): a box too
+    # small to hold its label at that size shows none (its name and figure are on hover), rather than a label
+    # shrunk to a speck. A long name is wrapped onto short lines above, so most boxes can hold theirs.
+    figure.update_layout(margin={"l": 10, "r": 10})
+    _readable_segments(figure, text.style, less=TREEMAP_TEXT_LESS)
     return _apply_text(figure, text)
 
 
@@ -472,7 +508,7 @@ def top_suppliers_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     """Horizontal bars of the largest suppliers, labelled with short money and share."""
     ordered = frame.iloc[::-1]
     totals = [Decimal(v) for v in ordered["total"]]
-    labels = [f"{text.style.money(v)} ({s:.1%})" for v, s in zip(totals, ordered["share"], strict=True)]
+    labels = [f"{m} ({s:.1%})" for m, s in zip(text.style.money_labels(totals), ordered["share"], strict=True)]
     return _horizontal_bars(list(ordered["supplier"]), totals, DARK_BLUE, labels, text, row_height=32)
 
 
@@ -480,7 +516,7 @@ def category_bar(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     """Horizontal bars of spend by category, coloured by impact with the impact named in each label."""
     ordered = frame.sort_values("total", key=lambda s: s.map(Decimal)).reset_index(drop=True)
     totals = [Decimal(v) for v in ordered["total"]]
-    labels = [f"{text.style.money(v)} ({g})" for v, g in zip(totals, ordered["impact_group"], strict=True)]
+    labels = [f"{m} ({g})" for m, g in zip(text.style.money_labels(totals), ordered["impact_group"], strict=True)]
     colours = [IMPACT_COLOURS.get(g, DARK_GREY) for g in ordered["impact_group"]]
     return _horizontal_bars(list(ordered["category"]), totals, colours, labels, text, row_height=34)
 

@@ -19,12 +19,14 @@ from sp_analysis.charts import (
     DARK_PINK,
     IMPACT_COLOURS,
     LIGHT_PURPLE,
+    SEGMENT_TEXT_LESS,
     TEXT,
     TURQUOISE,
     ChartText,
     _apply_text,
     _escape,
     _money_axis,
+    _readable_segments,
     category_bar,
 )
 from sp_analysis.labels import fit_label, margin_for
@@ -68,6 +70,10 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
     size = text.style.font_size
     fitted = [fit_label(label, text.style.size[0] * 0.4, size) for label in full]
     label_of = dict(zip(rows["rank"], labels, strict=True))
+    # One precision for every value label, at the chart's text size less two (as bar segments are labelled).
+    valued = [Decimal(v) for v in rows["contract_value"] if v is not None and v == v]
+    money_of = dict(zip(valued, text.style.money_labels(valued), strict=True))
+    small = size - SEGMENT_TEXT_LESS
     for group, colour in IMPACT_COLOURS.items():
         part = rows[rows["impact_group"] == group]
         if part.empty:
@@ -81,8 +87,8 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
             base=[s.isoformat() for s in starts], orientation="h", name=f"{group} impact" if group in
             ("High", "Medium", "Low") else group, marker_color=colour,
             # Inside the bar, which hides the today and quarter lines drawn below it; outside only when too short.
-            text=[text.style.money(v) if v is not None else "no value" for v in values], textposition="auto",
-            insidetextanchor="end", constraintext="none", textfont={"size": 13},
+            text=[money_of[v] if v is not None else "no value" for v in values], textposition="auto",
+            insidetextanchor="end", constraintext="none", textfont={"size": small},
             insidetextfont={"color": "white" if group in ("High", "Non-procurement") else TEXT},
             outsidetextfont={"color": TEXT}, cliponaxis=False,
             customdata=[[f"{r.title} ({r.reference})", r.supplier_name, pounds(v) if v is not None else
@@ -108,8 +114,9 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
         # Below the bars, so the value labels stay readable where a line crosses them.
         figure.add_shape(type="line", x0=day.isoformat(), x1=day.isoformat(), y0=0, y1=1, yref="paper",
                          line={"color": colour, "width": 2, "dash": dash}, layer="below")
-        figure.add_annotation(x=day.isoformat(), y=1, yref="paper", yshift=6 + 18 * index, text=_escape(label),
-                              showarrow=False, xanchor="left", yanchor="bottom", font={"size": 13, "color": colour})
+        figure.add_annotation(x=day.isoformat(), y=1, yref="paper", yshift=6 + int(small * 1.4) * index,
+                              text=_escape(label), showarrow=False, xanchor="left", yanchor="bottom",
+                              font={"size": small, "color": colour})
     figure.update_layout(barmode="overlay", bargap=0.25,
                          legend={"orientation": "h", "y": -0.08, "x": 0, "xanchor": "left", "yanchor": "top",
                                  "title": None},
@@ -117,7 +124,7 @@ def renewal_timeline(frame: pd.DataFrame, text: ChartText, today: dt.date, quart
                          margin={"l": margin_for(fitted, size, pad=20), "r": 60})
     _apply_text(figure, text, bottom=150)
     # Room above the plot for the labels of the today and quarter lines, clear of the subtitle.
-    figure.update_layout(margin={"t": int(figure.layout.margin.t) + 20 * len(lines) + 4})
+    figure.update_layout(margin={"t": int(figure.layout.margin.t) + int(small * 1.4) * len(lines) + 8})
     shown = frame.sort_values("rank").head(limit)
 
     def money(value: object) -> str:
@@ -141,20 +148,22 @@ def contracted_share_by_year(frame: pd.DataFrame, text: ChartText) -> go.Figure:
     contracted = [Decimal(v) for v in frame["contracted"]]
     rest = [Decimal(t) - Decimal(c) for t, c in zip(frame["influenceable"], frame["contracted"], strict=True)]
     shares = list(frame["share"])
+    money = text.style.money_labels([*contracted, *rest])  # one precision for every segment
+    contracted_money, rest_money = money[:len(contracted)], money[len(contracted):]
     figure = go.Figure()
     figure.add_bar(x=[text.style.year(y) for y in years], y=[float(v) for v in contracted], name="Within a contract's term",
                    marker_color=DARK_BLUE, insidetextfont={"color": "white"}, textposition="inside",
-                   text=[f"{text.style.money(v)} ({s:.0%})" if s is not None else text.style.money(v)
-                         for v, s in zip(contracted, shares, strict=True)],
+                   text=[f"{m} ({s:.0%})" if s is not None else m for m, s in zip(contracted_money, shares, strict=True)],
                    customdata=[pounds(v) for v in contracted],
                    hovertemplate="Within a contract's term, %{x}: %{customdata}<extra></extra>")
     figure.add_bar(x=[text.style.year(y) for y in years], y=[float(v) for v in rest], name="No contract matched",
                    marker_color=LIGHT_PURPLE, insidetextfont={"color": TEXT}, textposition="inside",
-                   text=[text.style.money(v) for v in rest], customdata=[pounds(v) for v in rest],
+                   text=rest_money, customdata=[pounds(v) for v in rest],
                    hovertemplate="No contract matched, %{x}: %{customdata}<extra></extra>")
     figure.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
                                                      "yanchor": "bottom", "title": None})
     _money_axis(figure, [Decimal(v) for v in frame["influenceable"]], style=text.style)
+    _readable_segments(figure, text.style)
     figure.update_xaxes(title="Financial year (1 April to 31 March)", type="category")
     _apply_text(figure, text)
     parts = [f"{text.style.year(y)}: {text.style.money(c)} of {text.style.money(Decimal(t))} within a contract's term"
@@ -186,6 +195,7 @@ def supplier_shares(frame: pd.DataFrame, text: ChartText, measures: tuple[str, .
                        hovertemplate=f"{status}, %{{x}}: %{{y:.1%}}<extra></extra>")
     figure.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
                                                   "yanchor": "bottom", "title": None})
+    _readable_segments(figure, text.style)
     figure.update_yaxes(tickformat=".0%", range=[0, 1], title="Share of influenceable spend")
     figure.update_xaxes(title=None)
     _apply_text(figure, text)

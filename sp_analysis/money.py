@@ -27,35 +27,36 @@ def total(values: Iterable[object]) -> Decimal:
     return sum((Decimal(str(v)) for v in values if v is not None and v == v), Decimal(0))
 
 
-def _one_place(value: Decimal) -> str:
+def _one_place(value: Decimal, keep_place: bool = False) -> str:
     text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return text[:-2] if text.endswith(".0") and not keep_place else text
 
 
-def short_money(value: Decimal | float | int) -> str:
-    """£12.3m, £300m, £450k, £900 for labels and axes; the exact figure goes on hover and in tables."""
+def short_money(value: Decimal | float | int, keep_place: bool = False) -> str:
+    """£12.3m, £300m, £450k, £900 for labels and axes; the exact figure goes on hover and in tables. With
+    `keep_place`, millions and billions keep their decimal place ('£34.0m'), to match others on a chart."""
     amount = Decimal(value)
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     if amount >= 1_000_000_000:
-        return f"{sign}£{_one_place(amount / 1_000_000_000)}bn"
+        return f"{sign}£{_one_place(amount / 1_000_000_000, keep_place)}bn"
     if amount >= 999_500:  # would round to "£1000k"
-        return f"{sign}£{_one_place(amount / 1_000_000)}m"
+        return f"{sign}£{_one_place(amount / 1_000_000, keep_place)}m"
     if amount >= 1_000:
         return f"{sign}£{amount / 1_000:.0f}k"
     return f"{sign}£{amount:.0f}"
 
 
-def govuk_money(value: Decimal | float | int, pence: bool = False) -> str:
+def govuk_money(value: Decimal | float | int, pence: bool = False, keep_place: bool = False) -> str:
     """GOV.UK style: '£12.3 million', '£1.2 billion', '£450,000' ('£450,000.50' with `pence` where there are
-    some); 'million' is never shortened."""
+    some); 'million' is never shortened. With `keep_place`, '£34.0 million' beside '£64.3 million'."""
     amount = Decimal(value)
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     if amount >= 1_000_000_000:
-        return f"{sign}£{_one_place(amount / 1_000_000_000)} billion"
+        return f"{sign}£{_one_place(amount / 1_000_000_000, keep_place)} billion"
     if amount >= 1_000_000:
-        return f"{sign}£{_one_place(amount / 1_000_000)} million"
+        return f"{sign}£{_one_place(amount / 1_000_000, keep_place)} million"
     if pence and amount != amount.to_integral_value():
         return f"{sign}£{amount:,.2f}"
     return f"{sign}£{amount:,.0f}"

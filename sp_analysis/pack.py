@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from sp_analysis import analysis, charts, provenance, render
 from sp_analysis.classify import coverage_beside
+from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
@@ -48,6 +49,7 @@ class PackItem:
     build: Callable[[Workspace, PackContext], go.Figure | pd.DataFrame | NoData]
     kind: str = "chart"
     note: str = ""  # the definitions the page gives beside the same chart, for its caption
+    caption: str = ""  # the document's heading for a table, where the title (told apart from a chart) will not do
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def _top_suppliers(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
         return empty
     frame = analysis.top_suppliers(ws, ctx.filters, 15)
     return charts.top_suppliers_bar(frame, _text(ctx, "The 15 largest suppliers by net spend",
-                                                 f"{ctx.filters.describe()}, {ctx.period}"))
+                                                 f"Net spend, {ctx.filters.describe()}, {ctx.period}"))
 
 
 def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame | NoData:
@@ -146,7 +148,8 @@ def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
                  f"The {shown} highest-ranked of {len(pipeline)} contracts ending within 18 months of "
                  f"{ctx.as_at:%-d %B %Y}, plan priority first")
     text = charts.ChartText(text.title, text.subtitle,
-                            "Source: the contracts register loaded in this workspace. Bars run from the intervention "
+                            f"Source: {council_of(ws).whose('contracts register')} loaded in this workspace. Bars run "
+                            "from the intervention "
                             f"date (end date minus the lead time: {lead.describe()}) to the end date.", ctx.style)
     return contract_charts.renewal_timeline(pipeline, text, ctx.as_at, quarter_end, limit=30)
 
@@ -166,7 +169,7 @@ def _framework_progress(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     if empty := _no_assessment(ws, ctx):
         return empty
     standing = framework.current_against_target(ws, ctx.as_at)
-    return plan_charts.level_against_target_figure(standing, ctx.as_at, _plan_source(ctx))
+    return plan_charts.level_against_target_figure(standing, ctx.as_at, _plan_source(ws, ctx), ctx.style)
 
 
 def _framework_matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
@@ -175,7 +178,7 @@ def _framework_matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     if empty := _no_assessment(ws, ctx):
         return empty
     return plan_charts.framework_matrix_figure(framework.framework_matrix(ws, ctx.as_at), ctx.as_at,
-                                               _plan_source(ctx))
+                                               _plan_source(ws, ctx), ctx.style)
 
 
 def _action_plan(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
@@ -185,12 +188,13 @@ def _action_plan(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     if table.empty:
         return NoData("no action plan is loaded")
     milestones = actions.milestones_table(ws, ctx.as_at)
-    source = f"Source: the council's sustainable procurement action plan in this workspace; status as at {ctx.as_at:%-d %b %Y}."
-    return plan_charts.action_gantt(table, milestones, ctx.as_at, source)
+    source = (f"Source: {council_of(ws).whose('sustainable procurement action plan')} in this workspace; status as at "
+              f"{ctx.as_at:%-d %b %Y}.")
+    return plan_charts.action_gantt(table, milestones, ctx.as_at, source, ctx.style)
 
 
-def _plan_source(ctx: PackContext) -> str:
-    return (f"Source: the council's Flexible Framework self-assessments in this workspace, as at "
+def _plan_source(ws: Workspace, ctx: PackContext) -> str:
+    return (f"Source: {council_of(ws).whose('Flexible Framework self-assessments')} in this workspace, as at "
             f"{ctx.as_at:%-d %b %Y}; criteria after the Sustainable Procurement Task Force's Flexible Framework (2006).")
 
 
@@ -201,7 +205,8 @@ ITEMS: dict[str, PackItem] = {
         PackItem("high_impact_over_100k", "High-impact spend over £100k by category", _high_over_100k),
         PackItem("spend_by_year", "Spend by financial year and impact", _by_year),
         PackItem("top_suppliers", "Largest suppliers (chart)", _top_suppliers),
-        PackItem("top_suppliers_table", "Largest suppliers (table)", _top_suppliers_table, kind="table"),
+        PackItem("top_suppliers_table", "Largest suppliers (table)", _top_suppliers_table, kind="table",
+                 caption="The 20 largest suppliers by net spend, with their share and main category"),
         PackItem("renewal_pipeline", "Renewal pipeline", _renewals),
         PackItem("framework_progress", "Flexible Framework: level against target", _framework_progress),
         PackItem("framework_matrix", "Flexible Framework matrix", _framework_matrix),
@@ -355,7 +360,7 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
         caption.style = doc.styles["Caption"]
 
     for number, (item, frame) in enumerate(pack.tables, start=1):
-        doc.add_heading(f"Table {number}: {item.title}", level=2)
+        doc.add_heading(f"Table {number}: {item.caption or item.title}", level=2)
         grid = doc.add_table(rows=1, cols=len(frame.columns))
         grid.style = "Table Grid"
         for cell, column in zip(grid.rows[0].cells, frame.columns, strict=True):

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sp_analysis.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartText, _apply_text
+from sp_analysis.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartStyle, ChartText, _apply_text
 from sp_analysis.labels import fit_label, margin_for
 from sp_analysis.money import day
 
@@ -25,16 +25,23 @@ STATUS_FILL = {"met": TURQUOISE, "partly met": ORANGE, "not met": "#FFFFFF"}
 STATUS_WORDS = {"met": "Met", "partly met": "Partly met", "not met": "Not met"}
 ACTION_FILL = {"overdue": ORANGE, "done": TURQUOISE, "in progress": DARK_BLUE, "not started": DARK_GREY, "dropped": LIGHT_GREY}
 DAY_MS = 86_400_000
+PAGE_STYLE = ChartStyle()  # the page's style where none is given: short money, 2024/25, not presenting
+
+
+def _px(style: ChartStyle, pixels: float) -> int:
+    """A size given for the page's text (15 px) scaled to the style's text size (larger on a projector)."""
+    return round(pixels * style.font_size / 15)
 
 
 def _layout(figure: go.Figure, title: str, subtitle: str, source: str, height: int, bottom: int = 80, top: int = 100,
-            right: int = 30, left: int = 60) -> go.Figure:
-    """The house layout (sp_analysis.charts): title, subtitle, source line, fonts, fixed size and margins."""
+            right: int = 30, left: int = 60, style: ChartStyle = PAGE_STYLE) -> go.Figure:
+    """The house layout (sp_analysis.charts): title, subtitle, source line, fonts, fixed size and margins, in the
+    style the spend charts take (money and year styles, presentation mode)."""
     figure.update_layout(height=height, margin={"l": left, "r": right},
                          hoverlabel={"font": {"color": TEXT}, "bgcolor": "white"})
-    _apply_text(figure, ChartText(title, subtitle, source), bottom=bottom + 30)
+    _apply_text(figure, ChartText(title, subtitle, source, style), bottom=bottom + 30)
     # Axis labels drawn above the plot (the matrix's level names) need room under the subtitle.
-    extra = 60 if figure.layout.xaxis.side == "top" else 0
+    extra = _px(style, 60) if figure.layout.xaxis.side == "top" else 0
     figure.update_layout(margin={"t": max(int(figure.layout.margin.t), top) + extra})
     return figure
 
@@ -54,8 +61,10 @@ def _as_date(value: object) -> dt.date | None:
 # --- the framework ---------------------------------------------------------------------------------------
 
 
-def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -> go.Figure:
+def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str,
+                            style: ChartStyle = PAGE_STYLE) -> go.Figure:
     """The 5 x 5 matrix: each cell filled and labelled met / partly met / not met, the target in force outlined."""
+    size = style.font_size
     themes = list(dict.fromkeys(matrix["theme"]))
     levels = sorted(set(int(x) for x in matrix["level"])) or [1, 2, 3, 4, 5]
     names = {int(r.level): r.level_name for r in matrix.itertuples()}
@@ -74,7 +83,7 @@ def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -
             label += f"<br><b>Target {day(target_date)}</b>" if target_date else "<br><b>Target</b>"
             figure.add_shape(type="rect", x0=x - 0.48, x1=x + 0.48, y0=y - 0.45, y1=y + 0.45,
                              line={"color": DARK_PINK, "width": 5}, fillcolor="rgba(0,0,0,0)")
-        figure.add_annotation(x=x, y=y, text=label, showarrow=False, font={"size": 12, "color": TEXT})
+        figure.add_annotation(x=x, y=y, text=label, showarrow=False, font={"size": _px(style, 12), "color": TEXT})
         hover_x.append(x)
         hover_y.append(y)
         counted = "counts towards the level achieved" if r.counts else "does not count yet"
@@ -90,17 +99,18 @@ def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -
                                 marker={"symbol": "square-open", "size": 14, "color": DARK_PINK, "line": {"width": 3}}))
     figure.update_xaxes(tickvals=levels, ticktext=[f"Level {lv}<br>{names.get(lv, '')}" for lv in levels], side="top",
                         range=[min(levels) - 0.55, max(levels) + 0.55], showgrid=False, zeroline=False, fixedrange=True)
-    figure.update_yaxes(tickvals=list(range(len(themes))), ticktext=[fit_label(t, 170, 15) for t in themes], autorange="reversed",
+    theme_labels = [fit_label(t, _px(style, 170), size) for t in themes]
+    figure.update_yaxes(tickvals=list(range(len(themes))), ticktext=theme_labels, autorange="reversed",
                         showgrid=False, zeroline=False, fixedrange=True, range=[len(themes) - 0.5, -0.5])
     # Its own title, about the cells (the level-against-target chart's title is about the targets).
     met = int((matrix["status"] == "met").sum())
     _layout(figure, f"{met} of {len(matrix)} levels met across the {len(themes)} themes" if len(matrix)
             else "No Flexible Framework themes",
             f"Flexible Framework criteria met per theme and level, latest assessment on or before {day(as_at)}",
-            source, height=210 + 95 * max(len(themes), 1), bottom=90, top=150,
-            left=max(100, margin_for([fit_label(t, 170, 15) for t in themes], 15, pad=16)))
+            source, height=_px(style, 210 + 95 * max(len(themes), 1)), bottom=_px(style, 90), top=_px(style, 150),
+            left=max(100, margin_for(theme_labels, size, pad=16)), style=style)
     figure.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "yref": "paper",
-                                                  "xanchor": "left", "font": {"size": 12}})
+                                                  "xanchor": "left", "font": {"size": _px(style, 12)}})
     described = []
     for theme in themes:
         cells = matrix[matrix["theme"] == theme]
@@ -112,8 +122,10 @@ def framework_matrix_figure(matrix: pd.DataFrame, as_at: dt.date, source: str) -
     return figure
 
 
-def level_against_target_figure(frame: pd.DataFrame, as_at: dt.date, source: str) -> go.Figure:
+def level_against_target_figure(frame: pd.DataFrame, as_at: dt.date, source: str,
+                                style: ChartStyle = PAGE_STYLE) -> go.Figure:
     """Level achieved per theme as bars, with the target in force marked and labelled beside each."""
+    size = style.font_size
     themes = list(frame["theme"])
     achieved = [int(a) for a in frame["achieved"]]
     figure = go.Figure(go.Bar(
@@ -125,20 +137,21 @@ def level_against_target_figure(frame: pd.DataFrame, as_at: dt.date, source: str
     if len(with_target):
         figure.add_trace(go.Scatter(
             y=list(with_target["theme"]), x=[int(t) for t in with_target["target"]], mode="markers+text",
-            marker={"symbol": "diamond", "size": 16, "color": DARK_PINK, "line": {"color": "white", "width": 1}},
+            marker={"symbol": "diamond", "size": _px(style, 16), "color": DARK_PINK, "line": {"color": "white", "width": 1}},
             text=[f"Target {int(t)} by {day(_as_date(d))}" if _as_date(d) else f"Target {int(t)}"  # type: ignore[arg-type]
                   for t, d in zip(with_target["target"], with_target["target_date"], strict=True)],
-            textposition="middle right", textfont={"color": TEXT, "size": 12}, name="Target in force",
+            textposition="middle right", textfont={"color": TEXT, "size": _px(style, 13)}, name="Target in force",
             hovertemplate="%{y}: %{text}<extra></extra>",
         ))
     figure.update_xaxes(range=[0, 6.6], tickvals=[0, 1, 2, 3, 4, 5], title="Flexible Framework level", gridcolor="#D6D6D6",
                         fixedrange=True)
-    figure.update_yaxes(autorange="reversed", ticktext=[fit_label(t, 170, 15) for t in themes], tickvals=themes, fixedrange=True)
+    theme_labels = [fit_label(t, _px(style, 170), size) for t in themes]
+    figure.update_yaxes(autorange="reversed", ticktext=theme_labels, tickvals=themes, fixedrange=True)
     pairs = [(int(a), None if pd.isna(t) else int(t)) for a, t in zip(frame["achieved"], frame["target"], strict=True)]
     _layout(figure, _targets_headline(pairs),
             f"Flexible Framework level achieved per theme and the target in force, as at {day(as_at)}", source,
-            height=230 + 60 * max(len(themes), 1), top=130, bottom=110,
-            left=max(100, margin_for([fit_label(t, 170, 15) for t in themes], 15, pad=16)))
+            height=_px(style, 230 + 60 * max(len(themes), 1)), top=_px(style, 130), bottom=_px(style, 110),
+            left=max(100, margin_for(theme_labels, size, pad=16)), style=style)
     figure.update_layout(showlegend=True, legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
                                                   "xanchor": "left"}, bargap=0.35)
     _describe(figure, f"Bar chart of the level achieved per theme as at {day(as_at)}, with targets: " + "; ".join(
@@ -149,7 +162,7 @@ def level_against_target_figure(frame: pd.DataFrame, as_at: dt.date, source: str
 
 
 def progress_figure(history: pd.DataFrame, targets: Sequence[tuple[str, int, dt.date]], themes: Sequence[str],
-                    as_at: dt.date, source: str) -> go.Figure:
+                    as_at: dt.date, source: str, style: ChartStyle = PAGE_STYLE) -> go.Figure:
     """Level achieved over time, one small panel per theme, each assessment a point, targets as diamonds."""
     themes = list(themes) or sorted(set(history["theme"]))
     figure = make_subplots(rows=len(themes), cols=1, shared_xaxes=True, vertical_spacing=0.035,
@@ -169,7 +182,7 @@ def progress_figure(history: pd.DataFrame, targets: Sequence[tuple[str, int, dt.
                                     hoverinfo="skip", showlegend=False), row=i, col=1)
         figure.add_trace(go.Scatter(
             x=xs, y=ys, mode="markers+text", marker={"size": 9, "color": colour}, text=[f"Level {y}" for y in ys],
-            textposition="bottom right", textfont={"color": TEXT, "size": 11}, showlegend=False,
+            textposition="bottom right", textfont={"color": TEXT, "size": _px(style, 12)}, showlegend=False,
             customdata=list(own["assessor"]),
             hovertemplate=f"{theme}<br>%{{x|%-d %b %Y}}: Level %{{y}} (assessor %{{customdata}})<extra></extra>",
         ), row=i, col=1)
@@ -179,7 +192,7 @@ def progress_figure(history: pd.DataFrame, targets: Sequence[tuple[str, int, dt.
                 x=[t[2] for t in own_targets], y=[t[1] for t in own_targets], mode="markers+text",
                 marker={"symbol": "diamond-open", "size": 12, "color": DARK_PINK, "line": {"width": 2}},
                 text=[f"Target {t[1]}" for t in own_targets], textposition="middle right",
-                textfont={"color": TEXT, "size": 11}, showlegend=False,
+                textfont={"color": TEXT, "size": _px(style, 12)}, showlegend=False,
                 hovertemplate=f"{theme}: target Level %{{y}} by %{{x|%-d %b %Y}}<extra></extra>",
             ), row=i, col=1)
         figure.update_yaxes(range=[-1.2, 5.6], tickvals=[0, 1, 2, 3, 4, 5], gridcolor="#E5E5E5", fixedrange=True, row=i, col=1)
@@ -187,9 +200,9 @@ def progress_figure(history: pd.DataFrame, targets: Sequence[tuple[str, int, dt.
     end = max([d for d in dates if d] + [as_at])
     pad = dt.timedelta(days=max((end - start).days // 12, 45))
     figure.update_xaxes(range=[start - pad, end + pad], gridcolor="#E5E5E5", tickformat="%b %Y")
-    figure.update_annotations(font={"size": 13, "color": TEXT}, xanchor="left", x=0)
+    figure.update_annotations(font={"size": _px(style, 13), "color": TEXT}, xanchor="left", x=0)
     _layout(figure, "Progress over time", f"Flexible Framework level achieved at each assessment, to {day(as_at)}; "
-            "dashed line: the as-at date", source, height=140 + 140 * len(themes))
+            "dashed line: the as-at date", source, height=_px(style, 140 + 140 * len(themes)), style=style)
     steps = []
     for theme in themes:
         own = history[history["theme"] == theme].sort_values("assessed_on")
@@ -203,7 +216,8 @@ def progress_figure(history: pd.DataFrame, targets: Sequence[tuple[str, int, dt.
 # --- the action plan -----------------------------------------------------------------------------------
 
 
-def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, source: str) -> go.Figure:
+def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, source: str,
+                 style: ChartStyle = PAGE_STYLE) -> go.Figure:
     """Actions as bars from start to due date and milestones as markers, with the as-at line; overdue in orange.
 
     Every bar is labelled with its state in words. Actions with no due date run a little past the plan's last
@@ -213,7 +227,8 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     rows = [html.escape(f"{int(r.action_id)}. {' '.join(str(r.title).split())} ({r.officer or 'no officer'})", quote=False)
             for r in table.itertuples()]
     # Wrapped onto two lines within 36% of the width and the margin fitted to them; the full title is on hover.
-    fitted = [fit_label(html.unescape(row), 1100 * 0.36, 12) for row in rows]
+    small = _px(style, 12)  # the rows' labels and the bars' states: smaller than the title's text, as on the page
+    fitted = [fit_label(html.unescape(row), style.size[0] * 0.36, small) for row in rows]
     spans = [d for col in ("start_date", "due_date") for d in map(_as_date, table[col]) if d]
     spans += [d for d in map(_as_date, milestones["due_date"]) if d]
     first = min(spans) if spans else as_at - dt.timedelta(days=180)
@@ -236,7 +251,7 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
                  "not started": "Not started", "dropped": "Dropped"}[state]
         if start is None and due is None:
             figure.add_annotation(x=lo, y=label, text=f"  {words}; no dates set", xanchor="left", showarrow=False,
-                                  font={"size": 11, "color": TEXT})
+                                  font={"size": small, "color": TEXT})
             continue
         begin = start or due
         assert begin is not None
@@ -256,7 +271,7 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
         figure.add_trace(go.Bar(
             y=b["y"], base=b["base"], x=b["x"], orientation="h", name=f"Action {state}",
             marker={"color": ACTION_FILL[state], "line": {"color": DARK_GREY, "width": 1}},
-            text=b["text"], textposition="outside", textfont={"color": TEXT, "size": 11}, cliponaxis=False,
+            text=b["text"], textposition="outside", textfont={"color": TEXT, "size": small}, cliponaxis=False,
             hovertext=b["hover"], hoverinfo="text",
         ))
     if len(milestones):
@@ -281,29 +296,30 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     if outside:  # no line: the date is off the axis, and says which way
         after = as_at > hi
         figure.add_annotation(x=1 if after else 0, xref="paper", y=1, yref="paper", yanchor="bottom",
-                              xanchor="right" if after else "left", showarrow=False, font={"color": TEXT, "size": 12},
+                              xanchor="right" if after else "left", showarrow=False, font={"color": TEXT, "size": small},
                               text=f"As at {day(as_at)}: " + ("after the last date shown →" if after
                                                                       else "← before the first date shown"))
     else:
         figure.add_shape(type="line", x0=as_at, x1=as_at, y0=0, y1=1, yref="paper", line={"color": TEXT, "dash": "dash", "width": 2})
         figure.add_annotation(x=as_at, y=1, yref="paper", yanchor="bottom", text=f"As at {day(as_at)}", showarrow=False,
-                              font={"color": TEXT, "size": 12}, bgcolor="white")
+                              font={"color": TEXT, "size": small}, bgcolor="white")
     overdue = int(table["overdue"].sum())
     headline = (f"{overdue} of {len(table)} action{'s' if len(table) != 1 else ''} overdue"
                 if overdue else f"No action overdue of {len(table)}")
     figure.update_xaxes(type="date", range=[lo, hi], gridcolor="#E5E5E5", tickformat="%b %Y")
-    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows, fixedrange=True, tickfont={"size": 12},
+    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows, fixedrange=True, tickfont={"size": small},
                         tickmode="array", tickvals=rows, ticktext=fitted)
     _layout(figure, f"{headline} as at {day(as_at)}",
             "Actions of the sustainable procurement plan from start to due date, with their milestones, "
             f"as at {day(as_at)}", source,
-            height=200 + 36 * max(len(rows), 1), bottom=70, top=140, left=max(120, margin_for(fitted, 12, pad=14)),
+            height=_px(style, 200 + 36 * max(len(rows), 1)), bottom=_px(style, 70), top=_px(style, 140),
+            left=max(120, margin_for(fitted, small, pad=14)),
             right=max(30, margin_for([str(t) for trace in figure.data if trace.type == "bar" for t in trace.text or []],
-                                     11, pad=24)))
+                                     small, pad=24)), style=style)
     height = figure.layout.height
     figure.update_layout(barmode="overlay", bargap=0.35, showlegend=True,
-                         legend={"orientation": "h", "x": 0.01, "xref": "container", "y": 1 - 66 / height, "yref": "container",
-                                 "yanchor": "top", "xanchor": "left", "font": {"size": 12}})
+                         legend={"orientation": "h", "x": 0.01, "xref": "container", "y": 1 - _px(style, 66) / height, "yref": "container",
+                                 "yanchor": "top", "xanchor": "left", "font": {"size": small}})
     late = [r.title for r in table.itertuples() if r.overdue]
     _describe(figure, f"Timeline of {len(table)} actions as at {day(as_at)}. {headline}"
               + (f": {'; '.join(late)}." if late else ".") + f" {int(milestones['overdue'].sum())} milestones overdue.")

@@ -321,6 +321,9 @@ def money_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return shown
 
 
+# A count in a table: a whole number with thousands separators on screen ('12,345'), a plain number in downloads.
+COUNT_COLUMN = st.column_config.NumberColumn(format="localized")
+
 PAYMENT_COLUMNS = {
     "payment_date": "Date", "supplier": "Supplier", "supplier_name": "Payee as published", "amount": "Amount",
     "financial_year": "Financial year", "department": "Department", "expense_type": "Expense type",

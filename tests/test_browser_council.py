@@ -1,10 +1,11 @@
-"""A council analyst's first hour, in a real browser: an empty start, "start my council's workspace" with its
-name, three real council files uploaded at once, a filter, and downloads of a table, a chart and the Cabinet
-pack, each carrying the council's name and never the sample's.
+"""A council analyst's first hour, in a real browser, as on a fresh clone: an empty start, "start my council's
+workspace" with its name, three real council files uploaded at once and their figures checked against the
+published ones (expected.json), a filter, a click on a cell of the band x impact matrix that opens its payments,
+and downloads of a table, a chart and the Cabinet pack, each carrying the council's name and never the sample's.
 
 Debian's Chromium drives the running app, started as in test_browser_upload.py on a workspace file that does
-not exist yet. Skipped with a reason where /usr/bin/chromium or ../shared/real-samples is absent. Full-page
-screenshots go to test-artifacts/council-*.png.
+not exist yet. Skipped with a reason where /usr/bin/chromium or ../shared/real-samples is absent. A full-page
+screenshot of every step goes to test-artifacts/council-*.png, with the downloaded chart and the pack's images.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, REAL_SAMPLES, pounds_text, shot, skip_without_chromium, start_app, stop_app
+from sp_analysis.charts import short_money
+from tests.conftest import (
+    ARTIFACTS,
+    CHROMIUM,
+    REAL_SAMPLES,
+    pounds_text,
+    shot,
+    skip_without_chromium,
+    start_app,
+    stop_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_samples, pytest.mark.timeout(900)]
 
@@ -44,6 +55,16 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stop_app(process)
 
 
+# The matrix as drawn: its heatmap's rows (bands, top first), columns (impacts) and each cell's hover text.
+_MATRIX = """
+() => {
+  const plot = document.querySelector('.js-plotly-plot');
+  const heat = plot.data.find((t) => t.type === 'heatmap');
+  return {x: heat.x, y: heat.y, z: heat.z, hover: heat.customdata};
+}
+"""
+
+
 def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
@@ -53,6 +74,8 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
         if not path.exists():
             pytest.skip(f"{path} is absent from ../shared/real-samples")
     expected = json.loads((REAL_SAMPLES / "expected.json").read_text(encoding="utf-8"))
+    records = sum(int(expected[name]["records"]) for name in FILES)
+    total = sum((Decimal(expected[name]["total"]) for name in FILES), Decimal(0))
 
     # 1. An empty start: the first-run choice, no figures of anyone's.
     page.goto(app_url)  # type: ignore[attr-defined]
@@ -66,6 +89,7 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
     page.get_by_role("button", name="Start my council's workspace").click()  # type: ignore[attr-defined]
     expect(page.get_by_role("heading", name="Upload")).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
     expect(page.get_by_text(f"Council: {COUNCIL}")).to_be_visible()  # type: ignore[attr-defined]
+    shot(page, "council-02-started")
 
     # 3. Three real files at once, each with its published figures.
     page.locator("input[type=file]").set_input_files([str(p) for p in paths])  # type: ignore[attr-defined]
@@ -78,20 +102,28 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
         expect(page.get_by_text(line)).to_be_visible(timeout=300_000)  # type: ignore[attr-defined]
     assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
-    shot(page, "council-02-upload")
+    shot(page, "council-03-upload")
 
-    # 4. A filter: Devon's March 2024, the financial year 2023/24.
+    # 4. The Overview's figures: every payment of the three files, their published total.
     page.get_by_role("link", name="Overview").click()  # type: ignore[attr-defined]
-    expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible(timeout=120_000)  # type: ignore[attr-defined]
+    metric = page.locator('[data-testid="stMetricValue"]').first  # type: ignore[attr-defined]
+    expect(metric).to_have_text(short_money(total), timeout=120_000)
+    expect(page.get_by_text(f"{records:,} payments").first).to_be_visible()  # type: ignore[attr-defined]
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    shot(page, "council-04-overview")
+
+    # 5. A filter: Devon's March 2024, the financial year 2023/24.
     page.get_by_label("Financial years").first.click()  # type: ignore[attr-defined]
     page.get_by_role("option", name="2023/24").click()  # type: ignore[attr-defined]
     page.keyboard.press("Escape")  # type: ignore[attr-defined]
     expect(page.get_by_text("Showing financial year 2023/24").first).to_be_visible(timeout=120_000)  # type: ignore[attr-defined]
     devon_2024 = Decimal(expected[FILES[0]]["total"])
+    expect(metric).to_have_text(short_money(devon_2024), timeout=120_000)
+    expect(page.get_by_text(f"{int(expected[FILES[0]]['records']):,} payments").first).to_be_visible()  # type: ignore[attr-defined]
     page.wait_for_timeout(1500)  # type: ignore[attr-defined]
-    shot(page, "council-03-overview-filtered")
+    shot(page, "council-05-overview-filtered")
 
-    # 5. A table: the spend by financial year, as numbers, named for the council and the filter.
+    # 6. A table: the spend by financial year, as numbers, named for the council and the filter.
     with page.expect_download(timeout=120_000) as info:  # type: ignore[attr-defined]
         page.get_by_role("button", name="Download CSV").first.click()  # type: ignore[attr-defined]
     table_name = info.value.suggested_filename
@@ -109,13 +141,38 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
     cell = sheet.cell(row=2, column=header.index("All") + 1)
     assert Decimal(str(cell.value)) == devon_2024 and cell.number_format.startswith("£#,##0.00")
 
-    # 6. A chart: its SVG and print PNG are named for the council; the sample's name is nowhere in them.
+    # 7. A click on a cell of the band x impact matrix opens its payments: the cell with the most spend that is
+    # not the one the payments section starts on (the largest band, High impact).
+    drawn = page.evaluate(_MATRIX)  # type: ignore[attr-defined]
+    cells = [(z, r, c) for r, row in enumerate(drawn["z"]) for c, z in enumerate(row)
+             if z and (r, c) != (len(drawn["y"]) - 1, drawn["x"].index("High") if "High" in drawn["x"] else -1)]
+    assert cells, drawn
+    _, row_index, column_index = max(cells)
+    band, impact = drawn["y"][row_index], drawn["x"][column_index]
+    cell_total = drawn["hover"][row_index][column_index].split(": ")[1].split(" from ")[0]  # '£1,234.56'
+    matrix = page.locator(".js-plotly-plot").first  # type: ignore[attr-defined]
+    matrix.scroll_into_view_if_needed()  # the downloads above scrolled the page: click where the matrix is now
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    box = matrix.locator(".nsewdrag").first.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * (column_index + 0.5) / len(drawn["x"]),  # type: ignore[attr-defined]
+                     box["y"] + box["height"] * (row_index + 0.5) / len(drawn["y"]))
+    said = page.get_by_text(f"impact: {impact}; supplier-year value: {band}").first  # type: ignore[attr-defined]
+    expect(said).to_be_visible(timeout=60_000)
+    caption = said.inner_text()
+    assert f"{cell_total} net" in caption, (caption, cell_total)  # the cell's spend, from its payments
+    assert caption.split(" payment")[0].replace(",", "").isdigit(), caption
+    page.get_by_role("heading", name="The payments behind a cell").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    shot(page, "council-06-matrix-cell-clicked")
+
+    # 8. A chart: its SVG and print PNG are named for the council; the sample's name is nowhere in them.
     page.get_by_text("Text description and downloads").first.click()  # type: ignore[attr-defined]
     with page.expect_download(timeout=300_000) as info:  # type: ignore[attr-defined]
         page.get_by_role("button", name="SVG").first.click()  # type: ignore[attr-defined]
     assert info.value.suggested_filename.startswith(f"{SLUG}-"), info.value.suggested_filename
     svg = Path(info.value.path()).read_text(encoding="utf-8")
-    assert SAMPLE not in svg and "2023/24" in svg
+    assert SAMPLE not in svg and "2023/24" in svg and COUNCIL in svg.replace("&#39;", "'")
     with page.expect_download(timeout=300_000) as info:  # type: ignore[attr-defined]
         page.get_by_role("button", name="PNG (print quality)").first.click()  # type: ignore[attr-defined]
     assert info.value.suggested_filename.startswith(f"{SLUG}-") and info.value.suggested_filename.endswith(".png")
@@ -123,13 +180,15 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
 
     with Image.open(info.value.path()) as image:
         assert image.size == (3300, 1860)
-    (tmp_path / "chart.png").write_bytes(Path(info.value.path()).read_bytes())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "council-07-chart-download.png").write_bytes(Path(info.value.path()).read_bytes())
+    shot(page, "council-07-chart-downloads")
 
-    # 7. The Cabinet pack: the council's name on the title page and the source line, the sample's nowhere.
+    # 9. The Cabinet pack: the council's name on the title page and the source line, the sample's nowhere.
     page.get_by_role("link", name="Cabinet pack").click()  # type: ignore[attr-defined]
     expect(page.get_by_role("button", name="Word document")).to_be_visible(timeout=120_000)  # type: ignore[attr-defined]
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
-    shot(page, "council-04-cabinet-pack")
+    shot(page, "council-08-cabinet-pack")
     with page.expect_download(timeout=600_000) as info:  # type: ignore[attr-defined]
         page.get_by_role("button", name="Word document").click()  # type: ignore[attr-defined]
     pack_name = info.value.suggested_filename
@@ -141,5 +200,9 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
                      + [c.text for t in document.tables for r in t.rows for c in r.cells])
     assert f"{COUNCIL}: sustainable procurement" in text
     assert f"{COUNCIL}' published spend over £500" in text
-    assert SAMPLE not in text
-    (tmp_path / "pack.docx").write_bytes(Path(info.value.path()).read_bytes())
+    assert pounds_text(str(devon_2024)) in text  # the key figures: the filtered year's published total
+    assert SAMPLE not in text and "(table)" not in text
+    # The pack's charts, kept beside the screenshots to be looked at.
+    for number, blob in enumerate((r.target_part.blob for r in document.part.rels.values()
+                                   if "image" in r.reltype), start=1):
+        (ARTIFACTS / f"council-09-pack-image-{number}.png").write_bytes(blob)

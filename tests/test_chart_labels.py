@@ -21,6 +21,7 @@ from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import DEVON_2026_03, REAL_SAMPLES, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+MIN_TEXT = 11  # px: the smallest text any chart draws (its source line and small notes are 12 and up)
 APP = str(ROOT / "app.py")
 CHART_PAGES = ["views/overview.py", "views/impact_areas.py", "views/suppliers.py", "views/contracts.py",
                "views/renewals.py", "views/framework.py", "views/action_plan.py"]
@@ -205,9 +206,11 @@ async (spec) => {
     if (!el.textContent.trim()) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0) continue;
-    const kind = el.closest('.ytick, .xtick, .annotation, .gtitle, .g-xtitle, .g-ytitle, .hm') || el.closest('g');
+    const kind = el.closest('.ytick, .xtick, .annotation, .gtitle, .g-xtitle, .g-ytitle, .hm, .slicetext, .legendtext')
+      || el.closest('g');
     out.push({text: el.textContent, cls: kind.getAttribute('class') || '', left: r.left - box.left,
-              right: r.right - box.left, top: r.top - box.top, bottom: r.bottom - box.top});
+              right: r.right - box.left, top: r.top - box.top, bottom: r.bottom - box.top,
+              size: parseFloat(getComputedStyle(el).fontSize)});
   }
   return {width: full.width, height: full.height, plotLeft: size.l, plotRight: size.l + size.w, texts: out,
           cellWidth: heatmap ? size.w / heatmap.x.length : null, cellHeight: heatmap ? size.h / heatmap.y.length : null};
@@ -237,8 +240,14 @@ def test_no_text_is_drawn_outside_its_figure_in_chromium(figures: list[tuple[str
                 tick_over_plot = "ytick" in t["cls"] and t["right"] > result["plotLeft"] + 1
                 over_cell = t["cls"] == "hm" and (t["right"] - t["left"] > result["cellWidth"] - 4
                                                   or t["bottom"] - t["top"] > result["cellHeight"] - 4)
-                if outside or tick_over_plot or over_cell:
-                    problems.append(f"{name}: '{t['text']}' at {t['left']:.0f}-{t['right']:.0f} x "
+                # Only a category label may be shortened (its full text is on hover and in the table); a title,
+                # a note or a value label ends whole.
+                shortened = t["text"].endswith(ELLIPSIS) and "tick" not in t["cls"]
+                # No text shrunk past reading: a bar segment's or treemap box's label that does not fit is hidden
+                # instead. (The matrix's cell text is sized to the column, checked against its cell above.)
+                too_small = t["size"] < MIN_TEXT and t["cls"] != "hm"
+                if outside or tick_over_plot or over_cell or shortened or too_small:
+                    problems.append(f"{name}: '{t['text']}' ({t['size']:.0f}px) at {t['left']:.0f}-{t['right']:.0f} x "
                                     f"{t['top']:.0f}-{t['bottom']:.0f} in {result['width']:.0f}x{result['height']:.0f}"
                                     f" (plot from {result['plotLeft']:.0f})")
         browser.close()
@@ -285,7 +294,9 @@ def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
                           "total": [Decimal(900), Decimal(100)], "payments": [1, 1]})
     figure = charts.impact_treemap(frame, charts.ChartText("Treemap", "Net spend", "Source: test"))
     trace = figure.data[0]
-    assert figure.layout.uniformtext.mode is False  # the template's uniform size hid labels of large boxes
+    # One readable size for every box's label; a box too small for it shows none (never a label shrunk to a speck).
+    assert figure.layout.uniformtext.mode == "hide" and figure.layout.uniformtext.minsize == 12
+    assert trace.textfont.size == 12
     assert "Furniture and<br>soft furnishings" in trace.labels
     assert all(text_width(line, 15) <= 7 * 15 for label in trace.labels[1:] for line in lines_of(label))
     assert "GREENFIELD WASTE SERVICES LIMITED" in trace.hovertext  # the full name on hover

@@ -54,11 +54,12 @@ fourth.metric("Overdue actions", f"{int(table['overdue'].sum()):,}")
 fifth.metric("Overdue milestones", f"{int(milestones['overdue'].sum()):,}")
 st.caption(f"Showing {ui.md(wording)}, as at {as_at:%-d %B %Y}.")
 
-source = f"Source: the council's sustainable procurement action plan in this workspace; {wording}; status as at {as_at:%-d %b %Y}."
+source = (f"Source: {ui.council().whose('sustainable procurement action plan')} in this workspace; {wording}; "
+          f"status as at {as_at:%-d %b %Y}.")
 if table.empty:
     st.write("No action matches the filters.")
 else:
-    ui.show_chart(plan_charts.action_gantt(table, milestones, as_at, source), key="plan_gantt")
+    ui.show_chart(plan_charts.action_gantt(table, milestones, as_at, source, ui.chart_style()), key="plan_gantt")
 
 # --- overdue ---------------------------------------------------------------------------------------------------
 st.header("Overdue")

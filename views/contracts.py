@@ -95,7 +95,7 @@ with register_tab:
         if not by_category.empty:
             text = charts.ChartText("Contract value by category",
                                     f"Value of {filters.describe()}, coloured by impact",
-                                    "Source: the contracts register loaded in this workspace. "
+                                    f"Source: {ui.council().whose('contracts register')} loaded in this workspace. "
                                     + DEFINITIONS["contract_value"], style=style)
             ui.show_chart(contract_charts.contract_value_by_category(by_category, text), key="contracts_by_category")
         left, right = st.columns(2)
@@ -103,15 +103,16 @@ with register_tab:
                         "impact_group": "Impact", "department": "Department", "category": "Category"}
         by_department = ui.query(contracts.contract_totals, today, filters, "department")
         left.markdown("**By department**")
+        counts = {name: ui.COUNT_COLUMN for name in ("Contracts", "Live today", "No value")}
         left.dataframe(ui.money_columns(by_department, "value").rename(columns=totals_names), hide_index=True,
-                       key="contracts_by_department_table")
+                       key="contracts_by_department_table", column_config=counts)
         by_impact = ui.query(contracts.contract_totals, today, filters, "impact")
         right.markdown("**By impact**")
         right.dataframe(ui.money_columns(by_impact, "value").rename(columns=totals_names), hide_index=True,
-                        key="contracts_by_impact_table")
+                        key="contracts_by_impact_table", column_config=counts)
         with st.expander("By category, as a table"):
             category_table = ui.money_columns(by_category, "value").rename(columns=totals_names)
-            st.dataframe(category_table, hide_index=True, key="contracts_by_category_table")
+            st.dataframe(category_table, hide_index=True, key="contracts_by_category_table", column_config=counts)
             ui.downloads(category_table, f"contracts-by-category-{filters.slug()}", key="contracts_by_category_download")
 
         st.subheader("Payments to a contract's supplier")
@@ -180,7 +181,8 @@ with against_tab:
             "contract_terms": "Their terms (none overlaps the year)"})
         off_table["Their terms (none overlaps the year)"] = off_table["Their terms (none overlaps the year)"].fillna("")
         off_table.insert(0, "Rank", range(1, len(off_table) + 1))
-        st.dataframe(off_table, hide_index=True, key="contracts_off_contract_table")
+        st.dataframe(off_table, hide_index=True, key="contracts_off_contract_table",
+                     column_config={"Payments": ui.COUNT_COLUMN, "Contracts in register": ui.COUNT_COLUMN})
         ui.downloads(off_table, "off-contract-supplier-years" + ("-with-options" if with_options else ""),
                      key="contracts_off_contract_download")
 
@@ -316,7 +318,7 @@ with sme_tab:
             sources = ui.query(contracts.status_sources)
             st.dataframe(ui.money_columns(sources, "spend").rename(columns={
                 "measure": "Measure", "source": "Source", "suppliers": "Suppliers", "spend": "Influenceable spend"}),
-                hide_index=True, key="contracts_sources_table")
+                hide_index=True, key="contracts_sources_table", column_config={"Suppliers": ui.COUNT_COLUMN})
             status = ui.query(contracts.supplier_status)
             ui.downloads(status, "supplier-status", key="contracts_status_download")
 

@@ -27,7 +27,8 @@ st.caption(f"{framework.LEVEL_RULE} Assessments are dated snapshots: saving a ne
 
 history = ui.query(framework.assessment_history)
 shown = history[history["assessed_on"] <= as_at]
-source = (f"Source: the council's Flexible Framework self-assessments in this workspace "
+style = ui.chart_style()
+source = (f"Source: {ui.council().whose('Flexible Framework self-assessments')} in this workspace "
           f"({len(shown):,} on or before {as_at:%-d %b %Y}); criteria after the Sustainable Procurement Task Force's "
           "Flexible Framework (2006), in this project's words.")
 if shown.empty:
@@ -36,14 +37,14 @@ if shown.empty:
 
 # --- the matrix ---------------------------------------------------------------------------------------------
 matrix = ui.query(framework.framework_matrix, as_at)
-ui.show_chart(plan_charts.framework_matrix_figure(matrix, as_at, source), key="framework_matrix_chart")
+ui.show_chart(plan_charts.framework_matrix_figure(matrix, as_at, source, style), key="framework_matrix_chart")
 with st.expander("The matrix as a table"):
     st.dataframe(ui.query(framework.matrix_table, as_at), hide_index=True, key="framework_matrix_table")
 
 # --- current against target ---------------------------------------------------------------------------------
 st.header("Current level against target")
 standing = ui.query(framework.current_against_target, as_at)
-ui.show_chart(plan_charts.level_against_target_figure(standing, as_at, source), key="framework_target_chart")
+ui.show_chart(plan_charts.level_against_target_figure(standing, as_at, source, style), key="framework_target_chart")
 st.dataframe(
     standing.rename(columns={"theme": "Theme", "achieved": "Level achieved", "target": "Target level",
                              "target_date": "Target date", "gap": "Levels to go", "standing": "Standing",
@@ -88,7 +89,7 @@ else:
     targets = [(t.theme, t.level, t.target_date) for t in ui.query(framework.load_targets)]
     themes = ui.query(framework.theme_names)
     progress = ui.query(framework.progress_over_time, as_at)
-    ui.show_chart(plan_charts.progress_figure(progress, targets, themes, as_at, source), key="framework_progress_chart")
+    ui.show_chart(plan_charts.progress_figure(progress, targets, themes, as_at, source, style), key="framework_progress_chart")
     st.dataframe(
         shown[["assessed_on", "theme", "assessor", "met", "criteria", "achieved", "explanation"]].rename(columns={
             "assessed_on": "Assessed on", "theme": "Theme", "assessor": "Assessor", "met": "Criteria met",

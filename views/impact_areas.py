@@ -46,7 +46,8 @@ categories["share"] = categories["share"].map(lambda v: "" if v != v or v is Non
 shown = ui.money_columns(categories, "total").rename(columns={
     "impact_group": "Impact", "category": "Category", "total": "Net spend", "payments": "Payments",
     "suppliers": "Suppliers", "share": "Share of spend shown"})
-st.dataframe(shown, hide_index=True, key="impact_categories_table")
+st.dataframe(shown, hide_index=True, key="impact_categories_table",
+             column_config={"Payments": ui.COUNT_COLUMN, "Suppliers": ui.COUNT_COLUMN})
 ui.downloads(shown, f"categories-{filters.slug()}", key="impact_categories_download")
 
 st.subheader("Drill down")
@@ -65,7 +66,7 @@ supplier_table = pd.DataFrame({
     "Share of category": suppliers["share"].map(lambda s: f"{s:.1%}"),
     "Payments": suppliers["payments"],
 })
-st.dataframe(supplier_table, hide_index=True, key="impact_suppliers_table")
+st.dataframe(supplier_table, hide_index=True, key="impact_suppliers_table", column_config={"Payments": ui.COUNT_COLUMN})
 ui.downloads(supplier_table, f"suppliers-{drill.slug()}", key="impact_suppliers_download")
 
 st.markdown("**The payments behind it**")

@@ -106,7 +106,8 @@ table = matrix.assign(total=matrix["total"].map(pounds)).rename(columns={
     "value_band": "Value band", "impact_group": "Impact", "total": "Net spend", "supplier_years": "Supplier-years",
     "payments": "Payments", "priority": "Plan priority (High, £100k and over)"})
 with st.expander("The matrix as a table"):
-    st.dataframe(table, hide_index=True, key="overview_matrix_table")
+    st.dataframe(table, hide_index=True, key="overview_matrix_table",
+                 column_config={"Supplier-years": ui.COUNT_COLUMN, "Payments": ui.COUNT_COLUMN})
     ui.downloads(table, f"band-impact-{filters.slug()}", key="overview_matrix_download")
 
 st.subheader("Trend by financial year")

@@ -100,7 +100,8 @@ shown_count = min(30, len(pipeline))
 text = charts.ChartText(
     "Contracts coming up for renewal: when re-procurement must start",
     f"The {shown_count} highest-ranked of {len(pipeline)} contracts ending by {window_end:%-d %B %Y} ({scope})",
-    "Source: the contracts register loaded in this workspace. Bars run from the intervention date (end date minus "
+    f"Source: {ui.council().whose('contracts register')} loaded in this workspace. Bars run from the intervention "
+    "date (end date minus "
     f"the lead time: {lead.describe()}) to the end date.", style=ui.chart_style())
 ui.show_chart(contract_charts.renewal_timeline(pipeline, text, today, quarter_end, limit=30), key="renewals_timeline")
 

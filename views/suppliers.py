@@ -24,7 +24,7 @@ cols[2].metric("Top 20 suppliers' share", "" if spread.top_20_share is None else
 
 count = st.slider("How many suppliers", 5, 50, 20, step=5, key="suppliers_top_n")
 top = ui.query(analysis.top_suppliers, filters, count)
-text = charts.ChartText(f"The {count} largest suppliers by net spend", f"{filters.describe()}, {period}",
+text = charts.ChartText(f"The {count} largest suppliers by net spend", f"Net spend, {filters.describe()}, {period}",
                         ui.spend_source(filters).source, style=style)
 ui.show_chart(charts.top_suppliers_bar(top, text), key="suppliers_top_chart")
 ui.show_sql(analysis.top_suppliers)
@@ -33,7 +33,7 @@ top_table = pd.DataFrame({
     "Share": top["share"].map(lambda s: f"{s:.1%}"), "Payments": top["payments"],
     "Main category": top["main_category"],
 })
-st.dataframe(top_table, hide_index=True, key="suppliers_top_table")
+st.dataframe(top_table, hide_index=True, key="suppliers_top_table", column_config={"Payments": ui.COUNT_COLUMN})
 ui.downloads(top_table, f"top-suppliers-{filters.slug()}", key="suppliers_top_download")
 
 st.subheader("Year on year")
