@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from sp_analysis import analysis, charts, provenance, render
+from sp_analysis import analysis, chart_words, charts, provenance, render
 from sp_analysis.classify import coverage_beside
 from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
@@ -74,10 +74,6 @@ class Pack:
     part_years: dict[str, str] = field(default_factory=dict)
 
 
-def _text(ctx: PackContext, title: str, subtitle: str) -> charts.ChartText:
-    return charts.ChartText(title, subtitle, ctx.source, style=ctx.style)
-
-
 def _no_spend(ws: Workspace, ctx: PackContext) -> NoData | None:
     if analysis.headline(ws, ctx.filters).payments == 0:
         return NoData(f"no payments in view ({ctx.filters.describe()})")
@@ -88,8 +84,7 @@ def _matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     if empty := _no_spend(ws, ctx):
         return empty
     frame = analysis.band_impact_matrix(ws, ctx.filters)
-    text = _text(ctx, "Where the spend sits by supplier size and impact",
-                 f"Net spend and number of supplier-years, {ctx.filters.describe()}, {ctx.period}")
+    text = chart_words.band_impact(ctx.filters, ctx.period, ctx.source, ctx.style)
     return charts.band_impact_matrix(frame, text, ctx.filters.bands.labels, IMPACT_GROUPS)
 
 
@@ -98,8 +93,7 @@ def _high_over_100k(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     frame = analysis.category_summary(ws, filters)
     if frame.empty:
         return NoData(f"no high-impact spend with suppliers over £100k in view ({ctx.filters.describe()})")
-    text = _text(ctx, "High-impact spend with suppliers over £100k, by category",
-                 f"Net spend in supplier-years of £100,000 or more, {filters.describe()}, {ctx.period}")
+    text = chart_words.high_over_100k(filters, ctx.period, ctx.source, ctx.style)
     return charts.category_bar(frame, text)
 
 
@@ -108,16 +102,14 @@ def _by_year(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
         return empty
     frame = analysis.spend_by_financial_year(ws, ctx.filters)
     part_years = provenance.data_months(ws).part_years(sorted(frame["financial_year"].unique()))
-    return charts.spend_by_year(frame, _text(ctx, "Spend by financial year and impact",
-                                             f"Net spend by impact of category, {ctx.filters.describe()}"), part_years)
+    return charts.spend_by_year(frame, chart_words.by_year(ctx.filters, ctx.source, ctx.style), part_years)
 
 
 def _top_suppliers(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     if empty := _no_spend(ws, ctx):
         return empty
     frame = analysis.top_suppliers(ws, ctx.filters, 15)
-    return charts.top_suppliers_bar(frame, _text(ctx, "The 15 largest suppliers by net spend",
-                                                 f"Net spend, {ctx.filters.describe()}, {ctx.period}"))
+    return charts.top_suppliers_bar(frame, chart_words.top_suppliers(15, ctx.filters, ctx.period, ctx.source, ctx.style))
 
 
 def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame | NoData:
@@ -144,13 +136,8 @@ def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
                       f"none of the {held:,} contracts ends within 18 months of {ctx.as_at:%-d %B %Y}")
     _, _, quarter_end = contracts.financial_quarter(ctx.as_at)
     shown = min(30, len(pipeline))
-    text = _text(ctx, "Contracts coming up for renewal: when re-procurement must start",
-                 f"The {shown} highest-ranked of {len(pipeline)} contracts ending within 18 months of "
-                 f"{ctx.as_at:%-d %B %Y}, plan priority first")
-    text = charts.ChartText(text.title, text.subtitle,
-                            f"Source: {council_of(ws).whose('contracts register')} loaded in this workspace. Bars run "
-                            "from the intervention "
-                            f"date (end date minus the lead time: {lead.describe()}) to the end date.", ctx.style)
+    text = chart_words.renewals(shown, len(pipeline), chart_words.renewal_window(18, ctx.as_at),
+                                council_of(ws).whose("contracts register"), lead, ctx.style)
     return contract_charts.renewal_timeline(pipeline, text, ctx.as_at, quarter_end, limit=30)
 
 

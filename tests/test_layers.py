@@ -57,6 +57,8 @@ LAYER_OF: dict[str, str] = {
     "sp_analysis.charts": "output",
     # Label widths from the font's metrics, wrapping and shortening at a word.
     "sp_analysis.labels": "output",
+    # What each chart shared by a page and the pack is called and says under its title.
+    "sp_analysis.chart_words": "output",
     "sp_analysis.contract_charts": "output",
     "sp_analysis.plan_charts": "output",
     "sp_analysis.render": "output",

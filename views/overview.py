@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sp_analysis import analysis, charts, classify, council, provenance, sample, ui
+from sp_analysis import analysis, chart_words, charts, classify, council, provenance, sample, ui
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.filters import SpendFilters
 from sp_analysis.money import count_of, pounds
@@ -87,8 +87,7 @@ source = view.source
 
 st.subheader("Value band and impact")
 matrix = ui.query(analysis.band_impact_matrix, filters)
-text = charts.ChartText("Where the spend sits by supplier size and impact",
-                        f"Net spend and number of supplier-years, {filters.describe()}, {period}", source, style=style)
+text = chart_words.band_impact(filters, period, source, style)
 clicked = ui.show_chart(charts.band_impact_matrix(matrix, text, filters.bands.labels, IMPACT_GROUPS,
                                                   drop_empty=filters.narrowed), key="overview_matrix", clickable=True)
 # A click on a cell opens its payments below: the cell's band and impact become the choices there (once per click,
@@ -112,8 +111,7 @@ with st.expander("The matrix as a table"):
 
 st.subheader("Trend by financial year")
 by_year = ui.query(analysis.spend_by_financial_year, filters)
-year_text = charts.ChartText("Spend by financial year and impact",
-                             f"Net spend by impact of category, {filters.describe()}", source, style=style)
+year_text = chart_words.by_year(filters, source, style)
 months = ui.query(provenance.data_months)
 part_years = months.part_years(sorted(by_year["financial_year"].unique()))
 ui.show_chart(charts.spend_by_year(by_year, year_text, part_years), key="overview_by_year")

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from sp_analysis import act, charts, contract_charts, contracts, settings, ui
+from sp_analysis import act, chart_words, contract_charts, contracts, settings, ui
 from sp_analysis.contracts import DEFINITIONS, ContractFilters, LeadTimes
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.money import pounds, short_money, total
@@ -97,12 +97,8 @@ if pipeline.empty:
     st.stop()
 
 shown_count = min(30, len(pipeline))
-text = charts.ChartText(
-    "Contracts coming up for renewal: when re-procurement must start",
-    f"The {shown_count} highest-ranked of {len(pipeline)} contracts ending by {window_end:%-d %B %Y} ({scope})",
-    f"Source: {ui.council().whose('contracts register')} loaded in this workspace. Bars run from the intervention "
-    "date (end date minus "
-    f"the lead time: {lead.describe()}) to the end date.", style=ui.chart_style())
+text = chart_words.renewals(shown_count, len(pipeline), f"ending by {window_end:%-d %B %Y} ({scope})",
+                            ui.council().whose("contracts register"), lead, ui.chart_style())
 ui.show_chart(contract_charts.renewal_timeline(pipeline, text, today, quarter_end, limit=30), key="renewals_timeline")
 
 table = ui.money_columns(pipeline, "contract_value")

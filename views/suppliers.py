@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import analysis, charts, suppliers, ui
+from sp_analysis import analysis, chart_words, charts, suppliers, ui
 from sp_analysis.money import pounds
 
 st.title("Suppliers")
@@ -24,8 +24,7 @@ cols[2].metric("Top 20 suppliers' share", "" if spread.top_20_share is None else
 
 count = st.slider("How many suppliers", 5, 50, 20, step=5, key="suppliers_top_n")
 top = ui.query(analysis.top_suppliers, filters, count)
-text = charts.ChartText(f"The {count} largest suppliers by net spend", f"Net spend, {filters.describe()}, {period}",
-                        ui.spend_source(filters).source, style=style)
+text = chart_words.top_suppliers(count, filters, period, ui.spend_source(filters).source, style)
 ui.show_chart(charts.top_suppliers_bar(top, text), key="suppliers_top_chart")
 ui.show_sql(analysis.top_suppliers)
 top_table = pd.DataFrame({
