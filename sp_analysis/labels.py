@@ -99,11 +99,6 @@ def fit_label(text: str, width: float, size: float, max_lines: int = 2, bold: bo
     return "<br>".join(html.escape(line, quote=False) for line in fit_lines(text, width, size, max_lines, bold))
 
 
-def is_shortened(label: str) -> bool:
-    """Whether a fitted label lost words (its full text then belongs on hover and in the table)."""
-    return label.endswith(ELLIPSIS)
-
-
 def margin_for(labels: Iterable[str], size: float, pad: int = 16, bold: bool = False) -> int:
     """A margin in pixels that holds the widest line of any of the labels, and the gap to the axis."""
     return int(max((label_width(label, size, bold) for label in labels), default=0.0)) + pad
