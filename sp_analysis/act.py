@@ -90,7 +90,7 @@ DEFINITIONS: dict[str, str] = {
                 "it is loaded, the share is not known. Invoices not yet paid are in no published file, so they are not "
                 "counted.",
     "over_30k": "Payments of more than £30,000 to a contract's supplier within the term of a contract in the register that "
-                "started on or after 1 April 2026 (s.70, in force for contracts procured from then).",
+                "started on or after 1 April 2026 (s.70(1), in force for contracts procured from then).",
     "kpi_due": "Contracts over £5m that started on or after 24 February 2025 (when the Act came into force), or whose "
                "KPIs are in the register here. A contract performance notice (s.71(2)) is due 12 months after the last "
                "KPI rating recorded, or after the "
@@ -1014,7 +1014,8 @@ def pack_table(ws: Workspace, as_at: dt.date) -> pd.DataFrame:
         rows.append(("Payments compliance (s.69)",
                      f"{perf.average_days} days on average; {s[0]:.1%} in 1-30 days, {s[1]:.1%} in 31-60, "
                      f"{s[2]:.1%} in 61 or more",
-                     f"{perf.label}, {perf.paid:,} payments; notice due by {perf.due:%-d %B %Y}. "
+                     f"{perf.label}, {perf.paid:,} payments; the notice is {due_wording(perf.due, as_at)} as at "
+                     f"{as_at:%-d %B %Y}. "
                      + DEFINITIONS["days_to_pay"]))
     overdue = int((notices["status"] == "Overdue").sum())
     due_next = int(notices["status"].str.startswith("Due next quarter").sum())

@@ -449,6 +449,13 @@ def test_summary_json_carries_the_act_figures(loaded: Workspace) -> None:
 def test_pack_table(loaded: Workspace) -> None:
     table = act.pack_table(loaded, TODAY)
     assert table["Duty"].iloc[0] == "Pipeline notice (s.93)"
+    rows = table.set_index("Duty")["Basis"]
+    trigger, perf = act.pipeline_trigger(loaded, 2027), act.latest_performance(loaded)
+    assert perf is not None
+    assert f"If required, {act.due_wording(trigger.due, TODAY)} as at 2 December 2026." in rows["Pipeline notice (s.93)"]
+    assert "due by 26 May 2027" in rows["Pipeline notice (s.93)"]  # 2027/28's notice, after the fixture's 2026/27 spend
+    assert f"the notice is {act.due_wording(perf.due, TODAY)}" in rows["Payments compliance (s.69)"]
+    assert "overdue since 30 October 2026" in rows["Payments compliance (s.69)"]  # April to September 2026's notice
     assert "Contracts over £5m: performance notices (s.71)" in list(table["Duty"])
     notices = act.pack_kpi_notices(loaded, TODAY)
     # K2 ended 31 May 2026 unrated: overdue; K1 (no KPI recorded here) is due 12 months after 1 January 2026;
