@@ -6,8 +6,8 @@ postcode written by this script is made up.
 
 Outputs (all paths relative to this file's folder):
 
-* spend/harrowdale-spend-YYYY-MM.csv|xlsx  24 monthly "expenditure over £500"
-  files, April 2024 - March 2026, in five different publishing shapes (A-E).
+* spend/harrowdale-spend-YYYY-MM.csv|xlsx  30 monthly "expenditure over £500"
+  files, April 2024 - September 2026, in five different publishing shapes (A-E).
 * contracts/harrowdale-contracts-register.csv  LGA-style contracts register.
 * suppliers/harrowdale-supplier-attributes.csv  postcode / company number /
   SME / VCSE for about 300 suppliers.
@@ -53,7 +53,10 @@ FIXED_PROPS_TIME = dt.datetime(2026, 4, 1, 9, 0, 0)
 FIXED_ZIP_TIME = (2026, 4, 1, 9, 0, 0)
 CUTOFF = dt.date(2026, 11, 27)  # "many contracts end in the 3 years after this"
 
-MONTHS = [(2024 + (3 + i) // 12, (3 + i) % 12 + 1) for i in range(24)]  # Apr 2024 .. Mar 2026
+MONTHS = [(2024 + (3 + i) // 12, (3 + i) % 12 + 1) for i in range(30)]  # Apr 2024 .. Sep 2026
+LAST_MONTH = len(MONTHS) - 1
+# The register's contracts are sized on the two whole financial years (the half-year after them came later).
+REGISTER_YEARS = ("2024/25", "2025/26")
 MON_ABBR = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -556,9 +559,9 @@ def build_suppliers() -> list:
         eweights = [round(srng.uniform(0.3, 1.0) * (3 if i == 0 else 1), 3) for i in range(len(etypes))]
         r = srng.random()
         if r < 0.80:
-            active = (0, 23)
+            active = (0, LAST_MONTH)
         elif r < 0.90:
-            active = (srng.randint(3, 20), 23)
+            active = (srng.randint(3, 20), LAST_MONTH)
         else:
             active = (0, srng.randint(4, 21))
         weight = sector.weight * math.exp(srng.gauss(0, 1.5))
@@ -618,22 +621,22 @@ def build_suppliers() -> list:
         s.eweights = [1.0] * len(etypes)
         s.dept = PB_DEPT.get(etypes[0], "Corporate Services")
         s.weight, s.median, s.sigma, s.big, s.spread, s.multi = 0.5, 9000, 1.2, (0.06, 100_000, 900_000), 0.5, 0.0
-        s.active, s.sme, s.vcse, s.local = (0, 23), "", "No", True
+        s.active, s.sme, s.vcse, s.local = (0, LAST_MONTH), "", "No", True
         s.postcode = make_postcode(rng_for("pb", name), True)
         suppliers.append(s)
 
     # ---- special cases ----------------------------------------------------
     by_name = {s.name: s for s in suppliers}
     g = by_name["Greenfield Waste Services Ltd"]
-    g.active, g.weight, g.etypes, g.eweights = (0, 23), 3.0, ["Waste Disposal Contract", "Recycling Credits"], [3, 1]
+    g.active, g.weight, g.etypes, g.eweights = (0, LAST_MONTH), 3.0, ["Waste Disposal Contract", "Recycling Credits"], [3, 1]
     g.dept, g.sme, g.median = "Waste & Environment", "No", 12000
     for nm in ("Café Lumière Catering Ltd", "Renée’s Homecare Ltd", "O’Marrow Minibus Services",
                "Chloé Ashgrove Interpreting", "Brightway Homes Ltd"):
-        by_name[nm].active = (0, 23)
+        by_name[nm].active = (0, LAST_MONTH)
         by_name[nm].weight = max(by_name[nm].weight, 1.0)
     for nm in (EDGE_EXACT, EDGE_CREDIT):
         by_name[nm].in_pool = False
-        by_name[nm].active = (0, 23)
+        by_name[nm].active = (0, LAST_MONTH)
     e1 = by_name[EDGE_EXACT]
     e1.dept, e1.etypes, e1.eweights = "Property & Capital", ["Consultancy"], [1]
     e2 = by_name[EDGE_CREDIT]
@@ -1117,6 +1120,47 @@ def build_contracts(suppliers: list, annual_spend: dict) -> tuple:
     return [header, *body], total_whole_life
 
 
+# Contracts procured under the Procurement Act 2023 after s.70 came into force (1 April 2026): payments of more than
+# £30,000 under them are published each quarter. (supplier: the named one, else the sector's largest payee of 2025/26;
+# title, start, months)
+ACT_CONTRACTS = [
+    ("Greenfield Waste Services Ltd", "Residual Waste Treatment Contract 2026-31", dt.date(2026, 4, 1), 60),
+    ("highways", "Highway Maintenance Term Contract 2026-30", dt.date(2026, 4, 1), 48),
+    ("care_res", "Residential and Nursing Care Block Beds 2026-29", dt.date(2026, 5, 1), 36),
+    ("construction", "New Build Special School - Pennock", dt.date(2026, 6, 15), 30),
+    ("it", "Social Care Case Management System 2026-31", dt.date(2026, 7, 1), 60),
+]
+
+
+def build_act_contracts(suppliers: list, supplier_fy: dict, header: list, taken: set) -> list:
+    """Register rows of the contracts in ACT_CONTRACTS, valued at the supplier's 2025/26 spend a year."""
+    rows = []
+    by_name = {s.name: s for s in suppliers}
+    used: set = set()
+    for n, (who, title, start, months) in enumerate(ACT_CONTRACTS, start=1):
+        if who in by_name:
+            s = by_name[who]
+        else:
+            pool = [x for x in suppliers if x.sector == who and not x.special and x.sid not in used]
+            s = max(pool, key=lambda x: (supplier_fy.get((x.sid, "2025/26"), Decimal(0)), x.sid))
+        used.add(s.sid)
+        sector = SECTOR_BY_KEY[s.sector]
+        annual = round_value(float(supplier_fy.get((s.sid, "2025/26"), Decimal(0))))
+        whole = (annual * months / 12).quantize(PENNY)
+        end = add_months(start, months) - dt.timedelta(days=1)
+        ref = f"HCC-2026-A{n:03d}"
+        assert ref not in taken
+        values = {"Reference Number": ref, "Contract Title": title, "Department": s.dept,
+                  "Description of Goods and Services": sector.desc, "Supplier Name": s.name, "Supplier ID": s.sid,
+                  "Companies House Number": s.company_number, "Contract Value (Whole Life)": pounds(whole),
+                  "Estimated Annual Value": pounds(annual), "Start Date": f"{start:%d/%m/%Y}",
+                  "End Date": f"{end:%d/%m/%Y}", "Review Date": f"{add_months(end, -6):%d/%m/%Y}",
+                  "Extension Options (months)": "12", "Procurement Route": "Tender", "SME": s.sme, "VCSE": s.vcse,
+                  "Charity Registration Number": s.charity_number, "CPV Code": sector.cpv[0], "ProClass": ""}
+        rows.append([values[h] for h in header])
+    return rows
+
+
 def build_attributes(suppliers: list) -> list:
     rng = rng_for("attributes")
     named = [s for s in suppliers if s.ctype != "INDV"]
@@ -1205,7 +1249,7 @@ def main() -> None:
 
     files_meta = []
     grand_total, grand_rows = Decimal(0), 0
-    by_fy: dict = {"2024/25": Decimal(0), "2025/26": Decimal(0)}
+    by_fy: dict = {"2024/25": Decimal(0), "2025/26": Decimal(0), "2026/27": Decimal(0)}
     supplier_fy: dict = {}
     trans_bases = {"A": 3_100_000, "B": 7_400_000, "C": 21_000_000, "D": 40_000_000, "E": 5_500_000}
     for mi, (y, m) in enumerate(MONTHS):
@@ -1253,9 +1297,13 @@ def main() -> None:
         })
 
     annual_spend = {}
-    for (s_id, _fy), v in supplier_fy.items():
-        annual_spend[s_id] = annual_spend.get(s_id, Decimal(0)) + v / 2
+    for (s_id, fy), v in supplier_fy.items():
+        if fy in REGISTER_YEARS:
+            annual_spend[s_id] = annual_spend.get(s_id, Decimal(0)) + v / 2
     contract_rows, total_whole_life = build_contracts(suppliers, annual_spend)
+    act_rows = build_act_contracts(suppliers, supplier_fy, contract_rows[0], {r[0] for r in contract_rows[1:]})
+    total_whole_life += sum((register_value(r[7]) for r in act_rows), Decimal(0))
+    contract_rows = [contract_rows[0], *sorted([*contract_rows[1:], *act_rows], key=lambda r: r[0])]
     (CONTRACTS_DIR / "harrowdale-contracts-register.csv").write_bytes(
         csv_text(contract_rows, "\n").encode("utf-8"))
     ACT_DIR.mkdir(parents=True, exist_ok=True)

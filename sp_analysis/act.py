@@ -58,7 +58,7 @@ import pandas as pd
 
 from sp_analysis import contracts
 from sp_analysis.facts import ensure_current
-from sp_analysis.money import day, decimal_text, pounds
+from sp_analysis.money import day, decimal_text, pounds, total
 from sp_analysis.sql import fetch_frame
 from sp_analysis.workspace import Workspace
 
@@ -79,7 +79,10 @@ DEFINITIONS: dict[str, str] = {
                        "none, the run rate of actual spend with the supplier: its spend in the 12 months to the latest "
                        "payment loaded.",
     "days_to_pay": "Payment date minus invoice received date: day 1 is the first day after the invoice day (the day the "
-                   "invoice was received), Procurement Regulations 2024, reg. 38(2)(c). Average: the arithmetic mean.",
+                   "invoice was received), Procurement Regulations 2024, reg. 38(2)(c)(i). Average: the arithmetic mean "
+                   "(reg. 38(3)). The Regulations count a payment as made when the supplier receives it (reg. 38(4)); "
+                   "a spend file gives the day the council paid, so a payment that takes days to arrive counts that "
+                   "much sooner here.",
     "compliance_scope": "Positive payments dated to the day, in influenceable categories, with an invoice received date. "
                         "Credit notes, grants, payments to individuals and other non-procurement lines are out of scope.",
     "not_paid": "Of the sums that became payable in the period (received date + 30 days, s.68(2)), the share paid after "
@@ -87,7 +90,7 @@ DEFINITIONS: dict[str, str] = {
                 "it is loaded, the share is not known. Invoices not yet paid are in no published file, so they are not "
                 "counted.",
     "over_30k": "Payments of more than £30,000 to a contract's supplier within the term of a contract in the register that "
-                "started on or after 1 April 2026 (s.70, in force for contracts procured from then).",
+                "started on or after 1 April 2026 (s.70(1), in force for contracts procured from then).",
     "kpi_due": "Contracts over £5m that started on or after 24 February 2025 (when the Act came into force), or whose "
                "KPIs are in the register here. A contract performance notice (s.71(2)) is due 12 months after the last "
                "KPI rating recorded, or after the "
@@ -269,6 +272,25 @@ class PipelineTrigger:
         """The financial year in progress when the notice is prepared."""
         return fy_label(self.notice_year - 1)
 
+    def years_used(self) -> str:
+        """Which financial years the test reads, and why: the notice is prepared before 1 April of its year, when
+        the year before it is in progress and the one before that is the last complete one."""
+        said = (f"The {fy_label(self.notice_year)} notice is prepared before 1 April {self.notice_year}, while "
+                f"{self.this_year} is in progress: {self.last_year} is then the last complete financial year "
+                f"({pounds(self.last_year_total)} of influenceable spend, {self.last_year_months} months with "
+                f"payments) and the estimate is {self.this_year}'s run rate")
+        if self.this_year_months == 12:
+            return said + f". All 12 months of {self.this_year} are loaded, so its whole year is the estimate."
+        if self.this_year_months:
+            return said + (f": {pounds(self.this_year_total)} over the {self.this_year_months} month"
+                           f"{'s' if self.this_year_months != 1 else ''} loaded, x 12 / {self.this_year_months}.")
+        return said + f", but no month of it is loaded, so {self.last_year}'s total stands in for it."
+
+    def due_wording(self, as_at: dt.date) -> str:
+        """'due by 26 May 2027', or once that day has passed 'overdue since 27 May 2026 (it was due by 26 May
+        2026)'."""
+        return due_wording(self.due, as_at)
+
     def as_dict(self) -> dict[str, Any]:
         """For `summary --json`."""
         return {
@@ -278,6 +300,13 @@ class PipelineTrigger:
             "this_year_months": self.this_year_months, "estimate": decimal_text(self.estimate), "basis": self.basis,
             "trigger": decimal_text(self.line), "crossed": self.crossed,
         }
+
+
+def due_wording(due: dt.date, as_at: dt.date) -> str:
+    """'due by <day>' up to and including the last day, 'overdue since <the day after> (it was due by <day>)' after."""
+    if as_at > due:
+        return f"overdue since {due + dt.timedelta(days=1):%-d %B %Y} (it was due by {due:%-d %B %Y})"
+    return f"due by {due:%-d %B %Y}"
 
 
 def pipeline_window(notice_year: int, months: int = 18) -> tuple[dt.date, dt.date]:
@@ -324,15 +353,23 @@ FROM act_planned ORDER BY notice_date, planned_id
 PLANNED_COLUMNS: tuple[str, ...] = ("title", "description", "department", "estimated_value", "notice_type",
                                     "notice_date", "contract_start", "contract_end", "cpv_code", "lots",
                                     "framework", "note")
+# A saved row keeps its planned_id (its PLAN-n reference); only a new row (no planned_id) draws the next number.
 REPLACE_PLANNED = (
     "DELETE FROM act_planned",
     """
     INSERT INTO act_planned
+    SELECT planned_id, title, description, department, estimated_value, notice_type, notice_date,
+           contract_start, contract_end, cpv_code, lots, framework, note
+    FROM planned_in WHERE planned_id IS NOT NULL
+    """,
+    """
+    INSERT INTO act_planned
     SELECT nextval('act_planned_seq'), title, description, department, estimated_value, notice_type, notice_date,
            contract_start, contract_end, cpv_code, lots, framework, note
-    FROM planned_in
+    FROM planned_in WHERE planned_id IS NULL ORDER BY position
     """,
 )
+PLANNED_IDS = "SELECT planned_id FROM act_planned"
 
 # The pipeline list, shaped like the notice's fields: what is to be procured, its value, when the notice is
 # expected, when the contract would run, its CPV code, lots and whether it is a framework.
@@ -369,8 +406,35 @@ def _date_or_none(value: Any, what: str, line: int) -> dt.date | None:
         raise ValueError(f"line {line}: the {what} '{value}' is not a date (write 2026-09-30)") from None
 
 
+def planned_reference(planned_id: int) -> str:
+    """A planned procurement's reference in the pipeline list: 'PLAN-3'."""
+    return f"PLAN-{planned_id}"
+
+
+def _planned_id(value: Any, line: int, known: set[int], seen: set[int]) -> int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value) or str(value).strip() == "":
+        return None
+    text = str(value).strip().upper().removeprefix("PLAN-")
+    try:
+        number = int(Decimal(text))
+    except ArithmeticError:
+        raise ValueError(f"line {line}: the reference '{value}' is not one this workspace gave") from None
+    if number not in known:
+        raise ValueError(f"line {line}: the reference {planned_reference(number)} is not one this workspace gave "
+                         "(leave it empty for a new procurement)")
+    if number in seen:
+        raise ValueError(f"line {line}: the reference {planned_reference(number)} appears twice")
+    seen.add(number)
+    return number
+
+
 def save_planned(ws: Workspace, frame: pd.DataFrame) -> int:
-    """Replace the planned procurements with these rows (blank rows dropped); ValueError names the line and why."""
+    """Replace the planned procurements with these rows (blank rows dropped); ValueError names the line and why. A
+    row with a planned_id (a procurement saved before) keeps it, so its PLAN-n reference stays; a new row gets the
+    next number."""
+    with ws.read() as cur:
+        known = {int(r[0]) for r in cur.execute(PLANNED_IDS).fetchall()}
+    seen: set[int] = set()
     rows: list[dict[str, Any]] = []
     for line, record in enumerate(frame.to_dict("records"), start=1):
         title = _text_or_blank(record.get("title"))
@@ -402,13 +466,15 @@ def save_planned(ws: Workspace, frame: pd.DataFrame) -> int:
         if lots < 0:
             raise ValueError(f"line {line} ({title}): the number of lots cannot be below 0")
         framework = record.get("framework")
-        rows.append({"title": title, "description": _text_or_blank(record.get("description")),
+        rows.append({"planned_id": _planned_id(record.get("planned_id"), line, known, seen), "position": line,
+                     "title": title, "description": _text_or_blank(record.get("description")),
                      "department": _text_or_blank(record.get("department")), "estimated_value": value.quantize(PENNY),
                      "notice_type": notice_type, "notice_date": notice_date, "contract_start": start,
                      "contract_end": end, "cpv_code": _text_or_blank(record.get("cpv_code")), "lots": lots,
                      "framework": bool(framework) and str(framework).lower() not in ("false", "no", "0"),
                      "note": _text_or_blank(record.get("note"))})
-    staged = pd.DataFrame(rows, columns=list(PLANNED_COLUMNS))
+    staged = pd.DataFrame(rows, columns=["planned_id", "position", *PLANNED_COLUMNS])
+    staged["planned_id"] = staged["planned_id"].astype("Int64")
     with ws.write() as cur:
         cur.register("planned_in", staged)
         try:
@@ -455,7 +521,7 @@ def pipeline_contracts(ws: Workspace, notice_year: int, lead: contracts.LeadTime
     planned = planned[(planned["notice_date"] >= start) & (planned["notice_date"] <= end)
                       & (planned["estimated_value"].map(lambda v: Decimal(v) > over))]
     for p in planned.itertuples():
-        rows.append({"source": "Planned procurement", "reference": f"PLAN-{p.planned_id}", "title": p.title,
+        rows.append({"source": "Planned procurement", "reference": planned_reference(int(p.planned_id)), "title": p.title,
                      "description": p.description, "department": p.department,
                      "estimated_value": Decimal(p.estimated_value), "value_basis": "planned procurement (analyst's estimate)",
                      "notice_type": p.notice_type, "expected_notice_date": p.notice_date,
@@ -690,6 +756,15 @@ def payments_over_30k(ws: Workspace, *, amounts_exclude_vat: bool = True) -> pd.
     frame.insert(0, "quarter", [q[0] for q in quarters])
     frame.insert(1, "publish_by", [within_days(q[2], limits.whole("notice_days")) for q in quarters])
     return frame
+
+
+def quarter_lists(over: pd.DataFrame) -> pd.DataFrame:
+    """Each quarter's list of `payments_over_30k`, in order: its payments, their exact value, the contracts they are
+    under and the date the list is due by."""
+    rows = [{"quarter": quarter, "payments": len(part), "value": total(part["amount"]),
+             "contracts": part["contract_reference"].nunique(), "publish_by": part["publish_by"].iloc[0]}
+            for quarter, part in over.groupby("quarter", sort=False)]
+    return pd.DataFrame(rows, columns=["quarter", "payments", "value", "contracts", "publish_by"])
 
 
 def payments_after_commencement(ws: Workspace) -> tuple[int, dt.date | None]:
@@ -934,7 +1009,7 @@ def pack_table(ws: Workspace, as_at: dt.date) -> pd.DataFrame:
     rows = [
         ("Pipeline notice (s.93)", f"{'Required' if trigger.crossed else 'Not required'}: {pounds(trigger.estimate)} "
          f"expected in {fy_label(year)} against a line of more than {pounds(trigger.line)}",
-         f"{trigger.basis}. Due by {trigger.due:%-d %B %Y} if required."),
+         f"{trigger.basis}. If required, {trigger.due_wording(as_at)} as at {as_at:%-d %B %Y}."),
         ("Pipeline contracts over £2m", f"{len(listed):,} worth {pounds(value)}",
          f"Notices expected {trigger.window_start:%-d %B %Y} to {trigger.window_end:%-d %B %Y}. "
          + DEFINITIONS["pipeline"]),
@@ -948,7 +1023,8 @@ def pack_table(ws: Workspace, as_at: dt.date) -> pd.DataFrame:
         rows.append(("Payments compliance (s.69)",
                      f"{perf.average_days} days on average; {s[0]:.1%} in 1-30 days, {s[1]:.1%} in 31-60, "
                      f"{s[2]:.1%} in 61 or more",
-                     f"{perf.label}, {perf.paid:,} payments; notice due by {perf.due:%-d %B %Y}. "
+                     f"{perf.label}, {perf.paid:,} payments; the notice is {due_wording(perf.due, as_at)} as at "
+                     f"{as_at:%-d %B %Y}. "
                      + DEFINITIONS["days_to_pay"]))
     overdue = int((notices["status"] == "Overdue").sum())
     due_next = int(notices["status"].str.startswith("Due next quarter").sum())

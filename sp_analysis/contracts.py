@@ -703,7 +703,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, today: dt.date, include_extensions: b
         "today": today, "include_extensions": include_extensions, "no_value": NO_VALUE,
         **local.params(), **bands.params(),
     }
-    params |= notices.stage_params()
+    params |= notices.read_limits(cur).params()
     # Notices matched to a register entry are set aside before anything is counted (notices.py).
     for sql in (STAGE_EXTENSIONS, *STAGE_MAPS, *STAGE_NAMES, STAGE_CONTRACTS, *notices.STAGE_STATEMENTS, STAGE_STATUS,
                 STAGE_RULES, STAGE_FIELDS, STAGE_VALUES):
@@ -1252,9 +1252,12 @@ def sme_vcse_local_summary(ws: Workspace) -> dict[str, float | None]:
 
 
 def compare_register_and_notices(ws: Workspace, today: dt.date | None = None,
-                                 threshold: Decimal = notices.NOTICE_THRESHOLD) -> notices.NoticeComparison:
-    """Where the register and the notices disagree, and the pairs that agree (see sp_analysis/notices.py)."""
+                                 threshold: Decimal | None = None) -> notices.NoticeComparison:
+    """Where the register and the notices disagree, and the pairs that agree (see sp_analysis/notices.py); the
+    £30,000 line is the workspace's notifiable below-threshold row unless `threshold` is given."""
     with staged(ws, today) as cur:
+        if threshold is None:
+            threshold = notices.read_limits(cur).threshold
         count, first, last, matched = cur.execute(notices.PERIOD).fetchall()[0]
         params = {"threshold": threshold, "first": first, "last": last}
         without_notice = fetch_frame(cur, notices.REGISTER_WITHOUT_NOTICE, params)
@@ -1262,3 +1265,9 @@ def compare_register_and_notices(ws: Workspace, today: dt.date | None = None,
         buyers = tuple((str(b), int(n)) for b, n in cur.execute(notices.BUYERS).fetchall())
         return notices.NoticeComparison(int(count), int(matched), first, last, without_notice, not_compared,
                                 fetch_frame(cur, notices.NOTICES_WITHOUT_REGISTER), fetch_frame(cur, notices.MATCHED), buyers)
+
+
+def notice_definitions(ws: Workspace) -> dict[str, str]:
+    """The register-and-notices rules in words, with the workspace's £30,000 line and matching tolerances."""
+    with ws.read() as cur:
+        return notices.definitions(notices.read_limits(cur))

@@ -6,14 +6,14 @@ Decisions (said again on the Contracts page, beside the figures):
   Contracting ID column, equals the notice's ocid or notice (release) id, spaces and case ignored. Otherwise by
   supplier, dates and value: the same supplier (company number, else the supplier name with case, punctuation
   and Ltd / Limited / PLC set aside, else the same supplier found in the spend), start dates no more than
-  `DAYS_APART` days apart (a notice without a contract start uses its award date), and values within
-  `VALUE_TOLERANCE` of the larger where both publish one. Each notice row pairs with at most one register
+  the days set in Settings apart (a notice without a contract start uses its award date), and values within
+  the share set in Settings of the larger where both publish one. Each notice row pairs with at most one register
   contract and each register contract with at most one notice row: reference matches first, then the same
   supplier, then the nearest start date, then the nearest value.
 - **Which contracts count.** A register contract always counts. A notice matched to it is set aside (the
   register's own entry stands, so nothing is counted twice); a notice with no register entry counts as a
   contract in every contracts figure (register, renewals, spend against contracts), marked as from a notice.
-- **Register contracts with no notice.** Register contracts of £30,000 or more (`NOTICE_THRESHOLD`, their
+- **Register contracts with no notice.** Register contracts of £30,000 or more (the notifiable below-threshold row in Settings, their
   value as in contracts.DEFINITIONS['contract_value'], as published: registers usually give values without
   VAT, while the Procurement Act's thresholds include it) that start within the period the notices loaded
   cover (first to last start or award date in them), with no notice matched.
@@ -25,28 +25,62 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+import duckdb
 import pandas as pd
 
 SOURCE = "notices"
-# Procurement Act 2023, s.87: a notifiable below-threshold contract of a contracting authority other than a central
-# government one is one of £30,000 or more (VAT included); the contract details notice is due for it.
-NOTICE_THRESHOLD = Decimal(30_000)
-DAYS_APART = 31
-VALUE_TOLERANCE = Decimal("0.10")
+# The comparison's three figures are rows of the workspace's act_thresholds table (Settings), each with its source:
+# the £30,000 line is the notifiable below-threshold value (Procurement Act 2023, s.87: for a contracting
+# authority other than a central government one, a contract of £30,000 or more, VAT included); the two matching
+# tolerances are this tool's rules.
+THRESHOLD_KEY = "notifiable_below_threshold"
+DAYS_APART_KEY = "notice_match_days"
+VALUE_TOLERANCE_KEY = "notice_match_value"
+LIMITS = """
+SELECT key, amount FROM act_thresholds WHERE key IN ($threshold_key, $days_key, $value_key)
+"""
 
-DEFINITIONS: dict[str, str] = {
-    "matching": "A notice matches a register entry by reference first (the register's reference or Open Contracting "
-                "ID equals the notice's ocid or notice id, spaces and case ignored); otherwise by the same supplier "
-                f"(company number, else name), start dates no more than {DAYS_APART} days apart (a notice without a "
-                f"contract start uses its award date) and values within {VALUE_TOLERANCE:.0%} of the larger where "
-                "both give one. Each notice pairs with at most one register entry, and each entry with one notice.",
-    "counting": "A notice matched to a register entry is set aside, so nothing counts twice; a notice with no "
-                "register entry counts as a contract everywhere on the Contracts and Renewals pages.",
-    "no_notice": f"Register contracts of £{NOTICE_THRESHOLD:,.0f} or more (value as published; registers usually "
-                 "give values without VAT, while the Procurement Act's £30,000 includes it) starting within the "
-                 "period the loaded notices cover, with no notice matched.",
-    "no_register": "Contracts awarded in a notice (one row per award and supplier) that match no register entry.",
-}
+
+@dataclass(frozen=True)
+class NoticeLimits:
+    """The £30,000 line and the matching tolerances, as the workspace holds them."""
+
+    threshold: Decimal
+    days_apart: int
+    value_tolerance: Decimal  # a fraction: 0.10 for 10%
+
+    def params(self) -> dict[str, object]:
+        """The bound values the staging statements use."""
+        return {"days_apart": self.days_apart, "tolerance": self.value_tolerance}
+
+
+def read_limits(cur: duckdb.DuckDBPyConnection) -> NoticeLimits:
+    """The comparison's figures from the thresholds table; a row missing is an error that names it."""
+    rows = dict(cur.execute(LIMITS, {"threshold_key": THRESHOLD_KEY, "days_key": DAYS_APART_KEY,
+                                     "value_key": VALUE_TOLERANCE_KEY}).fetchall())
+    lacking = [k for k in (THRESHOLD_KEY, DAYS_APART_KEY, VALUE_TOLERANCE_KEY) if rows.get(k) is None]
+    if lacking:
+        raise ValueError("the thresholds table has no value for " + ", ".join(lacking))
+    return NoticeLimits(Decimal(rows[THRESHOLD_KEY]), int(rows[DAYS_APART_KEY]), Decimal(rows[VALUE_TOLERANCE_KEY]) / 100)
+
+
+def definitions(limits: NoticeLimits) -> dict[str, str]:
+    """The comparison's rules in words, with the workspace's figures."""
+    tolerance = f"{(limits.value_tolerance * 100).normalize():f}%"
+    return {
+        "matching": "A notice matches a register entry by reference first (the register's reference or Open Contracting "
+                    "ID equals the notice's ocid or notice id, spaces and case ignored); otherwise by the same supplier "
+                    f"(company number, else name), start dates no more than {limits.days_apart} days apart (a notice "
+                    f"without a contract start uses its award date) and values within {tolerance} of the larger where "
+                    "both give one. Each notice pairs with at most one register entry, and each entry with one notice. "
+                    "The days and the share are set in Settings.",
+        "counting": "A notice matched to a register entry is set aside, so nothing counts twice; a notice with no "
+                    "register entry counts as a contract everywhere on the Contracts and Renewals pages.",
+        "no_notice": f"Register contracts of £{limits.threshold:,.0f} or more (value as published; registers usually "
+                     "give values without VAT, while the Procurement Act's £30,000 includes it, s.87) starting within "
+                     "the period the loaded notices cover, with no notice matched.",
+        "no_register": "Contracts awarded in a notice (one row per award and supplier) that match no register entry.",
+    }
 
 
 def _ref(column: str) -> str:
@@ -109,11 +143,6 @@ WHERE c.file_id = p.notice_file_id AND c.source_row = p.notice_row
 """
 STAGE_STATEMENTS = (STAGE_PAIRS, STAGE_NOTICES, SET_ASIDE)
 STAGED_TABLES = ("cx_notice_pairs", "cx_notices")
-
-
-def stage_params() -> dict[str, object]:
-    """The bound values the staging statements use."""
-    return {"days_apart": DAYS_APART, "tolerance": VALUE_TOLERANCE}
 
 
 PERIOD = """

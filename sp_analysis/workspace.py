@@ -20,7 +20,7 @@ import duckdb
 from sp_analysis import sql_macros
 from sp_analysis.sql import scalar_int
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 MEMORY_LIMIT_ENV = "SP_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 
@@ -380,6 +380,18 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE contracts ADD COLUMN award_date DATE;
     ALTER TABLE contracts ADD COLUMN buyer VARCHAR;
     ALTER TABLE contracts ADD COLUMN ppon VARCHAR;
+    """,
+    # The register-and-notices comparison (sp_analysis/notices.py) reads its two matching tolerances from the
+    # thresholds table too, so every figure that shapes a list is a row with its source, changed in Settings.
+    # (Its £30,000 line is the notifiable below-threshold row already there.)
+    9: """
+    INSERT INTO act_thresholds VALUES
+    ('notice_match_days', 'Register and notices: start dates matched when no more than this many days apart', 31,
+     'days', NULL, 'A matching rule of this tool, not set in law: notices often give a start some weeks from the register''s',
+     19),
+    ('notice_match_value', 'Register and notices: values matched when within this share of the larger', 10,
+     'percent', NULL, 'A matching rule of this tool, not set in law: notices often give a value a little off the register''s',
+     20);
     """,
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +18,7 @@ from sp_analysis.classify import import_categories_csv, import_rules_csv
 from sp_analysis.ingest.columns import map_header
 from sp_analysis.ingest.load import load_file
 from sp_analysis.summary import build_summary
-from sp_analysis.workspace import Workspace, open_workspace
+from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 from tests.conftest import ROOT, RULES_CSV, TAXONOMY, TAXONOMY_CSV
 
 PAGE = str(ROOT / "views" / "procurement_act.py")
@@ -127,6 +127,36 @@ def test_a_threshold_change_is_a_data_change(ws: Workspace) -> None:
         act.set_threshold(ws, "pipeline_days", "56.5", None, "x")
 
 
+def test_a_version_8_workspace_gains_the_notice_matching_rows(tmp_path: Path) -> None:
+    """Migration 9 adds the comparison's two matching tolerances to the thresholds and keeps the rows already
+    there as the council left them."""
+    import duckdb
+
+    from sp_analysis.workspace import MIGRATIONS, SCHEMA_VERSION
+
+    assert SCHEMA_VERSION >= 9
+    path = tmp_path / "v8.duckdb"
+    raw = duckdb.connect(str(path))
+    raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    for version in range(1, 9):
+        raw.execute(MIGRATIONS[version])
+        raw.execute("INSERT INTO schema_version VALUES ($v, now())", {"v": version})
+    raw.execute("UPDATE act_thresholds SET amount = 2500000, source = 'changed before' WHERE key = 'pipeline_contract'")
+    raw.close()
+    ws = open_workspace(path)
+    try:
+        table = act.thresholds_table(ws).set_index("key")
+        assert table.loc["notice_match_days", "amount"] == Decimal("31.00")
+        assert table.loc["notice_match_days", "unit"] == "days"
+        assert table.loc["notice_match_value", "amount"] == Decimal("10.00")
+        assert table.loc["notice_match_value", "unit"] == "percent"
+        assert "not set in law" in table.loc["notice_match_value", "source"]
+        assert table.loc["pipeline_contract", "amount"] == Decimal("2500000.00")  # kept
+        assert list(table.index)[-2:] == ["notice_match_days", "notice_match_value"] and len(table) == 21
+    finally:
+        close_workspace(path)
+
+
 def test_received_and_invoice_date_headers_map() -> None:
     for header in ("Invoice Received Date", "Date Received", "Received Date", "Date Invoice Received"):
         assert map_header(["Payment Date", "Supplier Name", "Amount", header], "spend").get("received_date") == 3, header
@@ -209,6 +239,59 @@ def test_the_pipeline_trigger_line_exactly(loaded: Workspace) -> None:
     assert later.this_year_months == 0 and later.estimate == later.last_year_total
 
 
+def test_due_by_and_overdue_since() -> None:
+    due = dt.date(2026, 5, 26)  # 56 days beginning with 1 April 2026
+    assert act.due_wording(due, dt.date(2026, 4, 1)) == "due by 26 May 2026"
+    assert act.due_wording(due, due) == "due by 26 May 2026"  # the last day is still in time
+    assert act.due_wording(due, dt.date(2026, 5, 27)) == "overdue since 27 May 2026 (it was due by 26 May 2026)"
+    assert act.due_wording(due, TODAY) == "overdue since 27 May 2026 (it was due by 26 May 2026)"
+
+
+def test_the_trigger_says_which_years_it_reads_and_why(loaded: Workspace) -> None:
+    # the fixture's payments run from June 2025 to July 2026
+    months_2026 = len({(p.year, p.month) for p, _r, _s, _n, _a, e in LINES if influenceable(e)
+                       and dt.date(2026, 4, 1) <= p <= dt.date(2027, 3, 31)})
+    words = act.pipeline_trigger(loaded, 2027).years_used()
+    assert words.startswith("The 2027/28 notice is prepared before 1 April 2027, while 2026/27 is in progress: "
+                            "2025/26 is then the last complete financial year")
+    assert f"over the {months_2026} months loaded, x 12 / {months_2026}." in words
+    later = act.pipeline_trigger(loaded, 2029).years_used()
+    assert later.endswith("but no month of it is loaded, so 2027/28's total stands in for it.")
+
+
+def test_the_page_says_due_by_or_overdue_since_as_at_today(loaded: Workspace) -> None:
+    act.set_threshold(loaded, "pipeline_trigger", "1", None, "test: a line the fixture crosses")
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    today = dt.date.today()  # the page's as-at date
+    for year in (2026, 2027):
+        at.selectbox(key="act_year").set_value(year)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        trigger = act.pipeline_trigger(loaded, year)
+        wording = act.due_wording(trigger.due, today)
+        assert wording.startswith("overdue since" if today > trigger.due else "due by")
+        text = " ".join(m.value for m in at.markdown)
+        assert f"the pipeline notice is {wording}, as at {today:%-d %B %Y}." in text
+        captions = " ".join(c.value for c in at.caption)
+        assert f"{act.fy_label(year - 2)} is then the last complete financial year" in captions
+        labels = {m.label for m in at.metric}
+        assert f"{act.fy_label(year - 2)}: last complete year" in labels
+        assert f"{act.fy_label(year - 1)}: year in progress ({trigger.this_year_months} months loaded)" in labels
+    # the £30,000 tab sums each quarter's list: from the fixture's lines under C30K (VAT added before the test)
+    quarters: dict[str, list[Decimal]] = {}
+    for p, _r, sid, _n, a, _e in LINES:
+        if sid == "S3" and p >= dt.date(2026, 4, 1) and Decimal(a) * Decimal("1.2") > 30000:
+            quarters.setdefault(f"Q{(p.month - 4) // 3 + 1} 2026/27", []).append(Decimal(a))
+    due = {"Q1 2026/27": dt.date(2026, 7, 29), "Q2 2026/27": dt.date(2026, 10, 29)}
+    text = " ".join(m.value for m in at.markdown)
+    for quarter, amounts in quarters.items():
+        assert (f"**{quarter}: {len(amounts)} payment{'s' if len(amounts) != 1 else ''} worth "
+                f"£{sum(amounts, Decimal(0)):,.2f}** under 1 contract, list {act.due_wording(due[quarter], today)}"
+                in text), quarter
+
+
 def test_the_pipeline_list_and_its_window_edges(loaded: Workspace) -> None:
     planned = pd.DataFrame([
         {"title": "First day", "estimated_value": "3000000", "notice_date": dt.date(2026, 4, 1), "lots": 2,
@@ -235,6 +318,40 @@ def test_the_pipeline_list_and_its_window_edges(loaded: Workspace) -> None:
     with pytest.raises(ValueError, match=r"line 1 .*notice date"):
         act.save_planned(loaded, pd.DataFrame([{"title": "No date", "estimated_value": "1"}]))
     assert len(act.planned_procurements(loaded)) == 5  # a refused save keeps what was there
+
+
+def test_planned_references_are_stable_across_saves(loaded: Workspace) -> None:
+    first = pd.DataFrame([
+        {"title": "Depot", "estimated_value": "4000000", "notice_date": dt.date(2026, 6, 1)},
+        {"title": "Fleet", "estimated_value": "3000000", "notice_date": dt.date(2026, 7, 1)},
+        {"title": "Libraries", "estimated_value": "2500000", "notice_date": dt.date(2026, 8, 1)},
+    ])
+    act.save_planned(loaded, first)
+    saved = act.planned_procurements(loaded).set_index("title")["planned_id"].to_dict()
+    assert sorted(saved.values()) == [1, 2, 3]
+    # saved again as the page sends it (each saved row with its planned_id): nothing is renumbered
+    again = act.planned_procurements(loaded)
+    act.save_planned(loaded, again)
+    assert act.planned_procurements(loaded).set_index("title")["planned_id"].to_dict() == saved
+    # a row edited, one deleted and one added: the kept rows keep their numbers, only the new row draws one
+    edited = act.planned_procurements(loaded)
+    edited = edited[edited["title"] != "Fleet"].copy()
+    edited.loc[edited["title"] == "Depot", "estimated_value"] = Decimal("4500000.00")
+    edited = pd.concat([edited, pd.DataFrame([{"title": "Schools", "estimated_value": "6000000",
+                                               "notice_date": dt.date(2026, 9, 1)}])], ignore_index=True)
+    act.save_planned(loaded, edited)
+    after = act.planned_procurements(loaded).set_index("title")["planned_id"].to_dict()
+    assert after == {"Depot": saved["Depot"], "Libraries": saved["Libraries"], "Schools": 4}
+    listed = act.pipeline_contracts(loaded, 2026).set_index("title")
+    assert listed.loc["Depot", "reference"] == f"PLAN-{saved['Depot']}"
+    assert listed.loc["Depot", "estimated_value"] == Decimal("4500000.00")
+    assert listed.loc["Schools", "reference"] == "PLAN-4"
+    with pytest.raises(ValueError, match="PLAN-99 is not one this workspace gave"):
+        act.save_planned(loaded, pd.DataFrame([{"planned_id": 99, "title": "X", "estimated_value": "1",
+                                                "notice_date": dt.date(2026, 9, 1)}]))
+    with pytest.raises(ValueError, match="appears twice"):
+        act.save_planned(loaded, pd.concat([act.planned_procurements(loaded)] * 2, ignore_index=True))
+    assert act.planned_procurements(loaded).set_index("title")["planned_id"].to_dict() == after  # refused: kept
 
 
 # --- 3. payments over £30,000 --------------------------------------------------------------------------------------
@@ -323,6 +440,13 @@ def test_summary_json_carries_the_act_figures(loaded: Workspace) -> None:
 def test_pack_table(loaded: Workspace) -> None:
     table = act.pack_table(loaded, TODAY)
     assert table["Duty"].iloc[0] == "Pipeline notice (s.93)"
+    rows = table.set_index("Duty")["Basis"]
+    trigger, perf = act.pipeline_trigger(loaded, 2027), act.latest_performance(loaded)
+    assert perf is not None
+    assert f"If required, {act.due_wording(trigger.due, TODAY)} as at 2 December 2026." in rows["Pipeline notice (s.93)"]
+    assert "due by 26 May 2027" in rows["Pipeline notice (s.93)"]  # 2027/28's notice, after the fixture's 2026/27 spend
+    assert f"the notice is {act.due_wording(perf.due, TODAY)}" in rows["Payments compliance (s.69)"]
+    assert "overdue since 30 October 2026" in rows["Payments compliance (s.69)"]  # April to September 2026's notice
     assert "Contracts over £5m: performance notices (s.71)" in list(table["Duty"])
     notices = act.pack_kpi_notices(loaded, TODAY)
     # K2 ended 31 May 2026 unrated: overdue; K1 (no KPI recorded here) is due 12 months after 1 January 2026;
@@ -360,9 +484,10 @@ def sample_ws(sample_council: Workspace) -> Workspace:
     return sample_council
 
 
-def test_sample_payment_performance_against_its_files(sample_ws: Workspace) -> None:
-    """Days to pay counted in Python from the published CSVs (Shape E carries the received date), over the lines
-    the classification puts in influenceable categories."""
+def _sample_received_lines(sample_ws: Workspace) -> list[tuple[dt.date, dt.date, Decimal]]:
+    """(payment date, invoice received date, amount) of every line of the sample's published CSVs that carry a
+    received date (Shape E, January to September 2026; the earlier shapes have none), read with csv, among the
+    lines the classification puts in influenceable categories; credit notes are left out (not payments)."""
     import csv
 
     from sp_analysis.config import SAMPLE_DATA_DIR
@@ -372,24 +497,101 @@ def test_sample_payment_performance_against_its_files(sample_ws: Workspace) -> N
     ensure_current(sample_ws)
     with sample_ws.read() as cur:
         scope = fetch_frame(cur, "SELECT f.name, s.source_row FROM spend_facts s JOIN loaded_files f USING (file_id) "
-                                 "WHERE s.influenceable AND s.amount > 0")
+                                 "WHERE s.influenceable")
     in_scope = set(zip(scope["name"], scope["source_row"], strict=True))
-    days: list[int] = []
-    for month in ("01", "02", "03"):
-        name = f"harrowdale-spend-2026-{month}.csv"
-        with (SAMPLE_DATA_DIR / "spend" / name).open(encoding="utf-8", newline="") as handle:
-            for line, row in enumerate(csv.DictReader(handle), start=2):
-                if (name, line) in in_scope:
-                    paid = dt.datetime.strptime(row["PAYMENT DATE"], "%d-%b-%Y").date()
-                    received = dt.datetime.strptime(row["INVOICE RECEIVED DATE"], "%d-%b-%Y").date()
-                    days.append((paid - received).days)
-    perf = act.payment_performance(sample_ws, dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    lines: list[tuple[dt.date, dt.date, Decimal]] = []
+    for path in sorted((SAMPLE_DATA_DIR / "spend").glob("harrowdale-spend-2026-*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            assert "INVOICE RECEIVED DATE" in (reader.fieldnames or []), path.name
+            for line, row in enumerate(reader, start=2):
+                if (path.name, line) in in_scope and Decimal(row["AMOUNT"]) > 0:
+                    lines.append((dt.datetime.strptime(row["PAYMENT DATE"], "%d-%b-%Y").date(),
+                                  dt.datetime.strptime(row["INVOICE RECEIVED DATE"], "%d-%b-%Y").date(),
+                                  Decimal(row["AMOUNT"])))
+    return lines
+
+
+SAMPLE_PERIODS = [(dt.date(2026, 1, 1), dt.date(2026, 3, 31)), (dt.date(2026, 4, 1), dt.date(2026, 9, 30))]
+
+
+@pytest.mark.parametrize("period", SAMPLE_PERIODS, ids=["2026-01-to-03", "2026-04-to-09"])
+def test_sample_payment_performance_against_its_files(sample_ws: Workspace, period: tuple[dt.date, dt.date]) -> None:
+    """Days to pay counted in Python from the published CSVs, for the first period (January to March 2026) and
+    the first half-year of 2026/27 (April to September 2026)."""
+    start, end = period
+    lines = _sample_received_lines(sample_ws)
+    days = [(paid - received).days for paid, received, _a in lines if start <= paid <= end]
+    payable = [paid for paid, received, _a in lines if start <= received + dt.timedelta(days=30) <= end]
+    perf = act.payment_performance(sample_ws, start, end)
     assert perf.paid == len(days) > 5000
     assert perf.total_days == sum(days)
+    assert perf.average_days == (Decimal(sum(days)) / len(days)).quantize(Decimal("0.1"), ROUND_HALF_UP)
     assert perf.bands == (sum(d <= 30 for d in days), sum(31 <= d <= 60 for d in days), sum(d > 60 for d in days))
-    # the months before January 2026 publish no received date: the first period is the only one with figures
-    assert act.reporting_periods(sample_ws) == [(dt.date(2026, 1, 1), dt.date(2026, 3, 31))]
-    assert perf.not_paid_share is None  # no file after March 2026: a late payment would not be seen
+    assert perf.paid_value == sum((a for paid, _r, a in lines if start <= paid <= end), Decimal(0))
+    assert perf.without_received == 0 and perf.paid_before_received == 0
+    assert perf.became_payable == len(payable)
+    assert perf.not_paid_in_period == sum(paid > end for paid in payable)
+    latest = max(paid for paid, _r, _a in lines)
+    if latest > end:  # the files after the period are loaded: the share of sums payable, not paid, is known
+        assert perf.not_paid_share == sum(paid > end for paid in payable) / len(payable)
+    else:  # no file after September 2026: a late payment would not be seen
+        assert perf.not_paid_share is None
+
+
+def test_sample_reporting_periods_and_the_latest_half_year(sample_ws: Workspace) -> None:
+    # the months before January 2026 publish no received date; the first period is January to March 2026 (s.69(3))
+    assert act.reporting_periods(sample_ws) == SAMPLE_PERIODS[::-1]
+    latest = act.latest_performance(sample_ws)
+    assert latest is not None and (latest.start, latest.end) == SAMPLE_PERIODS[1]
+    assert latest.due == dt.date(2026, 10, 29)  # 30 days beginning with 30 September
+    assert latest.average_days is not None and latest.missing == ""
+
+
+def _sample_over_30k(vat: Decimal | None) -> list[tuple[str, dt.date, str, Decimal, str, int]]:
+    """The s.70 list computed from the sample's CSVs: payments to the supplier (by supplier id) of a register
+    contract starting on or after 1 April 2026, dated within its term, of more than £30,000 (after adding VAT at
+    `vat` when given). (quarter, payment date, contract reference, amount, file, line)."""
+    import csv
+
+    from sp_analysis.config import SAMPLE_DATA_DIR
+
+    with (SAMPLE_DATA_DIR / "contracts" / "harrowdale-contracts-register.csv").open(encoding="utf-8") as handle:
+        register = [row for row in csv.DictReader(handle)
+                    if dt.datetime.strptime(row["Start Date"], "%d/%m/%Y").date() >= dt.date(2026, 4, 1)]
+    assert len(register) >= 3
+    rows = []
+    for path in sorted((SAMPLE_DATA_DIR / "spend").glob("harrowdale-spend-2026-*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                if not row["PAYMENT DATE"]:
+                    continue  # the totals line
+                paid = dt.datetime.strptime(row["PAYMENT DATE"], "%d-%b-%Y").date()
+                amount = Decimal(row["AMOUNT"])
+                tested = amount * (1 + vat) if vat is not None else amount
+                for c in register:
+                    c_start = dt.datetime.strptime(c["Start Date"], "%d/%m/%Y").date()
+                    c_end = dt.datetime.strptime(c["End Date"], "%d/%m/%Y").date()
+                    if row["SUPPLIER ID"] == c["Supplier ID"] and c_start <= paid <= c_end and tested > 30000:
+                        quarter = f"Q{(paid.month - 4) // 3 + 1} 2026/27"
+                        rows.append((quarter, paid, c["Reference Number"], amount, path.name, line))
+    return sorted(rows, key=lambda r: (r[1], r[2], r[4], r[5]))
+
+
+@pytest.mark.parametrize("exclude_vat", [True, False], ids=["vat-added", "as-published"])
+def test_sample_payments_over_30000_against_its_files(sample_ws: Workspace, exclude_vat: bool) -> None:
+    want = _sample_over_30k(Decimal("0.20") if exclude_vat else None)
+    got = act.payments_over_30k(sample_ws, amounts_exclude_vat=exclude_vat)
+    have = list(zip(got["quarter"], got["payment_date"], got["contract_reference"], got["amount"],
+                    got["source_file"], got["source_line"], strict=True))
+    assert have == want
+    assert {q for q, *_ in want} == {"Q1 2026/27", "Q2 2026/27"}  # both quarters of the half-year have a list
+    assert len({r for _q, _d, r, *_ in want}) >= 3
+    assert set(got["matched_by"]) == {"supplier id"}
+    due = {"Q1 2026/27": dt.date(2026, 7, 29), "Q2 2026/27": dt.date(2026, 10, 29)}  # 30 days from the quarter's end
+    assert [due[q] for q in got["quarter"]] == list(got["publish_by"])
+    if exclude_vat:
+        assert set(got["test"]) == {"more than £30,000 as published", "more than £30,000 once VAT at 20% is added"}
 
 
 def test_sample_pipeline_takes_the_planned_edges(sample_ws: Workspace) -> None:
@@ -437,7 +639,7 @@ def test_the_page_saves_the_planned_procurements_and_kpis_as_shown(loaded: Works
                                             "notice_date": dt.date(2026, 6, 1), "framework": True, "lots": 2}]))
     act.save_kpis(loaded, pd.DataFrame([{"contract_reference": "K1", "kpi": "A", "rated_on": dt.date(2026, 1, 15),
                                          "rating": "Good"}, {"contract_reference": "K1", "kpi": "B"}]))
-    before = (act.planned_procurements(loaded).drop(columns=["planned_id"]), act.kpi_register(loaded))
+    before = (act.planned_procurements(loaded), act.kpi_register(loaded))
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
     next(b for b in at.button if b.key == "act_planned_save").click()
@@ -447,5 +649,5 @@ def test_the_page_saves_the_planned_procurements_and_kpis_as_shown(loaded: Works
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("Saved 2 KPI rows." in s.value for s in at.success)
-    pd.testing.assert_frame_equal(act.planned_procurements(loaded).drop(columns=["planned_id"]), before[0])
+    pd.testing.assert_frame_equal(act.planned_procurements(loaded), before[0])  # the reference (planned_id) kept
     pd.testing.assert_frame_equal(act.kpi_register(loaded), before[1])

@@ -4,6 +4,7 @@ sample's from sample_data/expected.json (the generator's own), the Devon file's 
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from sp_analysis import council, sample, settings
 from sp_analysis.ingest.load import load_file, load_paths
 from sp_analysis.pack import build_pack, write_docx
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
-from tests.conftest import DEVON_2026_03, SAMPLE_PAYMENTS, SAMPLE_SPEND_FILES, cli
+from tests.conftest import DEVON_2026_03, ROOT, SAMPLE_EXPECTED, SAMPLE_PAYMENTS, SAMPLE_SPEND_FILES, cli
 
 DEVON_ROWS, DEVON_TOTAL = 3_545, Decimal("57492900.67")  # the file's published totals row
 GOOD = "Date,Supplier Name,Amount\n01/04/2024,Acme,10.00\n02/04/2025,Beta,\"1,000.25\"\n"
@@ -84,7 +85,9 @@ def test_new_refuses_the_samples_name_and_a_workspace_holding_data(tmp_path: Pat
     assert refused.returncode == 1 and "fictional sample council's name" in refused.stderr
     held = cli("new", "--workspace", str(built_sample), "--council", "Devon County Council")
     assert held.returncode == 1
-    assert f"{SAMPLE_SPEND_FILES + 3} loaded files, {SAMPLE_PAYMENTS:,} payments and 520 contracts" in held.stderr
+    notices = json.loads((ROOT / "sample_data" / "expected_notices.json").read_text(encoding="utf-8"))
+    contracts = SAMPLE_EXPECTED["contracts"]["rows"] + notices["notice_contracts"]  # as the generators counted them
+    assert f"{SAMPLE_SPEND_FILES + 3} loaded files, {SAMPLE_PAYMENTS:,} payments and {contracts} contracts" in held.stderr
     assert "for Harrowdale County Council, so nothing was changed" in held.stderr
 
 
@@ -130,12 +133,15 @@ def test_remove_sample_leaves_only_the_councils_own(sample_ws: Workspace) -> Non
     load_file(sample_ws, DEVON_2026_03.name, DEVON_2026_03.read_bytes(), "spend")
     settings.set_setting(sample_ws, "renewal_lead_times", "6, 100k: 9")  # a setting of the council's own
     removed = sample.remove_sample(sample_ws)
-    # the register (416 contracts) and the two notice files (104 contracts)
+    # the register and the two notice files, as their generators counted them
+    notices = json.loads((ROOT / "sample_data" / "expected_notices.json").read_text(encoding="utf-8"))
+    contracts = SAMPLE_EXPECTED["contracts"]["rows"] + notices["notice_contracts"]
     assert removed == sample.SampleRemoval(spend_files=SAMPLE_SPEND_FILES, contracts_files=3, payments=SAMPLE_PAYMENTS,
-                                           contracts=520, actions=11, targets=10, assessments=5, supplier_list=True,
-                                           kept_files=1)
+                                           contracts=contracts, actions=11, targets=10, assessments=5,
+                                           supplier_list=True, kept_files=1)
     assert removed.describe().startswith(f"Removed {SAMPLE_SPEND_FILES} sample spend files ({SAMPLE_PAYMENTS:,} "
-                                         "payments), 3 contracts files, the register and its notices (520 contracts)")
+                                         f"payments), 3 contracts files, the register and its notices ({contracts:,} "
+                                         "contracts)")
     with sample_ws.read() as cur:
         assert cur.execute("SELECT count(*), sum(amount) FROM payments").fetchone() == (DEVON_ROWS, DEVON_TOTAL)
         assert cur.execute("SELECT list(name) FROM loaded_files").fetchone() == ([DEVON_2026_03.name],)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES, table_state
+from conftest import FIXTURES, SAMPLE_EXPECTED, table_state
 
 from sp_analysis import contracts as C
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
@@ -236,6 +236,30 @@ def test_the_threshold_edge_and_a_workspace_without_notices(ws: Workspace) -> No
     assert list(lower.register_without_notice["reference"]) == ["REF-003", "REF-004", "REF-005"]
 
 
+def test_the_comparison_reads_its_figures_from_the_thresholds_table(ws: Workspace) -> None:
+    """The £30,000 line and both matching tolerances are rows of act_thresholds: changing a row changes the result."""
+    from sp_analysis import act
+
+    load_path(ws, REGISTER, "contracts")
+    load_path(ws, RELEASES_11, "contracts")
+    pairs = lambda seen: {p["reference"] for _, p in seen.pairs.iterrows()}  # noqa: E731
+    assert pairs(C.compare_register_and_notices(ws, TODAY)) == {"REF-001", "REF-002", "REF-008"}
+    # REF-002's notice starts 14 days after the register's: 13 days is too few
+    act.set_threshold(ws, "notice_match_days", "13", None, "test")
+    seen = C.compare_register_and_notices(ws, TODAY)
+    assert pairs(seen) == {"REF-001", "REF-008"} and "REF-002" in set(seen.register_without_notice["reference"])
+    assert "13 days apart" in C.notice_definitions(ws)["matching"]
+    act.set_threshold(ws, "notice_match_days", "14", None, "test")
+    assert pairs(C.compare_register_and_notices(ws, TODAY)) == {"REF-001", "REF-002", "REF-008"}
+    # REF-003: £60,000 against £45,000, 25% of the larger: within 25% it matches
+    act.set_threshold(ws, "notice_match_value", "25", None, "test")
+    assert "REF-003" in pairs(C.compare_register_and_notices(ws, TODAY))
+    assert "within 25% of the larger" in C.notice_definitions(ws)["matching"]
+    # the £30,000 line is the notifiable below-threshold row: at £29,999.99 REF-005 (£29,999.99) is listed
+    act.set_threshold(ws, "notifiable_below_threshold", "29999.99", None, "test")
+    assert "REF-005" in set(C.compare_register_and_notices(ws, TODAY).register_without_notice["reference"])
+
+
 def test_the_command_line_loads_notices_as_contracts(tmp_path: Path) -> None:
     workspace = tmp_path / "cli.duckdb"
     run = subprocess.run([sys.executable, "-m", "sp_analysis", "load", "--workspace", str(workspace), "--kind",
@@ -268,7 +292,8 @@ def test_the_sample_council_has_notices_beside_its_register(tmp_path: Path) -> N
         assert [seen.first.isoformat(), seen.last.isoformat()] == EXPECTED_NOTICES["period"]  # type: ignore[union-attr]
         summary = build_summary(ws, TODAY)["contracts"]
         # The register's own figures are as the generator made them; the notices are counted apart.
-        assert (summary["rows"], summary["notices"]["rows"]) == (416, EXPECTED_NOTICES["notice_contracts"])
+        assert (summary["rows"], summary["notices"]["rows"]) == (SAMPLE_EXPECTED["contracts"]["rows"],
+                                                                 EXPECTED_NOTICES["notice_contracts"])
         assert summary["notices"]["total_value"] == EXPECTED_NOTICES["notice_value"]
         assert summary["notices"]["matched"] == EXPECTED_NOTICES["matched"]
     finally:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import charts, contract_charts, contracts, notices, settings, supplier_attributes, ui
+from sp_analysis import charts, contract_charts, contracts, settings, supplier_attributes, ui
 from sp_analysis.contracts import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.ingest.errors import LoadError, NeedsSheet
@@ -192,9 +192,10 @@ def blanks(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 with notices_tab:
+    notice_words = ui.query(contracts.notice_definitions)
     st.write("Contracts awarded in the notices your council publishes on Contracts Finder and Find a Tender (OCDS "
              "JSON, loaded on the Upload page as contracts), beside the register: where one has a contract the other "
-             "lacks. " + notices.DEFINITIONS["counting"])
+             "lacks. " + notice_words["counting"])
     seen = ui.query(contracts.compare_register_and_notices, today)
     if not seen.has_notices:
         st.info("No notices are loaded yet. Download your council's notices as OCDS JSON (release or record packages) "
@@ -202,7 +203,7 @@ with notices_tab:
     else:
         st.caption(f"Notices loaded: {seen.notices:,} contracts (one per award and supplier), starting or awarded "
                    f"{day(seen.first) or 'no date'} to {day(seen.last) or 'no date'}. "
-                   + ui.md(notices.DEFINITIONS["matching"]))
+                   + ui.md(notice_words["matching"]))
         council = ui.query(settings.get_setting, "council_name")
         if len(seen.buyers) > 1 or (council and seen.buyers and seen.buyers[0][0].casefold() != council.casefold()):
             st.warning("The notices name " + ("these buyers" if len(seen.buyers) > 1 else "a buyer other than "
@@ -211,14 +212,14 @@ with notices_tab:
                        "body on the Upload page.")
         cols = st.columns(4)
         cols[0].metric("Contracts in notices", f"{seen.notices:,}")
-        cols[1].metric("Matched to the register", f"{seen.matched:,}", help=notices.DEFINITIONS["matching"])
+        cols[1].metric("Matched to the register", f"{seen.matched:,}", help=notice_words["matching"])
         cols[2].metric("In the register, no notice", f"{len(seen.register_without_notice):,}",
-                       help=notices.DEFINITIONS["no_notice"])
+                       help=notice_words["no_notice"])
         cols[3].metric("In a notice, not in the register", f"{len(seen.notices_without_register):,}",
-                       help=notices.DEFINITIONS["no_register"])
+                       help=notice_words["no_register"])
 
         st.subheader("In the register, with no notice")
-        st.caption(ui.md(notices.DEFINITIONS["no_notice"])
+        st.caption(ui.md(notice_words["no_notice"])
                    + (f" {seen.register_not_compared:,} register contracts of £30,000 or more have no start date, so "
                       "cannot be placed in the period: they are not compared." if seen.register_not_compared else ""))
         missing = ui.money_columns(seen.register_without_notice, "contract_value")
@@ -232,7 +233,7 @@ with notices_tab:
         ui.downloads(missing_table, "register-contracts-without-notice", key="contracts_no_notice_download")
 
         st.subheader("In a notice, not in the register")
-        st.caption(ui.md(notices.DEFINITIONS["no_register"]) + " They count as contracts on this page and on Renewals.")
+        st.caption(ui.md(notice_words["no_register"]) + " They count as contracts on this page and on Renewals.")
         extra = ui.money_columns(seen.notices_without_register, "contract_value")
         for column in ("start_date", "end_date", "award_date"):
             extra[column] = seen.notices_without_register[column].map(day)

@@ -32,11 +32,11 @@ if ui.query(council.is_blank):
                 st.switch_page("views/upload.py")
     with sample_side.container(border=True):
         st.subheader("Explore the sample")
-        st.write(f"{council.SAMPLE_COUNCIL}, a fictional council: two financial years of monthly spend (63,341 "
-                 "payments), a contracts register of 416 contracts, a supplier list and a 2010 action plan. Every "
+        st.write(f"{council.SAMPLE_COUNCIL}, a fictional council: monthly spend from April 2024 to September "
+                 "2026 (79,111 payments), a contracts register of 421 contracts, a supplier list and a 2010 action plan. Every "
                  "name is made up. Remove it in one step on the Upload page when you load your own files.")
         if st.button("Explore the sample council", key="explore_sample"):
-            with st.spinner("Loading the sample council's 25 files (a few seconds)..."):
+            with st.spinner("Loading the sample council's 33 files (a few seconds)..."):
                 sample.build_sample_workspace(ui.workspace())
             st.rerun()
     st.stop()

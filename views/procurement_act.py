@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from sp_analysis import act, contracts, settings, ui
-from sp_analysis.money import pounds, total
+from sp_analysis.money import count_of, pounds, total
 
 st.title("Procurement Act 2023 duties")
 st.write("The notices the Procurement Act 2023 asks of the council, answered from the spend and the contracts register "
@@ -30,17 +30,21 @@ with tabs[0]:
                         help="The notice is published within 56 days of 1 April of this year (s.93(2)). The default is "
                              "the year after the latest payment loaded.")
     trigger = ui.query(act.pipeline_trigger, year)
-    cols3 = st.columns(3)
-    cols3[0].metric(f"Influenceable spend {trigger.last_year}", pounds(trigger.last_year_total),
-                   help=f"{trigger.last_year_months} months with payments.")
-    cols3[1].metric(f"Expected in {act.fy_label(year)}", pounds(trigger.estimate), help=trigger.basis)
-    cols3[2].metric("Pipeline notice", "Required" if trigger.crossed else "Not required",
-                   help=f"More than {pounds(trigger.line)} expected (s.93(1)).")
+    # Two rows of two, so the exact pounds and pence fit: the years read, then the estimate and the verdict.
+    years_row, verdict_row = st.columns(2), st.columns(2)
+    years_row[0].metric(f"{trigger.last_year}: last complete year", pounds(trigger.last_year_total),
+                        help=f"Influenceable spend, {trigger.last_year_months} months with payments.")
+    years_row[1].metric(f"{trigger.this_year}: year in progress ({trigger.this_year_months} months loaded)",
+                        pounds(trigger.this_year_total), help="Influenceable spend so far.")
+    verdict_row[0].metric(f"Expected in {act.fy_label(year)}", pounds(trigger.estimate), help=trigger.basis)
+    verdict_row[1].metric("Pipeline notice", "Required" if trigger.crossed else "Not required",
+                          help=f"More than {pounds(trigger.line)} expected (s.93(1)).")
     verdict = "more than" if trigger.crossed else "not more than"
     st.markdown(f"**The council expects to pay {pounds(trigger.estimate)} in {act.fy_label(year)}, {verdict} "
-                f"{pounds(trigger.line)}**" + (f": a pipeline notice is due by {trigger.due:%-d %B %Y}." if trigger.crossed
-                                               else "."))
-    st.caption(f"Estimate: {ui.md(trigger.basis)}. {act.DEFINITIONS['trigger']}")
+                f"{pounds(trigger.line)}**" + (f": the pipeline notice is {trigger.due_wording(today)}, as at "
+                                               f"{today:%-d %B %Y}." if trigger.crossed else "."))
+    st.caption(f"Years used: {ui.md(trigger.years_used())} {act.DEFINITIONS['trigger']} The notice is published within "
+               f"{limits.whole('pipeline_days')} days beginning with 1 April (s.93(2)).")
 
     listed = ui.query(act.pipeline_contracts, year)
     value = total(listed["estimated_value"])
@@ -55,10 +59,14 @@ with tabs[0]:
 
     with st.expander("Planned procurements (add the new ones the register cannot know about)"):
         planned = ui.query(act.planned_procurements)
+        st.caption("A saved procurement keeps its reference (PLAN-n) in the pipeline list however often you save; a new "
+                   "row gets the next one when saved.")
         edited = st.data_editor(
-            planned.drop(columns=["planned_id"]), num_rows="dynamic", hide_index=True, key="act_planned_editor",
-            disabled=not editor,
+            planned, num_rows="dynamic", hide_index=True, key="act_planned_editor",
+            disabled=["planned_id"] if editor else True,
             column_config={
+                "planned_id": st.column_config.NumberColumn("Reference", format="PLAN-%d",
+                                                            help="Given when the row is first saved; it does not change."),
                 "title": st.column_config.TextColumn("Title", required=True),
                 "description": st.column_config.TextColumn("Description"),
                 "department": st.column_config.TextColumn("Department"),
@@ -102,8 +110,9 @@ with tabs[1]:
             not_paid = perf.not_paid_share
             cols5[4].metric("Payable in the period, not paid in it",
                            "Not known" if not_paid is None else f"{not_paid:.1%}", help=act.DEFINITIONS["not_paid"])
-            st.caption(f"{perf.paid:,} payments worth {pounds(perf.paid_value)} in {perf.label}; the notice is due by "
-                       f"{perf.due:%-d %B %Y} (30 days beginning with the period's last day, s.69(1)). "
+            st.caption(f"{perf.paid:,} payments worth {pounds(perf.paid_value)} in {perf.label}; the notice is "
+                       f"{act.due_wording(perf.due, today)} as at {today:%-d %B %Y} (30 days beginning with the "
+                       "period's last day, s.69(1)). "
                        + act.DEFINITIONS["compliance_scope"]
                        + (f" {perf.without_received:,} payments without a received date are left out."
                           if perf.without_received else "")
@@ -139,6 +148,9 @@ with tabs[2]:
             st.info("No payment of more than £30,000 falls within the term of a contract in the register that started on "
                     f"or after {limits.date('payment_over'):%-d %B %Y}.")
     else:
+        st.markdown("; ".join(f"**{r.quarter}: {count_of(r.payments, 'payment')} worth {pounds(r.value)}** under "
+                              f"{count_of(r.contracts, 'contract')}, list {act.due_wording(r.publish_by, today)}"
+                              for r in act.quarter_lists(over).itertuples()) + f" (as at {today:%-d %B %Y}).")
         table = ui.date_columns(ui.money_columns(over, "amount"), "payment_date", "publish_by", "contract_start", "contract_end")
         table = table.rename(columns={"quarter": "Quarter", "publish_by": "Publish by", "payment_date": "Payment date",
                                       "supplier": "Supplier", "amount": "Amount", "contract_reference": "Contract reference",

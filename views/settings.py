@@ -42,7 +42,8 @@ with st.form("settings_form"):
 st.caption("Value bands now: " + ", ".join(ui.query(settings.value_bands).labels) + ".")
 
 st.subheader("Procurement Act 2023 thresholds and dates")
-st.caption("Every threshold and date the Procurement Act page uses, with its source. A threshold that changes (the "
+st.caption("Every threshold and date the Procurement Act page uses, and the two matching rules of the Contracts page's "
+           "register-and-notices comparison, with its source. A threshold that changes (the "
            "Act's thresholds are revised every two years) is changed here, with the instrument that changed it.")
 thresholds = ui.query(act.thresholds_table)
 shown = thresholds.assign(value=[act.describe_threshold(a, u, d if isinstance(d, dt.date) else None)
