@@ -67,7 +67,10 @@ def run_batch(uploads: list[Any], kind: str) -> None:
         table.dataframe(pd.DataFrame(status.rows()), hide_index=True)
 
     def checked(position: int, _name: str, what: str) -> None:
-        status.checked(position, refused=what == "refused")
+        if what == "read":
+            status.read(position)
+        else:
+            status.checked(position, refused=what == "refused")
         show()
 
     show()

@@ -29,14 +29,16 @@ SKIP_REASONS = {
 UNDATED_MAX_SHARE = 0.05
 
 
-def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True) -> str:
+def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file_column: bool = False) -> str:
     """CREATE TEMP TABLE `parsed` (or INSERT INTO it, for a file's later blocks): each staged row of
     the block typed and given a kind (payment or skip reason).
 
     Binds $date_format (the file's own: see DATE_FORMAT_COUNTS), $earliest, $latest, $not_delimiter,
     $row_cells, $first_line, $last_line, $header_lines and, when the block has columns we do not map,
-    $extra_keys.
+    $extra_keys. With `file_column`, `src.relation` holds several files of one header shape, each row
+    with its file's number in `sp_file`, which the typed rows keep.
     """
+    carried = "sp_file, " if file_column else ""
     all_cells = ", ".join(f"c{i}" for i in range(src.width))
     unnamed = set(src.unnamed())
     named = [i for i in range(src.width) if i not in unnamed]
@@ -68,7 +70,7 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True) -> s
     {head}
     WITH raw AS (
         SELECT
-            line,
+            {carried}line,
             {sheet_sql} AS sheet,
             {cleaned}
             ({overflow}) AS overflow,
@@ -90,7 +92,7 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True) -> s
     ),
     cells AS (
         SELECT
-            line, sheet,
+            {carried}line, sheet,
             {cell('payment_date')} AS date_text,
             {cell('amount')} AS amount_text,
             replace(replace(replace(upper({cell('amount')}), '£', ''), 'GBP', ''), ' ', '') AS amount_stripped,
