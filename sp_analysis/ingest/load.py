@@ -72,12 +72,19 @@ FILE_BY_ID = "SELECT name, kind, rows FROM loaded_files WHERE file_id = $file_id
 REPEAT_SHARE = 0.9
 
 
-def repeated_lines_sql(parsed: str) -> str:
+def repeated_lines_sql(parsed: str, waiting: Sequence[tuple[int, str]] = ()) -> str:
     """The loaded spend file sharing most (date, payee, amount, reference) lines with `parsed`, and how many.
 
     Only payments dated within the new file's own dates are read (the table is stored in load order,
-    so DuckDB skips the rest by its zone maps).
+    so DuckDB skips the rest by its zone maps). `waiting` are (file id, parsed table) of files written in
+    the same transaction whose payments are inserted together at its end: they count as loaded.
     """
+    pending = "".join(
+        f"""
+        UNION ALL
+        SELECT {int(file_id)} AS file_id, w.payment_date, w.amount, w.supplier_name, w.transaction_ref
+        FROM {table} w, span WHERE w.row_kind = 'payment' AND w.payment_date BETWEEN span.lo AND span.hi"""
+        for file_id, table in waiting)
     return f"""
     WITH new AS (
         SELECT payment_date, amount, supplier_name, transaction_ref, count(*) AS n
@@ -85,9 +92,11 @@ def repeated_lines_sql(parsed: str) -> str:
     ),
     span AS (SELECT min(payment_date) AS lo, max(payment_date) AS hi FROM new),
     old AS (
-        SELECT p.file_id, p.payment_date, p.amount, p.supplier_name, p.transaction_ref, count(*) AS n
-        FROM payments p, span
-        WHERE p.payment_date BETWEEN span.lo AND span.hi
+        SELECT file_id, payment_date, amount, supplier_name, transaction_ref, count(*) AS n FROM (
+            SELECT p.file_id, p.payment_date, p.amount, p.supplier_name, p.transaction_ref
+            FROM payments p, span
+            WHERE p.payment_date BETWEEN span.lo AND span.hi{pending}
+        )
         GROUP BY ALL
     )
     SELECT o.file_id, f.name, strftime(f.loaded_at, '%d %b %Y %H:%M'), sum(least(o.n, w.n)) AS matching
@@ -421,11 +430,18 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
         return outcomes
     try:
         with ws.write_on(cur) as inside:
+            # Spend files whose payments go in together below, in one statement.
+            waiting: list[tuple[int, str, object]] | None = [] if INSERT_TOGETHER else None
             for entry in checked:
                 try:
-                    outcomes[id(entry)] = _land(inside, entry)
+                    outcomes[id(entry)] = _land(inside, entry, waiting)
                 except LoadError as exc:  # refused before anything of it was written
                     outcomes[id(entry)] = exc
+            if waiting:
+                inside.execute(spend_sql.insert_many_payments_sql(
+                    [(file_id, table) for file_id, table, _ in waiting]),
+                    {f"undated_fy_{n}": fy for n, (_, _, fy) in enumerate(waiting)})
+                inside.execute(MARK_SPEND_FACTS_STALE)
     except (duckdb.Error, OSError) as exc:
         failures = {id(entry): write_failure(entry.name, exc) for entry in checked}
         if any(f is None for f in failures.values()):
@@ -691,6 +707,9 @@ def _parse_blocks(cur: duckdb.DuckDBPyConnection, name: str, blocks: Sequence[St
 
 
 STAGE_FIRST = True
+# The payments of a batch's files are inserted by one statement before its commit; False inserts each file's
+# on its own (bench/alternate.py --flag INSERT_TOGETHER compares the two).
+INSERT_TOGETHER = True
 # Files of a batch sharing a header shape are typed by one statement (see `_type_staged`); False types each on
 # its own (bench/alternate.py compares the two).
 TYPE_BY_SHAPE = True
@@ -890,18 +909,21 @@ def _refuse_unloadable(name: str, kind: Kind, quality: dict[str, Any]) -> None:
             quality["undated_lines"] = [int(x) for x in quality["undated_lines"][:200]]
 
 
-def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked) -> LoadResult:
+def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
+          waiting: list[tuple[int, str, object]] | None = None) -> LoadResult:
     """Write a checked file inside the caller's transaction (on the cursor holding its temp table).
 
     Refuses it (AlreadyLoaded, RepeatsLoaded) before writing anything when what is loaded now, files
-    landed earlier in the same transaction included, says so.
+    landed earlier in the same transaction included, says so. With `waiting`, a spend file's payments are
+    not inserted here: (file id, parsed table, undated year) is added to it, for the caller to insert
+    with the others in one statement before the commit.
     """
     name, sha, kind, src, parsed, quality = (checked.name, checked.sha, checked.kind, checked.src, checked.parsed,
                                              checked.quality)
     rows, total = int(quality["rows"]), Decimal(quality["total"])
     _refuse_if_loaded(cur, name, sha)
     if kind == "spend" and not checked.allow_overlap:
-        repeat = cur.execute(repeated_lines_sql(parsed)).fetchone()
+        repeat = cur.execute(repeated_lines_sql(parsed, [(f, t) for f, t, _ in waiting or ()])).fetchone()
         if repeat is not None and int(repeat[3]) >= REPEAT_SHARE * rows:
             raise RepeatsLoaded(name, str(repeat[1]), str(repeat[2]), int(repeat[3]), rows)
     file_id = int(cur.execute(NEXT_FILE_ID).fetchone()[0])  # type: ignore[index]
@@ -910,11 +932,14 @@ def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked) -> LoadResult:
         {"file_id": file_id, "name": name, "sha": sha, "kind": kind, "rows": rows, "total": total,
          "sheet": src.sheet, "quality": json.dumps(quality)},
     )
-    insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
-    cur.execute(insert, {"file_id": file_id, "undated_fy": quality.get("undated_fy")} if kind == "spend"
-                else {"file_id": file_id})
-    if kind == "spend":
-        cur.execute(MARK_SPEND_FACTS_STALE)
+    if kind == "spend" and waiting is not None:
+        waiting.append((file_id, parsed, quality.get("undated_fy")))
+    else:
+        insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
+        cur.execute(insert, {"file_id": file_id, "undated_fy": quality.get("undated_fy")} if kind == "spend"
+                    else {"file_id": file_id})
+        if kind == "spend":
+            cur.execute(MARK_SPEND_FACTS_STALE)
     if checked.save_profile:
         cur.execute(
             SAVE_MAPPING,

@@ -267,6 +267,26 @@ def insert_payments_sql(parsed: str) -> str:
     """
 
 
+def insert_many_payments_sql(files: list[tuple[int, str]]) -> str:
+    """Append the payments of several parsed files (file id, parsed table) in one statement, in order (binds
+    $undated_fy_0, $undated_fy_1, ... for each file's undated year)."""
+    parts = " UNION ALL BY NAME ".join(
+        f"SELECT {int(file_id)} AS sp_file_id, *, coalesce(sp_fy_start(payment_date), $undated_fy_{n}) AS fy "
+        f"FROM {table} WHERE row_kind = 'payment'" for n, (file_id, table) in enumerate(files))
+    return f"""
+    INSERT INTO payments (file_id, source_row, payment_date, financial_year, fy_start, month, amount, supplier_name,
+                          supplier_id, is_redacted, department, expense_type, expense_code, transaction_ref, body,
+                          creditor_type, vat_number, invoice_ref, extra, date_precision, date_end, sheet,
+                          invoice_date, received_date, expense_category, proclass_code, proclass_label)
+    SELECT sp_file_id, line, payment_date, {FY_LABEL_SQL}, fy, date_trunc('month', payment_date), amount, supplier_name,
+           supplier_id, sp_is_redacted(supplier_name), department, expense_type, expense_code,
+           transaction_ref, body, creditor_type, vat_number, invoice_ref, extra, date_precision, date_end, sheet,
+           invoice_date, received_date, expense_category, proclass_code, proclass_label
+    FROM ({parts})
+    ORDER BY sp_file_id, line
+    """
+
+
 # A payment's financial year label; 'Year not known' for a line without a date in a file spanning years.
 YEAR_NOT_KNOWN = "Year not known"
 FY_LABEL_SQL = f"coalesce(sp_fy_label(fy), '{YEAR_NOT_KNOWN}')"
