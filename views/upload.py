@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pandas as pd
@@ -56,18 +57,30 @@ def run_load(name: str, data: bytes, kind: str, sheet: str | list[str] | None = 
     record(name, data, kind, sheet, outcome)
 
 
+TABLE_REDRAW_SECONDS = 0.5
+
+
 def run_batch(uploads: list[Any], kind: str) -> None:
     """Load many files with one progress bar over the batch and a status line for each file."""
     status = BatchStatus([upload.name for upload in uploads])
     bar = st.progress(0.0, text=status.headline())
     table = st.empty()
 
+    drawn = [0.0]
+
     def show() -> None:
+        # The bar on every step; the table (sent whole each time) at most twice a second, or 60 files
+        # would spend longer drawing it than loading.
         bar.progress(status.fraction(), text=status.headline())
-        table.dataframe(pd.DataFrame(status.rows()), hide_index=True)
+        if time.monotonic() - drawn[0] >= TABLE_REDRAW_SECONDS:
+            table.dataframe(pd.DataFrame(status.rows()), hide_index=True)
+            drawn[0] = time.monotonic()
 
     def checked(position: int, _name: str, what: str) -> None:
-        status.checked(position, refused=what == "refused")
+        if what == "read":
+            status.read(position)
+        else:
+            status.checked(position, refused=what == "refused")
         show()
 
     show()

@@ -12,13 +12,16 @@ from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, Ne
 from sp_analysis.ingest.load import LoadResult
 
 WAITING = "waiting"
+READ = "read, waiting to be checked with its batch"
 CHECKED = "checked, waiting to be written with its batch"
 LOADED = "loaded"
 REFUSED = "refused"
 SKIPPED = "skipped: loaded before"
 NEEDS_ANSWER = "needs your answer (below)"
 
-# A file's share of the bar: checking is most of the work, writing the rest.
+# A file's share of the bar: reading it, then checking (typing its lines with its batch's files of its
+# shape), most of the work; writing the rest.
+READ_SHARE = 0.4
 CHECK_SHARE = 0.8
 
 
@@ -45,9 +48,14 @@ class BatchStatus:
         self.states = [WAITING] * len(self.names)
         self.details = [""] * len(self.names)
 
+    def read(self, position: int) -> None:
+        """File `position` has been read, and waits to be checked with the files of its batch."""
+        if self.states[position] == WAITING:
+            self.states[position] = READ
+
     def checked(self, position: int, refused: bool = False) -> None:
         """File `position` has been read and checked (or refused while checking)."""
-        if self.states[position] == WAITING:
+        if self.states[position] in (WAITING, READ):
             self.states[position] = REFUSED if refused else CHECKED
 
     def finished(self, position: int, outcome: LoadResult | LoadError) -> None:
@@ -63,15 +71,16 @@ class BatchStatus:
         """How far the batch has got, from 0 to 1."""
         if not self.names:
             return 1.0
-        done = sum(1.0 if s not in (WAITING, CHECKED) else CHECK_SHARE if s == CHECKED else 0.0 for s in self.states)
+        shares = {WAITING: 0.0, READ: READ_SHARE, CHECKED: CHECK_SHARE}
+        done = sum(shares.get(s, 1.0) for s in self.states)
         return min(done / len(self.names), 1.0)
 
     def headline(self) -> str:
         """'12 of 60 files checked, 8 loaded, 1 refused'."""
         count = len(self.names)
-        checked = sum(1 for s in self.states if s != WAITING)
+        checked = sum(1 for s in self.states if s not in (WAITING, READ))
         parts = [f"{checked} of {count} file{'' if count == 1 else 's'} checked"]
-        for state, word in ((LOADED, "loaded"), (SKIPPED, "loaded before"), (REFUSED, "refused"),
+        for state, word in ((READ, "read"), (LOADED, "loaded"), (SKIPPED, "loaded before"), (REFUSED, "refused"),
                             (NEEDS_ANSWER, "need an answer")):
             number = sum(1 for s in self.states if s == state)
             if number:

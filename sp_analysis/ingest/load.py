@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -47,6 +47,8 @@ from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 Progress = Callable[[float, str], object]  # called with (fraction done, what is happening); its result is unused
 
+_T = TypeVar("_T")
+
 # How many distinct dates from the top of a file choose its date format.
 DATE_SAMPLES = 200
 
@@ -70,12 +72,19 @@ FILE_BY_ID = "SELECT name, kind, rows FROM loaded_files WHERE file_id = $file_id
 REPEAT_SHARE = 0.9
 
 
-def repeated_lines_sql(parsed: str) -> str:
+def repeated_lines_sql(parsed: str, waiting: Sequence[tuple[int, str]] = ()) -> str:
     """The loaded spend file sharing most (date, payee, amount, reference) lines with `parsed`, and how many.
 
     Only payments dated within the new file's own dates are read (the table is stored in load order,
-    so DuckDB skips the rest by its zone maps).
+    so DuckDB skips the rest by its zone maps). `waiting` are (file id, parsed table) of files written in
+    the same transaction whose payments are inserted together at its end: they count as loaded.
     """
+    pending = "".join(
+        f"""
+        UNION ALL
+        SELECT {int(file_id)} AS file_id, w.payment_date, w.amount, w.supplier_name, w.transaction_ref
+        FROM {table} w, span WHERE w.row_kind = 'payment' AND w.payment_date BETWEEN span.lo AND span.hi"""
+        for file_id, table in waiting)
     return f"""
     WITH new AS (
         SELECT payment_date, amount, supplier_name, transaction_ref, count(*) AS n
@@ -83,9 +92,11 @@ def repeated_lines_sql(parsed: str) -> str:
     ),
     span AS (SELECT min(payment_date) AS lo, max(payment_date) AS hi FROM new),
     old AS (
-        SELECT p.file_id, p.payment_date, p.amount, p.supplier_name, p.transaction_ref, count(*) AS n
-        FROM payments p, span
-        WHERE p.payment_date BETWEEN span.lo AND span.hi
+        SELECT file_id, payment_date, amount, supplier_name, transaction_ref, count(*) AS n FROM (
+            SELECT p.file_id, p.payment_date, p.amount, p.supplier_name, p.transaction_ref
+            FROM payments p, span
+            WHERE p.payment_date BETWEEN span.lo AND span.hi{pending}
+        )
         GROUP BY ALL
     )
     SELECT o.file_id, f.name, strftime(f.loaded_at, '%d %b %Y %H:%M'), sum(least(o.n, w.n)) AS matching
@@ -133,7 +144,8 @@ def load_path(ws: Workspace, path: Path, kind: Kind, **options: Any) -> LoadResu
 # Files loaded together (load_paths with batch_rows) land in one transaction of about this many payments: more
 # than one of DuckDB's row groups (122,880 rows), so that the batch is written to the workspace as whole groups.
 BATCH_ROWS = 130_000
-# Called as each file of a batch is checked: (position in the batch from 0, file name, what happened in words).
+# Called as each file of a batch is read (when it is typed later with its batch's files of its shape) and as it is
+# checked: (position in the batch from 0, file name, what happened: "read", "checked", "refused", ...).
 FileProgress = Callable[[int, str, str], None]
 
 
@@ -164,8 +176,10 @@ def load_many(
 
     Each file is read, typed and checked on its own, and refused on its own, as `load_file` does. With
     `batch_rows` 0 each file then lands in its own transaction before the next is read, so stopping early
-    leaves only the files already yielded. With `batch_rows` (say BATCH_ROWS), checked files wait in temp
-    tables until they hold that many payments, then land in one transaction; the checks that depend on what
+    leaves only the files already yielded. With `batch_rows` (say BATCH_ROWS), files are read into temp
+    tables until they hold that many lines; the spend CSVs among them that share a header shape are then
+    typed by one statement (see `_type_staged`) and each is checked on its own (its report, line numbers
+    and refusal its own), and the checked files land in one transaction; the checks that depend on what
     is loaded (the same bytes loaded before, lines repeating a loaded file) run inside it, file by file, so
     a file of the batch is compared with those before it too. A file refused there adds nothing; if the
     write itself fails, no file of the batch lands and each says so. Outcomes of a batch are yielded once
@@ -203,7 +217,7 @@ def load_many(
         # The file being checked stays first in `pending` until it is done, so that however the
         # batch ends (finished, closed, interrupted) every prepared copy is discarded below.
         pending: deque[Future[tuple[bytes | None, PreparedFile | None]]] = deque()
-        batch: list[tuple[int, _Checked | LoadError | LoadResult]] = []
+        batch: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]] = []
         rows = 0
         try:
             for index, (name, _read) in enumerate(items):
@@ -211,17 +225,24 @@ def load_many(
                     pending.append(pool.submit(prepare, index))
                 if index + 1 < len(items):
                     pending.append(pool.submit(prepare, index + 1))
-                item: _Checked | LoadError | LoadResult
+                item: _Staged | _Checked | LoadError | LoadResult
                 try:
                     data, prepared = pending[0].result()
                     if prepared is None:  # OCDS notices: loaded whole by load_file, in a transaction of their own
                         assert data is not None
                         item = _load_notices(ws, name, data, kind, None)
                         tell(index, name, "loaded")
+                    elif batch_rows and _typed_with_its_shape(kind, prepared):
+                        # Read into its stage table now; typed with the batch's files of its shape below.
+                        staged_file = _failure_in_words(name, _stage, cur, name, data, prepared, allow_overlap)
+                        rows += staged_file.records
+                        item = staged_file
+                        tell(index, name, "read")
                     else:
-                        item = _checked_or_failure(ws, cur, name, data, kind, prepared=prepared,
-                                                   allow_overlap=allow_overlap)
-                        rows += item.rows
+                        checked = _checked_or_failure(ws, cur, name, data, kind, prepared=prepared,
+                                                      allow_overlap=allow_overlap)
+                        rows += checked.rows
+                        item = checked
                         tell(index, name, "checked" if batch_rows else "checked, writing")
                 except LoadError as exc:
                     item = exc
@@ -229,9 +250,11 @@ def load_many(
                 _discard(pending.popleft())
                 batch.append((index, item))
                 if rows >= batch_rows or index + 1 == len(items):
+                    batch = _type_staged(cur, batch, tell)
                     landed = _land_batch(ws, cur, [c for _, c in batch if isinstance(c, _Checked)])
                     done, batch, rows = batch, [], 0
                     for position, outcome in done:
+                        assert not isinstance(outcome, _Staged)
                         yield position, (landed[id(outcome)] if isinstance(outcome, _Checked) else outcome)
         finally:
             for future in pending:
@@ -239,17 +262,165 @@ def load_many(
             for _, left in batch:
                 if isinstance(left, _Checked):
                     _drop(cur, left.parsed)
+                elif isinstance(left, _Staged):
+                    _drop(cur, left.src.table)
 
 
 def _checked_or_failure(ws: Workspace, cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, kind: Kind,
                         **options: Any) -> _Checked:
+    return _failure_in_words(name, lambda: _check(cur, name, data, kind, **options))
+
+
+def _failure_in_words(name: str, step: Callable[..., _T], *args: Any) -> _T:
+    """`step(*args)`, a full disk or the memory limit raised as LoadError naming the file."""
     try:
-        return _check(cur, name, data, kind, **options)
+        return step(*args)
     except (duckdb.Error, OSError) as exc:
         failure = write_failure(name, exc)
         if failure is None:
             raise
         raise failure from exc
+
+
+def _typed_with_its_shape(kind: Kind, prepared: PreparedFile) -> bool:
+    """Whether a file of a batch is typed in one statement with the batch's other files of its header shape:
+    a spend CSV read whole, in one block (a workbook, a big CSV read in chunks or a file of several tables
+    is typed on its own)."""
+    src = prepared.source
+    return (kind == "spend" and TYPE_BY_SHAPE and STAGE_FIRST and prepared.cells is None and prepared.sha256 is None
+            and len(prepared.all_blocks()) == 1 and src.relation != src.table)
+
+
+@dataclass(frozen=True, eq=False)
+class _Staged:
+    """A spend CSV of a batch read into its stage table (`src.table`), waiting to be typed with its shape."""
+
+    name: str
+    sha: str
+    src: StagedSource
+    params: dict[str, Any]
+    records: int
+    allow_overlap: bool
+
+    def shape(self) -> tuple[object, ...]:
+        """Files with the same shape are typed by one statement: the same SQL and the same bound values."""
+        sql = spend_sql.parse_spend_sql(replace(self.src, relation="files"), "parsed", file_column=True)
+        return sql, tuple((k, str(v)) for k, v in sorted(self.params.items()) if k not in ("first_line", "last_line"))
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, prepared: PreparedFile,
+           allow_overlap: bool) -> _Staged:
+    """A CSV of a batch into its stage table (its lines numbered as published), or LoadError."""
+    assert data is not None
+    try:
+        sha = sha256_of(data)
+        _refuse_if_loaded(cur, name, sha)
+        src = materialise(cur, name, prepared.source)
+        records = scalar_int(cur, f"SELECT count(*) FROM {src.table}")
+        return _Staged(name, sha, src, _parse_params(cur, src, "spend"), records, allow_overlap)
+    except BaseException:
+        _drop(cur, prepared.source.table)
+        raise
+    finally:
+        prepared.discard()
+
+
+def _type_staged(
+    cur: duckdb.DuckDBPyConnection, batch: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]],
+    tell: FileProgress,
+) -> list[tuple[int, _Staged | _Checked | LoadError | LoadResult]]:
+    """The batch with each staged file typed and checked (a _Checked) or refused (a LoadError), in order.
+
+    The files of one header shape are typed by one statement over all their stage tables (DuckDB spreads
+    it over its threads), then split into one parsed table per file; each file is then checked on its own,
+    as `_check` does, so its report, its line numbers and its refusal are its own.
+    """
+    staged = [(i, s) for i, s in batch if isinstance(s, _Staged)]
+    if not staged:
+        return batch
+    groups: dict[tuple[object, ...], list[tuple[int, _Staged]]] = {}
+    for index, entry in staged:
+        groups.setdefault(entry.shape(), []).append((index, entry))
+    parsed: dict[int, str] = {}
+    out: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]] = []
+    try:
+        for members in groups.values():
+            if len(members) > 1:
+                parsed |= _type_together(cur, members)
+        for index, item in batch:
+            if not isinstance(item, _Staged):
+                out.append((index, item))
+                continue
+            try:
+                checked: _Checked | LoadError = _failure_in_words(item.name, _check_staged, cur, item,
+                                                                  parsed.pop(index, None))
+                tell(index, item.name, "checked")
+            except LoadError as exc:
+                checked = exc
+                tell(index, item.name, "refused")
+            out.append((index, checked))
+        return out
+    except BaseException:
+        for _, done in out:
+            if isinstance(done, _Checked):
+                _drop(cur, done.parsed)
+        raise
+    finally:
+        for table in parsed.values():
+            _drop(cur, table)
+        for _, entry in staged:
+            _drop(cur, entry.src.table)
+
+
+def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]]) -> dict[int, str]:
+    """Files of one shape typed by one statement, then split into a parsed table each (by batch position).
+
+    Should that statement fail, none is returned: each file is then typed on its own, and its own error said.
+    """
+    first = members[0][1]
+    union = " UNION ALL ".join(
+        f"SELECT {number} AS sp_file, * FROM {entry.src.table} WHERE line BETWEEN {int(entry.params['first_line'])} "
+        f"AND {int(entry.params['last_line'])}" for number, (_, entry) in enumerate(members))
+    together = f"parsed_{uuid.uuid4().hex[:12]}"
+    src = replace(first.src, relation=f"({union})", params={})
+    params = first.params | {"first_line": 0, "last_line": 2**62}
+    tables: dict[int, str] = {}
+    try:
+        try:
+            cur.execute(spend_sql.parse_spend_sql(src, together, file_column=True), params)
+        except duckdb.Error:
+            return {}
+        for number, (index, _entry) in enumerate(members):
+            table = f"parsed_{uuid.uuid4().hex[:12]}"
+            cur.execute(f"CREATE TEMP TABLE {table} AS SELECT * EXCLUDE (sp_file) FROM {together} WHERE sp_file = {number}")
+            tables[index] = table
+        return tables
+    except BaseException:
+        for table in tables.values():
+            _drop(cur, table)
+        raise
+    finally:
+        _drop(cur, together)
+
+
+def _check_staged(cur: duckdb.DuckDBPyConnection, entry: _Staged, parsed: str | None) -> _Checked:
+    """A staged file, typed already into `parsed` (or typed here when None), checked as `_check` does."""
+    table = parsed or f"parsed_{uuid.uuid4().hex[:12]}"
+    try:
+        blocks: tuple[StagedSource, ...] = (entry.src,)
+        if parsed is None:
+            _parse_blocks(cur, entry.name, blocks, table)
+        split = _split_at_headers(cur, entry.name, blocks, table)
+        if split != blocks:
+            cur.execute(f"DROP TABLE {table}")
+            blocks = split
+            _parse_blocks(cur, entry.name, blocks, table)
+        quality = _checked_quality(cur, entry.name, blocks[0], blocks, table, "spend")
+    except BaseException:
+        _drop(cur, table)
+        raise
+    return _Checked(entry.name, entry.sha, "spend", blocks[0], table, quality, save_profile=False,
+                    allow_overlap=entry.allow_overlap)
 
 
 def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence[_Checked]) -> dict[int, LoadResult | LoadError]:
@@ -259,11 +430,18 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
         return outcomes
     try:
         with ws.write_on(cur) as inside:
+            # Spend files whose payments go in together below, in one statement.
+            waiting: list[tuple[int, str, object]] | None = [] if INSERT_TOGETHER else None
             for entry in checked:
                 try:
-                    outcomes[id(entry)] = _land(inside, entry)
+                    outcomes[id(entry)] = _land(inside, entry, waiting)
                 except LoadError as exc:  # refused before anything of it was written
                     outcomes[id(entry)] = exc
+            if waiting:
+                inside.execute(spend_sql.insert_many_payments_sql(
+                    [(file_id, table) for file_id, table, _ in waiting]),
+                    {f"undated_fy_{n}": fy for n, (_, _, fy) in enumerate(waiting)})
+                inside.execute(MARK_SPEND_FACTS_STALE)
     except (duckdb.Error, OSError) as exc:
         failures = {id(entry): write_failure(entry.name, exc) for entry in checked}
         if any(f is None for f in failures.values()):
@@ -409,14 +587,21 @@ def _check(
             say(0.5, "checking every line")
             src, blocks = _parse(cur, name, prepared, src, parsed, kind)
             say(0.7, "measuring quality")
-            quality = _quality(cur, src, parsed, kind, blocks)
-            if quality.pop("problems"):
-                _refuse_on_problems(cur, name, src, parsed, kind)
-        _refuse_unloadable(name, kind, quality)
+            quality = _checked_quality(cur, name, src, blocks, parsed, kind)
     except BaseException:
         cur.execute(f"DROP TABLE IF EXISTS {parsed}")
         raise
     return _Checked(name, sha, kind, src, parsed, quality, save_profile=choice is not None, allow_overlap=allow_overlap)
+
+
+def _checked_quality(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, blocks: Sequence[StagedSource],
+                     parsed: str, kind: Kind) -> dict[str, Any]:
+    """The quality report of a file typed into `parsed`; LoadError when a line of it refuses the file."""
+    quality = _quality(cur, src, parsed, kind, blocks)
+    if quality.pop("problems"):
+        _refuse_on_problems(cur, name, src, parsed, kind)
+    _refuse_unloadable(name, kind, quality)
+    return quality
 
 
 def write_failure(name: str, exc: BaseException) -> LoadError | None:
@@ -522,6 +707,12 @@ def _parse_blocks(cur: duckdb.DuckDBPyConnection, name: str, blocks: Sequence[St
 
 
 STAGE_FIRST = True
+# The payments of a batch's files are inserted by one statement before its commit; False inserts each file's
+# on its own (bench/alternate.py --flag INSERT_TOGETHER compares the two).
+INSERT_TOGETHER = True
+# Files of a batch sharing a header shape are typed by one statement (see `_type_staged`); False types each on
+# its own (bench/alternate.py compares the two).
+TYPE_BY_SHAPE = True
 
 # Rows with no digit and no amount that might be a header lower down: at most this many are looked at.
 MAX_HEADER_CANDIDATES = 2000
@@ -718,18 +909,21 @@ def _refuse_unloadable(name: str, kind: Kind, quality: dict[str, Any]) -> None:
             quality["undated_lines"] = [int(x) for x in quality["undated_lines"][:200]]
 
 
-def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked) -> LoadResult:
+def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
+          waiting: list[tuple[int, str, object]] | None = None) -> LoadResult:
     """Write a checked file inside the caller's transaction (on the cursor holding its temp table).
 
     Refuses it (AlreadyLoaded, RepeatsLoaded) before writing anything when what is loaded now, files
-    landed earlier in the same transaction included, says so.
+    landed earlier in the same transaction included, says so. With `waiting`, a spend file's payments are
+    not inserted here: (file id, parsed table, undated year) is added to it, for the caller to insert
+    with the others in one statement before the commit.
     """
     name, sha, kind, src, parsed, quality = (checked.name, checked.sha, checked.kind, checked.src, checked.parsed,
                                              checked.quality)
     rows, total = int(quality["rows"]), Decimal(quality["total"])
     _refuse_if_loaded(cur, name, sha)
     if kind == "spend" and not checked.allow_overlap:
-        repeat = cur.execute(repeated_lines_sql(parsed)).fetchone()
+        repeat = cur.execute(repeated_lines_sql(parsed, [(f, t) for f, t, _ in waiting or ()])).fetchone()
         if repeat is not None and int(repeat[3]) >= REPEAT_SHARE * rows:
             raise RepeatsLoaded(name, str(repeat[1]), str(repeat[2]), int(repeat[3]), rows)
     file_id = int(cur.execute(NEXT_FILE_ID).fetchone()[0])  # type: ignore[index]
@@ -738,11 +932,14 @@ def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked) -> LoadResult:
         {"file_id": file_id, "name": name, "sha": sha, "kind": kind, "rows": rows, "total": total,
          "sheet": src.sheet, "quality": json.dumps(quality)},
     )
-    insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
-    cur.execute(insert, {"file_id": file_id, "undated_fy": quality.get("undated_fy")} if kind == "spend"
-                else {"file_id": file_id})
-    if kind == "spend":
-        cur.execute(MARK_SPEND_FACTS_STALE)
+    if kind == "spend" and waiting is not None:
+        waiting.append((file_id, parsed, quality.get("undated_fy")))
+    else:
+        insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
+        cur.execute(insert, {"file_id": file_id, "undated_fy": quality.get("undated_fy")} if kind == "spend"
+                    else {"file_id": file_id})
+        if kind == "spend":
+            cur.execute(MARK_SPEND_FACTS_STALE)
     if checked.save_profile:
         cur.execute(
             SAVE_MAPPING,

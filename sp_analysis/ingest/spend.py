@@ -29,14 +29,16 @@ SKIP_REASONS = {
 UNDATED_MAX_SHARE = 0.05
 
 
-def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True) -> str:
+def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file_column: bool = False) -> str:
     """CREATE TEMP TABLE `parsed` (or INSERT INTO it, for a file's later blocks): each staged row of
     the block typed and given a kind (payment or skip reason).
 
     Binds $date_format (the file's own: see DATE_FORMAT_COUNTS), $earliest, $latest, $not_delimiter,
     $row_cells, $first_line, $last_line, $header_lines and, when the block has columns we do not map,
-    $extra_keys.
+    $extra_keys. With `file_column`, `src.relation` holds several files of one header shape, each row
+    with its file's number in `sp_file`, which the typed rows keep.
     """
+    carried = "sp_file, " if file_column else ""
     all_cells = ", ".join(f"c{i}" for i in range(src.width))
     unnamed = set(src.unnamed())
     named = [i for i in range(src.width) if i not in unnamed]
@@ -68,7 +70,7 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True) -> s
     {head}
     WITH raw AS (
         SELECT
-            line,
+            {carried}line,
             {sheet_sql} AS sheet,
             {cleaned}
             ({overflow}) AS overflow,
@@ -90,7 +92,7 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True) -> s
     ),
     cells AS (
         SELECT
-            line, sheet,
+            {carried}line, sheet,
             {cell('payment_date')} AS date_text,
             {cell('amount')} AS amount_text,
             replace(replace(replace(upper({cell('amount')}), '£', ''), 'GBP', ''), ' ', '') AS amount_stripped,
@@ -262,6 +264,26 @@ def insert_payments_sql(parsed: str) -> str:
            invoice_date, received_date, expense_category, proclass_code, proclass_label
     FROM (SELECT *, coalesce(sp_fy_start(payment_date), $undated_fy) AS fy FROM {parsed} WHERE row_kind = 'payment')
     ORDER BY line
+    """
+
+
+def insert_many_payments_sql(files: list[tuple[int, str]]) -> str:
+    """Append the payments of several parsed files (file id, parsed table) in one statement, in order (binds
+    $undated_fy_0, $undated_fy_1, ... for each file's undated year)."""
+    parts = " UNION ALL BY NAME ".join(
+        f"SELECT {int(file_id)} AS sp_file_id, *, coalesce(sp_fy_start(payment_date), $undated_fy_{n}) AS fy "
+        f"FROM {table} WHERE row_kind = 'payment'" for n, (file_id, table) in enumerate(files))
+    return f"""
+    INSERT INTO payments (file_id, source_row, payment_date, financial_year, fy_start, month, amount, supplier_name,
+                          supplier_id, is_redacted, department, expense_type, expense_code, transaction_ref, body,
+                          creditor_type, vat_number, invoice_ref, extra, date_precision, date_end, sheet,
+                          invoice_date, received_date, expense_category, proclass_code, proclass_label)
+    SELECT sp_file_id, line, payment_date, {FY_LABEL_SQL}, fy, date_trunc('month', payment_date), amount, supplier_name,
+           supplier_id, sp_is_redacted(supplier_name), department, expense_type, expense_code,
+           transaction_ref, body, creditor_type, vat_number, invoice_ref, extra, date_precision, date_end, sheet,
+           invoice_date, received_date, expense_category, proclass_code, proclass_label
+    FROM ({parts})
+    ORDER BY sp_file_id, line
     """
 
 
