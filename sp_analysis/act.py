@@ -287,8 +287,8 @@ class PipelineTrigger:
         return said + f", but no month of it is loaded, so {self.last_year}'s total stands in for it."
 
     def due_wording(self, as_at: dt.date) -> str:
-        """'due by 26 May 2027', or once that day has passed 'overdue since 27 May 2026 (it was due by 26 May
-        2026)'."""
+        """'due by 26 May 2027', or once that day has passed 'past its deadline of 26 May 2026 (check that it was
+        published)'."""
         return due_wording(self.due, as_at)
 
     def as_dict(self) -> dict[str, Any]:
@@ -303,9 +303,10 @@ class PipelineTrigger:
 
 
 def due_wording(due: dt.date, as_at: dt.date) -> str:
-    """'due by <day>' up to and including the last day, 'overdue since <the day after> (it was due by <day>)' after."""
+    """'due by <day>' up to and including the last day; after it, 'past its deadline of <day> (check that it was
+    published)': the workspace cannot know whether the council has published it."""
     if as_at > due:
-        return f"overdue since {due + dt.timedelta(days=1):%-d %B %Y} (it was due by {due:%-d %B %Y})"
+        return f"past its deadline of {due:%-d %B %Y} (check that it was published)"
     return f"due by {due:%-d %B %Y}"
 
 

@@ -243,8 +243,8 @@ def test_due_by_and_overdue_since() -> None:
     due = dt.date(2026, 5, 26)  # 56 days beginning with 1 April 2026
     assert act.due_wording(due, dt.date(2026, 4, 1)) == "due by 26 May 2026"
     assert act.due_wording(due, due) == "due by 26 May 2026"  # the last day is still in time
-    assert act.due_wording(due, dt.date(2026, 5, 27)) == "overdue since 27 May 2026 (it was due by 26 May 2026)"
-    assert act.due_wording(due, TODAY) == "overdue since 27 May 2026 (it was due by 26 May 2026)"
+    assert act.due_wording(due, dt.date(2026, 5, 27)) == "past its deadline of 26 May 2026 (check that it was published)"
+    assert act.due_wording(due, TODAY) == "past its deadline of 26 May 2026 (check that it was published)"
 
 
 def test_the_trigger_says_which_years_it_reads_and_why(loaded: Workspace) -> None:
@@ -271,7 +271,7 @@ def test_the_page_says_due_by_or_overdue_since_as_at_today(loaded: Workspace) ->
         assert not at.exception, [e.message for e in at.exception]
         trigger = act.pipeline_trigger(loaded, year)
         wording = act.due_wording(trigger.due, today)
-        assert wording.startswith("overdue since" if today > trigger.due else "due by")
+        assert wording.startswith("past its deadline" if today > trigger.due else "due by")
         text = " ".join(m.value for m in at.markdown)
         assert f"the pipeline notice is {wording}, as at {today:%-d %B %Y}." in text
         captions = " ".join(c.value for c in at.caption)
@@ -446,7 +446,7 @@ def test_pack_table(loaded: Workspace) -> None:
     assert f"If required, {act.due_wording(trigger.due, TODAY)} as at 2 December 2026." in rows["Pipeline notice (s.93)"]
     assert "due by 26 May 2027" in rows["Pipeline notice (s.93)"]  # 2027/28's notice, after the fixture's 2026/27 spend
     assert f"the notice is {act.due_wording(perf.due, TODAY)}" in rows["Payments compliance (s.69)"]
-    assert "overdue since 30 October 2026" in rows["Payments compliance (s.69)"]  # April to September 2026's notice
+    assert "past its deadline of 29 October 2026" in rows["Payments compliance (s.69)"]  # April to September 2026's notice
     assert "Contracts over £5m: performance notices (s.71)" in list(table["Duty"])
     notices = act.pack_kpi_notices(loaded, TODAY)
     # K2 ended 31 May 2026 unrated: overdue; K1 (no KPI recorded here) is due 12 months after 1 January 2026;
