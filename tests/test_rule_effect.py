@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from sp_analysis import analysis, pack
+from sp_analysis import analysis, classify, pack
 from sp_analysis.classify import (
     ClassificationError,
     Move,
+    Rule,
     classify_spend,
     coverage_in_words,
     coverage_scope,
@@ -180,3 +181,27 @@ def test_coverage_beside_a_view_that_leaves_unclassified_spend_out(small: Worksp
     assert figure.endswith("; 100.0% classified (£2,145.05 of £2,145.05 net spend in view), as the filters leave "
                            "unclassified spend out; without the impact, category and influenceable filters 63.5% "
                            "classified (£2,145.05 of £3,378.23 net spend in view)")
+
+
+@pytest.mark.parametrize("rule", [
+    rule_from_expense_type("Bulky item rounds", "Waste"),
+    rule_from_expense_type("Zqx", "Furniture"),
+    rule_from_value("supplier_name", "Ardent Ltd", "Construction"),
+    rule_from_value("department", "Corporate", "Waste"),
+    Rule("X-late", "context", "expense_type", "contains", "waste", "Furniture", 999, ""),
+    Rule("X-early", "keyword", "expense_type", "regex", r"^(bulky|clinical)\b", "Unclassified", 0, ""),
+    Rule("X-prefix", "supplier", "supplier_name", "prefix", "grove", "Waste", 5, ""),
+], ids=lambda rule: rule.rule_id)
+def test_rule_effect_trying_one_rule_matches_classifying_everything_again(
+        small: Workspace, rule: Rule, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick way (only the new rule tried, counted per spelling) gives what re-running every rule gives."""
+    tried: list[Rule] = []
+    one_rule = classify._rule_effect_of_one_rule
+    monkeypatch.setattr(classify, "_rule_effect_of_one_rule", lambda cur, r: tried.append(r) or one_rule(cur, r))
+    quick = rule_effect(small, rule)
+    assert tried == [rule]
+    monkeypatch.setattr(classify, "EFFECT_STATE", "SELECT false AND $rule_id IS NOT NULL")
+    assert rule_effect(small, rule) == quick
+    assert len(tried) == 1
+    with small.read() as cur:
+        assert cur.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
