@@ -9,7 +9,7 @@ and exact on hover.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pandas as pd
@@ -476,7 +476,19 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
     # shrunk to a speck. A long name is wrapped onto short lines above, so most boxes can hold theirs.
     figure.update_layout(margin={"l": 10, "r": 10})
     _readable_segments(figure, text.style, less=TREEMAP_TEXT_LESS)
-    return _apply_text(figure, text)
+    shares = _group_shares(parents, labels, values)
+    return _apply_text(figure, replace(text, subtitle=f"{text.subtitle}. {shares}" if shares else text.subtitle))
+
+
+def _group_shares(parents: Sequence[str], labels: Sequence[str], values: Sequence[float]) -> str:
+    """Each impact group by name with its share, largest first: a small group's box may be too small to hold its
+    name, and no group is known only by its colour."""
+    groups = [(label, value) for label, parent, value in zip(labels, parents, values, strict=True) if parent == ""]
+    whole = sum(value for _, value in groups)
+    if not groups or whole <= 0:
+        return ""
+    shares = ", ".join(f"{label} {value / whole:.1%}" for label, value in sorted(groups, key=lambda g: -g[1]))
+    return f"Impact groups: {shares}"
 
 
 def _horizontal_bars(labels: Sequence[str], totals: Sequence[Decimal], colours: str | list[str],

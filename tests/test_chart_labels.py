@@ -300,6 +300,9 @@ def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
     assert "Furniture and<br>soft furnishings" in trace.labels
     assert all(text_width(line, 15) <= 7 * 15 for label in trace.labels[1:] for line in lines_of(label))
     assert "GREENFIELD WASTE SERVICES LIMITED" in trace.hovertext  # the full name on hover
+    # Each impact group named with its share beside the chart, so a group too small to hold its name is not
+    # known by its colour alone.
+    assert "Impact groups: High impact 100.0%" in figure.layout.title.subtitle.text
 
 
 def test_the_two_framework_charts_have_their_own_titles(workspace_path: Path) -> None:
