@@ -9,7 +9,7 @@ and exact on hover.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pandas as pd
@@ -341,6 +341,7 @@ def spend_by_year(frame: pd.DataFrame, text: ChartText, part_years: dict[str, st
 
 
 SEGMENT_TEXT_LESS = 2  # a bar segment's label: the text size less this many pixels, never smaller
+SMALL_GROUP_SHARE = 0.08  # an impact group below this share of the treemap is named in its box by its short form
 TREEMAP_TEXT_LESS = 3  # a treemap box's label (12 px on the page): one size for all, so more boxes hold theirs
 
 
@@ -436,11 +437,14 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
     leaves = positive.groupby(["impact_group", "category", "supplier_key", "supplier"], as_index=False)["total"].sum()
     ids, parents, labels, values, colours, hover = [], [], [], [], [], []
     names: list[str] = []  # the full names, for hover
+    whole = float(sum(leaves["total"])) or 1.0
     for group, group_rows in leaves.groupby("impact_group"):
         ids.append(group)
         parents.append("")
-        labels.append(f"{group} impact" if group in ("High", "Medium", "Low") else group)
-        names.append(labels[-1])
+        name = f"{group} impact" if group in ("High", "Medium", "Low") else str(group)
+        # A small group's box gets the short form ("Low"), which fits where "Low impact" would be hidden.
+        labels.append(str(group) if float(sum(group_rows["total"])) / whole < SMALL_GROUP_SHARE else name)
+        names.append(name)
         values.append(float(sum(group_rows["total"])))
         colours.append(IMPACT_COLOURS.get(group, DARK_GREY))
         hover.append(pounds(sum(group_rows["total"])))
@@ -476,7 +480,19 @@ def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category:
     # shrunk to a speck. A long name is wrapped onto short lines above, so most boxes can hold theirs.
     figure.update_layout(margin={"l": 10, "r": 10})
     _readable_segments(figure, text.style, less=TREEMAP_TEXT_LESS)
-    return _apply_text(figure, text)
+    shares = _group_shares(parents, names, values)
+    return _apply_text(figure, replace(text, subtitle=f"{text.subtitle}. {shares}" if shares else text.subtitle))
+
+
+def _group_shares(parents: Sequence[str], labels: Sequence[str], values: Sequence[float]) -> str:
+    """Each impact group by name with its share, largest first: a small group's box may be too small to hold its
+    name, and no group is known only by its colour."""
+    groups = [(label, value) for label, parent, value in zip(labels, parents, values, strict=True) if parent == ""]
+    whole = sum(value for _, value in groups)
+    if not groups or whole <= 0:
+        return ""
+    shares = ", ".join(f"{label} {value / whole:.1%}" for label, value in sorted(groups, key=lambda g: -g[1]))
+    return f"Impact groups: {shares}"
 
 
 def _horizontal_bars(labels: Sequence[str], totals: Sequence[Decimal], colours: str | list[str],
@@ -543,7 +559,7 @@ def alt_text(figure: go.Figure, text: ChartText) -> str:
                         cells.append(f"{row_label} and {col_label}: {text.style.money(Decimal(str(value)))}")
             parts.append("; ".join(cells))
         elif kind == "treemap":
-            tops = [(label, value) for label, parent, value in zip(trace.labels, trace.parents, trace.values,
+            tops = [(label, value) for label, parent, value in zip(trace.hovertext, trace.parents, trace.values,
                                                                     strict=False) if parent == ""]
             parts.append(", ".join(f"{label} {text.style.money(Decimal(str(v)))}" for label, v in tops))
         elif getattr(trace, "name", None):

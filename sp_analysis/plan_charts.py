@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sp_analysis.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartStyle, ChartText, _apply_text
-from sp_analysis.labels import fit_label, margin_for
+from sp_analysis.labels import fit_label, margin_for, text_width
 from sp_analysis.money import day
 
 LIGHT_GREY = "#BFBFBF"  # the Analysis Function's focus grey, for what is out of play (dropped actions)
@@ -320,10 +320,30 @@ def action_gantt(table: pd.DataFrame, milestones: pd.DataFrame, as_at: dt.date, 
     figure.update_layout(barmode="overlay", bargap=0.35, showlegend=True,
                          legend={"orientation": "h", "x": 0.01, "xref": "container", "y": 1 - _px(style, 66) / height, "yref": "container",
                                  "yanchor": "top", "xanchor": "left", "font": {"size": small}})
+    # Dates level, never slanted: as many ticks as the plot's width holds side by side (fewer at presentation size).
+    plot_width = (figure.layout.width or style.size[0]) - figure.layout.margin.l - figure.layout.margin.r
+    tick_width = text_width("Sep 2026", figure.layout.xaxis.tickfont.size or style.font_size)
+    ticks = _month_ticks(lo, hi, max(2, int(plot_width // (tick_width + 20))))
+    figure.update_xaxes(tickangle=0, tickmode="array", tickvals=ticks, ticktext=[f"{t:%b %Y}" for t in ticks])
     late = [r.title for r in table.itertuples() if r.overdue]
     _describe(figure, f"Timeline of {len(table)} actions as at {day(as_at)}. {headline}"
               + (f": {'; '.join(late)}." if late else ".") + f" {int(milestones['overdue'].sum())} milestones overdue.")
     return figure
+
+
+def _month_ticks(lo: dt.date, hi: dt.date, most: int) -> list[dt.date]:
+    """First-of-month dates from lo to hi at the shortest round step (1, 2, 3, 4, 6, 12, 24 ... months) giving at most
+    `most` ticks; steps of a year or more fall on January."""
+    months = (hi.year - lo.year) * 12 + hi.month - lo.month
+    step = next((s for s in (1, 2, 3, 4, 6, 12, 24, 60, 120) if months // s + 1 <= most), 240)
+    index = lo.year * 12 + lo.month - 1  # months since year 0; a multiple of a step of 12 or more is a January
+    index += -index % step
+    ticks = []
+    while (tick := dt.date(index // 12, index % 12 + 1, 1)) <= hi:
+        if tick >= lo:
+            ticks.append(tick)
+        index += step
+    return ticks
 
 
 def _describe(figure: go.Figure, alt: str) -> None:

@@ -24,6 +24,7 @@ from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.facts import ensure_current
 from sp_analysis.filters import SpendFilters
+from sp_analysis.labels import text_width
 from sp_analysis.money import count_of, day, pounds
 from sp_analysis.sql import Statement, recording
 from sp_analysis.workspace import Workspace, WorkspaceError, WorkspaceLocked, open_workspace
@@ -319,6 +320,20 @@ def money_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     for column in columns:
         shown[column] = shown[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else pounds(v))
     return shown
+
+
+def fitted_width(values: pd.Series | list[object], header: str, most: int = 900) -> int:
+    """A table column's width in pixels that holds its longest text and its header whole at the table's 14 px
+    text (measured with the font's widths, plus the cell's padding), at most `most` (beyond it the cell is cut,
+    its full text on hover)."""
+    widest = max([text_width(str(v), 14) for v in values if v is not None and v == v] + [text_width(header, 14) + 20])
+    return min(most, int(widest) + 20)
+
+
+def fitted_columns(frame: pd.DataFrame, most: int = 600) -> dict[str, Any]:
+    """Column settings giving each text column of a table a width that holds its longest text and its header."""
+    return {str(name): st.column_config.TextColumn(width=fitted_width(frame[name], str(name), most))
+            for name in frame.columns if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])}
 
 
 # A count in a table: a whole number with thousands separators on screen ('12,345'), a plain number in downloads.

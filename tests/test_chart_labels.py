@@ -300,6 +300,15 @@ def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
     assert "Furniture and<br>soft furnishings" in trace.labels
     assert all(text_width(line, 15) <= 7 * 15 for label in trace.labels[1:] for line in lines_of(label))
     assert "GREENFIELD WASTE SERVICES LIMITED" in trace.hovertext  # the full name on hover
+    # Each impact group named with its share beside the chart, so a group too small to hold its name is not
+    # known by its colour alone.
+    assert "Impact groups: High impact 100.0%" in figure.layout.title.subtitle.text
+    # A small group's box carries the short form of its name, which fits where the long one would be hidden.
+    small = pd.concat([frame, pd.DataFrame({"impact_group": ["Low"], "category": ["Stationery"], "supplier_key": ["c"],
+                                            "supplier": ["Pens"], "total": [Decimal(50)], "payments": [1]})])
+    trace = charts.impact_treemap(small, charts.ChartText("Treemap", "Net spend", "Source: test")).data[0]
+    groups = [label for label, parent in zip(trace.labels, trace.parents, strict=True) if parent == ""]
+    assert groups == ["High impact", "Low"] and "Low impact" in trace.hovertext
 
 
 def test_the_two_framework_charts_have_their_own_titles(workspace_path: Path) -> None:

@@ -174,3 +174,13 @@ def test_cli_pack_on_the_sample_workspace(tmp_path: Path) -> None:
     paragraphs = [p.text for p in document.paragraphs]
     assert "Harrowdale County Council: sustainable procurement" in paragraphs
     assert "As at 1 April 2026" in paragraphs
+
+
+def test_the_action_timeline_dates_lie_level_at_round_steps() -> None:
+    import datetime as dt
+
+    from sp_analysis.plan_charts import _month_ticks
+
+    # 42 months with room for six labels: every January; seven months with room for six: every second month from May.
+    assert _month_ticks(dt.date(2010, 3, 5), dt.date(2013, 9, 1), 6) == [dt.date(y, 1, 1) for y in (2011, 2012, 2013)]
+    assert _month_ticks(dt.date(2010, 3, 5), dt.date(2010, 10, 1), 6) == [dt.date(2010, m, 1) for m in (5, 7, 9)]

@@ -72,12 +72,16 @@ else:
         columns={"action_id": "No.", "title": "Action", "officer": "Officer", "status": "Status", "due_date": "Due",
                  "days_overdue": "Days overdue", "milestones_overdue": "Milestones overdue"}),
         hide_index=True, key="plan_overdue_actions", placeholder="",
-        column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY"),
+        column_config={"Action": st.column_config.TextColumn(width=ui.fitted_width(late["title"], "Action")),
+                       "Due": st.column_config.DateColumn(format="D MMM YYYY"),
                        "Days overdue": st.column_config.NumberColumn(format="localized")})
     st.dataframe(late_milestones[["action_id", "action", "milestone", "due_date"]].rename(
         columns={"action_id": "No.", "action": "Action", "milestone": "Milestone overdue", "due_date": "Due"}),
         hide_index=True, key="plan_overdue_milestones", placeholder="",
-        column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY")})
+        column_config={"Action": st.column_config.TextColumn(width=ui.fitted_width(late_milestones["action"], "Action")),
+                       "Milestone overdue": st.column_config.TextColumn(
+                           width=ui.fitted_width(late_milestones["milestone"], "Milestone overdue")),
+                       "Due": st.column_config.DateColumn(format="D MMM YYYY")})
 
 # --- roll-ups --------------------------------------------------------------------------------------------------
 st.header("Progress by level and by theme")

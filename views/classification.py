@@ -119,7 +119,7 @@ if editor and values:
 st.subheader("Categories")
 category_frame = pd.DataFrame([c.__dict__ for c in categories])
 edited = st.data_editor(
-    category_frame, hide_index=True, key="categories_editor", num_rows="dynamic", row_height=70,
+    category_frame, hide_index=True, key="categories_editor", num_rows="dynamic", row_height=90,  # four lines of a category's why
     column_config={
         "category": st.column_config.TextColumn("Category", required=True),
         "impact": st.column_config.SelectboxColumn("Impact", options=["High", "Medium", "Low"], required=True),

@@ -98,12 +98,15 @@ with register_tab:
                                     f"Source: {ui.council().whose('contracts register')} loaded in this workspace. "
                                     + DEFINITIONS["contract_value"], style=style)
             ui.show_chart(contract_charts.contract_value_by_category(by_category, text), key="contracts_by_category")
-        left, right = st.columns(2)
+        # One above the other, each the page's width: side by side, a half-width table cuts its last columns.
+        left = right = st.container()
         totals_names = {"contracts": "Contracts", "value": "Value", "live": "Live today", "without_value": "No value",
                         "impact_group": "Impact", "department": "Department", "category": "Category"}
         by_department = ui.query(contracts.contract_totals, today, filters, "department")
         left.markdown("**By department**")
-        counts = {name: ui.COUNT_COLUMN for name in ("Contracts", "Live today", "No value")}
+        # Each count column at least as wide as its header, so 'No value' shows whole in the half-width tables.
+        counts = {name: st.column_config.NumberColumn(format="localized", width=ui.fitted_width([], name))
+                  for name in ("Contracts", "Live today", "No value")}
         left.dataframe(ui.money_columns(by_department, "value").rename(columns=totals_names), hide_index=True,
                        key="contracts_by_department_table", column_config=counts)
         by_impact = ui.query(contracts.contract_totals, today, filters, "impact")
@@ -140,7 +143,7 @@ with register_tab:
                 "amount": "Amount", "financial_year": "Financial year", "department": "Department",
                 "expense_type": "Expense type", "category": "Category", "impact": "Impact",
                 "against_contract": "Against the contract", "source_file": "Source file", "source_line": "Line"})
-            st.dataframe(payments, hide_index=True, key="contracts_payments_table")
+            st.dataframe(payments, hide_index=True, key="contracts_payments_table", column_config=ui.fitted_columns(payments))
             ui.downloads(payments, f"payments-{chosen['reference'] or 'contract'}", key="contracts_payments_download")
 
 with against_tab:

@@ -54,7 +54,8 @@ with tabs[0]:
     export = act.notice_export(listed)
     shown = export.copy()
     shown["Estimated value (£)"] = listed["estimated_value"].map(pounds)
-    st.dataframe(shown, hide_index=True, key="act_pipeline_table")
+    st.dataframe(shown, hide_index=True, key="act_pipeline_table", column_config={"Estimated value (£)": st.column_config.TextColumn(
+        width=ui.fitted_width(shown["Estimated value (£)"], "Estimated value (£)"))})
     ui.downloads(export, f"pipeline-notice-{act.fy_label(year).replace('/', '-')}", key="act_pipeline_download")
 
     with st.expander("Planned procurements (add the new ones the register cannot know about)"):

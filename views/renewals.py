@@ -113,7 +113,7 @@ table = table[["rank", "action", "intervention_date", "ends_on", "reference", "t
     "intervention_date": "Start re-procurement by", "action": "Action", "plan_priority": "Plan priority",
     "end_date": "Published end", "extension_options": "Extension options", "final_end": "End with all options",
     "route": "Route", "sme_label": "SME", "vcse_label": "VCSE"})
-st.dataframe(table, hide_index=True, key="renewals_table")
+st.dataframe(table, hide_index=True, key="renewals_table", column_config=ui.fitted_columns(table))
 ui.downloads(table, f"renewal-pipeline-{months}-months{'-with-options' if with_options else ''}-{filters.slug()}",
              key="renewals_download")
 missing = ui.query(contracts.contracts_without_end_date, today, filters)
