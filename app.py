@@ -86,7 +86,7 @@ if st.session_state.get("presentation_mode"):
               on_click=lambda: st.session_state.update(presentation_mode=False))
 with st.sidebar:
     st.caption(f"Workspace: {ui.md(ui.workspace().path.name)}")
-    # Whose data this is, by the rule in sp_analysis/council.py; a sample mixed with other files is said plainly.
+    # Whose data this is, by the rule in sp_analysis/ingest/council.py; a sample mixed with other files is said plainly.
     who = ui.council()
     if who.holding == "mixed":
         st.warning(f"This workspace mixes the fictional sample ({who.sample_files} files) with {who.other_files} other "

@@ -332,7 +332,7 @@ def build_params(lines: int) -> dict[str, int]:
 
 def build(lines: int) -> BuildFigures:
     """Generate the workspace, classify it and build the analysis table, each step timed."""
-    from sp_analysis import classify, facts
+    from sp_analysis.spend import classify, facts
     from sp_analysis.workspace import close_workspace, open_workspace
 
     path = workspace_file(lines)
@@ -459,8 +459,8 @@ class QueryResult:
 
 def queries(largest_key: str, mid_key: str, typical_year: str) -> list[Query]:
     """Every query behind the Overview, Impact areas and Suppliers pages, and the Classification page's."""
-    from sp_analysis import analysis, classify, suppliers
-    from sp_analysis.filters import SpendFilters
+    from sp_analysis.spend import classify, queries, suppliers
+    from sp_analysis.spend.filters import SpendFilters
 
     none = SpendFilters()
     typical = SpendFilters(financial_years=(typical_year,), impacts=("High",))
@@ -477,31 +477,31 @@ def queries(largest_key: str, mid_key: str, typical_year: str) -> list[Query]:
 
     every = "Overview, Impact areas, Suppliers"
     return [
-        Query("analysis.headline", every, *both(analysis.headline)),
-        Query("analysis.filter_options", f"{every} (sidebar)", analysis.filter_options, None),
-        Query("analysis.band_impact_matrix", "Overview", *both(analysis.band_impact_matrix)),
-        Query("analysis.spend_by_financial_year", "Overview", *both(analysis.spend_by_financial_year)),
-        Query("analysis.payments_behind(2000)", "Overview, Impact areas", *both(analysis.payments_behind, 2_000)),
+        Query("analysis.headline", every, *both(queries.headline)),
+        Query("analysis.filter_options", f"{every} (sidebar)", queries.filter_options, None),
+        Query("analysis.band_impact_matrix", "Overview", *both(queries.band_impact_matrix)),
+        Query("analysis.spend_by_financial_year", "Overview", *both(queries.spend_by_financial_year)),
+        Query("analysis.payments_behind(2000)", "Overview, Impact areas", *both(queries.payments_behind, 2_000)),
         Query("analysis.payments_behind, Overview cell", "Overview",
-              lambda ws: analysis.payments_behind(ws, cell, 2_000),
-              lambda ws: analysis.payments_behind(ws, cell_typical, 2_000)),
-        Query("analysis.impact_category_supplier(top 8)", "Impact areas", *both(analysis.impact_category_supplier, 8)),
-        Query("analysis.category_summary", "Impact areas", *both(analysis.category_summary)),
-        Query("analysis.top_suppliers(20)", "Impact areas, Suppliers", *both(analysis.top_suppliers, 20)),
+              lambda ws: queries.payments_behind(ws, cell, 2_000),
+              lambda ws: queries.payments_behind(ws, cell_typical, 2_000)),
+        Query("analysis.impact_category_supplier(top 8)", "Impact areas", *both(queries.impact_category_supplier, 8)),
+        Query("analysis.category_summary", "Impact areas", *both(queries.category_summary)),
+        Query("analysis.top_suppliers(20)", "Impact areas, Suppliers", *both(queries.top_suppliers, 20)),
         Query("analysis.top_suppliers, Impact drill-down", "Impact areas",
-              lambda ws: analysis.top_suppliers(ws, drill, 15), lambda ws: analysis.top_suppliers(ws, drill_typical, 15)),
+              lambda ws: queries.top_suppliers(ws, drill, 15), lambda ws: queries.top_suppliers(ws, drill_typical, 15)),
         Query("analysis.payments_behind, Impact drill-down", "Impact areas",
-              lambda ws: analysis.payments_behind(ws, drill, 2_000),
-              lambda ws: analysis.payments_behind(ws, drill_typical, 2_000)),
-        Query("analysis.supplier_year_on_year(200)", "Suppliers", *both(analysis.supplier_year_on_year, 200)),
-        Query("analysis.concentration", "Suppliers", *both(analysis.concentration)),
+              lambda ws: queries.payments_behind(ws, drill, 2_000),
+              lambda ws: queries.payments_behind(ws, drill_typical, 2_000)),
+        Query("analysis.supplier_year_on_year(200)", "Suppliers", *both(queries.supplier_year_on_year, 200)),
+        Query("analysis.concentration", "Suppliers", *both(queries.concentration)),
         Query("suppliers.search_suppliers('' / 'care')", "Suppliers",
               lambda ws: suppliers.search_suppliers(ws, "", 50), lambda ws: suppliers.search_suppliers(ws, "care", 50)),
         Query("suppliers.supplier_profile (largest / rank 100)", "Suppliers",
               lambda ws: suppliers.supplier_profile(ws, largest_key), lambda ws: suppliers.supplier_profile(ws, mid_key)),
         Query("suppliers.merges + splits", "Suppliers", lambda ws: (suppliers.merges(ws), suppliers.splits(ws)), None),
         Query("analysis.largest_unclassified(25)", "Classification",
-              lambda ws: analysis.largest_unclassified(ws, "expense_type", 25), None),
+              lambda ws: queries.largest_unclassified(ws, "expense_type", 25), None),
         Query("classify.load_rules + load_categories", "Classification",
               lambda ws: (classify.load_rules(ws), classify.load_categories(ws)), None, counts=False),
     ]
@@ -555,10 +555,10 @@ def explain(ws: Any, name: str, variant: str, call: Callable[[Any], object]) -> 
 
 
 def time_queries(ws: Any, typical_year: str) -> list[QueryResult]:
-    from sp_analysis import analysis
-    from sp_analysis.filters import SpendFilters
+    from sp_analysis.spend import queries
+    from sp_analysis.spend.filters import SpendFilters
 
-    ranked = analysis.top_suppliers(ws, SpendFilters(), 100)
+    ranked = queries.top_suppliers(ws, SpendFilters(), 100)
     largest_key, mid_key = str(ranked.at[0, "supplier_key"]), str(ranked.iloc[-1]["supplier_key"])
     results = []
     for query in queries(largest_key, mid_key, typical_year):
@@ -686,7 +686,7 @@ def serve(lines: int) -> dict[str, Any]:
     """Pages first (a fresh server: nothing cached, the file just opened), then each query function."""
     path = workspace_file(lines)
     os.environ["SP_WORKSPACE"] = str(path)
-    from sp_analysis import analysis
+    from sp_analysis.spend import queries
     from sp_analysis.workspace import open_workspace
 
     for stale in EXPLAIN_DIR.glob("*.txt"):
@@ -698,7 +698,7 @@ def serve(lines: int) -> dict[str, Any]:
     startup, pages = time_pages(typical_year)
     peak_after_pages = peak_rss_mb()
     ws = open_workspace(path)  # the same Workspace the pages used (one per file and process)
-    if typical_year not in analysis.filter_options(ws)["financial_years"]:
+    if typical_year not in queries.filter_options(ws)["financial_years"]:
         raise SystemExit(f"the workspace has no financial year {typical_year}")
     print("queries (median / max of 7 runs, seconds) ...", flush=True)
     results = time_queries(ws, typical_year)

@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="reuse bench/out/reclassify-N.duckdb if it exists")
     args = parser.parse_args(argv)
 
-    from sp_analysis import classify
+    from sp_analysis.spend import classify
     from sp_analysis.workspace import close_workspace, open_workspace
 
     OUT.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ from sp_analysis.sql import quote_identifier, quote_literal
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, SCHEMA_VERSION, Workspace, WorkspaceError
 
 MANIFEST = "manifest.json"
-# Tables rebuilt from the others (sp_analysis/facts.py) are not backed up.
+# Tables rebuilt from the others (sp_analysis/spend/facts.py) are not backed up.
 DERIVED_TABLES = {"spend_facts", "spend_cells", "supplier_spellings"}
 USER_TABLES = """
 SELECT table_name FROM duckdb_tables()

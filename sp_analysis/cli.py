@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from sp_analysis import config
-from sp_analysis.council import SAMPLE_COUNCIL, data_already_held, start_workspace
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
+from sp_analysis.ingest.council import SAMPLE_COUNCIL, data_already_held, start_workspace
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet
 from sp_analysis.ingest.load import BATCH_ROWS, LoadResult, load_paths
 from sp_analysis.ingest.source import ALL_SHEETS, sweep_stale_copies
@@ -281,7 +281,7 @@ def _new(ws: Workspace, name: str) -> int:
 
 
 def _pack(ws: Workspace, args: argparse.Namespace) -> int:
-    from sp_analysis import pack, render
+    from sp_analysis.output import pack, render
 
     if args.preset not in pack.PRESETS:
         print(f"error: no preset '{args.preset}' (there are: {', '.join(pack.PRESETS)})", file=sys.stderr)

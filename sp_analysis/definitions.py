@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sp_analysis.money import boundary_label, parse_amount
+from sp_analysis.words import boundary_label, parse_amount
 
 # The line the plan is built on: contracts and commissioning over £100k.
 PLAN_THRESHOLD = Decimal(100_000)

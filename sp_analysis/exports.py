@@ -60,7 +60,7 @@ def restore(value: Any) -> Any:
     return value
 
 
-# Money as the pages write it (sp_analysis.money.pounds): '£1,234.56', '-£9.90'.
+# Money as the pages write it (sp_analysis.words.pounds): '£1,234.56', '-£9.90'.
 MONEY_TEXT = re.compile(r"-?£\d{1,3}(?:,\d{3})*\.\d{2}")
 XLSX_MONEY_FORMAT = "£#,##0.00;-£#,##0.00"
 # Column names as the queries return them, in the words a table heading uses.

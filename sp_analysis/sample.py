@@ -9,11 +9,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sp_analysis.act import install_sample_registers
-from sp_analysis.actions import SAMPLE_PLAN, read_plan_file
-from sp_analysis.classify import ensure_classified
 from sp_analysis.config import SAMPLE_DATA_DIR
-from sp_analysis.council import (
+from sp_analysis.contracts.act import install_sample_registers
+from sp_analysis.ingest.council import (
     READ_MARK,
     SAMPLE_COUNCIL,
     SAMPLE_MARK,
@@ -22,11 +20,13 @@ from sp_analysis.council import (
     sample_files,
     sample_hashes,
 )
-from sp_analysis.framework import SAMPLE_ASSESSMENT, SAMPLE_TARGETS, install_sample_plan
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import LoadResult, load_paths, sha256_of
+from sp_analysis.ingest.supplier_list import SAMPLE_ATTRIBUTES, SAMPLE_LOCAL_DISTRICTS, install_sample_attributes
+from sp_analysis.plan.actions import SAMPLE_PLAN, read_plan_file
+from sp_analysis.plan.framework import SAMPLE_ASSESSMENT, SAMPLE_TARGETS, install_sample_plan
 from sp_analysis.settings import get_setting, set_setting
-from sp_analysis.supplier_attributes import SAMPLE_ATTRIBUTES, SAMPLE_LOCAL_DISTRICTS, install_sample_attributes
+from sp_analysis.spend.classify import ensure_classified
 from sp_analysis.workspace import Workspace
 
 WRITE_MARK = "INSERT OR REPLACE INTO workspace_meta VALUES ($key, $value)"

@@ -6,13 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sp_analysis import analysis
 from sp_analysis.definitions import IMPACT_GROUPS
-from sp_analysis.facts import ensure_current
-from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.report import loaded_files
-from sp_analysis.money import decimal_text
 from sp_analysis.settings import value_bands
+from sp_analysis.spend import queries
+from sp_analysis.spend.facts import ensure_current
+from sp_analysis.spend.filters import SpendFilters
+from sp_analysis.words import decimal_text
 from sp_analysis.workspace import Workspace
 
 SPEND_TOTALS = "SELECT count(*), coalesce(sum(amount), 0) FROM payments"
@@ -35,8 +35,8 @@ def spend_analysis_summary(ws: Workspace) -> dict[str, Any]:
     """Value bands, impact, coverage, influenceable and over-£100k spend, as in the pages (no filters)."""
     ensure_current(ws)
     filters = SpendFilters(bands=value_bands(ws))
-    head = analysis.headline(ws, filters)
-    matrix = analysis.band_impact_matrix(ws, filters)
+    head = queries.headline(ws, filters)
+    matrix = queries.band_impact_matrix(ws, filters)
     by_band = {band: decimal_text(sum(matrix.loc[matrix["value_band"] == band, "total"], Decimal(0)))
                for band in filters.bands.labels}
     by_impact = {group: decimal_text(sum(matrix.loc[matrix["impact_group"] == group, "total"], Decimal(0)))
@@ -52,9 +52,9 @@ def spend_analysis_summary(ws: Workspace) -> dict[str, Any]:
 
 def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]:
     """The workspace's figures as one JSON-able object, as at a date (default today); keys are kept stable."""
-    from sp_analysis.act import act_summary
-    from sp_analysis.contracts import contracts_summary, sme_vcse_local_summary
-    from sp_analysis.framework import framework_summary, install_framework
+    from sp_analysis.contracts.act import act_summary
+    from sp_analysis.contracts.register import contracts_summary, sme_vcse_local_summary
+    from sp_analysis.plan.framework import framework_summary, install_framework
 
     as_at = as_at or dt.date.today()
     install_framework(ws)  # a workspace made before the framework existed gets its criteria
@@ -97,8 +97,8 @@ def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]
 
 def _notices_summary(ws: Workspace, as_at: dt.date, rows: int, total: Decimal,
                      files: list[dict[str, Any]]) -> dict[str, Any]:
-    """Contracts from notices (OCDS) and where they and the register disagree (sp_analysis/notices.py)."""
-    from sp_analysis.contracts import compare_register_and_notices
+    """Contracts from notices (OCDS) and where they and the register disagree (sp_analysis/contracts/notices.py)."""
+    from sp_analysis.contracts.register import compare_register_and_notices
 
     seen = compare_register_and_notices(ws, as_at)
     return {

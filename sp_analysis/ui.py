@@ -16,17 +16,17 @@ import streamlit as st
 
 from sp_analysis import config
 from sp_analysis.access import Access
-from sp_analysis.analysis import Headline
-from sp_analysis.charts import ChartStyle, for_screen
-from sp_analysis.charts import chart_style as workspace_chart_style
-from sp_analysis.council import Council
-from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS
-from sp_analysis.facts import ensure_current
-from sp_analysis.filters import SpendFilters
-from sp_analysis.labels import text_width
-from sp_analysis.money import count_of, day, pounds
+from sp_analysis.ingest.council import Council
+from sp_analysis.ingest.council import council as council_of
+from sp_analysis.output.charts import ChartStyle, for_screen
+from sp_analysis.output.charts import chart_style as workspace_chart_style
+from sp_analysis.output.labels import text_width
+from sp_analysis.spend.facts import ensure_current
+from sp_analysis.spend.filters import SpendFilters
+from sp_analysis.spend.queries import Headline
 from sp_analysis.sql import Statement, recording
+from sp_analysis.words import count_of, day, pounds
 from sp_analysis.workspace import Workspace, WorkspaceError, WorkspaceLocked, open_workspace
 
 T = TypeVar("T")
@@ -162,7 +162,7 @@ def show_chart(figure: go.Figure, key: str, clickable: bool = False) -> list[dic
 
     With `clickable`, a click on a point (a matrix cell, a bar) selects it: the selected points come back, each
     with its x and y, for the page to open what lies behind them."""
-    from sp_analysis import render
+    from sp_analysis.output import render
 
     presenting = bool(st.session_state.get("presentation_mode", False))
     # theme=None: the house template as it is, so the page shows what the downloads and the pack show.
@@ -216,9 +216,10 @@ def keep_filters() -> None:
 
 def sidebar_filters() -> SpendFilters:
     """The global filters in the sidebar; the same SpendFilters object serves every page."""
-    from sp_analysis import analysis, settings
+    from sp_analysis import settings
+    from sp_analysis.spend import queries
 
-    options = query(analysis.filter_options)
+    options = query(queries.filter_options)
     bands = query(settings.value_bands)
     # A choice kept from another page (see keep_filters) that the data no longer offer is dropped.
     for key, offered in (("filter_years", options["financial_years"]), ("filter_impacts", IMPACT_GROUPS),
@@ -270,7 +271,7 @@ def show_sql(fn: Callable[..., Any]) -> None:
 
 
 def council() -> Council:
-    """The workspace's council by the rule in sp_analysis/council.py (cached on the data version)."""
+    """The workspace's council by the rule in sp_analysis/ingest/council.py (cached on the data version)."""
     return query(council_of)
 
 
@@ -372,9 +373,9 @@ PAYMENTS_SHOWN = 2_000  # the largest payments a page lists; the count and the t
 def show_payments_behind(filters: SpendFilters, key: str) -> None:
     """The payments behind a figure (a matrix cell, an impact area's category): how many, their net total and
     the filters in words, then the largest of them as a table with its downloads."""
-    from sp_analysis import analysis
+    from sp_analysis.spend import queries
 
-    payments, count, total = query(analysis.payments_behind, filters, PAYMENTS_SHOWN)
+    payments, count, total = query(queries.payments_behind, filters, PAYMENTS_SHOWN)
     st.caption(f"{count_of(count, 'payment')}, {pounds(total)} net ({md(filters.describe())}). Largest first"
                + (f", first {PAYMENTS_SHOWN:,} shown." if count > PAYMENTS_SHOWN else "."))
     shown = payments_table(payments)
@@ -415,11 +416,11 @@ def spend_page_start(note_coverage: bool = True) -> tuple[SpendFilters, ChartSty
     """What every spend page opens with: the sidebar filters, the chart style, the headline figures and
     the period in words; stops the page with a message when no payment matches. A page that shows the
     classification coverage among its own figures passes note_coverage=False, so it is said once."""
-    from sp_analysis import analysis
+    from sp_analysis.spend import queries
 
     filters = sidebar_filters()
     style = chart_style()
-    head = query(analysis.headline, filters)
+    head = query(queries.headline, filters)
     if head.payments == 0:
         st.info(f"No payments match ({md(filters.describe())}). Load spend on the Upload page or clear some filters.")
         st.stop()
@@ -430,7 +431,7 @@ def spend_page_start(note_coverage: bool = True) -> tuple[SpendFilters, ChartSty
 
 def spend_source(filters: SpendFilters) -> Any:
     """The files, period (with months missing said) and coverage of the spend in view, and its source line."""
-    from sp_analysis import provenance
+    from sp_analysis.spend import provenance
 
     return query(provenance.in_view, filters)
 

@@ -98,7 +98,7 @@ MIGRATIONS: dict[int, str] = {
     );
     INSERT INTO workspace_meta VALUES ('data_version', '0');
     """,
-    # Classification (sp_analysis/classify.py): the taxonomy, the rules, and each payment's category with
+    # Classification (sp_analysis/spend/classify.py): the taxonomy, the rules, and each payment's category with
     # the rule that placed it. payment_classes is rebuilt whole by classify_spend, so it has no key.
     2: """
     CREATE TABLE categories (
@@ -126,7 +126,7 @@ MIGRATIONS: dict[int, str] = {
         category    VARCHAR NOT NULL,
         rule_id     VARCHAR
     );
-    -- An analyst's merges of supplier keys (sp_analysis/suppliers.py): from_key is shown as to_key.
+    -- An analyst's merges of supplier keys (sp_analysis/spend/suppliers.py): from_key is shown as to_key.
     CREATE TABLE supplier_merges (
         from_key    VARCHAR PRIMARY KEY,
         to_key      VARCHAR NOT NULL,
@@ -140,7 +140,7 @@ MIGRATIONS: dict[int, str] = {
         created_at     TIMESTAMP NOT NULL
     );
     """,
-    # Flexible Framework and action plan (sp_analysis/framework.py, sp_analysis/actions.py). Assessments are
+    # Flexible Framework and action plan (sp_analysis/plan/framework.py, sp_analysis/plan/actions.py). Assessments are
     # dated snapshots that copy every criterion of the theme as it stood, so history survives a council
     # replacing the criteria; action status is a dated log, so an earlier report can be reproduced.
     3: """
@@ -215,7 +215,7 @@ MIGRATIONS: dict[int, str] = {
         recorded_at       TIMESTAMP NOT NULL
     );
     """,
-    # Supplier attributes (sp_analysis/supplier_attributes.py): the analyst's optional list of suppliers'
+    # Supplier attributes (sp_analysis/ingest/supplier_list.py): the analyst's optional list of suppliers'
     # postcodes, company numbers and SME / VCSE status. Each upload replaces the list whole; the uploads
     # table keeps every upload's name, fingerprint and quality report, the latest being the one in force.
     4: """
@@ -261,7 +261,7 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE payments ADD COLUMN proclass_label VARCHAR;
     """,
     # Classification rules may look at the broad heading and the ProClass columns, and a fourth layer,
-    # `context` (who was paid and where), is tried after the words of the line (sp_analysis/classify.py).
+    # `context` (who was paid and where), is tried after the words of the line (sp_analysis/spend/classify.py).
     # DuckDB cannot alter a CHECK constraint, so the table is rebuilt with its rows.
     6: """
     CREATE TABLE classification_rules_v6 (
@@ -282,7 +282,7 @@ MIGRATIONS: dict[int, str] = {
     DROP TABLE classification_rules;
     ALTER TABLE classification_rules_v6 RENAME TO classification_rules;
     """,
-    # The Procurement Act 2023 duties (sp_analysis/act.py): the thresholds and dates the Act and its regulations
+    # The Procurement Act 2023 duties (sp_analysis/contracts/act.py): the thresholds and dates the Act and its regulations
     # set, held as data with the source of each (a change of threshold is a row changed, not code); the
     # procurements an analyst plans, for the pipeline notice; the KPI register of contracts over £5m.
     7: """
@@ -381,7 +381,7 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE contracts ADD COLUMN buyer VARCHAR;
     ALTER TABLE contracts ADD COLUMN ppon VARCHAR;
     """,
-    # The register-and-notices comparison (sp_analysis/notices.py) reads its two matching tolerances from the
+    # The register-and-notices comparison (sp_analysis/contracts/notices.py) reads its two matching tolerances from the
     # thresholds table too, so every figure that shapes a list is a row with its source, changed in Settings.
     # (Its £30,000 line is the notifiable below-threshold row already there.)
     9: """
@@ -400,7 +400,7 @@ CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at 
 """
 CURRENT_SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
 RECORD_SCHEMA_VERSION = "INSERT INTO schema_version VALUES ($version, current_localtimestamp())"
-# What the analysis table (sp_analysis/facts.py) rests on has changed: it is rebuilt before the next read.
+# What the analysis table (sp_analysis/spend/facts.py) rests on has changed: it is rebuilt before the next read.
 MARK_SPEND_FACTS_STALE = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '1')"
 READ_DATA_VERSION = "SELECT CAST(value AS BIGINT) FROM workspace_meta WHERE key = 'data_version'"
 BUMP_DATA_VERSION = """

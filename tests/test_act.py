@@ -1,4 +1,4 @@
-"""The Procurement Act 2023 duties (sp_analysis/act.py): every figure against a computation in plain Python over the
+"""The Procurement Act 2023 duties (sp_analysis/contracts/act.py): every figure against a computation in plain Python over the
 fixture's own rows, with the edges the Act draws (day 30 and day 31, the £100m line, the 18-month window, £2m,
 £30,000 with and without VAT, 10% and 15%), and the page under AppTest."""
 
@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sp_analysis import act
-from sp_analysis.classify import import_categories_csv, import_rules_csv
+from sp_analysis.contracts import act
 from sp_analysis.ingest.columns import map_header
 from sp_analysis.ingest.load import load_file
+from sp_analysis.spend.classify import import_categories_csv, import_rules_csv
 from sp_analysis.summary import build_summary
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 from tests.conftest import ROOT, RULES_CSV, TAXONOMY, TAXONOMY_CSV
@@ -491,7 +491,7 @@ def _sample_received_lines(sample_ws: Workspace) -> list[tuple[dt.date, dt.date,
     import csv
 
     from sp_analysis.config import SAMPLE_DATA_DIR
-    from sp_analysis.facts import ensure_current
+    from sp_analysis.spend.facts import ensure_current
     from sp_analysis.sql import fetch_frame
 
     ensure_current(sample_ws)

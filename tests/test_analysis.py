@@ -4,7 +4,7 @@ The fixture spend files below are written out row by row. Every row carries, by 
 it must get (or None for a redacted payee, who stands alone); its category follows from a small known
 taxonomy whose only rules are exact expense types. The Python model then computes every figure from
 those rows (sums, supplier-years, bands, impact groups) without touching DuckDB, and the tests compare
-what `sp_analysis.analysis` returns with it, money as Decimal pence.
+what `sp_analysis.spend.queries` returns with it, money as Decimal pence.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sp_analysis import analysis
-from sp_analysis.classify import import_categories_csv, import_rules_csv
 from sp_analysis.definitions import IMPACT_GROUPS, ValueBands
-from sp_analysis.facts import ensure_current
-from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.load import load_file, remove_file
+from sp_analysis.spend import queries
+from sp_analysis.spend.classify import import_categories_csv, import_rules_csv
+from sp_analysis.spend.facts import ensure_current
+from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.sql import recording
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 from tests.conftest import taxonomy_csv
@@ -360,7 +360,7 @@ def test_fixture_edges_hold_in_the_model(council: tuple[Workspace, Model]) -> No
 
 def test_headline_figures_match_the_rows(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    h = analysis.headline(ws, SpendFilters())
+    h = queries.headline(ws, SpendFilters())
     pays = model.pays
     influenceable = model.select(model.influenceable)
     over = [p for p in influenceable if model.sy_total(p) >= Decimal("100000.00")]
@@ -385,7 +385,7 @@ def test_headline_figures_match_the_rows(council: tuple[Workspace, Model]) -> No
 
 def test_headline_when_nothing_matches(council: tuple[Workspace, Model]) -> None:
     ws, _ = council
-    h = analysis.headline(ws, SpendFilters(financial_years=("1999/00",)))
+    h = queries.headline(ws, SpendFilters(financial_years=("1999/00",)))
     assert (h.payments, h.total, h.influenceable, h.over_100k, h.high_impact, h.classified) == (
         0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0))
     assert (h.files, h.first_date, h.last_date, h.credit_notes) == (0, None, None, 0)
@@ -398,13 +398,13 @@ def test_unclassified_spend_is_never_influenceable_even_if_the_taxonomy_says_so(
     load_file(ws, FILE_2024[0], csv_bytes(FILE_2024), "spend")
     ensure_current(ws)
     model = Model(pays_of(FILE_2024), {FILE_2024[0]: 1})
-    h = analysis.headline(ws, SpendFilters())
+    h = queries.headline(ws, SpendFilters())
     assert h.influenceable == total(model.select(model.influenceable))
 
 
 def test_spend_by_financial_year(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    frame = analysis.spend_by_financial_year(ws, SpendFilters())
+    frame = queries.spend_by_financial_year(ws, SpendFilters())
     got = {(r.financial_year, r.impact_group): (int(r.payments), pence(r.total)) for r in frame.itertuples()}
     expected: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for p in model.pays:
@@ -416,7 +416,7 @@ def test_spend_by_financial_year(council: tuple[Workspace, Model]) -> None:
 
 def test_impact_category_supplier(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    frame = analysis.impact_category_supplier(ws, SpendFilters())
+    frame = queries.impact_category_supplier(ws, SpendFilters())
     got = {(r.impact_group, r.category, r.supplier_key): (r.supplier, int(r.payments), pence(r.total))
            for r in frame.itertuples()}
     expected: dict[tuple[str, str, str], tuple[str, int, Decimal]] = {}
@@ -435,7 +435,7 @@ def bands_by_supplier_year(ws: Workspace, filters: SpendFilters, labels: tuple[s
     """(supplier, financial year) -> band, as the value-band filter sees it."""
     out: dict[tuple[str, str], str] = {}
     for label in labels:
-        frame, _, _ = analysis.payments_behind(ws, SpendFilters(value_bands=(label,), bands=filters.bands))
+        frame, _, _ = queries.payments_behind(ws, SpendFilters(value_bands=(label,), bands=filters.bands))
         for supplier, year in zip(frame["supplier"], frame["financial_year"], strict=True):
             assert out.setdefault((supplier, year), label) == label
     return out
@@ -455,14 +455,14 @@ def test_band_edges(council: tuple[Workspace, Model]) -> None:
     assert bands[("Community Trust", "2024/25")] == "£100k to £500k"
     assert bands[("Mixed Ltd", "2024/25")] == "£100k to £500k"
     assert bands[("Small Shop", "2024/25")] == "Under £25k"  # a negative net supplier-year
-    frame, _, _ = analysis.payments_behind(ws, SpendFilters(supplier_search="exact hundred"))
+    frame, _, _ = queries.payments_behind(ws, SpendFilters(supplier_search="exact hundred"))
     assert sorted(pence(v) for v in frame["supplier_year_total"]) == [
         Decimal("2500.00"), Decimal("100000.00"), Decimal("100000.00")]
 
 
 def test_a_credit_note_pulls_a_supplier_year_under_the_line(council: tuple[Workspace, Model]) -> None:
     ws, _ = council
-    h = analysis.headline(ws, SpendFilters(supplier_search="credited"))
+    h = queries.headline(ws, SpendFilters(supplier_search="credited"))
     assert h.total == Decimal("99999.99")
     assert h.over_100k == Decimal(0)
     assert h.credit_notes == 1
@@ -484,7 +484,7 @@ def matrix_got(frame: pd.DataFrame) -> dict[tuple[str, str], tuple]:
 
 def test_band_impact_matrix_has_every_cell_and_counts_supplier_years(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    frame = analysis.band_impact_matrix(ws, SpendFilters())
+    frame = queries.band_impact_matrix(ws, SpendFilters())
     assert list(zip(frame["value_band"], frame["impact_group"], strict=True)) == [
         (b, i) for b in DEFAULT_LABELS for i in IMPACT_GROUPS]
     assert matrix_got(frame) == matrix_expected(model)
@@ -507,7 +507,7 @@ def test_band_impact_matrix_has_every_cell_and_counts_supplier_years(council: tu
 
 def test_band_impact_matrix_marks_only_high_at_or_over_100k_as_priority(council: tuple[Workspace, Model]) -> None:
     ws, _ = council
-    frame = analysis.band_impact_matrix(ws, SpendFilters())
+    frame = queries.band_impact_matrix(ws, SpendFilters())
     priority = {(r.value_band, r.impact_group) for r in frame.itertuples() if r.priority}
     assert priority == {("£100k to £500k", "High"), ("£500k and over", "High")}
     assert frame["priority"].dtype == bool
@@ -515,14 +515,14 @@ def test_band_impact_matrix_marks_only_high_at_or_over_100k_as_priority(council:
 
 def test_band_impact_matrix_with_nothing_matching_is_all_zeros(council: tuple[Workspace, Model]) -> None:
     ws, _ = council
-    frame = analysis.band_impact_matrix(ws, SpendFilters(departments=("Nowhere",)))
+    frame = queries.band_impact_matrix(ws, SpendFilters(departments=("Nowhere",)))
     assert len(frame) == len(DEFAULT_LABELS) * len(IMPACT_GROUPS)
     assert set(matrix_got(frame).values()) == {(Decimal(0), 0, 0)}
 
 
 def test_band_impact_matrix_totals_are_exact_pence(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    frame = analysis.band_impact_matrix(ws, SpendFilters())
+    frame = queries.band_impact_matrix(ws, SpendFilters())
     got = {(r.value_band, r.impact_group): r.total for r in frame.itertuples()}
     assert got == {cell: t for cell, (t, _, _) in matrix_expected(model).items()}
     assert all(t == t.quantize(PENNY) for t in got.values())
@@ -531,7 +531,7 @@ def test_band_impact_matrix_totals_are_exact_pence(council: tuple[Workspace, Mod
 def test_band_impact_matrix_respects_filters(council: tuple[Workspace, Model]) -> None:
     ws, model = council
     filters = SpendFilters(financial_years=("2024/25",), departments=("Place", "Resources"))
-    frame = analysis.band_impact_matrix(ws, filters)
+    frame = queries.band_impact_matrix(ws, filters)
     # the band is always of the whole supplier-year, even when the filter keeps only part of it
     assert matrix_got(frame) == matrix_expected(
         model, lambda p: fy_label(p.date) == "2024/25" and p.department in ("Place", "Resources"))
@@ -546,7 +546,7 @@ def test_custom_value_bands_label_and_band(council: tuple[Workspace, Model]) -> 
     assert bands.labels == CUSTOM_LABELS
     assert bands.over_threshold == ("£100k to £1m", "£1m and over")
     custom = Model(model.pays, model.file_ids, bounds=CUSTOM_BOUNDS, labels=CUSTOM_LABELS)
-    frame = analysis.band_impact_matrix(ws, SpendFilters(bands=bands))
+    frame = queries.band_impact_matrix(ws, SpendFilters(bands=bands))
     assert list(frame["value_band"].unique()) == list(CUSTOM_LABELS)
     assert matrix_got(frame) == matrix_expected(custom)
     assert {(r.value_band, r.impact_group) for r in frame.itertuples() if r.priority} == {
@@ -558,7 +558,7 @@ def test_custom_value_bands_label_and_band(council: tuple[Workspace, Model]) -> 
     assert by_year[("Spanner Group", "2023/24")] == "£10k to £100k"
     assert by_year[("Split Impact plc", "2024/25")] == "£100k to £1m"
     for label in CUSTOM_LABELS:
-        h = analysis.headline(ws, SpendFilters(bands=bands, value_bands=(label,)))
+        h = queries.headline(ws, SpendFilters(bands=bands, value_bands=(label,)))
         assert h.total == total([p for p in custom.pays if custom.band(p) == label]), label
 
 
@@ -616,7 +616,7 @@ def suppliers_got(frame: pd.DataFrame) -> dict[str, tuple[str, int, Decimal]]:
 
 def test_supplier_keys_merge_spellings(merging: tuple[Workspace, Model]) -> None:
     ws, model = merging
-    frame = analysis.top_suppliers(ws, SpendFilters(), limit=100)
+    frame = queries.top_suppliers(ws, SpendFilters(), limit=100)
     assert suppliers_got(frame) == suppliers_expected(model)
     got = suppliers_got(frame)
     # by hand
@@ -634,13 +634,13 @@ def test_a_suffix_followed_by_punctuation_or_masked_digits_is_still_stripped(ws:
     file_id = load_file(ws, SUFFIX_THEN_MORE_FILE[0], csv_bytes(SUFFIX_THEN_MORE_FILE), "spend").file_id
     ensure_current(ws)
     model = Model(pays_of(SUFFIX_THEN_MORE_FILE), {SUFFIX_THEN_MORE_FILE[0]: file_id})
-    got = suppliers_got(analysis.top_suppliers(ws, SpendFilters(), limit=100))
+    got = suppliers_got(queries.top_suppliers(ws, SpendFilters(), limit=100))
     assert got == suppliers_expected(model) == {"name:acme": ("Acme Ltd", 6, Decimal("240.00"))}
 
 
 def test_supplier_id_is_preferred_and_lent_to_the_same_name_without_one(merging: tuple[Workspace, Model]) -> None:
     ws, _ = merging
-    got = suppliers_got(analysis.top_suppliers(ws, SpendFilters(), limit=100))
+    got = suppliers_got(queries.top_suppliers(ws, SpendFilters(), limit=100))
     assert got["id:S100"] == ("North Water", 4, Decimal("2000.00"))
     assert got["id:S200"] == ("South Water", 2, Decimal("600.00"))
     assert got["id:S201"] == ("South Water Ltd", 1, Decimal("301.00"))
@@ -649,7 +649,7 @@ def test_supplier_id_is_preferred_and_lent_to_the_same_name_without_one(merging:
 
 def test_redacted_payees_each_stand_alone(merging: tuple[Workspace, Model]) -> None:
     ws, model = merging
-    got = suppliers_got(analysis.top_suppliers(ws, SpendFilters(), limit=100))
+    got = suppliers_got(queries.top_suppliers(ws, SpendFilters(), limit=100))
     file_id = model.file_ids["merging.csv"]
     redacted = {k: v for k, v in got.items() if k.startswith("redacted:")}
     assert redacted == {
@@ -657,7 +657,7 @@ def test_redacted_payees_each_stand_alone(merging: tuple[Workspace, Model]) -> N
         f"redacted:{file_id}:36": ("Redacted payee", 1, Decimal("61.00")),
         f"redacted:{file_id}:37": ("Redacted payee", 1, Decimal("62.00")),
     }
-    assert analysis.concentration(ws, SpendFilters()).suppliers == len(suppliers_expected(model)) == 12
+    assert queries.concentration(ws, SpendFilters()).suppliers == len(suppliers_expected(model)) == 12
 
 
 def merge(ws: Workspace, from_key: str, to_key: str) -> None:
@@ -673,25 +673,25 @@ def test_a_manual_merge_is_applied_everywhere(fresh: tuple[Workspace, Model]) ->
     assert ensure_current(ws) is True
     merged = Model(model.pays, model.file_ids, merges={"name:spanner group": "name:just under"})
     # top suppliers
-    assert suppliers_got(analysis.top_suppliers(ws, SpendFilters(), limit=100)) == suppliers_expected(merged)
-    assert suppliers_got(analysis.top_suppliers(ws, SpendFilters(), limit=100))["name:just under"] == (
+    assert suppliers_got(queries.top_suppliers(ws, SpendFilters(), limit=100)) == suppliers_expected(merged)
+    assert suppliers_got(queries.top_suppliers(ws, SpendFilters(), limit=100))["name:just under"] == (
         "Just Under Ltd", 5, Decimal("259999.99"))
     # supplier-years: 2024/25 is now £179,999.99, over the line
-    yoy = analysis.supplier_year_on_year(ws, SpendFilters())
+    yoy = queries.supplier_year_on_year(ws, SpendFilters())
     row = yoy.set_index("supplier_key").loc["name:just under"]
     assert (pence(row["2023/24"]), pence(row["2024/25"])) == (Decimal("80000.00"), Decimal("179999.99"))
     assert "name:spanner group" not in set(yoy["supplier_key"])
     # bands and the matrix
-    assert matrix_got(analysis.band_impact_matrix(ws, SpendFilters())) == matrix_expected(merged)
+    assert matrix_got(queries.band_impact_matrix(ws, SpendFilters())) == matrix_expected(merged)
     bands = bands_by_supplier_year(ws, SpendFilters(), DEFAULT_LABELS)
     assert bands[("Just Under Ltd", "2024/25")] == "£100k to £500k"
     assert bands[("Just Under Ltd", "2023/24")] == "£25k to £100k"
     # headline: both merged lines of 2024/25 are now over £100k
-    h = analysis.headline(ws, SpendFilters())
+    h = queries.headline(ws, SpendFilters())
     over = [p for p in merged.select(merged.influenceable) if merged.sy_total(p) >= Decimal(100_000)]
     assert h.over_100k == total(over) == Decimal("740000.00") + Decimal("179999.99")
     # and the search finds the merged lines under the display name
-    assert analysis.headline(ws, SpendFilters(supplier_search="just under")).total == Decimal("259999.99")
+    assert queries.headline(ws, SpendFilters(supplier_search="just under")).total == Decimal("259999.99")
 
 
 def test_top_suppliers_order_totals_share_and_limit(council: tuple[Workspace, Model]) -> None:
@@ -699,62 +699,62 @@ def test_top_suppliers_order_totals_share_and_limit(council: tuple[Workspace, Mo
     expected = suppliers_expected(model)
     grand = total(model.pays)
     order = sorted(expected, key=lambda k: (-expected[k][2], expected[k][0]))
-    frame = analysis.top_suppliers(ws, SpendFilters(), limit=5)
+    frame = queries.top_suppliers(ws, SpendFilters(), limit=5)
     assert list(frame["supplier_key"]) == order[:5]
     assert [pence(v) for v in frame["total"]] == [expected[k][2] for k in order[:5]]
     for r in frame.itertuples():
         assert r.share == pytest.approx(float(expected[r.supplier_key][2] / grand), rel=1e-12)
     split = frame.set_index("supplier_key").loc["name:split impact"]
     assert (int(split["categories"]), split["main_category"]) == (2, "Construction")
-    full = analysis.top_suppliers(ws, SpendFilters(), limit=100)
+    full = queries.top_suppliers(ws, SpendFilters(), limit=100)
     assert list(full["supplier_key"]) == order and len(order) == 11
     assert float(full["share"].sum()) == pytest.approx(1.0, rel=1e-12)
 
 
 def test_top_suppliers_and_payments_money_are_exact_decimals(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    frame = analysis.top_suppliers(ws, SpendFilters(), limit=100)
+    frame = queries.top_suppliers(ws, SpendFilters(), limit=100)
     expected = suppliers_expected(model)
     assert {r.supplier_key: r.total for r in frame.itertuples()} == {k: v[2] for k, v in expected.items()}
     assert all(isinstance(v, Decimal) for v in frame["total"])
-    payments, _, _ = analysis.payments_behind(ws, SpendFilters())
+    payments, _, _ = queries.payments_behind(ws, SpendFilters())
     assert all(isinstance(v, Decimal) for v in payments["amount"])
 
 
 def test_top_suppliers_break_ties_by_name(many: tuple[Workspace, Model]) -> None:
     ws, _ = many
-    frame = analysis.top_suppliers(ws, SpendFilters(), limit=25)
+    frame = queries.top_suppliers(ws, SpendFilters(), limit=25)
     # £5,000.00 three ways across ranks 10-12 (loaded as Echo, Zulu, Yankee); £700.00 three ways across 20-22
     names = list(frame["supplier"])
     assert names[9:12] == ["Echo Ltd", "Yankee Ltd", "Zulu Ltd"]
     assert names[19:22] == ["Sierra Ltd", "Tango Ltd", "Uniform Ltd"]
     assert names[-1] == "Xray Ltd"
-    assert list(analysis.top_suppliers(ws, SpendFilters(), limit=25)["supplier"]) == names
+    assert list(queries.top_suppliers(ws, SpendFilters(), limit=25)["supplier"]) == names
 
 
 def test_concentration_top_10_and_top_20(many: tuple[Workspace, Model]) -> None:
     ws, _ = many
     amounts = sorted((Decimal(a) for a in CONCENTRATION_AMOUNTS.values()), reverse=True)
-    c = analysis.concentration(ws, SpendFilters())
+    c = queries.concentration(ws, SpendFilters())
     assert c.suppliers == 25
     assert c.total == sum(amounts) == Decimal("112150.00")
     assert c.top_10 == sum(amounts[:10]) == Decimal("82000.00")
     assert c.top_20 == sum(amounts[:20]) == Decimal("110200.00")
     assert c.top_10_share == float(c.top_10 / c.total)
     assert c.top_20_share == float(c.top_20 / c.total)
-    small = analysis.concentration(ws, SpendFilters(supplier_search="a ltd"))  # the names ending in 'a'
+    small = queries.concentration(ws, SpendFilters(supplier_search="a ltd"))  # the names ending in 'a'
     names = [n for n in CONCENTRATION_AMOUNTS if f"{n} Ltd".lower().find("a ltd") >= 0]
     picked = sorted((Decimal(CONCENTRATION_AMOUNTS[n]) for n in names), reverse=True)
     assert small.suppliers == len(names) < 10
     assert small.top_10 == small.top_20 == small.total == sum(picked)
-    empty = analysis.concentration(ws, SpendFilters(supplier_search="nobody"))
+    empty = queries.concentration(ws, SpendFilters(supplier_search="nobody"))
     assert (empty.total, empty.top_10, empty.top_20, empty.suppliers) == (0, 0, 0, 0)
     assert (empty.top_10_share, empty.top_20_share) == (None, None)
 
 
 def test_concentration_counts_merged_suppliers_once(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    c = analysis.concentration(ws, SpendFilters())
+    c = queries.concentration(ws, SpendFilters())
     totals = sorted((v[2] for v in suppliers_expected(model).values()), reverse=True)
     assert c.suppliers == len(totals) == 11
     assert (c.total, c.top_10, c.top_20) == (sum(totals), sum(totals[:10]), sum(totals))
@@ -762,7 +762,7 @@ def test_concentration_counts_merged_suppliers_once(council: tuple[Workspace, Mo
 
 def test_supplier_year_on_year(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    frame = analysis.supplier_year_on_year(ws, SpendFilters())
+    frame = queries.supplier_year_on_year(ws, SpendFilters())
     assert list(frame.columns) == ["supplier_key", "supplier", "2023/24", "2024/25", "change"]
     expected: dict[str, dict[str, Decimal]] = {}
     for p in model.pays:
@@ -775,14 +775,14 @@ def test_supplier_year_on_year(council: tuple[Workspace, Model]) -> None:
     # by hand
     assert got["name:spanner group"][1:] == (Decimal("80000.00"), Decimal("80000.00"), Decimal(0))
     assert got["name:small shop"][1:] == (Decimal("1234.56"), Decimal("-34.56"), Decimal("-1269.12"))
-    one_year = analysis.supplier_year_on_year(ws, SpendFilters(financial_years=("2024/25",)))
+    one_year = queries.supplier_year_on_year(ws, SpendFilters(financial_years=("2024/25",)))
     assert list(one_year.columns) == ["supplier_key", "supplier", "2024/25"]
-    assert analysis.supplier_year_on_year(ws, SpendFilters(supplier_search="nobody")).empty
+    assert queries.supplier_year_on_year(ws, SpendFilters(supplier_search="nobody")).empty
 
 
 def test_supplier_year_on_year_is_exact_pence(council: tuple[Workspace, Model]) -> None:
     ws, _ = council
-    frame = analysis.supplier_year_on_year(ws, SpendFilters()).set_index("supplier_key")
+    frame = queries.supplier_year_on_year(ws, SpendFilters()).set_index("supplier_key")
     assert frame.loc["name:just under", "2024/25"] == Decimal("99999.99")
     assert frame.loc["name:credited services", "change"] == Decimal("99999.99")
 
@@ -790,7 +790,7 @@ def test_supplier_year_on_year_is_exact_pence(council: tuple[Workspace, Model]) 
 def test_payments_behind(council: tuple[Workspace, Model]) -> None:
     ws, model = council
     filters = SpendFilters(financial_years=("2024/25",))
-    frame, count, amount = analysis.payments_behind(ws, filters, limit=4)
+    frame, count, amount = queries.payments_behind(ws, filters, limit=4)
     kept = model.select(lambda p: fy_label(p.date) == "2024/25")
     assert (count, amount) == (len(kept), total(kept)) == (14, Decimal("1189965.42"))
     assert len(frame) == 4
@@ -807,7 +807,7 @@ def test_payments_behind(council: tuple[Workspace, Model]) -> None:
         "2024/25")
     assert first["payment_date"] == dt.date(2024, 10, 1)
     # every payment, largest by absolute value first, ties by date, then file and line
-    frame, count, _ = analysis.payments_behind(ws, SpendFilters())
+    frame, count, _ = queries.payments_behind(ws, SpendFilters())
     order = sorted(model.pays, key=lambda p: (-abs(p.amount), p.date, p.file, p.line))
     assert count == len(frame) == len(order)
     assert [(r.source_file, int(r.source_line)) for r in frame.itertuples()] == [(p.file, p.line) for p in order]
@@ -819,12 +819,12 @@ def test_payments_behind(council: tuple[Workspace, Model]) -> None:
 
 def test_filter_options(council: tuple[Workspace, Model]) -> None:
     ws, model = council
-    assert analysis.filter_options(ws) == {
+    assert queries.filter_options(ws) == {
         "financial_years": ["2023/24", "2024/25"],
         "departments": sorted({p.department for p in model.pays}),
         "categories": sorted({model.category(p) for p in model.pays}),
     }
-    assert analysis.filter_options(ws)["departments"] == ["People", "Place", "Resources", HOSTILE]
+    assert queries.filter_options(ws)["departments"] == ["People", "Place", "Resources", HOSTILE]
 
 
 # --- filters ----------------------------------------------------------------------------------------------
@@ -866,16 +866,16 @@ def test_each_filter_narrows_exactly(council: tuple[Workspace, Model], filters: 
                                      keep: Callable[[Model, Pay], bool]) -> None:
     ws, model = council
     kept = model.select(lambda p: keep(model, p))
-    h = analysis.headline(ws, filters)
+    h = queries.headline(ws, filters)
     assert (h.payments, h.total) == (len(kept), total(kept))
     assert h.influenceable == total([p for p in kept if model.influenceable(p)])
     assert h.over_100k == total([p for p in kept if model.influenceable(p) and model.sy_total(p) >= Decimal(100_000)])
-    frame, count, amount = analysis.payments_behind(ws, filters)
+    frame, count, amount = queries.payments_behind(ws, filters)
     assert (count, amount) == (len(kept), total(kept))
     assert sorted((r.source_file, int(r.source_line)) for r in frame.itertuples()) == sorted(
         (p.file, p.line) for p in kept)
-    assert matrix_got(analysis.band_impact_matrix(ws, filters)) == matrix_expected(model, lambda p: keep(model, p))
-    assert suppliers_got(analysis.top_suppliers(ws, filters, limit=100)) == suppliers_expected(
+    assert matrix_got(queries.band_impact_matrix(ws, filters)) == matrix_expected(model, lambda p: keep(model, p))
+    assert suppliers_got(queries.top_suppliers(ws, filters, limit=100)) == suppliers_expected(
         model, lambda p: keep(model, p))
 
 
@@ -910,7 +910,7 @@ def test_hostile_values_are_bound_not_written_into_the_sql(council: tuple[Worksp
     ws, model = council
     before = payment_count(ws)
     kept = model.select(lambda p: p.department == HOSTILE)
-    h = analysis.headline(ws, SpendFilters(departments=(HOSTILE,)))
+    h = queries.headline(ws, SpendFilters(departments=(HOSTILE,)))
     assert (h.payments, h.total) == (1, Decimal("20000.00")) == (len(kept), total(kept))
     for filters in (
         SpendFilters(supplier_search="'; DROP TABLE payments; --"),
@@ -919,15 +919,15 @@ def test_hostile_values_are_bound_not_written_into_the_sql(council: tuple[Worksp
         SpendFilters(financial_years=("2024/25') OR true --",)),
         SpendFilters(value_bands=("x' END); DROP TABLE payments; --",)),
     ):
-        assert analysis.headline(ws, filters).payments == 0, filters
-        assert analysis.payments_behind(ws, filters)[1] == 0
-        assert analysis.top_suppliers(ws, filters).empty
-        assert analysis.band_impact_matrix(ws, filters)["payments"].sum() == 0
+        assert queries.headline(ws, filters).payments == 0, filters
+        assert queries.payments_behind(ws, filters)[1] == 0
+        assert queries.top_suppliers(ws, filters).empty
+        assert queries.band_impact_matrix(ws, filters)["payments"].sum() == 0
         with recording() as ran:
-            analysis.payments_behind(ws, filters)
+            queries.payments_behind(ws, filters)
         assert all("DROP" not in s.sql and "'1'='1" not in s.sql and "OR true" not in s.sql for s in ran)
     with recording() as ran:
-        analysis.headline(ws, SpendFilters(departments=(HOSTILE,)))
+        queries.headline(ws, SpendFilters(departments=(HOSTILE,)))
     [statement] = ran
     assert HOSTILE not in statement.sql
     assert statement.params["f_departments"] == [HOSTILE] and statement.params["threshold"] == Decimal(100_000)
@@ -940,13 +940,13 @@ def test_the_statement_shown_is_the_one_that_ran_with_its_values(council: tuple[
     ws, model = council
     filters = SpendFilters(value_bands=("£25k to £100k",), influenceable_only=True)
     with recording() as ran:
-        matrix = analysis.band_impact_matrix(ws, filters)
+        matrix = queries.band_impact_matrix(ws, filters)
     [statement] = ran
     assert statement.params == {"f_bands": ["£25k to £100k"], "band_0": Decimal(25_000), "band_1": Decimal(100_000),
                                 "band_2": Decimal(500_000)}
     assert "influenceable" in statement.sql
     with recording() as ran:
-        analysis.top_suppliers(ws, filters, 7)
+        queries.top_suppliers(ws, filters, 7)
     assert "LIMIT $limit" in ran[0].sql and ran[0].params["limit"] == 7  # the value that ran, not a blank
     with ws.read() as cur:  # the shown SQL runs as shown, and gives the figures the page drew
         rows = cur.execute(statement.sql, statement.params).fetchall()
@@ -964,22 +964,22 @@ def test_ensure_current_rebuilds_only_when_something_changed(ws: Workspace) -> N
     first = load_file(ws, FILE_2023[0], csv_bytes(FILE_2023), "spend")
     assert ensure_current(ws) is True
     assert ensure_current(ws) is False
-    assert analysis.headline(ws, SpendFilters()).total == total(pays_of(FILE_2023))
+    assert queries.headline(ws, SpendFilters()).total == total(pays_of(FILE_2023))
     second = load_file(ws, FILE_2024[0], csv_bytes(FILE_2024), "spend")
     assert ensure_current(ws) is True
     assert ensure_current(ws) is False
     both = Model(pays_of(FILE_2023) + pays_of(FILE_2024), {FILE_2023[0]: first.file_id, FILE_2024[0]: second.file_id})
-    h = analysis.headline(ws, SpendFilters())
+    h = queries.headline(ws, SpendFilters())
     assert (h.total, h.files, h.over_100k) == (total(both.pays), 2, Decimal("740000.00"))
     remove_file(ws, first.file_id)
     assert ensure_current(ws) is True
     assert ensure_current(ws) is False
     only = Model(pays_of(FILE_2024), {FILE_2024[0]: second.file_id})
-    h = analysis.headline(ws, SpendFilters())
+    h = queries.headline(ws, SpendFilters())
     assert (h.payments, h.total, h.files, h.first_date) == (len(only.pays), total(only.pays), 1, dt.date(2024, 4, 1))
-    assert analysis.filter_options(ws)["financial_years"] == ["2024/25"]
+    assert queries.filter_options(ws)["financial_years"] == ["2024/25"]
     # Spanner's 2024/25 year stands alone and is still under the line
-    assert matrix_got(analysis.band_impact_matrix(ws, SpendFilters())) == matrix_expected(only)
+    assert matrix_got(queries.band_impact_matrix(ws, SpendFilters())) == matrix_expected(only)
     merge(ws, "name:spanner group", "name:just under")
     assert ensure_current(ws) is True
     assert ensure_current(ws) is False

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from sp_analysis import backup
-from sp_analysis.framework import install_sample_plan
 from sp_analysis.ingest.load import load_file
+from sp_analysis.plan.framework import install_sample_plan
 from sp_analysis.workspace import Workspace, WorkspaceError, close_workspace, open_workspace
 from tests.conftest import ROOT, table_state
 

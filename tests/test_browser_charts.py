@@ -20,9 +20,9 @@ skip_without_chromium()
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free port over the sample council plus one real file, loaded before it starts."""
-    from sp_analysis.facts import ensure_current
     from sp_analysis.ingest.load import load_file
     from sp_analysis.sample import build_sample_workspace
+    from sp_analysis.spend.facts import ensure_current
     from sp_analysis.workspace import close_workspace, open_workspace
 
     workspace = tmp_path_factory.mktemp("browser-charts") / "workspace.duckdb"

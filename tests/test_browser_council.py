@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sp_analysis.charts import short_money
+from sp_analysis.output.charts import short_money
 from tests.conftest import (
     ARTIFACTS,
     CHROMIUM,

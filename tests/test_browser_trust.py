@@ -58,8 +58,9 @@ FORMULA = '=HYPERLINK("http://phish.example/steal","Open")'
 def _hostile_workspace(folder: Path) -> Path:
     """A workspace holding spend and contracts whose names and titles are Markdown attacks, a plan action and
     a classification rule whose text is a spreadsheet formula."""
-    from sp_analysis import actions, classify
     from sp_analysis.ingest.load import load_file
+    from sp_analysis.plan import actions
+    from sp_analysis.spend import classify
     from sp_analysis.workspace import close_workspace, open_workspace
 
     path = folder / "hostile.duckdb"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from sp_analysis.labels import ELLIPSIS, fit_lines, label_width, lines_of, text_width
+from sp_analysis.output.labels import ELLIPSIS, fit_lines, label_width, lines_of, text_width
 from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import DEVON_2026_03, REAL_SAMPLES, ROOT
 
@@ -119,8 +119,8 @@ def figures(workspace_path: Path) -> list[tuple[str, dict[str, Any]]]:
     """Every chart every page draws, in normal and presentation mode, and every chart the pack can carry."""
     import datetime as dt
 
-    from sp_analysis import pack
-    from sp_analysis.charts import chart_style
+    from sp_analysis.output import pack
+    from sp_analysis.output.charts import chart_style
     from sp_analysis.settings import set_setting
 
     found: list[tuple[str, dict[str, Any]]] = []
@@ -262,7 +262,7 @@ def test_under_filters_the_matrix_leaves_out_empty_rows_and_columns() -> None:
 
     import pandas as pd
 
-    from sp_analysis import charts
+    from sp_analysis.output import charts
 
     bands, impacts = ["Under £25k", "£25k to £100k", "£100k and over"], ["High", "Medium", "Low"]
     rows = [(b, i, Decimal(0), 0, False) for b in bands for i in impacts]
@@ -287,7 +287,7 @@ def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
 
     import pandas as pd
 
-    from sp_analysis import charts
+    from sp_analysis.output import charts
 
     frame = pd.DataFrame({"impact_group": ["High", "High"], "category": ["Furniture and soft furnishings"] * 2,
                           "supplier_key": ["a", "b"], "supplier": ["GREENFIELD WASTE SERVICES LIMITED", "Acme"],
@@ -314,7 +314,8 @@ def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
 def test_the_two_framework_charts_have_their_own_titles(workspace_path: Path) -> None:
     import datetime as dt
 
-    from sp_analysis import framework, plan_charts
+    from sp_analysis.output import plan_charts
+    from sp_analysis.plan import framework
 
     ws = open_workspace(workspace_path)
     as_at = dt.date(2025, 3, 31)

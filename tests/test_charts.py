@@ -15,11 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from sp_analysis import charts, exports, pack, render
-from sp_analysis.charts import CATEGORICAL, ChartStyle
-from sp_analysis.framework import install_sample_plan
+from sp_analysis import exports
 from sp_analysis.ingest.load import load_file
-from sp_analysis.money import govuk_money, pounds, short_money
+from sp_analysis.output import charts, pack, render
+from sp_analysis.output.charts import CATEGORICAL, ChartStyle
+from sp_analysis.plan.framework import install_sample_plan
+from sp_analysis.words import govuk_money, pounds, short_money
 from sp_analysis.workspace import Workspace
 from tests.conftest import ON_CI, ROOT
 
@@ -179,7 +180,7 @@ def test_cli_pack_on_the_sample_workspace(tmp_path: Path) -> None:
 def test_the_action_timeline_dates_lie_level_at_round_steps() -> None:
     import datetime as dt
 
-    from sp_analysis.plan_charts import _month_ticks
+    from sp_analysis.output.plan_charts import _month_ticks
 
     # 42 months with room for six labels: every January; seven months with room for six: every second month from May.
     assert _month_ticks(dt.date(2010, 3, 5), dt.date(2013, 9, 1), 6) == [dt.date(y, 1, 1) for y in (2011, 2012, 2013)]

@@ -16,8 +16,8 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from sp_analysis.classify import UNCLASSIFIED, classify_spend, install_default_taxonomy, load_categories
 from sp_analysis.ingest.load import load_file
+from sp_analysis.spend.classify import UNCLASSIFIED, classify_spend, install_default_taxonomy, load_categories
 from sp_analysis.workspace import Workspace
 
 FIXTURE = Path(__file__).parent / "fixtures" / "classification_eval.csv"

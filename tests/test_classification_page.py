@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sp_analysis import classify
 from sp_analysis.ingest.load import load_file
+from sp_analysis.spend import classify
 from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import rule_spend_csv, run_page
 

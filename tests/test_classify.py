@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sp_analysis import analysis
-from sp_analysis.classify import (
+from sp_analysis.ingest.load import load_file, load_path
+from sp_analysis.spend import queries
+from sp_analysis.spend.classify import (
     DEFAULT_RULES,
     DEFAULT_TAXONOMY,
     UNCLASSIFIED,
@@ -31,9 +32,8 @@ from sp_analysis.classify import (
     rule_from_expense_type,
     save_rule,
 )
-from sp_analysis.facts import ensure_current
-from sp_analysis.ingest.load import load_file, load_path
-from sp_analysis.suppliers import merge_suppliers
+from sp_analysis.spend.facts import ensure_current
+from sp_analysis.spend.suppliers import merge_suppliers
 from sp_analysis.workspace import SCHEMA_VERSION, Workspace, close_workspace, open_workspace
 from tests.conftest import real_sample
 
@@ -386,11 +386,11 @@ def test_payments_loaded_after_classifying_wait_as_unclassified(ws: Workspace, h
 
 def test_largest_unclassified_points_at_the_missing_rule(ws: Workspace, hand_checked: int) -> None:
     ensure_current(ws)
-    frame = analysis.largest_unclassified(ws)
+    frame = queries.largest_unclassified(ws)
     assert list(frame["expense_type"]) == ["Miscellaneous"]
     assert Decimal(str(frame["total"].iloc[0])) == Decimal("650.00")
     with pytest.raises(ValueError, match="cannot group"):
-        analysis.largest_unclassified(ws, by="amount; DROP TABLE payments")
+        queries.largest_unclassified(ws, by="amount; DROP TABLE payments")
 
 
 # --- explaining and editing -----------------------------------------------------------------------------
@@ -631,7 +631,7 @@ def test_default_rules_place_nearly_all_real_spend(ws: Workspace, name: str) -> 
     print(f"\n{name} (with {len(_others)} more of the council's files): {share:.1%} by absolute value, "
           f"{coverage.share_by_value:.1%} by net value, {coverage.share_by_count:.1%} of lines")
     ensure_current(ws)
-    assert share >= Decimal("0.95"), (name, share, analysis.largest_unclassified(ws, limit=5).to_dict("records"))
+    assert share >= Decimal("0.95"), (name, share, queries.largest_unclassified(ws, limit=5).to_dict("records"))
 
 
 def test_default_rules_generalise_to_the_sample_council(sample_council: Workspace) -> None:

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sp_analysis.classify import import_categories_csv, import_rules_csv
-from sp_analysis.contracts import add_months
+from sp_analysis.contracts.register import add_months
 from sp_analysis.ingest.load import load_file
+from sp_analysis.spend.classify import import_categories_csv, import_rules_csv
 from sp_analysis.workspace import open_workspace
 from tests.conftest import ROOT, RULES_CSV, TAXONOMY_CSV
 

@@ -4,7 +4,7 @@ The fixture below is a small council: eight suppliers, fourteen payments, six co
 on a known taxonomy whose rules are exact expense types (and one regular expression), with "today" fixed at
 15 June 2025. `PAYMENTS` and `CONTRACTS` carry, by hand, what each row must be (its supplier, category, and
 whether procurement can influence it); the Python model in this file computes every figure from them with plain
-date comparisons and Decimal sums, and the tests compare what `sp_analysis.contracts` returns.
+date comparisons and Decimal sums, and the tests compare what `sp_analysis.contracts.register` returns.
 
 Edge cases placed on purpose: a contract ending today (C2b); a payment on a contract's last day (C1, C2b);
 spend before a contract starts (S1, S6); one supplier with two overlapping contracts (S2); a supplier-year of
@@ -23,13 +23,13 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from sp_analysis import contracts as C
-from sp_analysis import supplier_attributes as sa
-from sp_analysis.classify import import_categories_csv, import_rules_csv
+from sp_analysis.contracts import register as C
 from sp_analysis.definitions import ValueBands
+from sp_analysis.ingest import supplier_list as sa
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import load_file
 from sp_analysis.settings import set_setting
+from sp_analysis.spend.classify import import_categories_csv, import_rules_csv
 from sp_analysis.workspace import Workspace
 from tests.conftest import EXPENSE_TYPES, RULES_CSV, TAXONOMY, TAXONOMY_CSV
 
@@ -576,8 +576,8 @@ def test_sample_supplier_list_and_local_districts(ws: Workspace) -> None:
 
 
 def test_renewal_timeline_draws_contracts_without_a_reference_or_title(council: Workspace) -> None:
-    from sp_analysis.charts import ChartText
-    from sp_analysis.contract_charts import renewal_timeline
+    from sp_analysis.output.charts import ChartText
+    from sp_analysis.output.contract_charts import renewal_timeline
 
     pipeline = C.renewal_pipeline(council, TODAY, 18)
     pipeline["reference"] = pd.Series([None, pd.NA], dtype="object")

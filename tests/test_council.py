@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sp_analysis import council, sample, settings
+from sp_analysis import sample, settings
+from sp_analysis.ingest import council
 from sp_analysis.ingest.load import load_file, load_paths
-from sp_analysis.pack import build_pack, write_docx
+from sp_analysis.output.pack import build_pack, write_docx
 from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 from tests.conftest import DEVON_2026_03, ROOT, SAMPLE_EXPECTED, SAMPLE_PAYMENTS, SAMPLE_SPEND_FILES, cli
 

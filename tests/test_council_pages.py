@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sp_analysis import council, settings
+from sp_analysis import settings
+from sp_analysis.ingest import council
 from sp_analysis.ingest.load import load_file
 from sp_analysis.workspace import open_workspace
 from tests.conftest import DEVON_2026_03, ROOT, SAMPLE_EXPECTED, SAMPLE_PAYMENTS, SAMPLE_SPEND_FILES, cli

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sp_analysis.analysis import payments_behind
-from sp_analysis.facts import ensure_current
-from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.errors import LoadError, RepeatsLoaded
 from sp_analysis.ingest.load import load_file
 from sp_analysis.ingest.report import describe
 from sp_analysis.ingest.source import ALL_SHEETS, SHEET_SPAN
 from sp_analysis.settings import value_bands
+from sp_analysis.spend.facts import ensure_current
+from sp_analysis.spend.filters import SpendFilters
+from sp_analysis.spend.queries import payments_behind
 from sp_analysis.workspace import Workspace
 from tests.conftest import xlsx_bytes
 

@@ -12,7 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sp_analysis import actions, exports, framework
+from sp_analysis import exports
+from sp_analysis.plan import actions, framework
 from sp_analysis.workspace import Workspace
 
 HOSTILE_CELLS = [

@@ -6,9 +6,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from sp_analysis.actions import PlanFilter
-from sp_analysis.contracts import ContractFilters
-from sp_analysis.filters import Filters, SpendFilters
+from sp_analysis.contracts.register import ContractFilters
+from sp_analysis.plan.actions import PlanFilter
+from sp_analysis.spend.filters import Filters, SpendFilters
 
 
 @pytest.mark.parametrize("empty", [SpendFilters(), ContractFilters(), PlanFilter()])

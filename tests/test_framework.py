@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sp_analysis import framework
-from sp_analysis.framework import AssessmentItem, FrameworkError, LevelState, Target
+from sp_analysis.plan import framework
+from sp_analysis.plan.framework import AssessmentItem, FrameworkError, LevelState, Target
 from sp_analysis.workspace import Workspace
 
 D = dt.date

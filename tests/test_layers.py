@@ -17,52 +17,30 @@ LAYERS = ("core", "ingest", "spend", "contracts", "plan", "output", "top")
 
 # Each module's layer, by dotted name; a name ending in '.' places every module under that package.
 LAYER_OF: dict[str, str] = {
-    # core: the workspace file, SQL macros, definitions, settings, formatting, configuration, sign-in, backup.
+    # core: the workspace file, SQL and its macros, definitions, settings, words (the one home of formatting),
+    # configuration, sign-in, backup, formula-safe cells.
     "sp_analysis": "core",
     "sp_analysis.workspace": "core",
     "sp_analysis.sql_macros": "core",
     "sp_analysis.sql": "core",
     "sp_analysis.definitions": "core",
     "sp_analysis.settings": "core",
-    "sp_analysis.money": "core",
+    "sp_analysis.words": "core",
     "sp_analysis.config": "core",
     "sp_analysis.access": "core",
     "sp_analysis.backup": "core",
-    # Formula-safe cells: written by the plan and framework files as well as by the downloads.
     "sp_analysis.exports": "core",
-    # ingest: reading files, and the supplier list.
-    "sp_analysis.ingest.": "ingest",
+    # Each room is its own layer: every module in the folder belongs to it.
     "sp_analysis.ingest": "ingest",
-    "sp_analysis.supplier_attributes": "ingest",
-    # Whose data the loaded files are (the fictional sample's, the council's own, or both) and the name on them.
-    "sp_analysis.council": "ingest",
-    # spend: classification, the analysis table, filters, spend queries, suppliers.
-    "sp_analysis.classify": "spend",
-    "sp_analysis.facts": "spend",
-    "sp_analysis.filters": "spend",
-    "sp_analysis.analysis": "spend",
-    "sp_analysis.suppliers": "spend",
-    # Where the spend in view comes from: its files, months and coverage, and the source line.
-    "sp_analysis.provenance": "spend",
-    # contracts: register, terms, renewals, spend against contracts, SME / VCSE / local shares.
+    "sp_analysis.ingest.": "ingest",
+    "sp_analysis.spend": "spend",
+    "sp_analysis.spend.": "spend",
     "sp_analysis.contracts": "contracts",
-    # The register beside the published notices: matching rules and their SQL (contracts runs them).
-    "sp_analysis.notices": "contracts",
-    # The Procurement Act 2023 duties: pipeline, payment performance, notices, from contracts and spend.
-    "sp_analysis.act": "contracts",
-    # plan: the Flexible Framework and the action plan.
-    "sp_analysis.framework": "plan",
-    "sp_analysis.actions": "plan",
-    # output: charts, images, the Cabinet pack.
-    "sp_analysis.charts": "output",
-    # Label widths from the font's metrics, wrapping and shortening at a word.
-    "sp_analysis.labels": "output",
-    # What each chart shared by a page and the pack is called and says under its title.
-    "sp_analysis.chart_words": "output",
-    "sp_analysis.contract_charts": "output",
-    "sp_analysis.plan_charts": "output",
-    "sp_analysis.render": "output",
-    "sp_analysis.pack": "output",
+    "sp_analysis.contracts.": "contracts",
+    "sp_analysis.plan": "plan",
+    "sp_analysis.plan.": "plan",
+    "sp_analysis.output": "output",
+    "sp_analysis.output.": "output",
     # top: what people run.
     "sp_analysis.ui": "top",
     "sp_analysis.cli": "top",
@@ -109,7 +87,7 @@ def imports_of(module: str) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            # 'from sp_analysis import analysis' names a module; 'from sp_analysis.analysis import X' a name in one.
+            # 'from sp_analysis import analysis' names a module; 'from sp_analysis.spend.queries import X' a name in one.
             candidates = [f"{base}.{alias.name}" for alias in node.names] + [base]
         else:
             continue
@@ -182,6 +160,6 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
 def test_the_cycle_finder_finds_a_cycle_and_the_layer_rule_an_upward_arrow() -> None:
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert find_cycles({"a": {"b"}, "b": set()}) == []
-    assert imports_of("sp_analysis.framework") >= {"sp_analysis.actions", "sp_analysis.workspace"}
-    assert LAYERS.index(layer_of("sp_analysis.actions")) > LAYERS.index(layer_of("sp_analysis.contracts"))  # type: ignore[arg-type]
+    assert imports_of("sp_analysis.plan.framework") >= {"sp_analysis.plan.actions", "sp_analysis.workspace"}
+    assert LAYERS.index(layer_of("sp_analysis.plan.actions")) > LAYERS.index(layer_of("sp_analysis.contracts.register"))  # type: ignore[arg-type]
     assert layer_of("sp_analysis.ingest.load") == "ingest" and layer_of("views.overview") == "top"

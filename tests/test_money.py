@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sp_analysis.definitions import ValueBands
-from sp_analysis.money import and_list, boundary_label, count_of, day, decimal_text, govuk_money, long_day, parse_amount, percent, pounds
+from sp_analysis.words import and_list, boundary_label, count_of, day, decimal_text, govuk_money, long_day, parse_amount, percent, pounds
 
 
 def test_pounds_and_pence_exactly() -> None:

@@ -1,4 +1,4 @@
-"""Contracts from OCDS notices (sp_analysis/ingest/ocds.py) and the register beside them (sp_analysis/notices.py).
+"""Contracts from OCDS notices (sp_analysis/ingest/ocds.py) and the register beside them (sp_analysis/contracts/notices.py).
 
 The files in tests/fixtures/ocds were written for these tests from the published OCDS schema (release 1.1, and
 the 1.0 shape where the buyer and each supplier are whole organisations with no parties list); every name in
@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, SAMPLE_EXPECTED, table_state
 
-from sp_analysis import contracts as C
+from sp_analysis.contracts import register as C
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import load_file, load_path
 from sp_analysis.ingest.report import describe
@@ -238,7 +238,7 @@ def test_the_threshold_edge_and_a_workspace_without_notices(ws: Workspace) -> No
 
 def test_the_comparison_reads_its_figures_from_the_thresholds_table(ws: Workspace) -> None:
     """The £30,000 line and both matching tolerances are rows of act_thresholds: changing a row changes the result."""
-    from sp_analysis import act
+    from sp_analysis.contracts import act
 
     load_path(ws, REGISTER, "contracts")
     load_path(ws, RELEASES_11, "contracts")

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from sp_analysis.analysis import year_by_impact
-from sp_analysis.contracts import register_figures
-from sp_analysis.money import total
+from sp_analysis.contracts.register import register_figures
+from sp_analysis.spend.queries import year_by_impact
+from sp_analysis.words import total
 
 D = Decimal
 

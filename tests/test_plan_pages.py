@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sp_analysis import actions, framework
+from sp_analysis.plan import actions, framework
 from sp_analysis.workspace import open_workspace
 from tests.conftest import ROOT
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pandas as pd
 
-from sp_analysis import charts, pack, provenance
-from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.load import load_file
+from sp_analysis.output import charts, pack
 from sp_analysis.settings import set_setting, value_bands
+from sp_analysis.spend import provenance
+from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.workspace import Workspace
 
 HEADER = "Date,Supplier Name,Amount,Expense Area,Expense Type\n"

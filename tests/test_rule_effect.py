@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from sp_analysis import analysis, classify, pack
-from sp_analysis.classify import (
+from sp_analysis.ingest.load import load_file
+from sp_analysis.output import pack
+from sp_analysis.spend import classify, queries
+from sp_analysis.spend.classify import (
     ClassificationError,
     Move,
     Rule,
@@ -23,9 +25,8 @@ from sp_analysis.classify import (
     save_rule,
     suggest_categories,
 )
-from sp_analysis.facts import ensure_current
-from sp_analysis.filters import SpendFilters
-from sp_analysis.ingest.load import load_file
+from sp_analysis.spend.facts import ensure_current
+from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.workspace import Workspace
 from tests.conftest import RULE_LINES, rule_spend_csv
 
@@ -149,10 +150,10 @@ def test_rule_from_value_picks_the_layer_of_its_column() -> None:
 def test_coverage_in_view_follows_the_filters(small: Workspace) -> None:
     ensure_current(small)
     amounts = [Decimal(line[2]) for line in RULE_LINES]
-    head = analysis.headline(small, SpendFilters())
+    head = queries.headline(small, SpendFilters())
     assert (head.classified, head.total) == (Decimal("2145.05"), sum(amounts))
     assert coverage_in_words(head.classified, head.total) == "63.5% classified (£2,145.05 of £3,378.23 net spend in view)"
-    corporate = analysis.headline(small, SpendFilters(departments=("Corporate",)))
+    corporate = queries.headline(small, SpendFilters(departments=("Corporate",)))
     corporate_total = sum(Decimal(line[2]) for line in RULE_LINES if line[3] == "Corporate")
     assert (corporate.classified, corporate.total) == (Decimal("2020.00"), corporate_total)
     assert coverage_in_words(Decimal(0), Decimal(0)) == "no spend in view"
@@ -165,7 +166,7 @@ def test_the_pack_puts_coverage_beside_each_impact_figure(small: Workspace) -> N
     for measure in ("Influenceable spend", "Spend with suppliers over £100k", "High-impact spend",
                     "High-impact spend over £100k"):
         assert figures[measure][0].endswith(f"; {coverage}"), figures[measure]
-        assert analysis.DEFINITIONS["coverage"] in figures[measure][1]
+        assert queries.DEFINITIONS["coverage"] in figures[measure][1]
     assert figures["Classification coverage"][0].startswith("62.1%")
 
 

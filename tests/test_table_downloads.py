@@ -12,7 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sp_analysis import charts, exports, settings
+from sp_analysis import exports, settings
+from sp_analysis.output import charts
 from sp_analysis.workspace import Workspace
 
 
@@ -91,7 +92,7 @@ def test_settings_save_together_or_not_at_all(ws: Workspace) -> None:
 
 
 def test_a_date_cell_never_reads_none() -> None:
-    from sp_analysis.money import day
+    from sp_analysis.words import day
 
     assert day(dt.date(2025, 1, 17)) == "17 Jan 2025"
     assert day("2025-01-07") == "7 Jan 2025"

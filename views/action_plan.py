@@ -6,7 +6,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import actions, framework, plan_charts, ui
+from sp_analysis import ui
+from sp_analysis.output import plan_charts
+from sp_analysis.plan import actions, framework
 
 st.title("Action plan")
 ws = ui.workspace()

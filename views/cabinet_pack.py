@@ -4,8 +4,9 @@ import datetime as dt
 
 import streamlit as st
 
-from sp_analysis import pack, render, ui
-from sp_analysis.money import count_of
+from sp_analysis import ui
+from sp_analysis.output import pack, render
+from sp_analysis.words import count_of
 
 st.title("Cabinet pack")
 st.write("One Word document for a Cabinet paper's annex: a title page, each chart as an image with a numbered "

@@ -5,11 +5,12 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import analysis, classify, exports, ui
-from sp_analysis.facts import refresh_spend_facts
-from sp_analysis.filters import SpendFilters
+from sp_analysis import exports, ui
 from sp_analysis.ingest.report import loaded_files
-from sp_analysis.money import pounds
+from sp_analysis.spend import classify, queries
+from sp_analysis.spend.facts import refresh_spend_facts
+from sp_analysis.spend.filters import SpendFilters
+from sp_analysis.words import pounds
 
 # The wordings by plain name, as the page's widgets give a column, layer or match back.
 FIELD_WORDS: dict[str, str] = {str(k): v for k, v in classify.FIELD_WORDING.items()}
@@ -37,11 +38,11 @@ st.write("Each payment gets the category of the first rule that matches it. The 
 
 ws = ui.workspace()
 # From the analysis table (current before any figure is drawn), not a join over every payment.
-head = ui.query(analysis.headline, SpendFilters())
+head = ui.query(queries.headline, SpendFilters())
 cols = st.columns(2)
 cols[0].metric("Classified by value", "" if head.classified_share is None else f"{head.classified_share:.1%}",
                help=f"{pounds(head.classified)} of {pounds(head.total)} net spend. "
-                    + analysis.DEFINITIONS["coverage"])
+                    + queries.DEFINITIONS["coverage"])
 cols[1].metric("Unclassified spend", pounds(head.total - head.classified),
                help="Net spend no rule has placed yet: it counts in no impact area and not in influenceable spend.")
 
@@ -57,7 +58,7 @@ editor = ui.editors_only("change categories or rules")
 st.subheader("Unclassified spend, largest first")
 by = st.radio("Group by", ["expense_type", "supplier_name", "department", "expense_code"], horizontal=True,
               format_func=heading, key="unclassified_by")
-unclassified = ui.query(analysis.largest_unclassified, by, 25)
+unclassified = ui.query(queries.largest_unclassified, by, 25)
 values = tuple(v for v in unclassified[by] if isinstance(v, str) and v.strip())
 suggestions = ui.query(classify.suggest_categories, values, by)
 shown = ui.money_columns(unclassified, "total")

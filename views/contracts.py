@@ -8,11 +8,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import charts, contract_charts, contracts, settings, supplier_attributes, ui
-from sp_analysis.contracts import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
+from sp_analysis import settings, ui
+from sp_analysis.contracts import register as contracts
+from sp_analysis.contracts.register import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
 from sp_analysis.definitions import IMPACT_GROUPS
+from sp_analysis.ingest import supplier_list
 from sp_analysis.ingest.errors import LoadError, NeedsSheet
-from sp_analysis.money import day, pounds, short_money, total
+from sp_analysis.output import charts, contract_charts
+from sp_analysis.words import day, pounds, short_money, total
 
 st.title("Contracts")
 st.write("The contracts register classified into the same categories and impact levels as spend, the spend paid "
@@ -333,7 +336,7 @@ with list_tab:
     notice = st.session_state.pop("contracts_list_notice", None)
     if notice:
         st.success(ui.md(notice))
-    current = ui.query(supplier_attributes.current_upload)
+    current = ui.query(supplier_list.current_upload)
     if current is None:
         st.caption("No supplier list loaded.")
     else:
@@ -349,7 +352,7 @@ with list_tab:
         st.caption("Only the workspace's editors can load a supplier list.")
     if submitted and upload is not None:
         try:
-            result = supplier_attributes.load_supplier_attributes(ui.workspace(), upload.name, upload.getvalue(),
+            result = supplier_list.load_supplier_attributes(ui.workspace(), upload.name, upload.getvalue(),
                                                                   sheet=sheet)
         except NeedsSheet as exc:
             st.session_state["contracts_list_sheets"] = list(exc.sheets)
@@ -364,9 +367,9 @@ with list_tab:
         st.warning("Choose a file first.")
     if current is not None:
         with st.expander("The supplier list in force"):
-            listed = ui.query(supplier_attributes.supplier_attributes_table)
+            listed = ui.query(supplier_list.supplier_attributes_table)
             st.dataframe(listed, hide_index=True, key="contracts_list_table")
         if st.button("Remove the supplier list", key="contracts_list_clear", disabled=not ui.can_edit()):
-            removed = supplier_attributes.clear_supplier_attributes(ui.workspace())
+            removed = supplier_list.clear_supplier_attributes(ui.workspace())
             st.session_state["contracts_list_notice"] = f"Removed the supplier list ({removed:,} suppliers)."
             st.rerun()

@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from sp_analysis import analysis, chart_words, charts, classify, council, provenance, sample, ui
+from sp_analysis import sample, ui
 from sp_analysis.definitions import IMPACT_GROUPS
-from sp_analysis.filters import SpendFilters
-from sp_analysis.money import count_of, pounds
+from sp_analysis.ingest import council
+from sp_analysis.output import chart_words, charts
+from sp_analysis.spend import classify, provenance, queries
+from sp_analysis.spend.filters import SpendFilters
+from sp_analysis.words import count_of, pounds
 
 st.title("Overview")
 
@@ -43,8 +46,8 @@ if ui.query(council.is_blank):
 
 filters = ui.sidebar_filters()
 style = ui.chart_style()
-head = ui.query(analysis.headline, filters)
-if ui.query(analysis.headline, SpendFilters()).payments == 0:
+head = ui.query(queries.headline, filters)
+if ui.query(queries.headline, SpendFilters()).payments == 0:
     st.info("The workspace holds no spend yet. Load your council's spend files on the Upload page.")
     st.page_link("views/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
@@ -63,20 +66,20 @@ def share(value: float | None) -> str:
 
 # Every impact figure leaves out spend not yet classified: its coverage stands beside each one.
 coverage = ui.query(classify.coverage_beside, filters, head)
-beside = f" Classification coverage of the spend in view: {coverage}. {analysis.DEFINITIONS['coverage']}"
+beside = f" Classification coverage of the spend in view: {coverage}. {queries.DEFINITIONS['coverage']}"
 cols = st.columns(5)
 cols[0].metric("Total net spend", style.money(head.total), help=f"{pounds(head.total)}. "
-               + analysis.DEFINITIONS["total"])
+               + queries.DEFINITIONS["total"])
 cols[1].metric("Influenceable spend", style.money(head.influenceable),
-               help=f"{pounds(head.influenceable)}. " + analysis.DEFINITIONS["influenceable"] + beside)
+               help=f"{pounds(head.influenceable)}. " + queries.DEFINITIONS["influenceable"] + beside)
 cols[2].metric("Over £100k", style.money(head.over_100k), share(head.over_100k_share), delta_color="off",
-               delta_arrow="off", help=f"{pounds(head.over_100k)}. " + analysis.DEFINITIONS["over_100k"] + beside)
+               delta_arrow="off", help=f"{pounds(head.over_100k)}. " + queries.DEFINITIONS["over_100k"] + beside)
 cols[3].metric("High-impact areas", style.money(head.high_impact), share(head.high_impact_share),
                delta_color="off", delta_arrow="off",
-               help=f"{pounds(head.high_impact)}. " + analysis.DEFINITIONS["high_impact"] + beside)
+               help=f"{pounds(head.high_impact)}. " + queries.DEFINITIONS["high_impact"] + beside)
 cols[4].metric("Classification coverage", "" if head.classified_share is None else f"{head.classified_share:.1%}",
                "of net spend in view", delta_color="off", delta_arrow="off",
-               help=f"{coverage}. {analysis.DEFINITIONS['coverage']} The influenceable, over £100k and "
+               help=f"{coverage}. {queries.DEFINITIONS['coverage']} The influenceable, over £100k and "
                     "high-impact figures leave out the rest.")
 st.caption(f"High-impact spend with suppliers over £100k, the plan's short-term target list: "
            f"**{pounds(head.high_over_100k)}**. Beside these figures, classification coverage: {coverage} "
@@ -86,7 +89,7 @@ st.caption(f"High-impact spend with suppliers over £100k, the plan's short-term
 source = view.source
 
 st.subheader("Value band and impact")
-matrix = ui.query(analysis.band_impact_matrix, filters)
+matrix = ui.query(queries.band_impact_matrix, filters)
 text = chart_words.band_impact(filters, period, source, style)
 clicked = ui.show_chart(charts.band_impact_matrix(matrix, text, filters.bands.labels, IMPACT_GROUPS,
                                                   drop_empty=filters.narrowed), key="overview_matrix", clickable=True)
@@ -98,9 +101,9 @@ if clicked:
             and cell_picked[1] in IMPACT_GROUPS:
         st.session_state["overview_cell_band"], st.session_state["overview_cell_impact"] = cell_picked
         st.session_state["overview_cell_clicked"] = cell_picked
-st.caption(filters.bands.describe() + " " + analysis.DEFINITIONS["cells"]
+st.caption(filters.bands.describe() + " " + queries.DEFINITIONS["cells"]
            + " Click a cell to see its payments below.")
-ui.show_sql(analysis.band_impact_matrix)
+ui.show_sql(queries.band_impact_matrix)
 table = matrix.assign(total=matrix["total"].map(pounds)).rename(columns={
     "value_band": "Value band", "impact_group": "Impact", "total": "Net spend", "supplier_years": "Supplier-years",
     "payments": "Payments", "priority": "Plan priority (High, £100k and over)"})
@@ -110,12 +113,12 @@ with st.expander("The matrix as a table"):
     ui.downloads(table, f"band-impact-{filters.slug()}", key="overview_matrix_download")
 
 st.subheader("Trend by financial year")
-by_year = ui.query(analysis.spend_by_financial_year, filters)
+by_year = ui.query(queries.spend_by_financial_year, filters)
 year_text = chart_words.by_year(filters, source, style)
 months = ui.query(provenance.data_months)
 part_years = months.part_years(sorted(by_year["financial_year"].unique()))
 ui.show_chart(charts.spend_by_year(by_year, year_text, part_years), key="overview_by_year")
-year_table = analysis.year_by_impact(by_year).set_index("financial_year")
+year_table = queries.year_by_impact(by_year).set_index("financial_year")
 shown_years = year_table.map(lambda v: "" if v is None else pounds(v)).reset_index().rename(
     columns={"financial_year": "Financial year"})
 # A year with fewer than twelve months of data says which months it holds.

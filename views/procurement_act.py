@@ -4,8 +4,10 @@ import datetime as dt
 
 import streamlit as st
 
-from sp_analysis import act, contracts, settings, ui
-from sp_analysis.money import count_of, pounds, total
+from sp_analysis import settings, ui
+from sp_analysis.contracts import act
+from sp_analysis.contracts import register as contracts
+from sp_analysis.words import count_of, pounds, total
 
 st.title("Procurement Act 2023 duties")
 st.write("The notices the Procurement Act 2023 asks of the council, answered from the spend and the contracts register "

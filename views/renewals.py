@@ -4,10 +4,13 @@ import datetime as dt
 
 import streamlit as st
 
-from sp_analysis import act, chart_words, contract_charts, contracts, settings, ui
-from sp_analysis.contracts import DEFINITIONS, ContractFilters, LeadTimes
+from sp_analysis import settings, ui
+from sp_analysis.contracts import act
+from sp_analysis.contracts import register as contracts
+from sp_analysis.contracts.register import DEFINITIONS, ContractFilters, LeadTimes
 from sp_analysis.definitions import IMPACT_GROUPS
-from sp_analysis.money import pounds, short_money, total
+from sp_analysis.output import chart_words, contract_charts
+from sp_analysis.words import pounds, short_money, total
 
 st.title("Renewal pipeline")
 st.write("The plan addresses high-impact contracts over £100k \"when the contract comes up for renewal\". This page "

@@ -5,7 +5,9 @@ import datetime as dt
 
 import streamlit as st
 
-from sp_analysis import act, charts, settings, ui
+from sp_analysis import settings, ui
+from sp_analysis.contracts import act
+from sp_analysis.output import charts
 
 st.title("Settings")
 ui.show_flash("settings_saved")

@@ -3,8 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import analysis, chart_words, charts, suppliers, ui
-from sp_analysis.money import pounds
+from sp_analysis import ui
+from sp_analysis.output import chart_words, charts
+from sp_analysis.spend import queries, suppliers
+from sp_analysis.words import pounds
 
 st.title("Suppliers")
 st.write("Spellings of one supplier are merged automatically (case, punctuation, '&' and 'and', Ltd, Limited, "
@@ -13,7 +15,7 @@ st.write("Spellings of one supplier are merged automatically (case, punctuation,
 
 filters, style, head, period = ui.spend_page_start()
 
-spread = ui.query(analysis.concentration, filters)
+spread = ui.query(queries.concentration, filters)
 cols = st.columns(3)
 cols[0].metric("Suppliers paid", f"{spread.suppliers:,}",
                help="Distinct suppliers after merging spellings; each redacted payee counts on its own.")
@@ -23,10 +25,10 @@ cols[2].metric("Top 20 suppliers' share", "" if spread.top_20_share is None else
                help=f"{pounds(spread.top_20)} of {pounds(spread.total)} net spend.")
 
 count = st.slider("How many suppliers", 5, 50, 20, step=5, key="suppliers_top_n")
-top = ui.query(analysis.top_suppliers, filters, count)
+top = ui.query(queries.top_suppliers, filters, count)
 text = chart_words.top_suppliers(count, filters, period, ui.spend_source(filters).source, style)
 ui.show_chart(charts.top_suppliers_bar(top, text), key="suppliers_top_chart")
-ui.show_sql(analysis.top_suppliers)
+ui.show_sql(queries.top_suppliers)
 top_table = pd.DataFrame({
     "Supplier": top["supplier"], "Net spend": top["total"].map(pounds),
     "Share": top["share"].map(lambda s: f"{s:.1%}"), "Payments": top["payments"],
@@ -36,7 +38,7 @@ st.dataframe(top_table, hide_index=True, key="suppliers_top_table", column_confi
 ui.downloads(top_table, f"top-suppliers-{filters.slug()}", key="suppliers_top_download")
 
 st.subheader("Year on year")
-yoy = ui.query(analysis.supplier_year_on_year, filters, 200)
+yoy = ui.query(queries.supplier_year_on_year, filters, 200)
 year_columns = [c for c in yoy.columns if c not in ("supplier_key", "supplier", "change")]
 if "change" in yoy.columns:
     st.caption(f"Change is {year_columns[-1]} against {year_columns[-2]}; the 200 largest changes, largest first.")

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sp_analysis import council, sample, settings, ui
+from sp_analysis import sample, settings, ui
+from sp_analysis.ingest import council
 from sp_analysis.ingest.batch_status import BatchStatus
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, NeedsSheet, RepeatsLoaded
@@ -23,7 +24,7 @@ from sp_analysis.ingest.load import (
 )
 from sp_analysis.ingest.report import loaded_files, loaded_files_table
 from sp_analysis.ingest.source import ColumnChoice
-from sp_analysis.money import pounds
+from sp_analysis.words import pounds
 
 MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")
 KIND_LABELS = {"spend": "Spend (payments over £500)", "contracts": "Contracts register or notices"}

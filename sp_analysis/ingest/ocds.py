@@ -41,7 +41,7 @@ from typing import Any
 import duckdb
 
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, RowProblem
-from sp_analysis.money import day
+from sp_analysis.words import day
 
 Progress = Callable[[float, str], object]
 SOURCE = "notices"  # contracts.source for rows loaded from OCDS notices ('register' for a register's rows)

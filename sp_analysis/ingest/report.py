@@ -15,8 +15,8 @@ import pandas as pd
 
 from sp_analysis.ingest.columns import COLUMNS_BY_KIND, Kind
 from sp_analysis.ingest.source import SHEET_SPAN
-from sp_analysis.money import day, pounds
 from sp_analysis.sql import fetch_frame
+from sp_analysis.words import day, pounds
 from sp_analysis.workspace import Workspace
 
 

@@ -22,11 +22,11 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from sp_analysis import actions
 from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.exports import csv_cell, restore_csv_bytes
-from sp_analysis.money import and_list, long_day
+from sp_analysis.plan import actions
 from sp_analysis.sql import scalar_int
+from sp_analysis.words import and_list, long_day
 from sp_analysis.workspace import Workspace
 
 DATA_DIR = PACKAGE_DATA_DIR

@@ -1,6 +1,6 @@
 """Suppliers: the analyst's merges and splits, and one supplier's profile.
 
-Automatic keys (sp_analysis/facts.py) merge the spellings of one supplier; an analyst can merge
+Automatic keys (sp_analysis/spend/facts.py) merge the spellings of one supplier; an analyst can merge
 further (two keys shown as one) or split a published spelling out to stand alone. Both are stored
 in the workspace and applied everywhere through the analysis table.
 """

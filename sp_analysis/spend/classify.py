@@ -45,12 +45,12 @@ from typing import TYPE_CHECKING, Literal, get_args
 import duckdb
 
 from sp_analysis.config import PACKAGE_DATA_DIR
-from sp_analysis.filters import SpendFilters
+from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.sql import scalar_int
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 if TYPE_CHECKING:
-    from sp_analysis.analysis import Headline
+    from sp_analysis.spend.queries import Headline
 
 Layer = Literal["supplier", "code", "keyword", "context"]
 Field = Literal[
@@ -1121,15 +1121,15 @@ def coverage_scope(filters: SpendFilters) -> SpendFilters | None:
 def coverage_beside(ws: Workspace, filters: SpendFilters, head: Headline | None = None) -> str:
     """The classification coverage of the spend in view, in words, for beside an impact figure; when the
     filters leave Unclassified spend out, also that of the same spend without those filters. One home for
-    every page and the pack: the classified and total net spend of `analysis.headline` (SQL over the
+    every page and the pack: the classified and total net spend of `queries.headline` (SQL over the
     analysis table under the filters); pass `head` when the caller has it already."""
-    from sp_analysis import analysis
+    from sp_analysis.spend import queries
 
-    head = head or analysis.headline(ws, filters)
+    head = head or queries.headline(ws, filters)
     text = coverage_in_words(head.classified, head.total)
     wider = coverage_scope(filters)
     if wider is not None:
-        whole = analysis.headline(ws, wider)
+        whole = queries.headline(ws, wider)
         text += (", as the filters leave unclassified spend out; without the impact, category and influenceable "
                  f"filters {coverage_in_words(whole.classified, whole.total)}")
     return text
@@ -1137,7 +1137,7 @@ def coverage_beside(ws: Workspace, filters: SpendFilters, head: Headline | None 
 
 def coverage_in_words(classified: Decimal, total: Decimal) -> str:
     """'97.2% classified (£x of £y net spend in view)': the classification coverage beside a figure."""
-    from sp_analysis.money import pounds
+    from sp_analysis.words import pounds
 
     if not total:
         return "no spend in view"

@@ -18,10 +18,10 @@ from typing import Any
 import pandas as pd
 
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_LINE, PLAN_THRESHOLD
-from sp_analysis.filters import SpendFilters
 from sp_analysis.ingest.source import SHEET_SPAN
-from sp_analysis.money import total
+from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.sql import fetch_frame, row_dict, run
+from sp_analysis.words import total
 from sp_analysis.workspace import Workspace
 
 

@@ -12,7 +12,7 @@ loaded or removed, rules re-run, suppliers merged or split): `ensure_current` do
 
 from __future__ import annotations
 
-from sp_analysis.classify import SUPPLIER_SPELLING_KEYS, ensure_classified
+from sp_analysis.spend.classify import SUPPLIER_SPELLING_KEYS, ensure_classified
 from sp_analysis.workspace import Workspace
 
 REFRESH_SPEND_FACTS = f"""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sp_analysis.charts import ChartStyle, ChartText
-from sp_analysis.contracts import LeadTimes
-from sp_analysis.filters import SpendFilters
-from sp_analysis.money import long_day
+from sp_analysis.contracts.register import LeadTimes
+from sp_analysis.output.charts import ChartStyle, ChartText
+from sp_analysis.spend.filters import SpendFilters
+from sp_analysis.words import long_day
 
 
 def band_impact(filters: SpendFilters, period: str, source: str, style: ChartStyle) -> ChartText:

@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from sp_analysis import analysis, chart_words, charts, provenance, render
-from sp_analysis.classify import coverage_beside
-from sp_analysis.council import council as council_of
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD
-from sp_analysis.facts import ensure_current
-from sp_analysis.filters import SpendFilters
-from sp_analysis.money import pounds
-from sp_analysis.provenance import files_in_view
+from sp_analysis.ingest.council import council as council_of
+from sp_analysis.output import chart_words, charts, render
 from sp_analysis.settings import value_bands
+from sp_analysis.spend import provenance, queries
+from sp_analysis.spend.classify import coverage_beside
+from sp_analysis.spend.facts import ensure_current
+from sp_analysis.spend.filters import SpendFilters
+from sp_analysis.spend.provenance import files_in_view
+from sp_analysis.words import pounds
 from sp_analysis.workspace import Workspace
 
 
@@ -75,7 +76,7 @@ class Pack:
 
 
 def _no_spend(ws: Workspace, ctx: PackContext) -> NoData | None:
-    if analysis.headline(ws, ctx.filters).payments == 0:
+    if queries.headline(ws, ctx.filters).payments == 0:
         return NoData(f"no payments in view ({ctx.filters.describe()})")
     return None
 
@@ -83,14 +84,14 @@ def _no_spend(ws: Workspace, ctx: PackContext) -> NoData | None:
 def _matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     if empty := _no_spend(ws, ctx):
         return empty
-    frame = analysis.band_impact_matrix(ws, ctx.filters)
+    frame = queries.band_impact_matrix(ws, ctx.filters)
     text = chart_words.band_impact(ctx.filters, ctx.period, ctx.source, ctx.style)
     return charts.band_impact_matrix(frame, text, ctx.filters.bands.labels, IMPACT_GROUPS)
 
 
 def _high_over_100k(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     filters = ctx.filters.narrow(impacts=("High",), value_bands=ctx.filters.bands.over_threshold)
-    frame = analysis.category_summary(ws, filters)
+    frame = queries.category_summary(ws, filters)
     if frame.empty:
         return NoData(f"no high-impact spend with suppliers over £100k in view ({ctx.filters.describe()})")
     text = chart_words.high_over_100k(filters, ctx.period, ctx.source, ctx.style)
@@ -100,7 +101,7 @@ def _high_over_100k(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
 def _by_year(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     if empty := _no_spend(ws, ctx):
         return empty
-    frame = analysis.spend_by_financial_year(ws, ctx.filters)
+    frame = queries.spend_by_financial_year(ws, ctx.filters)
     part_years = provenance.data_months(ws).part_years(sorted(frame["financial_year"].unique()))
     return charts.spend_by_year(frame, chart_words.by_year(ctx.filters, ctx.source, ctx.style), part_years)
 
@@ -108,14 +109,14 @@ def _by_year(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
 def _top_suppliers(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     if empty := _no_spend(ws, ctx):
         return empty
-    frame = analysis.top_suppliers(ws, ctx.filters, 15)
+    frame = queries.top_suppliers(ws, ctx.filters, 15)
     return charts.top_suppliers_bar(frame, chart_words.top_suppliers(15, ctx.filters, ctx.period, ctx.source, ctx.style))
 
 
 def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame | NoData:
     if empty := _no_spend(ws, ctx):
         return empty
-    frame = analysis.top_suppliers(ws, ctx.filters, 20)
+    frame = queries.top_suppliers(ws, ctx.filters, 20)
     return pd.DataFrame({
         "Supplier": frame["supplier"], "Net spend": frame["total"].map(pounds),
         "Share": frame["share"].map(lambda s: f"{s:.1%}"), "Main category": frame["main_category"],
@@ -123,7 +124,8 @@ def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame | NoDa
 
 
 def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
-    from sp_analysis import contract_charts, contracts
+    from sp_analysis.contracts import register as contracts
+    from sp_analysis.output import contract_charts
 
     lead = contracts.lead_times(ws)
     pipeline = contracts.renewal_pipeline(ws, ctx.as_at, 18, lead=lead,
@@ -142,7 +144,7 @@ def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
 
 
 def _no_assessment(ws: Workspace, ctx: PackContext) -> NoData | None:
-    from sp_analysis import framework
+    from sp_analysis.plan import framework
 
     history = framework.assessment_history(ws)
     if history.empty or not (history["assessed_on"] <= ctx.as_at).any():
@@ -151,7 +153,8 @@ def _no_assessment(ws: Workspace, ctx: PackContext) -> NoData | None:
 
 
 def _framework_progress(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
-    from sp_analysis import framework, plan_charts
+    from sp_analysis.output import plan_charts
+    from sp_analysis.plan import framework
 
     if empty := _no_assessment(ws, ctx):
         return empty
@@ -160,7 +163,8 @@ def _framework_progress(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
 
 
 def _framework_matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
-    from sp_analysis import framework, plan_charts
+    from sp_analysis.output import plan_charts
+    from sp_analysis.plan import framework
 
     if empty := _no_assessment(ws, ctx):
         return empty
@@ -169,7 +173,8 @@ def _framework_matrix(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
 
 
 def _action_plan(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
-    from sp_analysis import actions, plan_charts
+    from sp_analysis.output import plan_charts
+    from sp_analysis.plan import actions
 
     table = actions.actions_table(ws, ctx.as_at)
     if table.empty:
@@ -188,7 +193,7 @@ def _plan_source(ws: Workspace, ctx: PackContext) -> str:
 ITEMS: dict[str, PackItem] = {
     item.key: item
     for item in (
-        PackItem("band_impact_matrix", "Value band and impact matrix", _matrix, note=analysis.DEFINITIONS["cells"]),
+        PackItem("band_impact_matrix", "Value band and impact matrix", _matrix, note=queries.DEFINITIONS["cells"]),
         PackItem("high_impact_over_100k", "High-impact spend over £100k by category", _high_over_100k),
         PackItem("spend_by_year", "Spend by financial year and impact", _by_year),
         PackItem("top_suppliers", "Largest suppliers (chart)", _top_suppliers),
@@ -217,14 +222,14 @@ def register_item(item: PackItem, *, preset: str | None = None) -> None:
 
 
 def _procurement_act(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
-    """The Procurement Act 2023 duties: pipeline notice, payment performance, KPI notices, changes (sp_analysis/act.py)."""
-    from sp_analysis import act
+    """The Procurement Act 2023 duties: pipeline notice, payment performance, KPI notices, changes (sp_analysis/contracts/act.py)."""
+    from sp_analysis.contracts import act
 
     return act.pack_table(ws, ctx.as_at)
 
 
 def _performance_notices(ws: Workspace, ctx: PackContext) -> pd.DataFrame:
-    from sp_analysis import act
+    from sp_analysis.contracts import act
 
     return act.pack_kpi_notices(ws, ctx.as_at)
 
@@ -239,7 +244,7 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
     """Build the chosen items for the filters, as at the date (default today)."""
     ensure_current(ws)
     filters = filters or SpendFilters(bands=value_bands(ws))
-    head = analysis.headline(ws, filters)
+    head = queries.headline(ws, filters)
     view = provenance.in_view(ws, filters)
     # The files whose payments are in view, not every file loaded.
     files = files_in_view(ws, filters)
@@ -257,23 +262,23 @@ def build_pack(ws: Workspace, keys: Sequence[str], filters: SpendFilters | None 
             pack.figures.append((item, built))
         else:
             pack.tables.append((item, built))
-    share = analysis.Headline._share
+    share = queries.Headline._share
     # Each impact figure carries the classification coverage of the spend in view beside it: spend the
     # rules have not placed is in none of them.
     beside = "; " + coverage_beside(ws, filters, head)
-    defined = f" Coverage: {analysis.DEFINITIONS['coverage']}"
+    defined = f" Coverage: {queries.DEFINITIONS['coverage']}"
     pack.key_figures = [
-        ("Total net spend", pounds(head.total), analysis.DEFINITIONS["total"]),
-        ("Influenceable spend", pounds(head.influenceable) + beside, analysis.DEFINITIONS["influenceable"] + defined),
+        ("Total net spend", pounds(head.total), queries.DEFINITIONS["total"]),
+        ("Influenceable spend", pounds(head.influenceable) + beside, queries.DEFINITIONS["influenceable"] + defined),
         ("Spend with suppliers over £100k", pounds(head.over_100k)
-         + _share_text(share(head.over_100k, head.influenceable)) + beside, analysis.DEFINITIONS["over_100k"] + defined),
+         + _share_text(share(head.over_100k, head.influenceable)) + beside, queries.DEFINITIONS["over_100k"] + defined),
         ("High-impact spend", pounds(head.high_impact)
          + _share_text(share(head.high_impact, head.influenceable)) + beside,
-         analysis.DEFINITIONS["high_impact"] + defined),
+         queries.DEFINITIONS["high_impact"] + defined),
         ("High-impact spend over £100k", pounds(head.high_over_100k) + beside,
          "High-impact spend with suppliers whose year total is £100,000 or more: the plan's short-term list."
          + defined),
-        ("Classification coverage", coverage, analysis.DEFINITIONS["coverage"]),
+        ("Classification coverage", coverage, queries.DEFINITIONS["coverage"]),
     ]
     return pack
 
@@ -365,7 +370,7 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
                                                    else ""),
         f"Sources: {len(pack.files)} published spend files: {', '.join(pack.files[:30])}"
         + (" and more." if len(pack.files) > 30 else "."),
-        f"Coverage: {pack.coverage}. {analysis.DEFINITIONS['coverage']} Each impact figure above gives the "
+        f"Coverage: {pack.coverage}. {queries.DEFINITIONS['coverage']} Each impact figure above gives the "
         "coverage of the spend in view beside it: spend not yet classified is in none of them.",
         f"Filters used: {pack.context.filters.describe()}.",
         "Value bands: " + ", ".join(pack.context.filters.bands.labels) + ". "
@@ -373,8 +378,8 @@ def write_docx(pack: Pack, *, with_titles: bool = False) -> bytes:
         "Impact levels: each spend category is rated High, Medium or Low for its sustainability impact; High "
         "covers the Sustainable Procurement Task Force's priority areas. Non-procurement spend (grants, payments "
         "to individuals and other public bodies, taxes, pensions, refunds) is shown apart.",
-        "Influenceable spend: " + analysis.DEFINITIONS["influenceable"],
-        f"Over £100k: {analysis.DEFINITIONS['over_100k']} The plan's line is £{PLAN_THRESHOLD:,.0f}.",
+        "Influenceable spend: " + queries.DEFINITIONS["influenceable"],
+        f"Over £100k: {queries.DEFINITIONS['over_100k']} The plan's line is £{PLAN_THRESHOLD:,.0f}.",
         "SME: fewer than 250 staff (UK government definition). VCSE: voluntary, community and social enterprise "
         "organisations. Local: a supplier whose postcode district is in the council's list.",
         "Money is exact to the penny in tables; charts round (e.g. £12.3m).",

@@ -18,9 +18,9 @@ import plotly.io as pio
 from afcharts.af_colours import get_af_colours
 from afcharts.pio_template import pio as _af_pio  # registers the "afcharts" template
 
-from sp_analysis.labels import fit_label, label_width, lines_of, margin_for, text_width
-from sp_analysis.money import govuk_money, pounds, short_money
+from sp_analysis.output.labels import fit_label, label_width, lines_of, margin_for, text_width
 from sp_analysis.settings import get_setting
+from sp_analysis.words import govuk_money, pounds, short_money
 from sp_analysis.workspace import Workspace
 
 CATEGORICAL: list[str] = list(get_af_colours("categorical"))

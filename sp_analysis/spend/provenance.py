@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sp_analysis.classify import coverage_scope
-from sp_analysis.filters import SpendFilters
+from sp_analysis.spend.classify import coverage_scope
+from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.workspace import Workspace
 
 MONTHS_WITH_DATA = """
@@ -159,8 +159,8 @@ class InView:
 def in_view(ws: Workspace, filters: SpendFilters) -> InView:
     """The files, period and coverage of the spend the filters select, with the name on them by the rule in
     council.py (a council's name labels only its own data)."""
-    from sp_analysis.council import council as council_of
-    from sp_analysis.facts import ensure_current
+    from sp_analysis.ingest.council import council as council_of
+    from sp_analysis.spend.facts import ensure_current
 
     ensure_current(ws)
     where, params = filters.where_sql()

@@ -14,9 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sp_analysis.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartStyle, ChartText, _apply_text
-from sp_analysis.labels import fit_label, margin_for, text_width
-from sp_analysis.money import day
+from sp_analysis.output.charts import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TEXT, TURQUOISE, ChartStyle, ChartText, _apply_text
+from sp_analysis.output.labels import fit_label, margin_for, text_width
+from sp_analysis.words import day
 
 LIGHT_GREY = "#BFBFBF"  # the Analysis Function's focus grey, for what is out of play (dropped actions)
 CATEGORICAL = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY)
@@ -35,7 +35,7 @@ def _px(style: ChartStyle, pixels: float) -> int:
 
 def _layout(figure: go.Figure, title: str, subtitle: str, source: str, height: int, bottom: int = 80, top: int = 100,
             right: int = 30, left: int = 60, style: ChartStyle = PAGE_STYLE) -> go.Figure:
-    """The house layout (sp_analysis.charts): title, subtitle, source line, fonts, fixed size and margins, in the
+    """The house layout (sp_analysis.output.charts): title, subtitle, source line, fonts, fixed size and margins, in the
     style the spend charts take (money and year styles, presentation mode)."""
     figure.update_layout(height=height, margin={"l": left, "r": right},
                          hoverlabel={"font": {"color": TEXT}, "bgcolor": "white"})

@@ -56,10 +56,10 @@ from typing import Any
 
 import pandas as pd
 
-from sp_analysis import contracts
-from sp_analysis.facts import ensure_current
-from sp_analysis.money import day, decimal_text, pounds, total
+from sp_analysis.contracts import register as contracts
+from sp_analysis.spend.facts import ensure_current
 from sp_analysis.sql import fetch_frame
+from sp_analysis.words import day, decimal_text, pounds, total
 from sp_analysis.workspace import Workspace
 
 PENNY = Decimal("0.01")

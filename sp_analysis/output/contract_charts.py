@@ -1,4 +1,4 @@
-"""Figure builders for the contracts pages, in the house style of sp_analysis/charts.py (title, subtitle with the
+"""Figure builders for the contracts pages, in the house style of sp_analysis/output/charts.py (title, subtitle with the
 filters in words, source line, direct labels, impact colours, money short on labels and exact on hover).
 
 Each builder writes its own text alternative where the generic one would misread its values (durations on a
@@ -13,7 +13,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from sp_analysis.charts import (
+from sp_analysis.output.charts import (
     DARK_BLUE,
     DARK_GREY,
     DARK_PINK,
@@ -29,8 +29,8 @@ from sp_analysis.charts import (
     _readable_segments,
     category_bar,
 )
-from sp_analysis.labels import fit_label, margin_for
-from sp_analysis.money import pounds
+from sp_analysis.output.labels import fit_label, margin_for
+from sp_analysis.words import pounds
 
 DAY_MS = 86_400_000
 STATUS_COLOURS = {"Yes": DARK_BLUE, "No": TURQUOISE, "Unknown": LIGHT_PURPLE}

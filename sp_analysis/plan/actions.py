@@ -28,15 +28,15 @@ from typing import Any, ClassVar, Literal, get_args
 import duckdb
 import pandas as pd
 
-from sp_analysis.analysis import latest_year_high_impact
 from sp_analysis.config import PACKAGE_DATA_DIR
-from sp_analysis.contracts import DEFINITIONS as CONTRACT_DEFINITIONS
-from sp_analysis.contracts import contracts_over_the_line, live_supplier_type_shares, register_files
+from sp_analysis.contracts.register import DEFINITIONS as CONTRACT_DEFINITIONS
+from sp_analysis.contracts.register import contracts_over_the_line, live_supplier_type_shares, register_files
 from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
-from sp_analysis.filters import Filters, Part
-from sp_analysis.money import count_of, day, govuk_money, long_day, percent
+from sp_analysis.spend.filters import Filters, Part
+from sp_analysis.spend.queries import latest_year_high_impact
 from sp_analysis.sql import scalar_int
+from sp_analysis.words import count_of, day, govuk_money, long_day, percent
 from sp_analysis.workspace import Workspace
 
 Status = Literal["not started", "in progress", "done", "dropped"]

@@ -65,14 +65,14 @@ from typing import Any, ClassVar
 import duckdb
 import pandas as pd
 
-from sp_analysis import notices
-from sp_analysis.classify import NORMALISE_NAME, NORMALISE_TEXT
+from sp_analysis.contracts import notices
 from sp_analysis.definitions import IMPACT_GROUPS, PLAN_THRESHOLD, ValueBands
-from sp_analysis.facts import ensure_current
-from sp_analysis.filters import Filters, Part
-from sp_analysis.money import boundary_label, decimal_text, parse_amount, total
 from sp_analysis.settings import get_setting, value_bands
+from sp_analysis.spend.classify import NORMALISE_NAME, NORMALISE_TEXT
+from sp_analysis.spend.facts import ensure_current
+from sp_analysis.spend.filters import Filters, Part
 from sp_analysis.sql import fetch_frame, row_dict, run
+from sp_analysis.words import boundary_label, decimal_text, parse_amount, total
 from sp_analysis.workspace import Workspace
 
 # --- classification maps ------------------------------------------------------------------------------------
@@ -1253,7 +1253,7 @@ def sme_vcse_local_summary(ws: Workspace) -> dict[str, float | None]:
 
 def compare_register_and_notices(ws: Workspace, today: dt.date | None = None,
                                  threshold: Decimal | None = None) -> notices.NoticeComparison:
-    """Where the register and the notices disagree, and the pairs that agree (see sp_analysis/notices.py); the
+    """Where the register and the notices disagree, and the pairs that agree (see sp_analysis/contracts/notices.py); the
     £30,000 line is the workspace's notifiable below-threshold row unless `threshold` is given."""
     with staged(ws, today) as cur:
         if threshold is None:

@@ -1,0 +1,1 @@
+"""Output: charts in one house style, label fitting, images and the Cabinet pack."""
