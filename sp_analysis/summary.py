@@ -53,7 +53,8 @@ def spend_analysis_summary(ws: Workspace) -> dict[str, Any]:
 def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]:
     """The workspace's figures as one JSON-able object, as at a date (default today); keys are kept stable."""
     from sp_analysis.contracts.act import act_summary
-    from sp_analysis.contracts.register import contracts_summary, sme_vcse_local_summary
+    from sp_analysis.contracts.reprocurement import contracts_summary
+    from sp_analysis.contracts.supplier_types import sme_vcse_local_summary
     from sp_analysis.plan.framework import framework_summary, install_framework
 
     as_at = as_at or dt.date.today()
@@ -98,7 +99,7 @@ def build_summary(ws: Workspace, as_at: dt.date | None = None) -> dict[str, Any]
 def _notices_summary(ws: Workspace, as_at: dt.date, rows: int, total: Decimal,
                      files: list[dict[str, Any]]) -> dict[str, Any]:
     """Contracts from notices (OCDS) and where they and the register disagree (sp_analysis/contracts/notices.py)."""
-    from sp_analysis.contracts.register import compare_register_and_notices
+    from sp_analysis.contracts.compare import compare_register_and_notices
 
     seen = compare_register_and_notices(ws, as_at)
     return {

@@ -416,7 +416,7 @@ Annual only on the line,C Energy Ltd,,50000.00,01/01/2024,31/12/2025,09310000
 def test_a_contract_of_exactly_100000_is_over_the_line_in_the_plan_and_on_renewals(ws: Workspace) -> None:
     """£100,000.00 exactly, and an annual-only contract worth £100,000.00 over its term, count in the plan's
     measure and are plan priority on the Renewals page; £99,999.99 is neither."""
-    from sp_analysis.contracts.register import renewal_pipeline
+    from sp_analysis.contracts.reprocurement import renewal_pipeline
 
     load_file(ws, "register.csv", LINE_CONTRACTS.encode(), "contracts")
     assert _annual_times_term(Decimal(50_000), D(2024, 1, 1), D(2025, 12, 31)) == Decimal("100000.00")

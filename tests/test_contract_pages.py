@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sp_analysis.contracts.register import add_months
+from sp_analysis.contracts.reprocurement import add_months
 from sp_analysis.ingest.load import load_file
 from sp_analysis.spend.classify import import_categories_csv, import_rules_csv
 from sp_analysis.workspace import open_workspace

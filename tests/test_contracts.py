@@ -23,6 +23,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from sp_analysis.contracts import on_contract, reprocurement, supplier_types, terms
 from sp_analysis.contracts import register as C
 from sp_analysis.definitions import ValueBands
 from sp_analysis.ingest import supplier_list as sa
@@ -241,36 +242,36 @@ def model_share(index: int, unknown: bool) -> float:
     ("TBC", None), ("yes", None), ("until the new service starts", None),
 ])
 def test_extension_options_are_read_as_months(text: str | None, months: int | None) -> None:
-    assert C.parse_extension_months(text) == months
+    assert terms.parse_extension_months(text) == months
 
 
 def test_lead_times_parse_band_and_refuse() -> None:
-    lead = C.LeadTimes.parse("6, 100k: 12, 500k: 18")
-    assert lead == C.LeadTimes()
+    lead = terms.LeadTimes.parse("6, 100k: 12, 500k: 18")
+    assert lead == terms.LeadTimes()
     assert lead.labels == ("Under £100k", "£100k to £500k", "£500k and over")
     assert [lead.months_for(Decimal(v)) for v in ("99999.99", "100000.00", "499999.99", "500000.00")] == [6, 12, 12, 18]
     assert lead.months_for(None) == 18  # no published value: the longest lead time
-    assert C.LeadTimes.parse(lead.text()) == lead
+    assert terms.LeadTimes.parse(lead.text()) == lead
     assert lead.with_months((3, 9, 24)).months == (3, 9, 24)
     for bad in ("", "six", "6, 100k 12", "6, 500k: 12, 100k: 18", "6, 100k: x"):
         with pytest.raises(ValueError):
-            C.LeadTimes.parse(bad)
+            terms.LeadTimes.parse(bad)
 
 
 def test_local_districts_parse() -> None:
-    local = C.LocalDistricts.parse("zz1, ZZ2; QX ZZ1")
+    local = terms.LocalDistricts.parse("zz1, ZZ2; QX ZZ1")
     assert local.districts == ("ZZ1", "ZZ2") and local.areas == ("QX",) and local.is_set
-    assert not C.LocalDistricts.parse("").is_set
+    assert not terms.LocalDistricts.parse("").is_set
     with pytest.raises(ValueError, match="'1AA' is not a postcode district"):
-        C.LocalDistricts.parse("ZZ1 1AA")
+        terms.LocalDistricts.parse("ZZ1 1AA")
 
 
 def test_financial_quarters_and_months() -> None:
-    assert C.financial_quarter(d("2025-06-15")) == ("Q1 2025/26", d("2025-04-01"), d("2025-06-30"))
-    assert C.financial_quarter(d("2026-03-31")) == ("Q4 2025/26", d("2026-01-01"), d("2026-03-31"))
-    assert C.financial_quarter(d("2025-12-01")) == ("Q3 2025/26", d("2025-10-01"), d("2025-12-31"))
-    assert C.add_months(d("2025-01-31"), 1) == d("2025-02-28")
-    assert C.add_months(d("2025-06-15"), 18) == d("2026-12-15")
+    assert reprocurement.financial_quarter(d("2025-06-15")) == ("Q1 2025/26", d("2025-04-01"), d("2025-06-30"))
+    assert reprocurement.financial_quarter(d("2026-03-31")) == ("Q4 2025/26", d("2026-01-01"), d("2026-03-31"))
+    assert reprocurement.financial_quarter(d("2025-12-01")) == ("Q3 2025/26", d("2025-10-01"), d("2025-12-31"))
+    assert reprocurement.add_months(d("2025-01-31"), 1) == d("2025-02-28")
+    assert reprocurement.add_months(d("2025-06-15"), 18) == d("2026-12-15")
 
 
 # --- the register ---------------------------------------------------------------------------------------------
@@ -357,7 +358,7 @@ def test_payments_to_a_contracts_supplier_are_placed_against_its_term(council: W
 
 @pytest.mark.parametrize("with_options", [False, True])
 def test_contracted_share(council: Workspace, with_options: bool) -> None:
-    coverage = C.spend_against_contracts(council, include_extensions=with_options)
+    coverage = on_contract.spend_against_contracts(council, include_extensions=with_options)
     influenceable, contracted = model_contracted(with_options)
     assert (coverage.influenceable, coverage.contracted) == (influenceable, contracted)
     assert contracted == (Decimal("183000.00") if with_options else Decimal("178000.00"))
@@ -371,7 +372,7 @@ def test_contracted_share(council: Workspace, with_options: bool) -> None:
 
 
 def test_off_contract_supplier_years(council: Workspace) -> None:
-    off = C.off_contract_supplier_years(council)
+    off = on_contract.off_contract_supplier_years(council)
     expected = model_off_contract()
     assert expected == [("2024/25", "S6", Decimal("150000.00")), ("2024/25", "S3", Decimal("100000.00"))]
     assert list(zip(off["financial_year"], off["supplier_key"], off["total"], strict=True)) == [
@@ -390,7 +391,7 @@ def test_off_contract_supplier_years(council: Workspace) -> None:
 
 
 def test_pipeline_published_end_dates_include_a_contract_ending_today(council: Workspace) -> None:
-    pipeline = C.renewal_pipeline(council, TODAY, 18)
+    pipeline = reprocurement.renewal_pipeline(council, TODAY, 18)
     assert list(pipeline["reference"]) == ["C2b", "C7"]
     c2b, c7 = pipeline.iloc[0], pipeline.iloc[1]
     assert c2b["ends_on"] == TODAY and c2b["lead_months"] == 12 and c2b["intervention_date"] == d("2024-06-15")
@@ -401,7 +402,7 @@ def test_pipeline_published_end_dates_include_a_contract_ending_today(council: W
 
 
 def test_pipeline_with_extension_options(council: Workspace) -> None:
-    pipeline = C.renewal_pipeline(council, TODAY, 18, include_extensions=True)
+    pipeline = reprocurement.renewal_pipeline(council, TODAY, 18, include_extensions=True)
     # C1 ended on 31 March 2025 but its 12-month option runs to 31 March 2026; C2b's options run past the window.
     assert list(pipeline["reference"]) == ["C1", "C7"]
     c1 = pipeline.set_index("reference").loc["C1"]
@@ -409,7 +410,7 @@ def test_pipeline_with_extension_options(council: Workspace) -> None:
 
 
 def test_pipeline_ranking_and_lead_times(council: Workspace) -> None:
-    pipeline = C.renewal_pipeline(council, TODAY, 36)
+    pipeline = reprocurement.renewal_pipeline(council, TODAY, 36)
     # Plan priority (High, £100k and over) first, then impact, then value: C6 £500k, C2b £499,999.99, C9 £100k
     # (the £100k edge is in), then C7 (Low).
     assert list(pipeline["reference"]) == ["C6", "C2b", "C9", "C7"]
@@ -417,20 +418,20 @@ def test_pipeline_ranking_and_lead_times(council: Workspace) -> None:
     assert list(pipeline["plan_priority"]) == [True, True, True, False]
     assert list(pipeline["lead_months"]) == [18, 12, 12, 6]
     assert list(pipeline["intervention_date"]) == [d("2025-09-30"), d("2024-06-15"), d("2025-12-31"), d("2025-06-20")]
-    edited = C.renewal_pipeline(council, TODAY, 36, lead=C.LeadTimes().with_months((1, 2, 3)))
+    edited = reprocurement.renewal_pipeline(council, TODAY, 36, lead=terms.LeadTimes().with_months((1, 2, 3)))
     assert list(edited["intervention_date"]) == [d("2026-12-31"), d("2025-04-15"), d("2026-10-31"), d("2025-11-20")]
-    high_only = C.renewal_pipeline(council, TODAY, 36, filters=C.ContractFilters(impacts=("Low",)))
+    high_only = reprocurement.renewal_pipeline(council, TODAY, 36, filters=C.ContractFilters(impacts=("Low",)))
     assert list(high_only["reference"]) == ["C7"]
-    assert C.renewal_pipeline(council, TODAY, 3).empty is False  # C2b, today
+    assert reprocurement.renewal_pipeline(council, TODAY, 3).empty is False  # C2b, today
     with pytest.raises(ValueError):
-        C.renewal_pipeline(council, TODAY, 0)
+        reprocurement.renewal_pipeline(council, TODAY, 0)
 
 
 # --- SME, VCSE and local ----------------------------------------------------------------------------------
 
 
 def test_spend_shares_with_unknown_beside_each(council: Workspace) -> None:
-    shares = C.spend_shares(council).set_index("financial_year")
+    shares = supplier_types.spend_shares(council).set_index("financial_year")
     overall = shares.loc["All years"]
     for index, measure in enumerate(("sme", "vcse", "local")):
         assert overall[f"{measure}_share"] == pytest.approx(model_share(index, unknown=False)), measure
@@ -441,7 +442,7 @@ def test_spend_shares_with_unknown_beside_each(council: Workspace) -> None:
 
 
 def test_status_sources(council: Workspace) -> None:
-    status = C.supplier_status(council).set_index("supplier_key")
+    status = supplier_types.supplier_status(council).set_index("supplier_key")
     for supplier, (sme, vcse, local) in STATUS.items():
         row = status.loc[f"id:{supplier}"]
         assert (None if row["sme"] is None else bool(row["sme"])) == sme, supplier
@@ -449,7 +450,7 @@ def test_status_sources(council: Workspace) -> None:
         assert (None if row["local"] is None else bool(row["local"])) == local, supplier
         assert (None if pd.isna(row["sme_source"]) else row["sme_source"]) == SME_SOURCE.get(supplier), supplier
     assert status.loc["id:S6", "vcse_source"] == "contracts register"
-    sources = C.status_sources(council)
+    sources = supplier_types.status_sources(council)
     assert set(sources["measure"]) == {"SME", "VCSE", "Local"}
     sme = sources[sources["measure"] == "SME"].set_index("source")
     assert sme.loc["unknown", "spend"] == Decimal("309999.99") and sme.loc["unknown", "suppliers"] == 3
@@ -459,13 +460,13 @@ def test_creditor_type_decides_when_nothing_else_does(ws: Workspace) -> None:
     load_file(ws, "s.csv", (b"Date,Supplier Name,Supplier ID,Amount,Expense Type,Creditor Type\n"
                             b"01/05/2024,Hope Charity,H1,100.00,Residential Care,CHTY\n"
                             b"01/05/2024,Jo Plumber,J1,300.00,Building Repairs,SOLE\n"), "spend")
-    status = C.supplier_status(ws).set_index("supplier_key")
+    status = supplier_types.supplier_status(ws).set_index("supplier_key")
     assert bool(status.loc["id:H1", "vcse"]) and status.loc["id:H1", "vcse_source"] == "creditor type CHTY"
     assert bool(status.loc["id:J1", "sme"]) and status.loc["id:J1", "sme_source"] == "creditor type SOLE"
 
 
 def test_contract_value_shares(council: Workspace) -> None:
-    shares = C.contract_value_shares(council).set_index("financial_year")
+    shares = supplier_types.contract_value_shares(council).set_index("financial_year")
     overall = shares.loc["All years"]
     # The contract's own flag first, then its supplier's: C1 and C7 yes; C2a no; C2b blank -> S2 no; C6 and C9 unknown.
     assert overall["influenceable"] == sum((c.value for c in CONTRACTS), Decimal(0))
@@ -477,28 +478,28 @@ def test_contract_value_shares(council: Workspace) -> None:
 def test_summaries_for_the_command_line(council: Workspace) -> None:
     influenceable, contracted = model_contracted()
     off = model_off_contract()
-    assert C.contracts_summary(council, TODAY) == {
+    assert reprocurement.contracts_summary(council, TODAY) == {
         "ending_within_12_months": {"count": 2, "value": "599999.98"},  # C2b (today) and C7
         "off_contract_over_100k": {"count": len(off), "total": f"{sum(t for _, _, t in off):.2f}"},
         "contracted_share": round(float(contracted / influenceable), 6),
     }
-    assert C.sme_vcse_local_summary(council) == {
+    assert supplier_types.sme_vcse_local_summary(council) == {
         "sme_share": round(model_share(0, False), 6), "vcse_share": round(model_share(1, False), 6),
         "local_share": round(model_share(2, False), 6), "unknown_status_share": round(model_share(0, True), 6),
     }
     set_setting(council, "local_postcode_districts", "")
-    assert C.sme_vcse_local_summary(council)["local_share"] is None
+    assert supplier_types.sme_vcse_local_summary(council)["local_share"] is None
 
 
 def test_empty_workspace_summaries(ws: Workspace) -> None:
-    assert C.contracts_summary(ws, TODAY) == {
+    assert reprocurement.contracts_summary(ws, TODAY) == {
         "ending_within_12_months": {"count": 0, "value": "0.00"},
         "off_contract_over_100k": {"count": 0, "total": "0.00"},
         "contracted_share": None,
     }
-    assert C.sme_vcse_local_summary(ws) == {"sme_share": None, "vcse_share": None, "local_share": None,
+    assert supplier_types.sme_vcse_local_summary(ws) == {"sme_share": None, "vcse_share": None, "local_share": None,
                                             "unknown_status_share": None}
-    assert C.renewal_pipeline(ws, TODAY).empty
+    assert reprocurement.renewal_pipeline(ws, TODAY).empty
 
 
 # --- the supplier list upload ------------------------------------------------------------------------------
@@ -571,7 +572,7 @@ def test_supplier_list_replaces_the_last_and_refuses_the_same_bytes(ws: Workspac
 def test_sample_supplier_list_and_local_districts(ws: Workspace) -> None:
     result = sa.install_sample_attributes(ws)
     assert result is not None and result.rows == 300
-    assert C.local_districts(ws).districts == tuple(f"ZZ{n}" for n in range(1, 10))
+    assert terms.local_districts(ws).districts == tuple(f"ZZ{n}" for n in range(1, 10))
     assert sa.install_sample_attributes(ws) is None
 
 
@@ -579,7 +580,7 @@ def test_renewal_timeline_draws_contracts_without_a_reference_or_title(council: 
     from sp_analysis.output.charts import ChartText
     from sp_analysis.output.contract_charts import renewal_timeline
 
-    pipeline = C.renewal_pipeline(council, TODAY, 18)
+    pipeline = reprocurement.renewal_pipeline(council, TODAY, 18)
     pipeline["reference"] = pd.Series([None, pd.NA], dtype="object")
     pipeline["title"] = pd.Series([pd.NA, "Cleaning"], dtype="object")
     figure = renewal_timeline(pipeline, ChartText("Renewals", "next 18 months", "Source"), TODAY)

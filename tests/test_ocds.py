@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, SAMPLE_EXPECTED, table_state
 
+from sp_analysis.contracts import compare
 from sp_analysis.contracts import register as C
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import load_file, load_path
@@ -197,7 +198,7 @@ def test_a_file_that_is_not_usable_ocds_is_refused_whole_naming_the_cause(
 def test_register_and_notices_side_by_side(ws: Workspace) -> None:
     load_path(ws, REGISTER, "contracts")
     load_path(ws, RELEASES_11, "contracts")
-    seen = C.compare_register_and_notices(ws, TODAY)
+    seen = compare.compare_register_and_notices(ws, TODAY)
     # Notice dates run from the award of ocds-t3st01-0004 (its start is no date) to the start of 0005.
     assert (seen.notices, seen.matched, seen.first, seen.last) == (7, 3, dt.date(2025, 2, 10), dt.date(2025, 9, 1))
     assert seen.buyers == (("Testshire County Council", 7),)
@@ -228,11 +229,11 @@ def test_register_and_notices_side_by_side(ws: Workspace) -> None:
 
 def test_the_threshold_edge_and_a_workspace_without_notices(ws: Workspace) -> None:
     load_path(ws, REGISTER, "contracts")
-    empty = C.compare_register_and_notices(ws, TODAY)
+    empty = compare.compare_register_and_notices(ws, TODAY)
     assert (empty.has_notices, len(empty.register_without_notice), len(empty.pairs)) == (False, 0, 0)
     load_path(ws, RELEASES_11, "contracts")
     # At £29,999.99 the stationery contract (REF-005, £29,999.99) is in; at £30,000 it is not.
-    lower = C.compare_register_and_notices(ws, TODAY, threshold=Decimal("29999.99"))
+    lower = compare.compare_register_and_notices(ws, TODAY, threshold=Decimal("29999.99"))
     assert list(lower.register_without_notice["reference"]) == ["REF-003", "REF-004", "REF-005"]
 
 
@@ -243,21 +244,21 @@ def test_the_comparison_reads_its_figures_from_the_thresholds_table(ws: Workspac
     load_path(ws, REGISTER, "contracts")
     load_path(ws, RELEASES_11, "contracts")
     pairs = lambda seen: {p["reference"] for _, p in seen.pairs.iterrows()}  # noqa: E731
-    assert pairs(C.compare_register_and_notices(ws, TODAY)) == {"REF-001", "REF-002", "REF-008"}
+    assert pairs(compare.compare_register_and_notices(ws, TODAY)) == {"REF-001", "REF-002", "REF-008"}
     # REF-002's notice starts 14 days after the register's: 13 days is too few
     act.set_threshold(ws, "notice_match_days", "13", None, "test")
-    seen = C.compare_register_and_notices(ws, TODAY)
+    seen = compare.compare_register_and_notices(ws, TODAY)
     assert pairs(seen) == {"REF-001", "REF-008"} and "REF-002" in set(seen.register_without_notice["reference"])
-    assert "13 days apart" in C.notice_definitions(ws)["matching"]
+    assert "13 days apart" in compare.notice_definitions(ws)["matching"]
     act.set_threshold(ws, "notice_match_days", "14", None, "test")
-    assert pairs(C.compare_register_and_notices(ws, TODAY)) == {"REF-001", "REF-002", "REF-008"}
+    assert pairs(compare.compare_register_and_notices(ws, TODAY)) == {"REF-001", "REF-002", "REF-008"}
     # REF-003: £60,000 against £45,000, 25% of the larger: within 25% it matches
     act.set_threshold(ws, "notice_match_value", "25", None, "test")
-    assert "REF-003" in pairs(C.compare_register_and_notices(ws, TODAY))
-    assert "within 25% of the larger" in C.notice_definitions(ws)["matching"]
+    assert "REF-003" in pairs(compare.compare_register_and_notices(ws, TODAY))
+    assert "within 25% of the larger" in compare.notice_definitions(ws)["matching"]
     # the £30,000 line is the notifiable below-threshold row: at £29,999.99 REF-005 (£29,999.99) is listed
     act.set_threshold(ws, "notifiable_below_threshold", "29999.99", None, "test")
-    assert "REF-005" in set(C.compare_register_and_notices(ws, TODAY).register_without_notice["reference"])
+    assert "REF-005" in set(compare.compare_register_and_notices(ws, TODAY).register_without_notice["reference"])
 
 
 def test_the_command_line_loads_notices_as_contracts(tmp_path: Path) -> None:
@@ -283,7 +284,7 @@ def test_the_sample_council_has_notices_beside_its_register(tmp_path: Path) -> N
     try:
         _loaded, refused = build_sample_workspace(ws)
         assert not refused, [e.message for e in refused]
-        seen = C.compare_register_and_notices(ws, TODAY)
+        seen = compare.compare_register_and_notices(ws, TODAY)
         assert seen.notices == EXPECTED_NOTICES["notice_contracts"]
         assert seen.matched == EXPECTED_NOTICES["matched"]
         assert sorted(seen.pairs["reference"]) == sorted(EXPECTED_NOTICES["matched_references"])

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from sp_analysis import settings, ui
+from sp_analysis.contracts import compare, on_contract, supplier_types, terms
 from sp_analysis.contracts import register as contracts
 from sp_analysis.contracts.register import DEFINITIONS, STATUSES, YES_NO_UNKNOWN, ContractFilters
 from sp_analysis.definitions import IMPACT_GROUPS
@@ -48,7 +49,7 @@ with register_tab:
             categories = row1[1].multiselect("Category", options["categories"], key="contracts_f_category",
                                              placeholder="All categories")
             impacts = row1[2].multiselect("Impact", IMPACT_GROUPS, key="contracts_f_impact", placeholder="All impact levels")
-            value_bands = row1[3].multiselect("Contract value", [*bands.labels, contracts.NO_VALUE],
+            value_bands = row1[3].multiselect("Contract value", [*bands.labels, terms.NO_VALUE],
                                               key="contracts_f_band", placeholder="All values")
             row2 = st.columns(4)
             routes = row2[0].multiselect("Procurement route", options["routes"], key="contracts_f_route",
@@ -154,7 +155,7 @@ with against_tab:
     with_options = st.toggle("Count extension options as part of each contract's term", key="contracts_with_options",
                              help="Off: the published start and end dates. On: to the end of the last extension option, "
                                   "as if every option were taken up.")
-    coverage = ui.query(contracts.spend_against_contracts, include_extensions=with_options)
+    coverage = ui.query(on_contract.spend_against_contracts, include_extensions=with_options)
     if coverage.influenceable == 0:
         st.info("No influenceable spend is loaded yet. Load spend files on the Upload page.")
     else:
@@ -173,7 +174,7 @@ with against_tab:
 
         st.subheader("Supplier-years over £100k with no live contract")
         st.write(DEFINITIONS["off_contract"])
-        off = ui.query(contracts.off_contract_supplier_years, include_extensions=with_options)
+        off = ui.query(on_contract.off_contract_supplier_years, include_extensions=with_options)
         off_total = total(off["total"])
         cols = st.columns(2)
         cols[0].metric("Supplier-years", f"{len(off):,}")
@@ -198,11 +199,11 @@ def blanks(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 with notices_tab:
-    notice_words = ui.query(contracts.notice_definitions)
+    notice_words = ui.query(compare.notice_definitions)
     st.write("Contracts awarded in the notices your council publishes on Contracts Finder and Find a Tender (OCDS "
              "JSON, loaded on the Upload page as contracts), beside the register: where one has a contract the other "
              "lacks. " + notice_words["counting"])
-    seen = ui.query(contracts.compare_register_and_notices, today)
+    seen = ui.query(compare.compare_register_and_notices, today)
     if not seen.has_notices:
         st.info("No notices are loaded yet. Download your council's notices as OCDS JSON (release or record packages) "
                 "from Contracts Finder or Find a Tender and load them on the Upload page, choosing 'contracts'.")
@@ -267,11 +268,11 @@ with notices_tab:
 
 with sme_tab:
     try:
-        local = ui.query(contracts.local_districts)
+        local = ui.query(terms.local_districts)
     except ValueError as exc:
         st.error(f"The local postcode districts setting cannot be read ({ui.md(exc)}); fix it on the Settings page.")
-        local = contracts.LocalDistricts()
-    shares = ui.query(contracts.spend_shares)
+        local = terms.LocalDistricts()
+    shares = ui.query(supplier_types.spend_shares)
     overall = shares[shares["financial_year"] == "All years"]
     if overall.empty or not overall["influenceable"].iloc[0]:
         st.info("No influenceable spend is loaded yet. Load spend files on the Upload page.")
@@ -313,7 +314,7 @@ with sme_tab:
         st.dataframe(spend_table, hide_index=True, key="contracts_spend_shares_table")
         ui.downloads(spend_table, "sme-vcse-local-spend", key="contracts_spend_shares_download")
 
-        value_shares = ui.query(contracts.contract_value_shares)
+        value_shares = ui.query(supplier_types.contract_value_shares)
         st.markdown("**Share of contract value, by the financial year contracts start**")
         st.caption("Contracts in influenceable categories with a value. A contract's own SME / VCSE flag in the register "
                    "comes first, then its supplier's status. " + DEFINITIONS["contract_value"])
@@ -322,11 +323,11 @@ with sme_tab:
         ui.downloads(value_table, "sme-vcse-local-contract-value", key="contracts_value_shares_download")
 
         with st.expander("Where each status comes from"):
-            sources = ui.query(contracts.status_sources)
+            sources = ui.query(supplier_types.status_sources)
             st.dataframe(ui.money_columns(sources, "spend").rename(columns={
                 "measure": "Measure", "source": "Source", "suppliers": "Suppliers", "spend": "Influenceable spend"}),
                 hide_index=True, key="contracts_sources_table", column_config={"Suppliers": ui.COUNT_COLUMN})
-            status = ui.query(contracts.supplier_status)
+            status = ui.query(supplier_types.supplier_status)
             ui.downloads(status, "supplier-status", key="contracts_status_download")
 
 with list_tab:

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from sp_analysis import settings, ui
-from sp_analysis.contracts import act
+from sp_analysis.contracts import act, on_contract
 from sp_analysis.contracts import register as contracts
 from sp_analysis.words import count_of, pounds, total
 
@@ -237,7 +237,7 @@ with tabs[4]:
 
     st.subheader("Suppliers paid £30,000 or more with no contract")
     below = ui.query(act.below_threshold_without_contract)
-    compliance = ui.query(contracts.off_contract_supplier_years)
+    compliance = ui.query(on_contract.off_contract_supplier_years)
     cols2 = st.columns(2)
     cols2[0].metric("£30,000 or more, no contract (supplier-years)", f"{len(below):,}",
                    help=act.DEFINITIONS["below_threshold"])

@@ -5,9 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from sp_analysis import settings, ui
-from sp_analysis.contracts import act
+from sp_analysis.contracts import act, reprocurement, terms
 from sp_analysis.contracts import register as contracts
-from sp_analysis.contracts.register import DEFINITIONS, ContractFilters, LeadTimes
+from sp_analysis.contracts.register import DEFINITIONS, ContractFilters
+from sp_analysis.contracts.terms import LeadTimes
 from sp_analysis.definitions import IMPACT_GROUPS
 from sp_analysis.output import chart_words, contract_charts
 from sp_analysis.words import pounds, short_money, total
@@ -18,7 +19,7 @@ st.write("The plan addresses high-impact contracts over £100k \"when the contra
          "re-procurement must start so that sustainability can be written into the new contract.")
 
 today = dt.date.today()
-quarter, _, quarter_end = contracts.financial_quarter(today)
+quarter, _, quarter_end = reprocurement.financial_quarter(today)
 options = ui.query(contracts.filter_options, today)
 if options["contracts"] == 0:
     st.info("The workspace holds no contracts register yet. Load your council's register on the Upload page "
@@ -32,7 +33,7 @@ with_options = right.toggle("Include extension options", key="renewals_extension
                                  "as if every option were taken up.")
 
 try:
-    default_lead = ui.query(contracts.lead_times)
+    default_lead = ui.query(terms.lead_times)
 except ValueError as exc:
     st.error(f"The renewal lead times setting cannot be read ({ui.md(exc)}); the defaults are used. Fix it on the Settings page.")
     default_lead = LeadTimes()
@@ -56,12 +57,12 @@ priority_only = st.checkbox("Only the plan's priority: high-impact contracts of 
 filters = ContractFilters(impacts=tuple(impacts), departments=tuple(departments), categories=tuple(categories),
                           bands=ui.query(settings.value_bands))
 
-pipeline = ui.query(contracts.renewal_pipeline, today, months, include_extensions=with_options, lead=lead,
+pipeline = ui.query(reprocurement.renewal_pipeline, today, months, include_extensions=with_options, lead=lead,
                     filters=filters)
 if priority_only:
     pipeline = pipeline[pipeline["plan_priority"]].reset_index(drop=True)
 ending = "end with all extension options taken" if with_options else "published end date"
-window_end = contracts.add_months(today, months)
+window_end = reprocurement.add_months(today, months)
 scope = filters.describe() + ("; plan priority only" if priority_only else "")
 st.caption(f"Contracts ({ui.md(scope)}) whose {ending} falls from today, {today:%-d %B %Y}, to {window_end:%-d %B %Y}. "
            f"Lead times: {lead.describe()}.")
@@ -119,7 +120,7 @@ table = table[["rank", "action", "intervention_date", "ends_on", "reference", "t
 st.dataframe(table, hide_index=True, key="renewals_table", column_config=ui.fitted_columns(table))
 ui.downloads(table, f"renewal-pipeline-{months}-months{'-with-options' if with_options else ''}-{filters.slug()}",
              key="renewals_download")
-missing = ui.query(contracts.contracts_without_end_date, today, filters)
+missing = ui.query(reprocurement.contracts_without_end_date, today, filters)
 if missing:
     st.caption(f"{missing:,} contract{'s' if missing != 1 else ''} in the register "
                f"{'have' if missing != 1 else 'has'} no end date and cannot be placed in the pipeline.")

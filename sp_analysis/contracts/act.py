@@ -2,7 +2,7 @@
 
 Every figure here comes from tables the product already holds: the payments (with their invoice received dates,
 where a file gives them), the contracts register (`contracts`, which a loader of published notices fills too) and
-the renewal pipeline built on it (`contracts.renewal_pipeline`). The thresholds and dates are rows of the workspace
+the renewal pipeline built on it (`reprocurement.renewal_pipeline`). The thresholds and dates are rows of the workspace
 table `act_thresholds`, each with its source; changing one is a data change (Settings page), not code.
 
 Decisions (each is said again on the Procurement Act page, next to the figure it shapes):
@@ -32,7 +32,7 @@ Decisions (each is said again on the Procurement Act page, next to the figure it
 - **Payments over £30,000 (s.70).** From 1 April 2026, for contracts procured from then: a contract in the
   register counts when its start date is on or after 1 April 2026 (a register gives no procurement start date).
   A payment is under it when it is to the contract's supplier and dated within its term (the matching rule of
-  `contracts.py`, shown in each row). Spend files carry no VAT amount: when the analyst says the amounts exclude
+  `contracts/register.py`, shown in each row). Spend files carry no VAT amount: when the analyst says the amounts exclude
   VAT, the standard rate is added before the £30,000 test; each row says which test it passed.
 - **Contracts over £5m (s.52, s.71).** Contracts over £5m started on or after the Act came into force (24
   February 2025), or with KPIs in the register here (a council may register KPIs of an older contract), live on or
@@ -56,6 +56,7 @@ from typing import Any
 
 import pandas as pd
 
+from sp_analysis.contracts import on_contract, reprocurement, terms
 from sp_analysis.contracts import register as contracts
 from sp_analysis.spend.facts import ensure_current
 from sp_analysis.sql import fetch_frame
@@ -313,7 +314,7 @@ def due_wording(due: dt.date, as_at: dt.date) -> str:
 def pipeline_window(notice_year: int, months: int = 18) -> tuple[dt.date, dt.date]:
     """The reporting period: from 1 April of the notice's year for `months` months, both ends included."""
     start = dt.date(notice_year, 4, 1)
-    return start, contracts.add_months(start, months) - dt.timedelta(days=1)
+    return start, reprocurement.add_months(start, months) - dt.timedelta(days=1)
 
 
 def pipeline_trigger(ws: Workspace, notice_year: int) -> PipelineTrigger:
@@ -486,14 +487,14 @@ def save_planned(ws: Workspace, frame: pd.DataFrame) -> int:
     return len(rows)
 
 
-def pipeline_contracts(ws: Workspace, notice_year: int, lead: contracts.LeadTimes | None = None) -> pd.DataFrame:
+def pipeline_contracts(ws: Workspace, notice_year: int, lead: terms.LeadTimes | None = None) -> pd.DataFrame:
     """The contracts for the pipeline notice (see DEFINITIONS['pipeline']), by expected notice date."""
     limits = load_thresholds(ws)
-    lead = lead or contracts.lead_times(ws)
+    lead = lead or terms.lead_times(ws)
     start, end = pipeline_window(notice_year, limits.whole("pipeline_months"))
     over = limits.amount("pipeline_contract")
     months = min(120, limits.whole("pipeline_months") + max(lead.months))
-    renewals = contracts.renewal_pipeline(ws, start, months, lead=lead)
+    renewals = reprocurement.renewal_pipeline(ws, start, months, lead=lead)
     renewals = renewals[(renewals["intervention_date"] >= start) & (renewals["intervention_date"] <= end)]
     with ws.read() as cur:
         rates = fetch_frame(cur, SUPPLIER_RUN_RATE)
@@ -753,7 +754,7 @@ def payments_over_30k(ws: Workspace, *, amounts_exclude_vat: bool = True) -> pd.
               "add_vat": amounts_exclude_vat}
     with contracts.staged(ws) as cur:
         frame = fetch_frame(cur, OVER_30K, params)
-    quarters = [contracts.financial_quarter(d) for d in frame["payment_date"]]
+    quarters = [reprocurement.financial_quarter(d) for d in frame["payment_date"]]
     frame.insert(0, "quarter", [q[0] for q in quarters])
     frame.insert(1, "publish_by", [within_days(q[2], limits.whole("notice_days")) for q in quarters])
     return frame
@@ -913,8 +914,8 @@ def kpi_notices(ws: Workspace, today: dt.date) -> pd.DataFrame:
               "months": limits.whole("performance_months"), "today": today}
     with contracts.staged(ws, today) as cur:
         frame = fetch_frame(cur, KPI_NOTICES, params)
-    _, _, this_end = contracts.financial_quarter(today)
-    next_label, next_start, next_end = contracts.financial_quarter(this_end + dt.timedelta(days=1))
+    _, _, this_end = reprocurement.financial_quarter(today)
+    next_label, next_start, next_end = reprocurement.financial_quarter(this_end + dt.timedelta(days=1))
     minimum = limits.whole("kpi_count")
 
     def status(row: Any) -> str:
@@ -975,7 +976,7 @@ def contract_changes(ws: Workspace, today: dt.date) -> pd.DataFrame:
 
 def below_threshold_without_contract(ws: Workspace) -> pd.DataFrame:
     """Supplier-years of £30,000 or more influenceable spend with no live contract (the notifiable line)."""
-    return contracts.off_contract_supplier_years(ws, threshold=load_thresholds(ws).amount("notifiable_below_threshold"))
+    return on_contract.off_contract_supplier_years(ws, threshold=load_thresholds(ws).amount("notifiable_below_threshold"))
 
 
 # --- the figures for `summary --json` and the Cabinet pack -----------------------------------------------------

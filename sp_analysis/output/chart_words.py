@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sp_analysis.contracts.register import LeadTimes
+from sp_analysis.contracts.terms import LeadTimes
 from sp_analysis.output.charts import ChartStyle, ChartText
 from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.words import long_day

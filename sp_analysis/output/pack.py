@@ -125,10 +125,11 @@ def _top_suppliers_table(ws: Workspace, ctx: PackContext) -> pd.DataFrame | NoDa
 
 def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
     from sp_analysis.contracts import register as contracts
+    from sp_analysis.contracts import reprocurement, terms
     from sp_analysis.output import contract_charts
 
-    lead = contracts.lead_times(ws)
-    pipeline = contracts.renewal_pipeline(ws, ctx.as_at, 18, lead=lead,
+    lead = terms.lead_times(ws)
+    pipeline = reprocurement.renewal_pipeline(ws, ctx.as_at, 18, lead=lead,
                                           filters=contracts.ContractFilters(bands=ctx.filters.bands))
     if pipeline.empty:
         with ws.read() as cur:
@@ -136,7 +137,7 @@ def _renewals(ws: Workspace, ctx: PackContext) -> go.Figure | NoData:
         held = int(row[0]) if row else 0
         return NoData("no contracts register is loaded" if not held else
                       f"none of the {held:,} contracts ends within 18 months of {ctx.as_at:%-d %B %Y}")
-    _, _, quarter_end = contracts.financial_quarter(ctx.as_at)
+    _, _, quarter_end = reprocurement.financial_quarter(ctx.as_at)
     shown = min(30, len(pipeline))
     text = chart_words.renewals(shown, len(pipeline), chart_words.renewal_window(18, ctx.as_at),
                                 council_of(ws).whose("contracts register"), lead, ctx.style)

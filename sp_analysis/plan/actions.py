@@ -30,7 +30,8 @@ import pandas as pd
 
 from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.contracts.register import DEFINITIONS as CONTRACT_DEFINITIONS
-from sp_analysis.contracts.register import contracts_over_the_line, live_supplier_type_shares, register_files
+from sp_analysis.contracts.reprocurement import contracts_over_the_line
+from sp_analysis.contracts.supplier_types import live_supplier_type_shares, register_files
 from sp_analysis.definitions import PLAN_LINE
 from sp_analysis.exports import csv_cell, neutralise_workbook, restore
 from sp_analysis.spend.filters import Filters, Part
