@@ -91,6 +91,16 @@ def row_dict(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]
     return dict(zip(names, row, strict=True))
 
 
+def run_with_frame(cur: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, statements: tuple[str, ...]) -> None:
+    """Run the statements with `frame` readable in them as the table `name` (registered, then always released)."""
+    cur.register(name, frame)
+    try:
+        for sql in statements:
+            run(cur, sql)
+    finally:
+        cur.unregister(name)
+
+
 def fetch_frame(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """A query's rows as a DataFrame with money kept as exact Decimals (DuckDB's .df() gives floats)."""
     return cur.sql(sql, params=_bound(sql, params)).to_arrow_table().to_pandas()

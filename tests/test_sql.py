@@ -54,3 +54,17 @@ def test_each_statement_gets_only_the_parameters_it_names(cur: duckdb.DuckDBPyCo
 def test_a_query_with_no_row_is_an_error_not_a_zero(cur: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(ValueError, match="no row"):
         row_dict(cur, "SELECT n FROM keep WHERE false")
+
+
+def test_a_frame_is_readable_in_the_statements_and_released_even_when_one_fails() -> None:
+    import pandas as pd
+
+    from sp_analysis.sql import run_with_frame
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE kept (n INTEGER)")
+    run_with_frame(con, "rows_in", pd.DataFrame({"n": [1, 2]}), ("INSERT INTO kept SELECT n FROM rows_in",))
+    assert con.execute("SELECT sum(n) FROM kept").fetchone() == (3,)
+    with pytest.raises(duckdb.Error):
+        run_with_frame(con, "rows_in", pd.DataFrame({"n": [5]}), ("INSERT INTO kept SELECT n FROM rows_in", "SELECT nope"))
+    assert "rows_in" not in {name for (name,) in con.execute("SHOW TABLES").fetchall()}

@@ -59,7 +59,7 @@ import pandas as pd
 from sp_analysis.contracts import on_contract, reprocurement, terms
 from sp_analysis.contracts import register as contracts
 from sp_analysis.spend.facts import ensure_current
-from sp_analysis.sql import fetch_frame
+from sp_analysis.sql import fetch_frame, run_with_frame
 from sp_analysis.words import day, decimal_text, pounds, total
 from sp_analysis.workspace import Workspace
 
@@ -478,12 +478,7 @@ def save_planned(ws: Workspace, frame: pd.DataFrame) -> int:
     staged = pd.DataFrame(rows, columns=["planned_id", "position", *PLANNED_COLUMNS])
     staged["planned_id"] = staged["planned_id"].astype("Int64")
     with ws.write() as cur:
-        cur.register("planned_in", staged)
-        try:
-            for sql in REPLACE_PLANNED:
-                cur.execute(sql)
-        finally:
-            cur.unregister("planned_in")
+        run_with_frame(cur, "planned_in", staged, REPLACE_PLANNED)
     return len(rows)
 
 
@@ -859,12 +854,7 @@ def save_kpis(ws: Workspace, frame: pd.DataFrame) -> int:
     """Replace the KPI register with these rows (blank rows dropped); ValueError names the line and why."""
     clean = _clean_kpis(frame)
     with ws.write() as cur:
-        cur.register("kpis_in", clean)
-        try:
-            for sql in REPLACE_KPIS:
-                cur.execute(sql)
-        finally:
-            cur.unregister("kpis_in")
+        run_with_frame(cur, "kpis_in", clean, REPLACE_KPIS)
     return len(clean)
 
 
@@ -940,15 +930,10 @@ def kpi_notices(ws: Workspace, today: dt.date) -> pd.DataFrame:
 
 CHANGES = """
 WITH f AS (SELECT * FROM cx_facts WHERE contract_value > 0),
-t AS (
-    SELECT f.file_id, f.source_row, sum(p.amount) AS spend_in_term, count(*) AS payments
-    FROM f JOIN spend_facts p ON p.supplier_key = f.supplier_key
-        AND p.payment_date >= coalesce(f.start_date, p.payment_date)
-        AND p.payment_date <= coalesce(f.end_date, p.payment_date)
-    GROUP BY ALL
+t AS (""" + contracts.spend_in_term_sql("end_date") + """
 ),
 k AS (
-    SELECT f.*, t.spend_in_term, t.payments,
+    SELECT f.*, t.spend_in_term, t.payments_in_term AS payments,
            CASE WHEN coalesce(f.cpv_digits, '') <> '' THEN starts_with(f.cpv_digits, '45')
                 ELSE f.category = 'Construction' END AS is_works
     FROM f JOIN t USING (file_id, source_row)

@@ -506,14 +506,23 @@ SELECT
     (SELECT count(*) FILTER (WHERE value_band = '{NO_VALUE}') FROM cx_facts)
 """
 
-REGISTER = """
-WITH f AS (SELECT * FROM cx_facts WHERE {where}),
-in_term AS (
+
+
+def spend_in_term_sql(end: str) -> str:
+    """A SELECT of each contract in `f` (rows of cx_facts) with its supplier's payments dated within its term:
+    `spend_in_term` and `payments_in_term`, the term ending at the column `end` (term_end counts the extension
+    options the analyst chose, end_date is the published end). An open start or end leaves that side open."""
+    return f"""
     SELECT f.file_id, f.source_row, sum(p.amount) AS spend_in_term, count(*) AS payments_in_term
     FROM f JOIN spend_facts p ON p.supplier_key = f.supplier_key
         AND p.payment_date >= coalesce(f.start_date, p.payment_date)
-        AND p.payment_date <= coalesce(f.term_end, p.payment_date)
-    GROUP BY ALL
+        AND p.payment_date <= coalesce(f.{end}, p.payment_date)
+    GROUP BY ALL"""
+
+
+REGISTER = """
+WITH f AS (SELECT * FROM cx_facts WHERE {where}),
+in_term AS (""" + spend_in_term_sql("term_end") + """
 ),
 supplier_spend AS (
     SELECT supplier_key, sum(amount) AS supplier_spend FROM spend_facts
