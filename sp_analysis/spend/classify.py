@@ -243,7 +243,6 @@ INSERT_CATEGORY = "INSERT OR REPLACE INTO categories VALUES (?, ?, ?, ?)"
 INSERT_RULE = "INSERT OR REPLACE INTO classification_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 DELETE_CATEGORIES = "DELETE FROM categories"
 DELETE_RULES = "DELETE FROM classification_rules"
-DELETE_RULE = "DELETE FROM classification_rules WHERE rule_id = $rule_id RETURNING rule_id"
 RULES_WITH_UNKNOWN_CATEGORY = """
 SELECT r.rule_id, r.category FROM classification_rules r ANTI JOIN categories c USING (category)
 ORDER BY r.rule_id
@@ -485,12 +484,6 @@ def save_rule(ws: Workspace, rule: Rule) -> None:
     with ws.write() as cur:
         _check_rules(cur, [rule], {c[0] for c in cur.execute(SELECT_CATEGORIES).fetchall()})
         _insert_rules(cur, [rule])
-
-
-def delete_rule(ws: Workspace, rule_id: str) -> bool:
-    """Remove a rule; False if there was none with that id (run `classify_spend` afterwards)."""
-    with ws.write() as cur:
-        return bool(cur.execute(DELETE_RULE, {"rule_id": rule_id}).fetchall())
 
 
 def rule_from_expense_type(
