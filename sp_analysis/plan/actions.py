@@ -332,27 +332,6 @@ def plan_rollup(ws: Workspace, as_at: dt.date, by: Literal["level", "theme", "of
     return frame.reset_index(drop=True)
 
 
-def action_detail(ws: Workspace, action_id: int, as_at: dt.date) -> dict[str, Any] | None:
-    """One action in full as at the date: its fields, milestones with overdue flags, and its computed measures."""
-    found = next((a for a in load_actions(ws, as_at) if a.action_id == action_id), None)
-    if found is None:
-        return None
-    late = days_overdue(found, as_at)
-    milestones = pd.DataFrame([
-        {"Milestone": m.milestone, "Due": m.due_date, "Reached on": m.done_on,
-         "Overdue": "overdue" if is_milestone_overdue(m, found.status, as_at) else ""}
-        for m in found.milestones], columns=["Milestone", "Due", "Reached on", "Overdue"])
-    measures = [m for m in data_measures(ws, as_at) if m.key in found.data_measures] if found.data_measures else []
-    return {
-        "title": found.title, "themes": "; ".join(found.themes), "level": found.level, "officer": found.officer,
-        "status": found.status, "percent_complete": found.percent_complete, "timescale": found.timescale,
-        "measures": found.measures, "resources": found.resources, "notes": found.notes,
-        "overdue_words": (f"Overdue by {late:,} day{'s' if late != 1 else ''} as at {long_day(as_at)}." if late
-                          else f"Not overdue as at {long_day(as_at)}."),
-        "milestones": _with_dates(milestones, "Due", "Reached on"), "data_measures": measures,
-    }
-
-
 # --- writing the plan -----------------------------------------------------------------------------------
 
 DELETE_ACTION = "DELETE FROM plan_actions WHERE action_id = $action_id"
@@ -396,22 +375,6 @@ def save_actions(
                         row_dates=row_dates)
 
 
-def save_action_edits(ws: Workspace, edited: pd.DataFrame, shown_ids: Iterable[int], status_date: dt.date) -> list[int]:
-    """Apply an edited actions table (the page's data editor) to the plan.
-
-    Rows keep their milestones; a row without an action_id is a new action; an action that was shown but is
-    no longer in the table is deleted. Actions not shown (filtered out) are left alone.
-    """
-    current = {a.action_id: a for a in load_actions(ws, status_date)}
-    edits = actions_from_frame(edited, "the edited table", default_status_date=status_date)
-    kept = []
-    for action in edits:
-        before = current.get(action.action_id)
-        kept.append(replace(action, milestones=before.milestones) if before else action)
-    gone = set(shown_ids) - {a.action_id for a in kept if a.action_id is not None}
-    return save_actions(ws, kept, status_date, delete_ids=gone)
-
-
 def save_milestone_edits(ws: Workspace, edited: pd.DataFrame, shown_action_ids: Iterable[int]) -> int:
     """Replace the milestones of the shown actions with an edited milestones table; returns how many saved.
 
@@ -448,6 +411,22 @@ def save_milestone_edits(ws: Workspace, edited: pd.DataFrame, shown_action_ids: 
 
 
 # --- import and export ----------------------------------------------------------------------------------
+
+
+def save_action_edits(ws: Workspace, edited: pd.DataFrame, shown_ids: Iterable[int], status_date: dt.date) -> list[int]:
+    """Apply an edited actions table (the page's data editor) to the plan.
+
+    Rows keep their milestones; a row without an action_id is a new action; an action that was shown but is
+    no longer in the table is deleted. Actions not shown (filtered out) are left alone.
+    """
+    current = {a.action_id: a for a in load_actions(ws, status_date)}
+    edits = actions_from_frame(edited, "the edited table", default_status_date=status_date)
+    kept = []
+    for action in edits:
+        before = current.get(action.action_id)
+        kept.append(replace(action, milestones=before.milestones) if before else action)
+    gone = set(shown_ids) - {a.action_id for a in kept if a.action_id is not None}
+    return save_actions(ws, kept, status_date, delete_ids=gone)
 
 
 def plan_frame(plan: Sequence[Action]) -> pd.DataFrame:
@@ -796,6 +775,27 @@ def _no_live_contracts(register_rows: int, as_at: dt.date) -> str:
     if not register_rows:
         return "No contracts register is loaded, so this cannot be computed yet"
     return f"No contract in the register is live on {long_day(as_at)}"
+
+
+def action_detail(ws: Workspace, action_id: int, as_at: dt.date) -> dict[str, Any] | None:
+    """One action in full as at the date: its fields, milestones with overdue flags, and its computed measures."""
+    found = next((a for a in load_actions(ws, as_at) if a.action_id == action_id), None)
+    if found is None:
+        return None
+    late = days_overdue(found, as_at)
+    milestones = pd.DataFrame([
+        {"Milestone": m.milestone, "Due": m.due_date, "Reached on": m.done_on,
+         "Overdue": "overdue" if is_milestone_overdue(m, found.status, as_at) else ""}
+        for m in found.milestones], columns=["Milestone", "Due", "Reached on", "Overdue"])
+    measures = [m for m in data_measures(ws, as_at) if m.key in found.data_measures] if found.data_measures else []
+    return {
+        "title": found.title, "themes": "; ".join(found.themes), "level": found.level, "officer": found.officer,
+        "status": found.status, "percent_complete": found.percent_complete, "timescale": found.timescale,
+        "measures": found.measures, "resources": found.resources, "notes": found.notes,
+        "overdue_words": (f"Overdue by {late:,} day{'s' if late != 1 else ''} as at {long_day(as_at)}." if late
+                          else f"Not overdue as at {long_day(as_at)}."),
+        "milestones": _with_dates(milestones, "Due", "Reached on"), "data_measures": measures,
+    }
 
 
 # --- helpers --------------------------------------------------------------------------------------------
