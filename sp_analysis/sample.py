@@ -23,8 +23,9 @@ from sp_analysis.ingest.council import (
 from sp_analysis.ingest.errors import AlreadyLoaded, LoadError
 from sp_analysis.ingest.load import LoadResult, load_paths, sha256_of
 from sp_analysis.ingest.supplier_list import SAMPLE_ATTRIBUTES, SAMPLE_LOCAL_DISTRICTS, install_sample_attributes
-from sp_analysis.plan.actions import SAMPLE_PLAN, read_plan_file
+from sp_analysis.plan.actions import SAMPLE_PLAN
 from sp_analysis.plan.framework import SAMPLE_ASSESSMENT, SAMPLE_TARGETS, install_sample_plan
+from sp_analysis.plan.plan_files import read_plan_file
 from sp_analysis.settings import get_setting, set_setting
 from sp_analysis.spend.classify import ensure_classified
 from sp_analysis.workspace import Workspace

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sp_analysis.ingest.load import load_file
-from sp_analysis.plan import actions, framework
+from sp_analysis.plan import actions, framework, measures, plan_files
 from sp_analysis.plan.actions import Action, ActionPlanError, Milestone, PlanFilter
 from sp_analysis.workspace import Workspace
 from tests.conftest import ROOT
@@ -136,7 +136,7 @@ def test_page_edits_update_add_and_delete_only_the_shown_actions(plan_ws: Worksp
     edited = edited[edited["title"] != "Two"]
     edited = pd.concat([edited, pd.DataFrame([{"title": "Four", "themes": "People; Engaging Suppliers", "level": 3,
                                                "status": "not started"}])], ignore_index=True)
-    actions.save_action_edits(plan_ws, edited, shown, AS_AT)
+    plan_files.save_action_edits(plan_ws, edited, shown, AS_AT)
     plan = {a.title: a for a in actions.load_actions(plan_ws, AS_AT)}
     assert sorted(plan) == ["Four", "One", "Three"]
     assert (plan["One"].status, plan["One"].percent_complete) == ("in progress", 25)
@@ -186,7 +186,7 @@ def _saved_tricky(ws: Workspace) -> list[Action]:
 
 def test_plan_csv_round_trip(plan_ws: Workspace, tmp_path: Path) -> None:
     before = _saved_tricky(plan_ws)
-    text = actions.export_plan_csv(plan_ws)
+    text = plan_files.export_plan_csv(plan_ws)
     assert text.splitlines()[0] == ",".join(actions.PLAN_COLUMNS)
     assert "2010-07-31: Adopted at Cabinet: a colon [done 2010-07-20]" in text
     from sp_analysis.workspace import close_workspace, open_workspace
@@ -194,16 +194,16 @@ def test_plan_csv_round_trip(plan_ws: Workspace, tmp_path: Path) -> None:
     other = open_workspace(tmp_path / "other.duckdb")
     try:
         framework.install_framework(other)
-        assert actions.import_plan(other, text.encode(), "plan.csv", D(2010, 6, 1)) == 3
+        assert plan_files.import_plan(other, text.encode(), "plan.csv", D(2010, 6, 1)) == 3
         assert actions.load_actions(other) == before
-        assert actions.export_plan_csv(other) == text
+        assert plan_files.export_plan_csv(other) == text
     finally:
         close_workspace(tmp_path / "other.duckdb")
 
 
 def test_plan_xlsx_round_trip(plan_ws: Workspace, tmp_path: Path) -> None:
     before = _saved_tricky(plan_ws)
-    data = actions.export_plan_xlsx(plan_ws, D(2011, 1, 1))
+    data = plan_files.export_plan_xlsx(plan_ws, D(2011, 1, 1))
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Actions", "About"]
     sheet = book["Actions"]
@@ -214,9 +214,9 @@ def test_plan_xlsx_round_trip(plan_ws: Workspace, tmp_path: Path) -> None:
     other = open_workspace(tmp_path / "other.duckdb")
     try:
         framework.install_framework(other)
-        assert actions.import_plan(other, data, "plan.xlsx", D(2010, 6, 1)) == 3
+        assert plan_files.import_plan(other, data, "plan.xlsx", D(2010, 6, 1)) == 3
         assert actions.load_actions(other) == [a for a in before]
-        assert actions.export_plan_csv(other) == actions.export_plan_csv(plan_ws)
+        assert plan_files.export_plan_csv(other) == plan_files.export_plan_csv(plan_ws)
     finally:
         close_workspace(tmp_path / "other.duckdb")
 
@@ -224,12 +224,12 @@ def test_plan_xlsx_round_trip(plan_ws: Workspace, tmp_path: Path) -> None:
 def test_import_adds_or_updates_by_number_unless_told_to_replace(plan_ws: Workspace) -> None:
     _saved_tricky(plan_ws)
     update = "action_id,title,themes,level,status\n2,Supplier workshop (renamed),Engaging Suppliers,2,done\n,New one,People,3,\n"
-    assert actions.import_plan(plan_ws, update.encode(), "update.csv", AS_AT, replace_all=False) == 2
+    assert plan_files.import_plan(plan_ws, update.encode(), "update.csv", AS_AT, replace_all=False) == 2
     titles = [a.title for a in actions.load_actions(plan_ws)]
     assert titles == [TRICKY[0].title, "Supplier workshop (renamed)", "Supply chain management", "New one"]
     assert actions.load_actions(plan_ws, AS_AT)[1].status == "done"
     assert actions.load_actions(plan_ws, YESTERDAY)[1].status == "in progress"
-    assert actions.import_plan(plan_ws, update.encode(), "update.csv", AS_AT, replace_all=True) == 2
+    assert plan_files.import_plan(plan_ws, update.encode(), "update.csv", AS_AT, replace_all=True) == 2
     assert [a.action_id for a in actions.load_actions(plan_ws)] == [2, 5]
 
 
@@ -241,25 +241,25 @@ def test_import_adds_or_updates_by_number_unless_told_to_replace(plan_ws: Worksp
 ])
 def test_a_bad_plan_file_is_refused_whole(plan_ws: Workspace, row: str, message: str) -> None:
     _saved_tricky(plan_ws)
-    before = actions.export_plan_csv(plan_ws)
+    before = plan_files.export_plan_csv(plan_ws)
     data = ("action_id,title,themes,level,status\n3,Fine,People,2,done\n" + row + "\n").encode()
     with pytest.raises(ActionPlanError, match=message):
-        actions.import_plan(plan_ws, data, "bad.csv", AS_AT)
-    assert actions.export_plan_csv(plan_ws) == before
+        plan_files.import_plan(plan_ws, data, "bad.csv", AS_AT)
+    assert plan_files.export_plan_csv(plan_ws) == before
 
 
 def test_a_bad_date_names_the_row(plan_ws: Workspace) -> None:
     data = b"title,themes,due_date\nA,People,31/02/2011\n"
     with pytest.raises(ActionPlanError, match=r"bad.csv: row 2: due_date '31/02/2011' is not a date"):
-        actions.import_plan(plan_ws, data, "bad.csv", AS_AT)
+        plan_files.import_plan(plan_ws, data, "bad.csv", AS_AT)
 
 
 def test_milestone_lines_parse_and_format() -> None:
     text = "2010-12-31: Toolkit launched\n31/03/2011: Review held [done 2011-03-30]\nno date: Ongoing support\nFree text line"
-    milestones = actions.parse_milestones(text)
+    milestones = plan_files.parse_milestones(text)
     assert milestones == (Milestone("Toolkit launched", D(2010, 12, 31)), Milestone("Review held", D(2011, 3, 31), D(2011, 3, 30)),
                           Milestone("Ongoing support"), Milestone("Free text line"))
-    assert actions.format_milestones(milestones) == ("2010-12-31: Toolkit launched\n2011-03-31: Review held [done 2011-03-30]\n"
+    assert plan_files.format_milestones(milestones) == ("2010-12-31: Toolkit launched\n2011-03-31: Review held [done 2011-03-30]\n"
                                                      "no date: Ongoing support\nno date: Free text line")
 
 
@@ -318,7 +318,7 @@ def test_the_sample_titles_officers_and_dates_are_those_of_the_seed_text() -> No
     seed = " ".join(SEED.read_text(encoding="utf-8").split())
     for title in SAMPLE_TITLES:
         assert title[:15] in seed, title  # the seed's table breaks some titles across lines
-    plan = actions.read_plan_file(actions.SAMPLE_PLAN.read_bytes(), "sample")
+    plan = plan_files.read_plan_file(actions.SAMPLE_PLAN.read_bytes(), "sample")
     for a in plan:
         for officer in a.officers:
             assert f" {officer}" in seed
@@ -376,8 +376,8 @@ Open ended,F Ltd,250000.50,,,,Y,
 
 def test_measures_from_the_contracts_register(ws: Workspace) -> None:
     load_file(ws, "register.csv", CONTRACTS.encode(), "contracts")
-    measures = {m.key: m for m in actions.data_measures(ws, D(2025, 1, 1))}
-    over = measures["contracts_over_100k"].values
+    by_key = {m.key: m for m in measures.data_measures(ws, D(2025, 1, 1))}
+    over = by_key["contracts_over_100k"].values
     # £100,000.00 is on the line (as on the Renewals page); the annual-only contract is worth its annual value
     # times its term in years (days inclusive / 365.25, to two places), as on the Contracts page.
     annual_only = _annual_times_term(Decimal(120_000), D(2023, 1, 1), D(2027, 3, 31))
@@ -387,18 +387,18 @@ def test_measures_from_the_contracts_register(ws: Workspace) -> None:
     assert over["over_value"] == Decimal("150000") + Decimal("100000") + annual_only + Decimal("250000.50")
     assert over["ending_value"] == Decimal("150000") + Decimal("100000")
     assert (over["window_start"], over["window_end"]) == (D(2025, 1, 1), D(2026, 12, 31))
-    assert measures["contracts_over_100k"].figure == (
+    assert by_key["contracts_over_100k"].figure == (
         "4 live contracts of £100,000 or more (£1 million); 2 of them end in the two years from 1 January 2025 to "
         "31 December 2026")
-    assert "high-impact" in measures["contracts_over_100k"].pending
-    shares = measures["sme_vcse_share"].values
+    assert "high-impact" in by_key["contracts_over_100k"].pending
+    shares = by_key["sme_vcse_share"].values
     assert (shares["live"], shares["sme"], shares["sme_unknown"], shares["vcse"], shares["vcse_unknown"]) == (4, 2, 1, 1, 1)
     assert shares["sme_value"] == Decimal("400000.50") and shares["live_value"] == Decimal("620000.50")
-    assert measures["sme_vcse_share"].figure == (
+    assert by_key["sme_vcse_share"].figure == (
         "SMEs hold 50.0% of live contracts (64.5% by value); VCSE organisations 25.0% (19.4% by value)")
-    assert "SME status unknown 1 (25.0%, £120,000)" in measures["sme_vcse_share"].detail
-    assert "VCSE status unknown 1 (25.0%, £250,000.50)" in measures["sme_vcse_share"].detail
-    assert measures["sme_vcse_share"].as_of.startswith("Live on 1 January 2025; contracts register register.csv")
+    assert "SME status unknown 1 (25.0%, £120,000)" in by_key["sme_vcse_share"].detail
+    assert "VCSE status unknown 1 (25.0%, £250,000.50)" in by_key["sme_vcse_share"].detail
+    assert by_key["sme_vcse_share"].as_of.startswith("Live on 1 January 2025; contracts register register.csv")
 
 
 def _annual_times_term(annual: Decimal, start: dt.date, end: dt.date) -> Decimal:
@@ -421,7 +421,7 @@ def test_a_contract_of_exactly_100000_is_over_the_line_in_the_plan_and_on_renewa
     load_file(ws, "register.csv", LINE_CONTRACTS.encode(), "contracts")
     assert _annual_times_term(Decimal(50_000), D(2024, 1, 1), D(2025, 12, 31)) == Decimal("100000.00")
     as_at = D(2025, 1, 1)
-    over = {m.key: m for m in actions.data_measures(ws, as_at)}["contracts_over_100k"].values
+    over = {m.key: m for m in measures.data_measures(ws, as_at)}["contracts_over_100k"].values
     assert (over["live"], over["over"], over["ending"], over["over_annual_only"]) == (3, 2, 2, 1)
     assert over["over_value"] == Decimal("200000.00")
     pipeline = renewal_pipeline(ws, as_at, 12).set_index("title")
@@ -433,9 +433,9 @@ def test_a_contract_of_exactly_100000_is_over_the_line_in_the_plan_and_on_renewa
 
 def test_the_renewal_window_runs_to_the_end_of_the_plan_while_it_lasts(ws: Workspace) -> None:
     framework.install_sample_plan(ws)
-    assert actions.renewal_window(ws, D(2011, 1, 1)) == (
+    assert measures.renewal_window(ws, D(2011, 1, 1)) == (
         D(2011, 1, 1), D(2013, 4, 30), "from 1 January 2011 to the end of the plan, 30 April 2013")
-    start, end, wording = actions.renewal_window(ws, D(2013, 4, 30))
+    start, end, wording = measures.renewal_window(ws, D(2013, 4, 30))
     assert (start, end) == (D(2013, 4, 30), D(2015, 4, 29))
     assert wording.endswith("(the plan's own dates have passed)")
 
@@ -444,7 +444,7 @@ HEADER = "Date,Supplier Name,Amount,Expense Area\n"
 
 
 def test_high_impact_share_of_influenceable_spend(ws: Workspace) -> None:
-    empty = {m.key: m for m in actions.data_measures(ws, D(2025, 1, 1))}["high_impact_spend"]
+    empty = {m.key: m for m in measures.data_measures(ws, D(2025, 1, 1))}["high_impact_spend"]
     assert empty.figure == "No spend loaded on or before the as-at date"
     load_file(ws, "spend.csv", (HEADER + "01/04/2024,Alpha,1000.00,H\n15/06/2024,Beta,300.00,H\n20/07/2024,Gamma,200.00,H\n"
                                 "02/04/2025,Delta,999.99,H\n").encode(), "spend")
@@ -456,32 +456,32 @@ def test_high_impact_share_of_influenceable_spend(ws: Workspace) -> None:
                        CASE supplier_name WHEN 'Alpha' THEN 'Test high' WHEN 'Beta' THEN 'Test low'
                                           WHEN 'Delta' THEN 'Unclassified' ELSE 'Test grant' END, NULL
                        FROM payments""")  # every payment has a class, so the measures do not classify afresh
-    measure = {m.key: m for m in actions.data_measures(ws, D(2025, 3, 31))}["high_impact_spend"]
+    measure = {m.key: m for m in measures.data_measures(ws, D(2025, 3, 31))}["high_impact_spend"]
     assert measure.values == {"financial_year": "2024/25", "influenceable": Decimal("1300.00"), "high_impact": Decimal("1000.00"),
                               "unclassified": Decimal("0"), "share": "76.9%"}
     assert measure.figure == "76.9% of influenceable spend is in high-impact categories (£1,000 of £1,300)"
     assert measure.as_of.startswith("Financial year 2024/25, payments from 1 April 2024 to 20 July 2024")
-    later = {m.key: m for m in actions.data_measures(ws, D(2025, 4, 2))}["high_impact_spend"]
+    later = {m.key: m for m in measures.data_measures(ws, D(2025, 4, 2))}["high_impact_spend"]
     assert later.values["financial_year"] == "2025/26" and later.values["unclassified"] == Decimal("999.99")
     assert later.values["share"] == "no data"
 
 
 def test_one_action_in_full_with_its_measures(ws: Workspace) -> None:
     framework.install_sample_plan(ws)
-    detail = actions.action_detail(ws, 5, D(2011, 5, 1))
+    detail = measures.action_detail(ws, 5, D(2011, 5, 1))
     assert detail is not None
     assert detail["officer"] == "JS" and detail["timescale"] == "April 2011 onwards"
     assert detail["overdue_words"] == "Overdue by 1 day as at 1 May 2011."
     assert list(detail["milestones"]["Overdue"]) == ["overdue", "", ""]
     assert [m.key for m in detail["data_measures"]] == ["contracts_over_100k", "high_impact_spend"]
-    assert actions.action_detail(ws, 99, D(2011, 5, 1)) is None
+    assert measures.action_detail(ws, 99, D(2011, 5, 1)) is None
 
 
 def test_measures_say_so_when_nothing_is_live(ws: Workspace) -> None:
-    none_loaded = {m.key: m.figure for m in actions.data_measures(ws, D(2025, 1, 1))}
+    none_loaded = {m.key: m.figure for m in measures.data_measures(ws, D(2025, 1, 1))}
     assert none_loaded["contracts_over_100k"] == none_loaded["sme_vcse_share"] == (
         "No contracts register is loaded, so this cannot be computed yet")
     dated_only = "".join(line for line in CONTRACTS.splitlines(keepends=True) if not line.startswith("Open ended"))
     load_file(ws, "register.csv", dated_only.encode(), "contracts")
-    early = {m.key: m.figure for m in actions.data_measures(ws, D(2010, 1, 1))}
+    early = {m.key: m.figure for m in measures.data_measures(ws, D(2010, 1, 1))}
     assert early["contracts_over_100k"] == early["sme_vcse_share"] == "No contract in the register is live on 1 January 2010"

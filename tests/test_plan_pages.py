@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sp_analysis.plan import actions, framework
+from sp_analysis.plan import actions, framework, plan_files
 from sp_analysis.workspace import open_workspace
 from tests.conftest import ROOT
 
@@ -109,7 +109,7 @@ def test_the_plan_page_saves_a_status_change_as_at_its_date(sample_path: Path) -
     # Mark the policy done through the same function the editor uses, then the page shows it from that date on.
     table = actions.actions_table(ws, dt.date(2010, 7, 20))
     table.loc[table["action_id"] == 1, "status"] = "done"
-    actions.save_action_edits(ws, table, list(table["action_id"]), dt.date(2010, 7, 20))
+    plan_files.save_action_edits(ws, table, list(table["action_id"]), dt.date(2010, 7, 20))
     at.run()
     ok(at)
     assert metrics(at)["Done"] == "1"
@@ -122,7 +122,7 @@ def test_the_plan_page_imports_and_exports(sample_path: Path) -> None:
     at = run_page(PLAN_PAGE)
     downloads = {d.key for d in at.get("download_button")}
     assert {"plan_download_csv", "plan_download_xlsx"} <= downloads
-    data = actions.export_plan_csv(open_workspace(sample_path)).replace("Develop Toolkit", "Develop the toolkit")
+    data = plan_files.export_plan_csv(open_workspace(sample_path)).replace("Develop Toolkit", "Develop the toolkit")
     at.file_uploader(key="plan_upload").set_value(("plan.csv", data.encode(), "text/csv"))
     at.run()
     at.button(key="plan_import").click()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from sp_analysis.cli import main
-from sp_analysis.plan.actions import data_measures
+from sp_analysis.plan.measures import data_measures
 from sp_analysis.workspace import close_workspace, open_workspace
 from tests.conftest import FIXTURES, real_sample
 

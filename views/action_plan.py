@@ -8,7 +8,7 @@ import streamlit as st
 
 from sp_analysis import ui
 from sp_analysis.output import plan_charts
-from sp_analysis.plan import actions, framework
+from sp_analysis.plan import actions, framework, measures, plan_files
 
 st.title("Action plan")
 ws = ui.workspace()
@@ -96,7 +96,7 @@ st.caption("An action serving two themes counts under each, so the theme rows ca
 
 # --- measures computed from the data ------------------------------------------------------------------------
 st.header("Measures computed from the data")
-for measure in ui.query(actions.data_measures, as_at):
+for measure in ui.query(measures.data_measures, as_at):
     with st.container(border=True):
         st.markdown(f"**{ui.md(measure.name)}**: {ui.md(measure.figure)}.")
         st.markdown(ui.md(measure.detail))
@@ -111,7 +111,7 @@ st.header("Action in full")
 if not table.empty:
     labels = {int(i): f"{int(i)}. {t}" for i, t in zip(table["action_id"], table["title"], strict=True)}
     chosen = st.selectbox("Action", list(labels), format_func=lambda i: labels[i], key="plan_detail_action")
-    detail = ui.query(actions.action_detail, int(chosen), as_at) if chosen is not None else None
+    detail = ui.query(measures.action_detail, int(chosen), as_at) if chosen is not None else None
     if detail is not None:
         st.markdown(f"**{ui.md(detail['title'])}** (Level {detail['level'] or 'not set'}; "
                     f"{ui.md(detail['themes'] or 'no theme')}; "
@@ -163,7 +163,7 @@ edited = st.data_editor(
 editor = ui.editors_only("change the action plan")
 if st.button("Save changes to actions", key="plan_save", disabled=not editor):
     try:
-        actions.save_action_edits(ws, edited, [int(i) for i in table["action_id"]], as_at)
+        plan_files.save_action_edits(ws, edited, [int(i) for i in table["action_id"]], as_at)
     except actions.ActionPlanError as exc:
         st.error(ui.md(exc))
     else:
@@ -196,9 +196,9 @@ with st.expander("Status history"):
 st.header("Download and import")
 stem = ui.file_name(f"action-plan_{plan_filter.slug()}_as-at-{as_at.isoformat()}")
 left, right = st.columns(2)
-left.download_button("Download CSV", data=ui.query(actions.export_plan_csv, as_at, plan_filter), file_name=f"{stem}.csv",
+left.download_button("Download CSV", data=ui.query(plan_files.export_plan_csv, as_at, plan_filter), file_name=f"{stem}.csv",
                      mime="text/csv", key="plan_download_csv")
-right.download_button("Download XLSX", data=ui.query(actions.export_plan_xlsx, as_at, plan_filter), file_name=f"{stem}.xlsx",
+right.download_button("Download XLSX", data=ui.query(plan_files.export_plan_xlsx, as_at, plan_filter), file_name=f"{stem}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="plan_download_xlsx")
 # The uploader is only offered to editors: a viewer's upload would be read into memory for nothing.
 if editor:
@@ -208,7 +208,7 @@ if editor:
                               "number)", key="plan_import_replace")
     if st.button("Import", key="plan_import", disabled=upload is None) and upload is not None:
         try:
-            count = actions.import_plan(ws, upload.getvalue(), upload.name, as_at, replace_all=replace_all)
+            count = plan_files.import_plan(ws, upload.getvalue(), upload.name, as_at, replace_all=replace_all)
         except actions.ActionPlanError as exc:
             st.error(ui.md(exc))
         else:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.exports import csv_cell, restore_csv_bytes
-from sp_analysis.plan import actions
+from sp_analysis.plan import actions, plan_files
 from sp_analysis.sql import scalar_int
 from sp_analysis.words import and_list, long_day
 from sp_analysis.workspace import Workspace
@@ -600,7 +600,7 @@ def install_sample_plan(ws: Workspace) -> bool:
     """Install the 2010 plan's actions, its Level 2 and Level 3 targets and a June 2010 baseline assessment,
     each only where the workspace has none; True if anything was installed (idempotent)."""
     install_framework(ws)
-    installed = actions.install_sample_actions(ws)
+    installed = plan_files.install_sample_actions(ws)
     with ws.read() as cur:
         if scalar_int(cur, COUNT_TARGETS) and scalar_int(cur, COUNT_ASSESSMENTS):
             return installed
