@@ -22,6 +22,7 @@ from sp_analysis.ingest.council import council as council_of
 from sp_analysis.output.charts import ChartStyle, for_screen
 from sp_analysis.output.charts import chart_style as workspace_chart_style
 from sp_analysis.output.labels import text_width
+from sp_analysis.spend import queries
 from sp_analysis.spend.facts import ensure_current
 from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.spend.queries import Headline
@@ -217,8 +218,6 @@ def keep_filters() -> None:
 def sidebar_filters() -> SpendFilters:
     """The global filters in the sidebar; the same SpendFilters object serves every page."""
     from sp_analysis import settings
-    from sp_analysis.spend import queries
-
     options = query(queries.filter_options)
     bands = query(settings.value_bands)
     # A choice kept from another page (see keep_filters) that the data no longer offer is dropped.
@@ -373,8 +372,6 @@ PAYMENTS_SHOWN = 2_000  # the largest payments a page lists; the count and the t
 def show_payments_behind(filters: SpendFilters, key: str) -> None:
     """The payments behind a figure (a matrix cell, an impact area's category): how many, their net total and
     the filters in words, then the largest of them as a table with its downloads."""
-    from sp_analysis.spend import queries
-
     payments, count, total = query(queries.payments_behind, filters, PAYMENTS_SHOWN)
     st.caption(f"{count_of(count, 'payment')}, {pounds(total)} net ({md(filters.describe())}). Largest first"
                + (f", first {PAYMENTS_SHOWN:,} shown." if count > PAYMENTS_SHOWN else "."))
@@ -416,8 +413,6 @@ def spend_page_start(note_coverage: bool = True) -> tuple[SpendFilters, ChartSty
     """What every spend page opens with: the sidebar filters, the chart style, the headline figures and
     the period in words; stops the page with a message when no payment matches. A page that shows the
     classification coverage among its own figures passes note_coverage=False, so it is said once."""
-    from sp_analysis.spend import queries
-
     filters = sidebar_filters()
     style = chart_style()
     head = query(queries.headline, filters)

@@ -1,6 +1,7 @@
 """Procurement Act 2023: the pipeline notice, payment performance, £30,000 payments, KPIs and contract changes."""
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -22,6 +23,17 @@ council = ui.query(settings.get_setting, "council_name") or "The council"
 
 tabs = st.tabs(["Pipeline notice", "Payments compliance", "Payments over £30,000", "Contracts over £5m",
                 "Contract changes"])
+
+
+
+def save(write: Callable[[], int], message: str, editor_key: str) -> None:
+    """Write the rows; say how many after the rerun ('{count}' in `message`), or why they were refused."""
+    try:
+        count = write()
+    except ValueError as exc:
+        st.error(ui.md(exc))
+    else:
+        ui.saved("act_flash", message.format(count=count), editor_key)
 
 
 with tabs[0]:
@@ -85,11 +97,7 @@ with tabs[0]:
                 "note": st.column_config.TextColumn("Note"),
             })
         if editor and st.button("Save planned procurements", key="act_planned_save"):
-            try:
-                count = act.save_planned(ws, edited)
-                ui.saved("act_flash", f"Saved {count:,} planned procurements.", "act_planned_editor")
-            except ValueError as exc:
-                st.error(ui.md(exc))
+            save(lambda: act.save_planned(ws, edited), "Saved {count:,} planned procurements.", "act_planned_editor")
 
 with tabs[1]:
     st.subheader("Payments compliance notice (section 69, regulation 38)")
@@ -193,11 +201,9 @@ with tabs[3]:
     upload = st.file_uploader("Replace the register with a file (CSV or XLSX: contract reference, KPI, target, rated on, "
                               "rating, note)", type=["csv", "xlsx"], key="act_kpi_upload") if editor else None
     if upload is not None and st.button("Load this KPI file", key="act_kpi_load"):
-        try:
-            count = act.save_kpis(ws, act.read_kpi_file(upload.getvalue(), upload.name))
-            ui.saved("act_flash", f"Loaded {count:,} KPI rows from {upload.name}.", "act_kpi_editor")
-        except ValueError as exc:
-            st.error(ui.md(exc))
+        data, name = upload.getvalue(), upload.name
+        save(lambda: act.save_kpis(ws, act.read_kpi_file(data, name)),
+             "Loaded {count:,} KPI rows from " + name.replace("{", "{{").replace("}", "}}") + ".", "act_kpi_editor")
     register = ui.query(act.kpi_register)
     edited_kpis = st.data_editor(
         register, num_rows="dynamic", hide_index=True, key="act_kpi_editor", disabled=not editor,
@@ -210,11 +216,7 @@ with tabs[3]:
             "note": st.column_config.TextColumn("Note"),
         })
     if editor and st.button("Save KPI register", key="act_kpi_save"):
-        try:
-            count = act.save_kpis(ws, edited_kpis)
-            ui.saved("act_flash", f"Saved {count:,} KPI rows.", "act_kpi_editor")
-        except ValueError as exc:
-            st.error(ui.md(exc))
+        save(lambda: act.save_kpis(ws, edited_kpis), "Saved {count:,} KPI rows.", "act_kpi_editor")
 
 with tabs[4]:
     st.subheader("Possible contract change notices (section 75)")
