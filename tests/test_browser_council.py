@@ -167,9 +167,13 @@ def test_a_councils_first_hour(app_url: str, page: object, tmp_path: Path) -> No
     shot(page, "council-06-matrix-cell-clicked")
 
     # 8. A chart: its SVG and print PNG are named for the council; the sample's name is nowhere in them.
+    # The page may still be drawing after the click on the cell: wait until it is still and the expander open.
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=120_000)  # type: ignore[attr-defined]
     page.get_by_text("Text description and downloads").first.click()  # type: ignore[attr-defined]
+    svg_button = page.get_by_role("button", name="SVG").first  # type: ignore[attr-defined]
+    expect(svg_button).to_be_visible(timeout=60_000)
     with page.expect_download(timeout=300_000) as info:  # type: ignore[attr-defined]
-        page.get_by_role("button", name="SVG").first.click()  # type: ignore[attr-defined]
+        svg_button.click()
     assert info.value.suggested_filename.startswith(f"{SLUG}-"), info.value.suggested_filename
     svg = Path(info.value.path()).read_text(encoding="utf-8")
     assert SAMPLE not in svg and "2023/24" in svg and COUNCIL in svg.replace("&#39;", "'")
