@@ -117,16 +117,16 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
 
 # Spend lines for rule tests: (supplier, id, amount, department, expense type, broad heading); rows count from 2.
 RULE_LINES = [
-    ("Ardent Ltd", "A1", "1000.00", "Corporate", "Bulky item rounds", "Premises"),
-    ("Ardent Ltd", "A1", "-200.25", "Corporate", "Bulky  Item Rounds", "Premises"),
-    ("Ardent Ltd", "A1", "300.10", "Corporate", "Widget sundry", "Premises"),
+    ("Ardent Ltd", "A1", "1000.00", "Corporate", "Bulky item rounds", "Supplies and Services"),
+    ("Ardent Ltd", "A1", "-200.25", "Corporate", "Bulky  Item Rounds", "Supplies and Services"),
+    ("Ardent Ltd", "A1", "300.10", "Corporate", "Widget sundry", "Supplies and Services"),
     ("Bolt Ltd", "B1", "50.05", "Waste Services", "Bulky item rounds", ""),
     ("Cobble Ltd", "C1", "75.00", "Highways", "Bulky item rounds", ""),
-    ("Dunmore Ltd", "D1", "500.00", "Corporate", "Bulky waste collection", "Premises"),
+    ("Dunmore Ltd", "D1", "500.00", "Corporate", "Bulky waste collection", "Supplies and Services"),
     ("Dunmore Ltd", "D1", "120.00", "Corporate", "Clinical waste collection", ""),
     ("Grove Ltd", "G1", "900.00", "Corporate", "Residential placements", ""),
-    ("Grove Ltd", "G1", "100.00", "Corporate", "Quarterly invoice", "Premises"),
-    ("Hollin Ltd", "H1", "500.00", "Corporate", "Residential placements", "Premises"),
+    ("Grove Ltd", "G1", "100.00", "Corporate", "Quarterly invoice", "Supplies and Services"),
+    ("Hollin Ltd", "H1", "500.00", "Corporate", "Residential placements", "Supplies and Services"),
     ("Ixworth Ltd", "I1", "33.33", "Corporate", "Zqx", ""),
 ]
 
@@ -236,8 +236,12 @@ def empty_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium through Playwright (one for the test module)."""
-    from playwright.sync_api import sync_playwright
+    """Headless Debian Chromium through Playwright (one for the test module). `expect` waits up to a minute
+    unless a test says otherwise: its own default of five seconds is shorter than a page's first draw on a busy
+    machine."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=60_000)
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

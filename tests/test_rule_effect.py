@@ -117,13 +117,13 @@ def test_suggestions_follow_the_evidence(small: Workspace) -> None:
     assert found["Bulky item rounds"].category == "Waste"
     assert "'bulky', 'item', 'rounds'" in found["Bulky item rounds"].evidence[0]
     # Quarterly invoice: no words elsewhere; its payee's other spend is all care (1.0), and its heading
-    # 'Premises' is half Waste, half care (0.5 each): 1.5 for care, 0.5 for Waste.
+    # 'Supplies and Services' is half Waste, half care (0.5 each): 1.5 for care, 0.5 for Waste.
     quarterly = found["Quarterly invoice"]
     assert (quarterly.category, quarterly.score) == ("Health and social care", 1.5)
     assert quarterly.evidence == ("100% of the same payees' classified spend is there",
-                                  "50% of the classified spend under the broad heading 'Premises' is there")
+                                  "50% of the classified spend under the broad heading 'Supplies and Services' is there")
     assert quarterly.sentence().startswith("Health and social care: 100% of the same payees'")
-    # Zqx has no evidence; Widget sundry's only evidence is a tie (Premises, half and half); 'absent' has no lines.
+    # Zqx has no evidence; Widget sundry's only evidence is a tie (Supplies and Services, half and half); 'absent' has no lines.
     assert set(found) == {"Bulky item rounds", "Quarterly invoice"}
 
 
