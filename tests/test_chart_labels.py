@@ -297,8 +297,18 @@ def test_the_treemap_wraps_its_labels_and_sizes_each_on_its_own() -> None:
     # One readable size for every box's label; a box too small for it shows none (never a label shrunk to a speck).
     assert figure.layout.uniformtext.mode == "hide" and figure.layout.uniformtext.minsize == 12
     assert trace.textfont.size == 12
-    assert "Furniture and<br>soft furnishings" in trace.labels
-    assert all(text_width(line, 15) <= 7 * 15 for label in trace.labels[1:] for line in lines_of(label))
+    assert "Furniture and soft<br>furnishings" in trace.labels
+    assert all(text_width(line, 12, bold=True) <= 7 * 15 for label in trace.labels[1:] for line in lines_of(label))
+    # Every bundled category's name is whole in its box: wrapped onto at most four lines, no word cut.
+    import csv
+
+    from sp_analysis.spend.classify import DEFAULT_TAXONOMY
+    with DEFAULT_TAXONOMY.open(encoding="utf-8", newline="") as bundled:
+        names = [row["category"] for row in csv.DictReader(bundled)]
+    assert "Housing management and temporary accommodation" in names
+    for name in names:
+        label = charts._box_label(name, 15)
+        assert "…" not in label and len(lines_of(label)) <= 4, label
     assert "GREENFIELD WASTE SERVICES LIMITED" in trace.hovertext  # the full name on hover
     # Each impact group named with its share beside the chart, so a group too small to hold its name is not
     # known by its colour alone.

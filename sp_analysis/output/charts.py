@@ -423,8 +423,11 @@ def band_impact_matrix(frame: pd.DataFrame, text: ChartText, bands: Sequence[str
 
 def _box_label(name: str, size: int) -> str:
     """A treemap box's label wrapped into short lines, so that plotly, which shrinks a label to fit its box, can
-    keep it readable in a narrow box instead of shrinking one long line to a speck."""
-    return fit_label(name, 7 * size, size, max_lines=4)
+    keep it readable in a narrow box instead of shrinking one long line to a speck. A line is as wide as the
+    longest word at least, so no word is cut ('accommodation' stays whole)."""
+    shown = size - TREEMAP_TEXT_LESS  # the size the box's bold label is drawn at
+    widest_word = max((text_width(word, shown, bold=True) for word in name.split()), default=0.0)
+    return fit_label(name, max(7 * size, widest_word), shown, max_lines=4, bold=True)
 
 
 def impact_treemap(frame: pd.DataFrame, text: ChartText, suppliers_per_category: int = 8) -> go.Figure:
