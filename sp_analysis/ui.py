@@ -144,6 +144,18 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if ensure_current(ws):
             version = ws.data_version()
         _classified_at[str(ws.path)] = version
+    return _query_at(ws, version, fn, args, kwargs)
+
+
+def query_as_loaded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """As `query`, for what reads only the loaded files and settings (the files list, saved column choices,
+    the council's name): no classification or analysis-table rebuild first, so the Upload page shows a batch's
+    outcome at once and the work waits for the first page that shows figures, as after the command line's load."""
+    ws = workspace()
+    return _query_at(ws, ws.data_version(), fn, args, kwargs)
+
+
+def _query_at(ws: Workspace, version: int, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
     name = f"{fn.__module__}.{fn.__qualname__}"
     result, ran = _cached(str(ws.path), version, name, fn, args, tuple(sorted(kwargs.items())))
     st.session_state.setdefault(STATEMENTS_RAN, {})[name] = ran
@@ -271,7 +283,7 @@ def show_sql(fn: Callable[..., Any]) -> None:
 
 def council() -> Council:
     """The workspace's council by the rule in sp_analysis/ingest/council.py (cached on the data version)."""
-    return query(council_of)
+    return query_as_loaded(council_of)
 
 
 def file_name(*parts: str) -> str:

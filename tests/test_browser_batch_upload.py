@@ -120,6 +120,9 @@ def test_sixty_files_load_with_one_progress_bar(app_url: str, page: object,
     for path, rows, total in month_files:
         assert f"{path.name}: loaded {rows:,} payments, total {_pounds(total)}." in texts, path.name
     assert bar.count() == 0
+    # One quality report at a time, chosen from the files just loaded, rather than sixty drawn at once.
+    expect(page.get_by_text(f"Quality reports of the {FILES} files just loaded")).to_be_visible()  # type: ignore[attr-defined]
+    assert page.locator('[data-testid="stExpander"]').filter(has_text="Quality report: ").count() == 0  # type: ignore[attr-defined]
     shot(page, "upload-sixty-files-done")
 
     lines = [f"{FILES} files of {LINES:,} lines: command line {cli_seconds:.1f} s; browser {loaded - started:.1f} s "

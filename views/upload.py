@@ -58,7 +58,7 @@ def run_load(name: str, data: bytes, kind: str, sheet: str | list[str] | None = 
     record(name, data, kind, sheet, outcome)
 
 
-TABLE_REDRAW_SECONDS = 0.5
+TABLE_REDRAW_SECONDS = 1.0
 
 
 def run_batch(uploads: list[Any], kind: str) -> None:
@@ -70,7 +70,7 @@ def run_batch(uploads: list[Any], kind: str) -> None:
     drawn = [0.0]
 
     def show() -> None:
-        # The bar on every step; the table (sent whole each time) at most twice a second, or 60 files
+        # The bar on every step; the table (sent whole each time) at most once a second, or 60 files
         # would spend longer drawing it than loading.
         bar.progress(status.fraction(), text=status.headline())
         if time.monotonic() - drawn[0] >= TABLE_REDRAW_SECONDS:
@@ -222,21 +222,31 @@ for index, item in enumerate(list(pending)):
             pending.remove(item)
             st.rerun()
 
+# Each file just loaded has its quality report beside it; after a batch of many, one report at a time is
+# chosen from the list (sixty reports drawn at once would hold the page up longer than the loading).
+QUALITY_BESIDE_EACH = 5
+landed = [outcome for outcome in results if outcome["status"] == "loaded"]
 for number, outcome in enumerate(results):
     if outcome["status"] == "loaded":
         quality = outcome["quality"]
         noun = ("payment" if outcome["kind"] == "spend" else "contract") + ("" if outcome["rows"] == 1 else "s")
         noun += " from notices" if quality.get("source") == "notices" else ""
         st.success(f"{ui.md(outcome['name'])}: loaded {outcome['rows']:,} {noun}, total {pounds(outcome['total'])}.")
-        with st.expander(f"Quality report: {ui.md(outcome['name'])}"):
-            ui.quality_report(quality, outcome["kind"], outcome["name"], key=f"quality_new_{number}")
+        if len(landed) <= QUALITY_BESIDE_EACH:
+            with st.expander(f"Quality report: {ui.md(outcome['name'])}"):
+                ui.quality_report(quality, outcome["kind"], outcome["name"], key=f"quality_new_{number}")
     elif outcome["status"] in ("skipped", "info"):
         st.info(ui.md(outcome["message"]))
     else:
         st.error(ui.md(outcome["message"]))
 
+if len(landed) > QUALITY_BESIDE_EACH:
+    with st.expander(f"Quality reports of the {len(landed)} files just loaded"):
+        chosen = st.selectbox("File", range(len(landed)), format_func=lambda i: landed[i]["name"], key="quality_new_pick")
+        ui.quality_report(landed[chosen]["quality"], landed[chosen]["kind"], landed[chosen]["name"], key="quality_new")
+
 # Column choices saved against a header's shape: each applies, unasked, to every later file of that shape.
-choices = ui.query(saved_choices)
+choices = ui.query_as_loaded(saved_choices)
 if choices:
     st.subheader("Saved column choices")
     st.caption("Each choice below is applied, without asking, to every later file whose header has the same columns. "
@@ -255,7 +265,7 @@ if choices:
                 st.rerun()
 
 st.subheader("Loaded files")
-files = ui.query(loaded_files)
+files = ui.query_as_loaded(loaded_files)
 if files.empty:
     st.caption("Nothing loaded yet.")
     st.stop()
