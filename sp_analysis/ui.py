@@ -141,7 +141,9 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     version = ws.data_version()
     if _classified_at.get(str(ws.path)) != version:
         # New payments get their categories, and the analysis table is rebuilt, before any figure.
-        if ensure_current(ws):
+        with st.spinner("Placing newly loaded payments in categories and bringing the figures up to date..."):
+            current = ensure_current(ws)
+        if current:
             version = ws.data_version()
         _classified_at[str(ws.path)] = version
     return _query_at(ws, version, fn, args, kwargs)
