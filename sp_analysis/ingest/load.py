@@ -36,6 +36,7 @@ from sp_analysis.ingest.source import (
     PreparedFile,
     StagedSource,
     materialise,
+    materialise_counted,
     prepare_file,
     prepare_path,
     read_into,
@@ -53,6 +54,11 @@ _T = TypeVar("_T")
 DATE_SAMPLES = 200
 
 FIND_BY_SHA = "SELECT name, strftime(loaded_at, '%d %b %Y %H:%M') FROM loaded_files WHERE sha256 = $sha"
+# The loaded files among several fingerprints ($shas; every loaded file when $shas is NULL).
+FIND_BY_SHAS = """
+SELECT sha256, name, strftime(loaded_at, '%d %b %Y %H:%M') FROM loaded_files
+WHERE $shas IS NULL OR list_contains($shas, sha256)
+"""
 SAVED_MAPPINGS = "SELECT signature, mapping FROM mapping_profiles WHERE kind = $kind"
 SAVE_MAPPING = """
 INSERT OR REPLACE INTO mapping_profiles VALUES ($signature, $kind, $header, $mapping, current_localtimestamp())
@@ -190,6 +196,9 @@ def load_many(
     """
     with ws.read() as cur:
         saved = _saved_mappings(cur, kind)
+        # The files loaded already, by fingerprint: a batch's file is refused at once when it is one of them
+        # (checked again inside the batch's write, for files another load landed meanwhile).
+        loaded = _loaded_by_sha(cur, None) if batch_rows else {}
     tell = progress or (lambda _i, _n, _m: None)
 
     def prepare(position: int) -> tuple[bytes | None, PreparedFile | None]:
@@ -234,7 +243,8 @@ def load_many(
                         tell(index, name, "loaded")
                     elif batch_rows and _typed_with_its_shape(kind, prepared):
                         # Read into its stage table now; typed with the batch's files of its shape below.
-                        staged_file = _failure_in_words(name, _stage, cur, name, data, prepared, allow_overlap)
+                        staged_file = _failure_in_words(name, _stage, cur, name, data, prepared, allow_overlap,
+                                                        loaded)
                         rows += staged_file.records
                         item = staged_file
                         tell(index, name, "read")
@@ -252,6 +262,9 @@ def load_many(
                 if rows >= batch_rows or index + 1 == len(items):
                     batch = _type_staged(cur, batch, tell)
                     landed = _land_batch(ws, cur, [c for _, c in batch if isinstance(c, _Checked)])
+                    shas = [r.sha256 for r in landed.values() if isinstance(r, LoadResult)]
+                    if shas:
+                        loaded |= _loaded_by_sha(cur, shas)
                     done, batch, rows = batch, [], 0
                     for position, outcome in done:
                         assert not isinstance(outcome, _Staged)
@@ -309,15 +322,18 @@ class _Staged:
 
 
 def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, prepared: PreparedFile,
-           allow_overlap: bool) -> _Staged:
-    """A CSV of a batch into its stage table (its lines numbered as published), or LoadError."""
+           allow_overlap: bool, loaded: dict[str, tuple[str, str]]) -> _Staged:
+    """A CSV of a batch into its stage table (its lines numbered as published), or LoadError.
+
+    `loaded` are the files loaded already, by fingerprint. The file's date format is chosen later, with
+    the batch's other files (see `_with_date_formats`)."""
     assert data is not None
     try:
         sha = sha256_of(data)
-        _refuse_if_loaded(cur, name, sha)
-        src = materialise(cur, name, prepared.source)
-        records = scalar_int(cur, f"SELECT count(*) FROM {src.table}")
-        return _Staged(name, sha, src, _parse_params(cur, src, "spend"), records, allow_overlap)
+        if sha in loaded:
+            raise AlreadyLoaded(name, *loaded[sha])
+        src, records = materialise_counted(cur, name, prepared.source)
+        return _Staged(name, sha, src, _parse_params(cur, src, "spend", date_format=""), records, allow_overlap)
     except BaseException:
         _drop(cur, prepared.source.table)
         raise
@@ -335,9 +351,11 @@ def _type_staged(
     it over its threads), then split into one parsed table per file; each file is then checked on its own,
     as `_check` does, so its report, its line numbers and its refusal are its own.
     """
-    staged = [(i, s) for i, s in batch if isinstance(s, _Staged)]
+    staged = _with_date_formats(cur, [(i, s) for i, s in batch if isinstance(s, _Staged)])
     if not staged:
         return batch
+    by_index: dict[int, _Staged] = dict(staged)
+    batch = [(i, by_index.get(i, item)) for i, item in batch]
     groups: dict[tuple[object, ...], list[tuple[int, _Staged]]] = {}
     for index, entry in staged:
         groups.setdefault(entry.shape(), []).append((index, entry))
@@ -370,6 +388,22 @@ def _type_staged(
             _drop(cur, table)
         for _, entry in staged:
             _drop(cur, entry.src.table)
+
+
+def _with_date_formats(cur: duckdb.DuckDBPyConnection, staged: list[tuple[int, _Staged]]) -> list[tuple[int, _Staged]]:
+    """Staged files with their date format chosen (as `_file_date_format` does, for all in one statement)."""
+    if not staged:
+        return staged
+    files: list[int] = []
+    dates: list[str] = []
+    for number, (_, entry) in enumerate(staged):
+        own = list(dict.fromkeys(entry.src.samples("payment_date")))[:DATE_SAMPLES]
+        files += [number] * len(own)
+        dates += own
+    counts = {int(row[0]): row[1:] for row in cur.execute(spend_sql.DATE_FORMAT_COUNTS_BY_FILE,
+                                                          {"files": files, "dates": dates}).fetchall()}
+    return [(index, replace(entry, params=entry.params | {"date_format": _best_date_format(counts.get(number, ()))}))
+            for number, (index, entry) in enumerate(staged)]
 
 
 def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]]) -> dict[int, str]:
@@ -432,9 +466,13 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
         with ws.write_on(cur) as inside:
             # Spend files whose payments go in together below, in one statement.
             waiting: list[tuple[int, str, object]] | None = [] if INSERT_TOGETHER else None
+            # The batch's files loaded already (by another load meanwhile): one look-up for them all; a file
+            # landing below is added, so that the same bytes later in the batch are refused too.
+            known: dict[str, tuple[str, str] | None] = {}
+            known.update(_loaded_by_sha(inside, [e.sha for e in checked]))
             for entry in checked:
                 try:
-                    outcomes[id(entry)] = _land(inside, entry, waiting)
+                    outcomes[id(entry)] = _land(inside, entry, waiting, known)
                 except LoadError as exc:  # refused before anything of it was written
                     outcomes[id(entry)] = exc
             if waiting:
@@ -629,6 +667,12 @@ def _saved_mappings(cur: duckdb.DuckDBPyConnection, kind: Kind) -> dict[str, dic
     return {sig: json.loads(m) for sig, m in cur.execute(SAVED_MAPPINGS, {"kind": kind}).fetchall()}
 
 
+def _loaded_by_sha(cur: duckdb.DuckDBPyConnection, shas: Sequence[str] | None) -> dict[str, tuple[str, str]]:
+    """The loaded files among `shas` (all when None): fingerprint -> (name, when loaded, in words)."""
+    return {str(sha): (str(name), str(when))
+            for sha, name, when in cur.execute(FIND_BY_SHAS, {"shas": None if shas is None else list(shas)}).fetchall()}
+
+
 def _refuse_if_loaded(cur: duckdb.DuckDBPyConnection, name: str, sha: str) -> None:
     row = cur.execute(FIND_BY_SHA, {"sha": sha}).fetchone()
     if row is not None:
@@ -683,7 +727,9 @@ def _parse(
     return blocks[0], blocks
 
 
-def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind) -> dict[str, Any]:
+def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind,
+                  date_format: str | None = None) -> dict[str, Any]:
+    """The values a block's parse statement binds (a spend file's date format chosen here unless given)."""
     params: dict[str, Any] = {}
     if src.unmapped():
         params["extra_keys"] = [n for n, _ in src.unmapped()]
@@ -693,7 +739,7 @@ def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind)
         today = dt.date.today()
         params["earliest"] = spend_sql.EARLIEST_PLAUSIBLE_DATE
         params["latest"] = today.replace(year=today.year + spend_sql.LATEST_PLAUSIBLE_YEARS_AHEAD)
-        params["date_format"] = _file_date_format(cur, src)
+        params["date_format"] = _file_date_format(cur, src) if date_format is None else date_format
         params["not_delimiter"] = "[^" + re.escape(src.delimiter or ",") + "]"
         params["row_cells"] = max(2, len(src.header) // 2)
         params |= src.block_params()
@@ -776,7 +822,11 @@ def _file_date_format(cur: duckdb.DuckDBPyConnection, src: StagedSource) -> str:
     """The format that reads most of the file's first dates; ties go to the earlier in the list."""
     # Distinct dates only: a month's file repeats a few dozen, and each failed try costs.
     dates = list(dict.fromkeys(src.samples("payment_date")))[:DATE_SAMPLES]
-    counts = cur.execute(spend_sql.DATE_FORMAT_COUNTS, {"dates": dates}).fetchone() or ()
+    return _best_date_format(cur.execute(spend_sql.DATE_FORMAT_COUNTS, {"dates": dates}).fetchone() or ())
+
+
+def _best_date_format(counts: Sequence[int]) -> str:
+    """Of DATE_FORMATS, the one read by most dates (`counts` in its order); ties go to the earlier."""
     best = max(range(len(DATE_FORMATS)), key=lambda i: (counts[i], -i)) if counts else 0
     return DATE_FORMATS[best]
 
@@ -910,18 +960,28 @@ def _refuse_unloadable(name: str, kind: Kind, quality: dict[str, Any]) -> None:
 
 
 def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
-          waiting: list[tuple[int, str, object]] | None = None) -> LoadResult:
+          waiting: list[tuple[int, str, object]] | None = None,
+          known: dict[str, tuple[str, str] | None] | None = None) -> LoadResult:
     """Write a checked file inside the caller's transaction (on the cursor holding its temp table).
 
     Refuses it (AlreadyLoaded, RepeatsLoaded) before writing anything when what is loaded now, files
     landed earlier in the same transaction included, says so. With `waiting`, a spend file's payments are
     not inserted here: (file id, parsed table, undated year) is added to it, for the caller to insert
-    with the others in one statement before the commit.
+    with the others in one statement before the commit. With `known` (the fingerprints of the transaction's
+    files loaded already, with name and time, or None for a file landed in it), the file is refused by it
+    rather than by a look-up of its own, and added to it once it lands.
     """
     name, sha, kind, src, parsed, quality = (checked.name, checked.sha, checked.kind, checked.src, checked.parsed,
                                              checked.quality)
     rows, total = int(quality["rows"]), Decimal(quality["total"])
-    _refuse_if_loaded(cur, name, sha)
+    if known is None:
+        _refuse_if_loaded(cur, name, sha)
+    elif sha in known:
+        found = known[sha]
+        if found is None:  # landed earlier in this transaction: its time as written
+            _refuse_if_loaded(cur, name, sha)
+        else:
+            raise AlreadyLoaded(name, *found)
     if kind == "spend" and not checked.allow_overlap:
         repeat = cur.execute(repeated_lines_sql(parsed, [(f, t) for f, t, _ in waiting or ()])).fetchone()
         if repeat is not None and int(repeat[3]) >= REPEAT_SHARE * rows:
@@ -940,6 +1000,8 @@ def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
                     else {"file_id": file_id})
         if kind == "spend":
             cur.execute(MARK_SPEND_FACTS_STALE)
+    if known is not None:
+        known[sha] = None
     if checked.save_profile:
         cur.execute(
             SAVE_MAPPING,

@@ -174,6 +174,14 @@ SELECT {", ".join(f"count(try_strptime(d, '{fmt}'))" for fmt in DATE_FORMATS)}
 FROM (SELECT sp_clean(d) AS d FROM unnest($dates::VARCHAR[]) AS t(d))
 WHERE d IS NOT NULL
 """
+# The same for several files in one statement: $files and $dates are parallel lists (file number, date as
+# published); one row per file number with at least one date, the number first.
+DATE_FORMAT_COUNTS_BY_FILE = f"""
+SELECT f, {", ".join(f"count(try_strptime(d, '{fmt}'))" for fmt in DATE_FORMATS)}
+FROM (SELECT f, sp_clean(d) AS d FROM (SELECT unnest($files::INTEGER[]) AS f, unnest($dates::VARCHAR[]) AS d))
+WHERE d IS NOT NULL
+GROUP BY f
+"""
 
 
 PROBLEM_KINDS = {
