@@ -227,6 +227,8 @@ def load_many(
         # batch ends (finished, closed, interrupted) every prepared copy is discarded below.
         pending: deque[Future[tuple[bytes | None, PreparedFile | None]]] = deque()
         batch: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]] = []
+        # The batch's tables typed from several files (see `_type_together`), dropped once the batch has landed.
+        shared: list[str] = []
         rows = 0
         try:
             for index, (name, _read) in enumerate(items):
@@ -260,8 +262,11 @@ def load_many(
                 _discard(pending.popleft())
                 batch.append((index, item))
                 if rows >= batch_rows or index + 1 == len(items):
-                    batch = _type_staged(cur, batch, tell)
+                    batch = _type_staged(cur, batch, tell, shared)
                     landed = _land_batch(ws, cur, [c for _, c in batch if isinstance(c, _Checked)])
+                    for table in shared:
+                        _drop(cur, table)
+                    shared.clear()
                     shas = [r.sha256 for r in landed.values() if isinstance(r, LoadResult)]
                     if shas:
                         loaded |= _loaded_by_sha(cur, shas)
@@ -274,9 +279,11 @@ def load_many(
                 _discard(future)
             for _, left in batch:
                 if isinstance(left, _Checked):
-                    _drop(cur, left.parsed)
+                    _drop_checked(cur, left)
                 elif isinstance(left, _Staged):
                     _drop(cur, left.src.table)
+            for table in shared:
+                _drop(cur, table)
 
 
 def _checked_or_failure(ws: Workspace, cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, kind: Kind,
@@ -343,13 +350,14 @@ def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, prepar
 
 def _type_staged(
     cur: duckdb.DuckDBPyConnection, batch: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]],
-    tell: FileProgress,
+    tell: FileProgress, shared: list[str],
 ) -> list[tuple[int, _Staged | _Checked | LoadError | LoadResult]]:
     """The batch with each staged file typed and checked (a _Checked) or refused (a LoadError), in order.
 
     The files of one header shape are typed by one statement over all their stage tables (DuckDB spreads
-    it over its threads), then split into one parsed table per file; each file is then checked on its own,
-    as `_check` does, so its report, its line numbers and its refusal are its own.
+    it over its threads) into one table, added to `shared` (the caller drops it once the batch has
+    landed), and checked there together, file by file (see `_check_group`): each file's report, line
+    numbers and refusal are its own, as `_check` gives them.
     """
     staged = _with_date_formats(cur, [(i, s) for i, s in batch if isinstance(s, _Staged)])
     if not staged:
@@ -359,33 +367,34 @@ def _type_staged(
     groups: dict[tuple[object, ...], list[tuple[int, _Staged]]] = {}
     for index, entry in staged:
         groups.setdefault(entry.shape(), []).append((index, entry))
-    parsed: dict[int, str] = {}
+    together: dict[int, _Checked | LoadError] = {}
     out: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]] = []
     try:
         for members in groups.values():
             if len(members) > 1:
-                parsed |= _type_together(cur, members)
+                table = _type_together(cur, members)
+                if table is not None:
+                    shared.append(table)
+                    together |= _check_group(cur, members, table)
         for index, item in batch:
             if not isinstance(item, _Staged):
                 out.append((index, item))
                 continue
-            try:
-                checked: _Checked | LoadError = _failure_in_words(item.name, _check_staged, cur, item,
-                                                                  parsed.pop(index, None))
-                tell(index, item.name, "checked")
-            except LoadError as exc:
-                checked = exc
-                tell(index, item.name, "refused")
+            checked = together.pop(index, None)
+            if checked is None:
+                try:
+                    checked = _failure_in_words(item.name, _check_staged, cur, item, None)
+                except LoadError as exc:
+                    checked = exc
+            tell(index, item.name, "refused" if isinstance(checked, LoadError) else "checked")
             out.append((index, checked))
         return out
     except BaseException:
-        for _, done in out:
+        for _, done in [*out, *together.items()]:
             if isinstance(done, _Checked):
-                _drop(cur, done.parsed)
+                _drop_checked(cur, done)
         raise
     finally:
-        for table in parsed.values():
-            _drop(cur, table)
         for _, entry in staged:
             _drop(cur, entry.src.table)
 
@@ -406,35 +415,63 @@ def _with_date_formats(cur: duckdb.DuckDBPyConnection, staged: list[tuple[int, _
             for number, (index, entry) in enumerate(staged)]
 
 
-def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]]) -> dict[int, str]:
-    """Files of one shape typed by one statement, then split into a parsed table each (by batch position).
+def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]]) -> str | None:
+    """Files of one shape typed by one statement into one temp table, each row's file (its batch position) in
+    `sp_file`; the table's name.
 
-    Should that statement fail, none is returned: each file is then typed on its own, and its own error said.
+    Should that statement fail, None is returned: each file is then typed on its own, and its own error said.
     """
     first = members[0][1]
     union = " UNION ALL ".join(
-        f"SELECT {number} AS sp_file, * FROM {entry.src.table} WHERE line BETWEEN {int(entry.params['first_line'])} "
-        f"AND {int(entry.params['last_line'])}" for number, (_, entry) in enumerate(members))
+        f"SELECT {int(index)} AS sp_file, * FROM {entry.src.table} WHERE line BETWEEN {int(entry.params['first_line'])} "
+        f"AND {int(entry.params['last_line'])}" for index, entry in members)
     together = f"parsed_{uuid.uuid4().hex[:12]}"
     src = replace(first.src, relation=f"({union})", params={})
     params = first.params | {"first_line": 0, "last_line": 2**62}
-    tables: dict[int, str] = {}
     try:
-        try:
-            cur.execute(spend_sql.parse_spend_sql(src, together, file_column=True), params)
-        except duckdb.Error:
-            return {}
-        for number, (index, _entry) in enumerate(members):
-            table = f"parsed_{uuid.uuid4().hex[:12]}"
-            cur.execute(f"CREATE TEMP TABLE {table} AS SELECT * EXCLUDE (sp_file) FROM {together} WHERE sp_file = {number}")
-            tables[index] = table
-        return tables
-    except BaseException:
-        for table in tables.values():
-            _drop(cur, table)
-        raise
-    finally:
+        cur.execute(spend_sql.parse_spend_sql(src, together, file_column=True), params)
+    except duckdb.Error:
         _drop(cur, together)
+        return None
+    return together
+
+
+def _check_group(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]],
+                 together: str) -> dict[int, _Checked | LoadError]:
+    """The files typed together into `together`, checked there as `_check_staged` checks one: the candidate
+    header rows and the quality figures of all of them by one statement each. A file with a second table
+    lower down is left out (typed and checked again on its own, block by block, by the caller); so is every
+    file when a statement for them all fails."""
+    def own(index: int) -> str:
+        return f"(SELECT * EXCLUDE (sp_file) FROM {together} WHERE sp_file = {int(index)})"
+
+    out: dict[int, _Checked | LoadError] = {}
+    try:
+        candidates: dict[int, list[int]] = {}
+        for number, line in cur.execute(
+                f"SELECT sp_file, line FROM {together} WHERE maybe_header "
+                f"QUALIFY row_number() OVER (PARTITION BY sp_file ORDER BY line) <= {MAX_HEADER_CANDIDATES} "
+                "ORDER BY sp_file, line").fetchall():
+            candidates.setdefault(int(number), []).append(int(line))
+        relation = cur.execute(spend_sql.quality_by_file_sql(together))
+        names = [d[0] for d in relation.description][1:]
+        figures = {int(row[0]): dict(zip(names, row[1:], strict=True)) for row in relation.fetchall()}
+    except duckdb.Error:
+        return out
+    for index, entry in members:
+        blocks: tuple[StagedSource, ...] = (entry.src,)
+        try:
+            if index in candidates and _failure_in_words(
+                    entry.name, _split_at_headers, cur, entry.name, blocks, own(index), candidates[index]) != blocks:
+                continue
+            quality = _failure_in_words(entry.name, _checked_quality, cur, entry.name, entry.src, blocks, own(index),
+                                        "spend", figures.get(index))
+        except LoadError as exc:
+            out[index] = exc
+            continue
+        out[index] = _Checked(entry.name, entry.sha, "spend", entry.src, own(index), quality, save_profile=False,
+                              allow_overlap=entry.allow_overlap, group=together, number=index)
+    return out
 
 
 def _check_staged(cur: duckdb.DuckDBPyConnection, entry: _Staged, parsed: str | None) -> _Checked:
@@ -465,7 +502,7 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
     try:
         with ws.write_on(cur) as inside:
             # Spend files whose payments go in together below, in one statement.
-            waiting: list[tuple[int, str, object]] | None = [] if INSERT_TOGETHER else None
+            waiting: list[tuple[int, _Checked, object]] | None = [] if INSERT_TOGETHER else None
             # The batch's files loaded already (by another load meanwhile): one look-up for them all; a file
             # landing below is added, so that the same bytes later in the batch are refused too.
             known: dict[str, tuple[str, str] | None] = {}
@@ -476,9 +513,15 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
                 except LoadError as exc:  # refused before anything of it was written
                     outcomes[id(entry)] = exc
             if waiting:
+                alone = [(file_id, entry, fy) for file_id, entry, fy in waiting if entry.group is None]
+                groups: dict[str, list[tuple[int, int, int | None]]] = {}
+                for file_id, entry, fy in waiting:
+                    if entry.group is not None:
+                        groups.setdefault(entry.group, []).append(
+                            (entry.number, file_id, None if fy is None else int(fy)))  # type: ignore[call-overload]
                 inside.execute(spend_sql.insert_many_payments_sql(
-                    [(file_id, table) for file_id, table, _ in waiting]),
-                    {f"undated_fy_{n}": fy for n, (_, _, fy) in enumerate(waiting)})
+                    [(file_id, entry.parsed) for file_id, entry, _ in alone], list(groups.items())),
+                    {f"undated_fy_{n}": fy for n, (_, _, fy) in enumerate(alone)})
                 inside.execute(MARK_SPEND_FACTS_STALE)
     except (duckdb.Error, OSError) as exc:
         failures = {id(entry): write_failure(entry.name, exc) for entry in checked}
@@ -487,8 +530,14 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
         outcomes = {k: v for k, v in failures.items() if v is not None}
     finally:
         for entry in checked:
-            _drop(cur, entry.parsed)
+            _drop_checked(cur, entry)
     return outcomes
+
+
+def _drop_checked(cur: duckdb.DuckDBPyConnection, checked: _Checked) -> None:
+    """Drop a checked file's own temp table (one typed with others is the batch's to drop: see `load_many`)."""
+    if checked.group is None:
+        _drop(cur, checked.parsed)
 
 
 def _drop(cur: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -508,7 +557,11 @@ def _discard(future: Future[tuple[bytes | None, PreparedFile | None]]) -> None:
 
 @dataclass(frozen=True, eq=False)
 class _Checked:
-    """A file read, typed into temp table `parsed` and checked, waiting to land."""
+    """A file read, typed into temp table `parsed` and checked, waiting to land.
+
+    A file typed with others of its shape has `group` (the table they were typed into, which its batch
+    drops) and `number` (its rows' `sp_file` there), and `parsed` is then its rows of that table, a relation.
+    """
 
     name: str
     sha: str
@@ -518,6 +571,8 @@ class _Checked:
     quality: dict[str, Any]
     save_profile: bool
     allow_overlap: bool
+    group: str | None = None
+    number: int = 0
 
     @property
     def rows(self) -> int:
@@ -558,7 +613,7 @@ def load_file(
                     result = _land(inside, checked)
             finally:
                 if checked is not None:
-                    _drop(cur, checked.parsed)
+                    _drop_checked(cur, checked)
     except (duckdb.Error, OSError) as exc:
         # A full disk stops the commit (or the copy, or a spill); the transaction rolled back. The clean-up
         # after it fails too, so this is caught here, around it, rather than at the commit alone.
@@ -633,9 +688,10 @@ def _check(
 
 
 def _checked_quality(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, blocks: Sequence[StagedSource],
-                     parsed: str, kind: Kind) -> dict[str, Any]:
-    """The quality report of a file typed into `parsed`; LoadError when a line of it refuses the file."""
-    quality = _quality(cur, src, parsed, kind, blocks)
+                     parsed: str, kind: Kind, figures: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The quality report of a file typed into `parsed` (from its `figures` when measured already);
+    LoadError when a line of it refuses the file."""
+    quality = _quality(cur, src, parsed, kind, blocks, figures)
     if quality.pop("problems"):
         _refuse_on_problems(cur, name, src, parsed, kind)
     _refuse_unloadable(name, kind, quality)
@@ -765,11 +821,14 @@ MAX_HEADER_CANDIDATES = 2000
 
 
 def _split_at_headers(
-    cur: duckdb.DuckDBPyConnection, name: str, blocks: tuple[StagedSource, ...], parsed: str
+    cur: duckdb.DuckDBPyConnection, name: str, blocks: tuple[StagedSource, ...], parsed: str,
+    candidates: Sequence[int] | None = None,
 ) -> tuple[StagedSource, ...]:
     """Blocks again, split where a row below a header is itself a header: the same one (a page header,
-    skipped) or another naming the date, payee and amount (a second table, mapped on its own)."""
-    lines = [int(r[0]) for r in cur.execute(
+    skipped) or another naming the date, payee and amount (a second table, mapped on its own).
+
+    `candidates` are the lines of `parsed` that may be headers, when found already."""
+    lines = list(candidates) if candidates is not None else [int(r[0]) for r in cur.execute(
         f"SELECT line FROM {parsed} WHERE maybe_header ORDER BY line LIMIT {MAX_HEADER_CANDIDATES}").fetchall()]
     if not lines:
         return blocks
@@ -872,14 +931,17 @@ def _refuse_on_problems(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSo
 
 def _quality(
     cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind: Kind,
-    blocks: Sequence[StagedSource] = (),
+    blocks: Sequence[StagedSource] = (), measured: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    sql = spend_sql.quality_sql(parsed) if kind == "spend" else contract_sql.quality_sql(parsed)
-    relation = cur.execute(sql)
-    names = [d[0] for d in relation.description]
-    row = relation.fetchone()
-    assert row is not None
-    figures = dict(zip(names, row, strict=True))
+    if measured is None:
+        sql = spend_sql.quality_sql(parsed) if kind == "spend" else contract_sql.quality_sql(parsed)
+        relation = cur.execute(sql)
+        names = [d[0] for d in relation.description]
+        row = relation.fetchone()
+        assert row is not None
+        figures = dict(zip(names, row, strict=True))
+    else:
+        figures = dict(measured)
     skipped = {str(k): int(v) for k, v in (figures.pop("skipped") or {}).items()}
     labels = spend_sql.SKIP_REASONS if kind == "spend" else contract_sql.SKIP_REASONS
     quality: dict[str, Any] = {
@@ -960,7 +1022,7 @@ def _refuse_unloadable(name: str, kind: Kind, quality: dict[str, Any]) -> None:
 
 
 def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
-          waiting: list[tuple[int, str, object]] | None = None,
+          waiting: list[tuple[int, _Checked, object]] | None = None,
           known: dict[str, tuple[str, str] | None] | None = None) -> LoadResult:
     """Write a checked file inside the caller's transaction (on the cursor holding its temp table).
 
@@ -983,7 +1045,7 @@ def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
         else:
             raise AlreadyLoaded(name, *found)
     if kind == "spend" and not checked.allow_overlap:
-        repeat = cur.execute(repeated_lines_sql(parsed, [(f, t) for f, t, _ in waiting or ()])).fetchone()
+        repeat = cur.execute(repeated_lines_sql(parsed, [(f, c.parsed) for f, c, _ in waiting or ()])).fetchone()
         if repeat is not None and int(repeat[3]) >= REPEAT_SHARE * rows:
             raise RepeatsLoaded(name, str(repeat[1]), str(repeat[2]), int(repeat[3]), rows)
     file_id = int(cur.execute(NEXT_FILE_ID).fetchone()[0])  # type: ignore[index]
@@ -993,7 +1055,7 @@ def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
          "sheet": src.sheet, "quality": json.dumps(quality)},
     )
     if kind == "spend" and waiting is not None:
-        waiting.append((file_id, parsed, quality.get("undated_fy")))
+        waiting.append((file_id, checked, quality.get("undated_fy")))
     else:
         insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
         cur.execute(insert, {"file_id": file_id, "undated_fy": quality.get("undated_fy")} if kind == "spend"
