@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import re
@@ -114,6 +115,92 @@ def repeated_lines_sql(parsed: str, waiting: Sequence[tuple[int, str]] = ()) -> 
     ORDER BY matching DESC, o.file_id
     LIMIT 1
     """
+
+
+def batch_repeats_sql(files: Sequence[tuple[int, str]], groups: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> str:
+    """For the files of a batch, the (date, payee, amount, reference) lines each shares with every loaded file
+    and with every file before it in the batch: rows (file, loaded file id or NULL, earlier file or NULL, name
+    and time of the loaded file, matching), as `repeated_lines_sql` counts them for one file at a time.
+
+    `files` are (position, parsed table); `groups` are tables typed from several files with (sp_file,
+    position) for the files of each. Only payments dated within the batch's own dates are read.
+    """
+    parts = [f"SELECT {int(position)} AS bf, payment_date, amount, supplier_name, transaction_ref FROM {table} "
+             "WHERE row_kind = 'payment'" for position, table in files]
+    for table, members in groups:
+        numbers = ", ".join(f"({int(number)}, {int(position)})" for number, position in members)
+        parts.append(f"SELECT f.bf, t.payment_date, t.amount, t.supplier_name, t.transaction_ref FROM {table} t "
+                     f"JOIN (VALUES {numbers}) AS f(sp_file, bf) ON t.sp_file = f.sp_file WHERE t.row_kind = 'payment'")
+    return f"""
+    WITH new AS (
+        SELECT bf, payment_date, amount, supplier_name, transaction_ref, count(*) AS n
+        FROM ({" UNION ALL ".join(parts)}) GROUP BY ALL
+    ),
+    span AS (SELECT min(payment_date) AS lo, max(payment_date) AS hi FROM new),
+    old AS (
+        SELECT p.file_id, p.payment_date, p.amount, p.supplier_name, p.transaction_ref, count(*) AS n
+        FROM payments p, span
+        WHERE p.payment_date BETWEEN span.lo AND span.hi
+        GROUP BY ALL
+    ),
+    pairs AS (
+        SELECT w.bf, o.file_id, NULL::INTEGER AS earlier, sum(least(o.n, w.n)) AS matching
+        FROM new w
+        JOIN old o ON o.payment_date = w.payment_date AND o.amount = w.amount AND o.supplier_name = w.supplier_name
+                  AND o.transaction_ref IS NOT DISTINCT FROM w.transaction_ref
+        GROUP BY ALL
+        UNION ALL
+        SELECT w.bf, NULL, o.bf, sum(least(o.n, w.n))
+        FROM new w
+        JOIN new o ON o.bf < w.bf AND o.payment_date = w.payment_date AND o.amount = w.amount
+                  AND o.supplier_name = w.supplier_name AND o.transaction_ref IS NOT DISTINCT FROM w.transaction_ref
+        GROUP BY ALL
+    )
+    SELECT p.bf, p.file_id, p.earlier, f.name, strftime(f.loaded_at, '%d %b %Y %H:%M'), p.matching
+    FROM pairs p LEFT JOIN loaded_files f ON f.file_id = p.file_id
+    """
+
+
+@dataclass(eq=False)
+class _Repeats:
+    """The lines each file of a batch shares with loaded files and with the batch's earlier files (see
+    `batch_repeats_sql`), for `_land` to find the file each one repeats most among those loaded when it lands."""
+
+    names: Sequence[str]  # of the batch's files, by position
+    loaded: dict[int, list[tuple[int, str, str, int]]]  # position -> (file id, name, time, matching)
+    earlier: dict[int, list[tuple[int, int]]]  # position -> (earlier position, matching)
+    landed: dict[int, int]  # position -> file id, of the batch's files landed already
+
+    @classmethod
+    def measured(cls, cur: duckdb.DuckDBPyConnection, checked: Sequence[_Checked]) -> _Repeats:
+        files = [(k, c.parsed) for k, c in enumerate(checked) if c.group is None]
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for k, c in enumerate(checked):
+            if c.group is not None:
+                groups.setdefault(c.group, []).append((c.number, k))
+        repeats = cls([c.name for c in checked], {}, {}, {})
+        for position, file_id, earlier, name, when, matching in cur.execute(
+                batch_repeats_sql(files, list(groups.items()))).fetchall():
+            if file_id is not None:
+                repeats.loaded.setdefault(int(position), []).append((int(file_id), str(name), str(when), int(matching)))
+            else:
+                repeats.earlier.setdefault(int(position), []).append((int(earlier), int(matching)))
+        return repeats
+
+    def most(self, cur: duckdb.DuckDBPyConnection, position: int) -> tuple[int, str, str, int] | None:
+        """As `repeated_lines_sql` gives it: (file id, name, time, matching) of the loaded file sharing most
+        lines with the batch's file at `position` (the earlier file on a tie), or None."""
+        found: list[tuple[int, int, str, str | None]] = [
+            (matching, file_id, name, when) for file_id, name, when, matching in self.loaded.get(position, ())]
+        found += [(matching, self.landed[k], self.names[k], None)
+                  for k, matching in self.earlier.get(position, ()) if k in self.landed]
+        if not found:
+            return None
+        matching, file_id, name, when = min(found, key=lambda f: (-f[0], f[1]))
+        if when is None:  # landed earlier in this transaction: its time as written
+            when = str(cur.execute("SELECT strftime(loaded_at, '%d %b %Y %H:%M') FROM loaded_files "
+                                   "WHERE file_id = $file_id", {"file_id": file_id}).fetchone()[0])  # type: ignore[index]
+        return file_id, name, when, matching
 
 
 @dataclass(frozen=True)
@@ -507,9 +594,15 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
             # landing below is added, so that the same bytes later in the batch are refused too.
             known: dict[str, tuple[str, str] | None] = {}
             known.update(_loaded_by_sha(inside, [e.sha for e in checked]))
-            for entry in checked:
+            repeats = (_Repeats.measured(inside, checked)
+                       if any(e.kind == "spend" and not e.allow_overlap for e in checked) else None)
+            for position, entry in enumerate(checked):
                 try:
-                    outcomes[id(entry)] = _land(inside, entry, waiting, known)
+                    result = _land(inside, entry, waiting, known,
+                                   None if repeats is None else functools.partial(repeats.most, inside, position))
+                    outcomes[id(entry)] = result
+                    if repeats is not None:
+                        repeats.landed[position] = result.file_id
                 except LoadError as exc:  # refused before anything of it was written
                     outcomes[id(entry)] = exc
             if waiting:
@@ -1023,7 +1116,8 @@ def _refuse_unloadable(name: str, kind: Kind, quality: dict[str, Any]) -> None:
 
 def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
           waiting: list[tuple[int, _Checked, object]] | None = None,
-          known: dict[str, tuple[str, str] | None] | None = None) -> LoadResult:
+          known: dict[str, tuple[str, str] | None] | None = None,
+          repeated: Callable[[], tuple[int, str, str, int] | None] | None = None) -> LoadResult:
     """Write a checked file inside the caller's transaction (on the cursor holding its temp table).
 
     Refuses it (AlreadyLoaded, RepeatsLoaded) before writing anything when what is loaded now, files
@@ -1031,7 +1125,8 @@ def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
     not inserted here: (file id, parsed table, undated year) is added to it, for the caller to insert
     with the others in one statement before the commit. With `known` (the fingerprints of the transaction's
     files loaded already, with name and time, or None for a file landed in it), the file is refused by it
-    rather than by a look-up of its own, and added to it once it lands.
+    rather than by a look-up of its own, and added to it once it lands. With `repeated`, the loaded file
+    its lines repeat most comes from it (see `_Repeats`) rather than from a statement of its own.
     """
     name, sha, kind, src, parsed, quality = (checked.name, checked.sha, checked.kind, checked.src, checked.parsed,
                                              checked.quality)
@@ -1045,7 +1140,8 @@ def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
         else:
             raise AlreadyLoaded(name, *found)
     if kind == "spend" and not checked.allow_overlap:
-        repeat = cur.execute(repeated_lines_sql(parsed, [(f, c.parsed) for f, c, _ in waiting or ()])).fetchone()
+        repeat = (repeated() if repeated is not None else
+                  cur.execute(repeated_lines_sql(parsed, [(f, c.parsed) for f, c, _ in waiting or ()])).fetchone())
         if repeat is not None and int(repeat[3]) >= REPEAT_SHARE * rows:
             raise RepeatsLoaded(name, str(repeat[1]), str(repeat[2]), int(repeat[3]), rows)
     file_id = int(cur.execute(NEXT_FILE_ID).fetchone()[0])  # type: ignore[index]
