@@ -271,12 +271,12 @@ def load_many(
     `batch_rows` 0 each file then lands in its own transaction before the next is read, so stopping early
     leaves only the files already yielded. With `batch_rows` (say BATCH_ROWS), files are read into temp
     tables until they hold that many lines; the spend CSVs among them that share a header shape are then
-    typed by one statement (see `_type_staged`) and each is checked on its own (its report, line numbers
-    and refusal its own), and the checked files land in one transaction; the checks that depend on what
-    is loaded (the same bytes loaded before, lines repeating a loaded file) run inside it, file by file, so
-    a file of the batch is compared with those before it too. A file refused there adds nothing; if the
-    write itself fails, no file of the batch lands and each says so. Outcomes of a batch are yielded once
-    it has landed.
+    typed by one statement (see `_type_staged`) and checked together, each file's report, line numbers
+    and refusal its own, and the checked files land in one transaction; the checks that depend on what
+    is loaded (the same bytes loaded before, lines repeating a loaded file) run inside it, measured for the
+    whole batch at once and decided file by file, so a file of the batch is compared with those landed
+    before it too. A file refused there adds nothing; if the write itself fails, no file of the batch lands
+    and each says so. Outcomes of a batch are yielded once it has landed.
 
     While one file's lines are typed (DuckDB lets go of Python as it works), the next file is read, decoded
     and its header found in a second thread. Stopping early leaves no copies behind.
