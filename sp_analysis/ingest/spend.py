@@ -306,8 +306,8 @@ def quality_by_file_sql(parsed: str) -> str:
             count(*) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated,
             coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none'), 0) AS undated_total,
             list(line ORDER BY line) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated_lines,
-            list(DISTINCT date_precision) FILTER (WHERE row_kind = 'payment' AND date_precision <> 'none')
-                AS precisions,
+            list(DISTINCT date_precision ORDER BY date_precision)
+                FILTER (WHERE row_kind = 'payment' AND date_precision <> 'none') AS precisions,
             min(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS first_fy,
             max(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS last_fy,
             coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind = 'payment'), 0) AS total,
