@@ -49,6 +49,10 @@ SQL_STAGES: tuple[tuple[str, str], ...] = (
     (r"SELECT count\(\*\) FROM parsed_", "sql: count parsed rows"),
     (r"INSERT INTO payments", "sql: insert into payments"),
     (r"COMMIT", "sql: commit"),
+    (r"SELECT (sha256, )?name, strftime", "sql: lookups: same bytes loaded"),
+    (r"WITH new AS", "sql: lookups: repeated lines"),
+    (r"SELECT (f, )?count\(try_strptime", "sql: lookups: date format"),
+    (r"SELECT nextval|INSERT INTO loaded_files", "sql: lookups: file rows"),
     (r"DROP TABLE", "sql: drop temp tables"),
 )
 
@@ -60,7 +64,7 @@ def _stage_of(sql: str) -> str:
     for pattern, name in SQL_STAGES:
         if re.match(pattern, text):
             return name
-    return "sql: other (lookups, file row, begin)"
+    return "sql: other (begin, header candidates, ...)"
 
 
 class TimedCursor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import re
@@ -36,6 +37,7 @@ from sp_analysis.ingest.source import (
     PreparedFile,
     StagedSource,
     materialise,
+    materialise_counted,
     prepare_file,
     prepare_path,
     read_into,
@@ -53,6 +55,11 @@ _T = TypeVar("_T")
 DATE_SAMPLES = 200
 
 FIND_BY_SHA = "SELECT name, strftime(loaded_at, '%d %b %Y %H:%M') FROM loaded_files WHERE sha256 = $sha"
+# The loaded files among several fingerprints ($shas; every loaded file when $shas is NULL).
+FIND_BY_SHAS = """
+SELECT sha256, name, strftime(loaded_at, '%d %b %Y %H:%M') FROM loaded_files
+WHERE $shas IS NULL OR list_contains($shas, sha256)
+"""
 SAVED_MAPPINGS = "SELECT signature, mapping FROM mapping_profiles WHERE kind = $kind"
 SAVE_MAPPING = """
 INSERT OR REPLACE INTO mapping_profiles VALUES ($signature, $kind, $header, $mapping, current_localtimestamp())
@@ -108,6 +115,92 @@ def repeated_lines_sql(parsed: str, waiting: Sequence[tuple[int, str]] = ()) -> 
     ORDER BY matching DESC, o.file_id
     LIMIT 1
     """
+
+
+def batch_repeats_sql(files: Sequence[tuple[int, str]], groups: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> str:
+    """For the files of a batch, the (date, payee, amount, reference) lines each shares with every loaded file
+    and with every file before it in the batch: rows (file, loaded file id or NULL, earlier file or NULL, name
+    and time of the loaded file, matching), as `repeated_lines_sql` counts them for one file at a time.
+
+    `files` are (position, parsed table); `groups` are tables typed from several files with (sp_file,
+    position) for the files of each. Only payments dated within the batch's own dates are read.
+    """
+    parts = [f"SELECT {int(position)} AS bf, payment_date, amount, supplier_name, transaction_ref FROM {table} "
+             "WHERE row_kind = 'payment'" for position, table in files]
+    for table, members in groups:
+        numbers = ", ".join(f"({int(number)}, {int(position)})" for number, position in members)
+        parts.append(f"SELECT f.bf, t.payment_date, t.amount, t.supplier_name, t.transaction_ref FROM {table} t "
+                     f"JOIN (VALUES {numbers}) AS f(sp_file, bf) ON t.sp_file = f.sp_file WHERE t.row_kind = 'payment'")
+    return f"""
+    WITH new AS (
+        SELECT bf, payment_date, amount, supplier_name, transaction_ref, count(*) AS n
+        FROM ({" UNION ALL ".join(parts)}) GROUP BY ALL
+    ),
+    span AS (SELECT min(payment_date) AS lo, max(payment_date) AS hi FROM new),
+    old AS (
+        SELECT p.file_id, p.payment_date, p.amount, p.supplier_name, p.transaction_ref, count(*) AS n
+        FROM payments p, span
+        WHERE p.payment_date BETWEEN span.lo AND span.hi
+        GROUP BY ALL
+    ),
+    pairs AS (
+        SELECT w.bf, o.file_id, NULL::INTEGER AS earlier, sum(least(o.n, w.n)) AS matching
+        FROM new w
+        JOIN old o ON o.payment_date = w.payment_date AND o.amount = w.amount AND o.supplier_name = w.supplier_name
+                  AND o.transaction_ref IS NOT DISTINCT FROM w.transaction_ref
+        GROUP BY ALL
+        UNION ALL
+        SELECT w.bf, NULL, o.bf, sum(least(o.n, w.n))
+        FROM new w
+        JOIN new o ON o.bf < w.bf AND o.payment_date = w.payment_date AND o.amount = w.amount
+                  AND o.supplier_name = w.supplier_name AND o.transaction_ref IS NOT DISTINCT FROM w.transaction_ref
+        GROUP BY ALL
+    )
+    SELECT p.bf, p.file_id, p.earlier, f.name, strftime(f.loaded_at, '%d %b %Y %H:%M'), p.matching
+    FROM pairs p LEFT JOIN loaded_files f ON f.file_id = p.file_id
+    """
+
+
+@dataclass(eq=False)
+class _Repeats:
+    """The lines each file of a batch shares with loaded files and with the batch's earlier files (see
+    `batch_repeats_sql`), for `_land` to find the file each one repeats most among those loaded when it lands."""
+
+    names: Sequence[str]  # of the batch's files, by position
+    loaded: dict[int, list[tuple[int, str, str, int]]]  # position -> (file id, name, time, matching)
+    earlier: dict[int, list[tuple[int, int]]]  # position -> (earlier position, matching)
+    landed: dict[int, int]  # position -> file id, of the batch's files landed already
+
+    @classmethod
+    def measured(cls, cur: duckdb.DuckDBPyConnection, checked: Sequence[_Checked]) -> _Repeats:
+        files = [(k, c.parsed) for k, c in enumerate(checked) if c.group is None]
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for k, c in enumerate(checked):
+            if c.group is not None:
+                groups.setdefault(c.group, []).append((c.number, k))
+        repeats = cls([c.name for c in checked], {}, {}, {})
+        for position, file_id, earlier, name, when, matching in cur.execute(
+                batch_repeats_sql(files, list(groups.items()))).fetchall():
+            if file_id is not None:
+                repeats.loaded.setdefault(int(position), []).append((int(file_id), str(name), str(when), int(matching)))
+            else:
+                repeats.earlier.setdefault(int(position), []).append((int(earlier), int(matching)))
+        return repeats
+
+    def most(self, cur: duckdb.DuckDBPyConnection, position: int) -> tuple[int, str, str, int] | None:
+        """As `repeated_lines_sql` gives it: (file id, name, time, matching) of the loaded file sharing most
+        lines with the batch's file at `position` (the earlier file on a tie), or None."""
+        found: list[tuple[int, int, str, str | None]] = [
+            (matching, file_id, name, when) for file_id, name, when, matching in self.loaded.get(position, ())]
+        found += [(matching, self.landed[k], self.names[k], None)
+                  for k, matching in self.earlier.get(position, ()) if k in self.landed]
+        if not found:
+            return None
+        matching, file_id, name, when = min(found, key=lambda f: (-f[0], f[1]))
+        if when is None:  # landed earlier in this transaction: its time as written
+            when = str(cur.execute("SELECT strftime(loaded_at, '%d %b %Y %H:%M') FROM loaded_files "
+                                   "WHERE file_id = $file_id", {"file_id": file_id}).fetchone()[0])  # type: ignore[index]
+        return file_id, name, when, matching
 
 
 @dataclass(frozen=True)
@@ -178,18 +271,21 @@ def load_many(
     `batch_rows` 0 each file then lands in its own transaction before the next is read, so stopping early
     leaves only the files already yielded. With `batch_rows` (say BATCH_ROWS), files are read into temp
     tables until they hold that many lines; the spend CSVs among them that share a header shape are then
-    typed by one statement (see `_type_staged`) and each is checked on its own (its report, line numbers
-    and refusal its own), and the checked files land in one transaction; the checks that depend on what
-    is loaded (the same bytes loaded before, lines repeating a loaded file) run inside it, file by file, so
-    a file of the batch is compared with those before it too. A file refused there adds nothing; if the
-    write itself fails, no file of the batch lands and each says so. Outcomes of a batch are yielded once
-    it has landed.
+    typed by one statement (see `_type_staged`) and checked together, each file's report, line numbers
+    and refusal its own, and the checked files land in one transaction; the checks that depend on what
+    is loaded (the same bytes loaded before, lines repeating a loaded file) run inside it, measured for the
+    whole batch at once and decided file by file, so a file of the batch is compared with those landed
+    before it too. A file refused there adds nothing; if the write itself fails, no file of the batch lands
+    and each says so. Outcomes of a batch are yielded once it has landed.
 
     While one file's lines are typed (DuckDB lets go of Python as it works), the next file is read, decoded
     and its header found in a second thread. Stopping early leaves no copies behind.
     """
     with ws.read() as cur:
         saved = _saved_mappings(cur, kind)
+        # The files loaded already, by fingerprint: a batch's file is refused at once when it is one of them
+        # (checked again inside the batch's write, for files another load landed meanwhile).
+        loaded = _loaded_by_sha(cur, None) if batch_rows else {}
     tell = progress or (lambda _i, _n, _m: None)
 
     def prepare(position: int) -> tuple[bytes | None, PreparedFile | None]:
@@ -218,6 +314,8 @@ def load_many(
         # batch ends (finished, closed, interrupted) every prepared copy is discarded below.
         pending: deque[Future[tuple[bytes | None, PreparedFile | None]]] = deque()
         batch: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]] = []
+        # The batch's tables typed from several files (see `_type_together`), dropped once the batch has landed.
+        shared: list[str] = []
         rows = 0
         try:
             for index, (name, _read) in enumerate(items):
@@ -234,7 +332,8 @@ def load_many(
                         tell(index, name, "loaded")
                     elif batch_rows and _typed_with_its_shape(kind, prepared):
                         # Read into its stage table now; typed with the batch's files of its shape below.
-                        staged_file = _failure_in_words(name, _stage, cur, name, data, prepared, allow_overlap)
+                        staged_file = _failure_in_words(name, _stage, cur, name, data, prepared, allow_overlap,
+                                                        loaded)
                         rows += staged_file.records
                         item = staged_file
                         tell(index, name, "read")
@@ -250,8 +349,14 @@ def load_many(
                 _discard(pending.popleft())
                 batch.append((index, item))
                 if rows >= batch_rows or index + 1 == len(items):
-                    batch = _type_staged(cur, batch, tell)
+                    batch = _type_staged(cur, batch, tell, shared)
                     landed = _land_batch(ws, cur, [c for _, c in batch if isinstance(c, _Checked)])
+                    for table in shared:
+                        _drop(cur, table)
+                    shared.clear()
+                    shas = [r.sha256 for r in landed.values() if isinstance(r, LoadResult)]
+                    if shas:
+                        loaded |= _loaded_by_sha(cur, shas)
                     done, batch, rows = batch, [], 0
                     for position, outcome in done:
                         assert not isinstance(outcome, _Staged)
@@ -261,9 +366,11 @@ def load_many(
                 _discard(future)
             for _, left in batch:
                 if isinstance(left, _Checked):
-                    _drop(cur, left.parsed)
+                    _drop_checked(cur, left)
                 elif isinstance(left, _Staged):
                     _drop(cur, left.src.table)
+            for table in shared:
+                _drop(cur, table)
 
 
 def _checked_or_failure(ws: Workspace, cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, kind: Kind,
@@ -309,15 +416,18 @@ class _Staged:
 
 
 def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, prepared: PreparedFile,
-           allow_overlap: bool) -> _Staged:
-    """A CSV of a batch into its stage table (its lines numbered as published), or LoadError."""
+           allow_overlap: bool, loaded: dict[str, tuple[str, str]]) -> _Staged:
+    """A CSV of a batch into its stage table (its lines numbered as published), or LoadError.
+
+    `loaded` are the files loaded already, by fingerprint. The file's date format is chosen later, with
+    the batch's other files (see `_with_date_formats`)."""
     assert data is not None
     try:
         sha = sha256_of(data)
-        _refuse_if_loaded(cur, name, sha)
-        src = materialise(cur, name, prepared.source)
-        records = scalar_int(cur, f"SELECT count(*) FROM {src.table}")
-        return _Staged(name, sha, src, _parse_params(cur, src, "spend"), records, allow_overlap)
+        if sha in loaded:
+            raise AlreadyLoaded(name, *loaded[sha])
+        src, records = materialise_counted(cur, name, prepared.source)
+        return _Staged(name, sha, src, _parse_params(cur, src, "spend", date_format=""), records, allow_overlap)
     except BaseException:
         _drop(cur, prepared.source.table)
         raise
@@ -327,80 +437,128 @@ def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, prepar
 
 def _type_staged(
     cur: duckdb.DuckDBPyConnection, batch: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]],
-    tell: FileProgress,
+    tell: FileProgress, shared: list[str],
 ) -> list[tuple[int, _Staged | _Checked | LoadError | LoadResult]]:
     """The batch with each staged file typed and checked (a _Checked) or refused (a LoadError), in order.
 
     The files of one header shape are typed by one statement over all their stage tables (DuckDB spreads
-    it over its threads), then split into one parsed table per file; each file is then checked on its own,
-    as `_check` does, so its report, its line numbers and its refusal are its own.
+    it over its threads) into one table, added to `shared` (the caller drops it once the batch has
+    landed), and checked there together, file by file (see `_check_group`): each file's report, line
+    numbers and refusal are its own, as `_check` gives them.
     """
-    staged = [(i, s) for i, s in batch if isinstance(s, _Staged)]
+    staged = _with_date_formats(cur, [(i, s) for i, s in batch if isinstance(s, _Staged)])
     if not staged:
         return batch
+    by_index: dict[int, _Staged] = dict(staged)
+    batch = [(i, by_index.get(i, item)) for i, item in batch]
     groups: dict[tuple[object, ...], list[tuple[int, _Staged]]] = {}
     for index, entry in staged:
         groups.setdefault(entry.shape(), []).append((index, entry))
-    parsed: dict[int, str] = {}
+    together: dict[int, _Checked | LoadError] = {}
     out: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]] = []
     try:
         for members in groups.values():
             if len(members) > 1:
-                parsed |= _type_together(cur, members)
+                table = _type_together(cur, members)
+                if table is not None:
+                    shared.append(table)
+                    together |= _check_group(cur, members, table)
         for index, item in batch:
             if not isinstance(item, _Staged):
                 out.append((index, item))
                 continue
-            try:
-                checked: _Checked | LoadError = _failure_in_words(item.name, _check_staged, cur, item,
-                                                                  parsed.pop(index, None))
-                tell(index, item.name, "checked")
-            except LoadError as exc:
-                checked = exc
-                tell(index, item.name, "refused")
+            checked = together.pop(index, None)
+            if checked is None:
+                try:
+                    checked = _failure_in_words(item.name, _check_staged, cur, item, None)
+                except LoadError as exc:
+                    checked = exc
+            tell(index, item.name, "refused" if isinstance(checked, LoadError) else "checked")
             out.append((index, checked))
         return out
     except BaseException:
-        for _, done in out:
+        for _, done in [*out, *together.items()]:
             if isinstance(done, _Checked):
-                _drop(cur, done.parsed)
+                _drop_checked(cur, done)
         raise
     finally:
-        for table in parsed.values():
-            _drop(cur, table)
         for _, entry in staged:
             _drop(cur, entry.src.table)
 
 
-def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]]) -> dict[int, str]:
-    """Files of one shape typed by one statement, then split into a parsed table each (by batch position).
+def _with_date_formats(cur: duckdb.DuckDBPyConnection, staged: list[tuple[int, _Staged]]) -> list[tuple[int, _Staged]]:
+    """Staged files with their date format chosen (as `_file_date_format` does, for all in one statement)."""
+    if not staged:
+        return staged
+    files: list[int] = []
+    dates: list[str] = []
+    for number, (_, entry) in enumerate(staged):
+        own = list(dict.fromkeys(entry.src.samples("payment_date")))[:DATE_SAMPLES]
+        files += [number] * len(own)
+        dates += own
+    counts = {int(row[0]): row[1:] for row in cur.execute(spend_sql.DATE_FORMAT_COUNTS_BY_FILE,
+                                                          {"files": files, "dates": dates}).fetchall()}
+    return [(index, replace(entry, params=entry.params | {"date_format": _best_date_format(counts.get(number, ()))}))
+            for number, (index, entry) in enumerate(staged)]
 
-    Should that statement fail, none is returned: each file is then typed on its own, and its own error said.
+
+def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]]) -> str | None:
+    """Files of one shape typed by one statement into one temp table, each row's file (its batch position) in
+    `sp_file`; the table's name.
+
+    Should that statement fail, None is returned: each file is then typed on its own, and its own error said.
     """
     first = members[0][1]
     union = " UNION ALL ".join(
-        f"SELECT {number} AS sp_file, * FROM {entry.src.table} WHERE line BETWEEN {int(entry.params['first_line'])} "
-        f"AND {int(entry.params['last_line'])}" for number, (_, entry) in enumerate(members))
+        f"SELECT {int(index)} AS sp_file, * FROM {entry.src.table} WHERE line BETWEEN {int(entry.params['first_line'])} "
+        f"AND {int(entry.params['last_line'])}" for index, entry in members)
     together = f"parsed_{uuid.uuid4().hex[:12]}"
     src = replace(first.src, relation=f"({union})", params={})
     params = first.params | {"first_line": 0, "last_line": 2**62}
-    tables: dict[int, str] = {}
     try:
-        try:
-            cur.execute(spend_sql.parse_spend_sql(src, together, file_column=True), params)
-        except duckdb.Error:
-            return {}
-        for number, (index, _entry) in enumerate(members):
-            table = f"parsed_{uuid.uuid4().hex[:12]}"
-            cur.execute(f"CREATE TEMP TABLE {table} AS SELECT * EXCLUDE (sp_file) FROM {together} WHERE sp_file = {number}")
-            tables[index] = table
-        return tables
-    except BaseException:
-        for table in tables.values():
-            _drop(cur, table)
-        raise
-    finally:
+        cur.execute(spend_sql.parse_spend_sql(src, together, file_column=True), params)
+    except duckdb.Error:
         _drop(cur, together)
+        return None
+    return together
+
+
+def _check_group(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]],
+                 together: str) -> dict[int, _Checked | LoadError]:
+    """The files typed together into `together`, checked there as `_check_staged` checks one: the candidate
+    header rows and the quality figures of all of them by one statement each. A file with a second table
+    lower down is left out (typed and checked again on its own, block by block, by the caller); so is every
+    file when a statement for them all fails."""
+    def own(index: int) -> str:
+        return f"(SELECT * EXCLUDE (sp_file) FROM {together} WHERE sp_file = {int(index)})"
+
+    out: dict[int, _Checked | LoadError] = {}
+    try:
+        candidates: dict[int, list[int]] = {}
+        for number, line in cur.execute(
+                f"SELECT sp_file, line FROM {together} WHERE maybe_header "
+                f"QUALIFY row_number() OVER (PARTITION BY sp_file ORDER BY line) <= {MAX_HEADER_CANDIDATES} "
+                "ORDER BY sp_file, line").fetchall():
+            candidates.setdefault(int(number), []).append(int(line))
+        relation = cur.execute(spend_sql.quality_by_file_sql(together))
+        names = [d[0] for d in relation.description][1:]
+        figures = {int(row[0]): dict(zip(names, row[1:], strict=True)) for row in relation.fetchall()}
+    except duckdb.Error:
+        return out
+    for index, entry in members:
+        blocks: tuple[StagedSource, ...] = (entry.src,)
+        try:
+            if index in candidates and _failure_in_words(
+                    entry.name, _split_at_headers, cur, entry.name, blocks, own(index), candidates[index]) != blocks:
+                continue
+            quality = _failure_in_words(entry.name, _checked_quality, cur, entry.name, entry.src, blocks, own(index),
+                                        "spend", figures.get(index))
+        except LoadError as exc:
+            out[index] = exc
+            continue
+        out[index] = _Checked(entry.name, entry.sha, "spend", entry.src, own(index), quality, save_profile=False,
+                              allow_overlap=entry.allow_overlap, group=together, number=index)
+    return out
 
 
 def _check_staged(cur: duckdb.DuckDBPyConnection, entry: _Staged, parsed: str | None) -> _Checked:
@@ -431,16 +589,32 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
     try:
         with ws.write_on(cur) as inside:
             # Spend files whose payments go in together below, in one statement.
-            waiting: list[tuple[int, str, object]] | None = [] if INSERT_TOGETHER else None
-            for entry in checked:
+            waiting: list[tuple[int, _Checked, object]] | None = [] if INSERT_TOGETHER else None
+            # The batch's files loaded already (by another load meanwhile): one look-up for them all; a file
+            # landing below is added, so that the same bytes later in the batch are refused too.
+            known: dict[str, tuple[str, str] | None] = {}
+            known.update(_loaded_by_sha(inside, [e.sha for e in checked]))
+            repeats = (_Repeats.measured(inside, checked)
+                       if any(e.kind == "spend" and not e.allow_overlap for e in checked) else None)
+            for position, entry in enumerate(checked):
                 try:
-                    outcomes[id(entry)] = _land(inside, entry, waiting)
+                    result = _land(inside, entry, waiting, known,
+                                   None if repeats is None else functools.partial(repeats.most, inside, position))
+                    outcomes[id(entry)] = result
+                    if repeats is not None:
+                        repeats.landed[position] = result.file_id
                 except LoadError as exc:  # refused before anything of it was written
                     outcomes[id(entry)] = exc
             if waiting:
+                alone = [(file_id, entry, fy) for file_id, entry, fy in waiting if entry.group is None]
+                groups: dict[str, list[tuple[int, int, int | None]]] = {}
+                for file_id, entry, fy in waiting:
+                    if entry.group is not None:
+                        groups.setdefault(entry.group, []).append(
+                            (entry.number, file_id, None if fy is None else int(fy)))  # type: ignore[call-overload]
                 inside.execute(spend_sql.insert_many_payments_sql(
-                    [(file_id, table) for file_id, table, _ in waiting]),
-                    {f"undated_fy_{n}": fy for n, (_, _, fy) in enumerate(waiting)})
+                    [(file_id, entry.parsed) for file_id, entry, _ in alone], list(groups.items())),
+                    {f"undated_fy_{n}": fy for n, (_, _, fy) in enumerate(alone)})
                 inside.execute(MARK_SPEND_FACTS_STALE)
     except (duckdb.Error, OSError) as exc:
         failures = {id(entry): write_failure(entry.name, exc) for entry in checked}
@@ -449,8 +623,14 @@ def _land_batch(ws: Workspace, cur: duckdb.DuckDBPyConnection, checked: Sequence
         outcomes = {k: v for k, v in failures.items() if v is not None}
     finally:
         for entry in checked:
-            _drop(cur, entry.parsed)
+            _drop_checked(cur, entry)
     return outcomes
+
+
+def _drop_checked(cur: duckdb.DuckDBPyConnection, checked: _Checked) -> None:
+    """Drop a checked file's own temp table (one typed with others is the batch's to drop: see `load_many`)."""
+    if checked.group is None:
+        _drop(cur, checked.parsed)
 
 
 def _drop(cur: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -470,7 +650,11 @@ def _discard(future: Future[tuple[bytes | None, PreparedFile | None]]) -> None:
 
 @dataclass(frozen=True, eq=False)
 class _Checked:
-    """A file read, typed into temp table `parsed` and checked, waiting to land."""
+    """A file read, typed into temp table `parsed` and checked, waiting to land.
+
+    A file typed with others of its shape has `group` (the table they were typed into, which its batch
+    drops) and `number` (its rows' `sp_file` there), and `parsed` is then its rows of that table, a relation.
+    """
 
     name: str
     sha: str
@@ -480,6 +664,8 @@ class _Checked:
     quality: dict[str, Any]
     save_profile: bool
     allow_overlap: bool
+    group: str | None = None
+    number: int = 0
 
     @property
     def rows(self) -> int:
@@ -520,7 +706,7 @@ def load_file(
                     result = _land(inside, checked)
             finally:
                 if checked is not None:
-                    _drop(cur, checked.parsed)
+                    _drop_checked(cur, checked)
     except (duckdb.Error, OSError) as exc:
         # A full disk stops the commit (or the copy, or a spill); the transaction rolled back. The clean-up
         # after it fails too, so this is caught here, around it, rather than at the commit alone.
@@ -595,9 +781,10 @@ def _check(
 
 
 def _checked_quality(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource, blocks: Sequence[StagedSource],
-                     parsed: str, kind: Kind) -> dict[str, Any]:
-    """The quality report of a file typed into `parsed`; LoadError when a line of it refuses the file."""
-    quality = _quality(cur, src, parsed, kind, blocks)
+                     parsed: str, kind: Kind, figures: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The quality report of a file typed into `parsed` (from its `figures` when measured already);
+    LoadError when a line of it refuses the file."""
+    quality = _quality(cur, src, parsed, kind, blocks, figures)
     if quality.pop("problems"):
         _refuse_on_problems(cur, name, src, parsed, kind)
     _refuse_unloadable(name, kind, quality)
@@ -627,6 +814,12 @@ def write_failure(name: str, exc: BaseException) -> LoadError | None:
 def _saved_mappings(cur: duckdb.DuckDBPyConnection, kind: Kind) -> dict[str, dict[str, int]]:
     """The column mappings analysts chose before, by header signature."""
     return {sig: json.loads(m) for sig, m in cur.execute(SAVED_MAPPINGS, {"kind": kind}).fetchall()}
+
+
+def _loaded_by_sha(cur: duckdb.DuckDBPyConnection, shas: Sequence[str] | None) -> dict[str, tuple[str, str]]:
+    """The loaded files among `shas` (all when None): fingerprint -> (name, when loaded, in words)."""
+    return {str(sha): (str(name), str(when))
+            for sha, name, when in cur.execute(FIND_BY_SHAS, {"shas": None if shas is None else list(shas)}).fetchall()}
 
 
 def _refuse_if_loaded(cur: duckdb.DuckDBPyConnection, name: str, sha: str) -> None:
@@ -683,7 +876,9 @@ def _parse(
     return blocks[0], blocks
 
 
-def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind) -> dict[str, Any]:
+def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind,
+                  date_format: str | None = None) -> dict[str, Any]:
+    """The values a block's parse statement binds (a spend file's date format chosen here unless given)."""
     params: dict[str, Any] = {}
     if src.unmapped():
         params["extra_keys"] = [n for n, _ in src.unmapped()]
@@ -693,7 +888,7 @@ def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind)
         today = dt.date.today()
         params["earliest"] = spend_sql.EARLIEST_PLAUSIBLE_DATE
         params["latest"] = today.replace(year=today.year + spend_sql.LATEST_PLAUSIBLE_YEARS_AHEAD)
-        params["date_format"] = _file_date_format(cur, src)
+        params["date_format"] = _file_date_format(cur, src) if date_format is None else date_format
         params["not_delimiter"] = "[^" + re.escape(src.delimiter or ",") + "]"
         params["row_cells"] = max(2, len(src.header) // 2)
         params |= src.block_params()
@@ -719,11 +914,14 @@ MAX_HEADER_CANDIDATES = 2000
 
 
 def _split_at_headers(
-    cur: duckdb.DuckDBPyConnection, name: str, blocks: tuple[StagedSource, ...], parsed: str
+    cur: duckdb.DuckDBPyConnection, name: str, blocks: tuple[StagedSource, ...], parsed: str,
+    candidates: Sequence[int] | None = None,
 ) -> tuple[StagedSource, ...]:
     """Blocks again, split where a row below a header is itself a header: the same one (a page header,
-    skipped) or another naming the date, payee and amount (a second table, mapped on its own)."""
-    lines = [int(r[0]) for r in cur.execute(
+    skipped) or another naming the date, payee and amount (a second table, mapped on its own).
+
+    `candidates` are the lines of `parsed` that may be headers, when found already."""
+    lines = list(candidates) if candidates is not None else [int(r[0]) for r in cur.execute(
         f"SELECT line FROM {parsed} WHERE maybe_header ORDER BY line LIMIT {MAX_HEADER_CANDIDATES}").fetchall()]
     if not lines:
         return blocks
@@ -776,7 +974,11 @@ def _file_date_format(cur: duckdb.DuckDBPyConnection, src: StagedSource) -> str:
     """The format that reads most of the file's first dates; ties go to the earlier in the list."""
     # Distinct dates only: a month's file repeats a few dozen, and each failed try costs.
     dates = list(dict.fromkeys(src.samples("payment_date")))[:DATE_SAMPLES]
-    counts = cur.execute(spend_sql.DATE_FORMAT_COUNTS, {"dates": dates}).fetchone() or ()
+    return _best_date_format(cur.execute(spend_sql.DATE_FORMAT_COUNTS, {"dates": dates}).fetchone() or ())
+
+
+def _best_date_format(counts: Sequence[int]) -> str:
+    """Of DATE_FORMATS, the one read by most dates (`counts` in its order); ties go to the earlier."""
     best = max(range(len(DATE_FORMATS)), key=lambda i: (counts[i], -i)) if counts else 0
     return DATE_FORMATS[best]
 
@@ -822,14 +1024,17 @@ def _refuse_on_problems(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSo
 
 def _quality(
     cur: duckdb.DuckDBPyConnection, src: StagedSource, parsed: str, kind: Kind,
-    blocks: Sequence[StagedSource] = (),
+    blocks: Sequence[StagedSource] = (), measured: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    sql = spend_sql.quality_sql(parsed) if kind == "spend" else contract_sql.quality_sql(parsed)
-    relation = cur.execute(sql)
-    names = [d[0] for d in relation.description]
-    row = relation.fetchone()
-    assert row is not None
-    figures = dict(zip(names, row, strict=True))
+    if measured is None:
+        sql = spend_sql.quality_sql(parsed) if kind == "spend" else contract_sql.quality_sql(parsed)
+        relation = cur.execute(sql)
+        names = [d[0] for d in relation.description]
+        row = relation.fetchone()
+        assert row is not None
+        figures = dict(zip(names, row, strict=True))
+    else:
+        figures = dict(measured)
     skipped = {str(k): int(v) for k, v in (figures.pop("skipped") or {}).items()}
     labels = spend_sql.SKIP_REASONS if kind == "spend" else contract_sql.SKIP_REASONS
     quality: dict[str, Any] = {
@@ -910,20 +1115,33 @@ def _refuse_unloadable(name: str, kind: Kind, quality: dict[str, Any]) -> None:
 
 
 def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
-          waiting: list[tuple[int, str, object]] | None = None) -> LoadResult:
+          waiting: list[tuple[int, _Checked, object]] | None = None,
+          known: dict[str, tuple[str, str] | None] | None = None,
+          repeated: Callable[[], tuple[int, str, str, int] | None] | None = None) -> LoadResult:
     """Write a checked file inside the caller's transaction (on the cursor holding its temp table).
 
     Refuses it (AlreadyLoaded, RepeatsLoaded) before writing anything when what is loaded now, files
     landed earlier in the same transaction included, says so. With `waiting`, a spend file's payments are
     not inserted here: (file id, parsed table, undated year) is added to it, for the caller to insert
-    with the others in one statement before the commit.
+    with the others in one statement before the commit. With `known` (the fingerprints of the transaction's
+    files loaded already, with name and time, or None for a file landed in it), the file is refused by it
+    rather than by a look-up of its own, and added to it once it lands. With `repeated`, the loaded file
+    its lines repeat most comes from it (see `_Repeats`) rather than from a statement of its own.
     """
     name, sha, kind, src, parsed, quality = (checked.name, checked.sha, checked.kind, checked.src, checked.parsed,
                                              checked.quality)
     rows, total = int(quality["rows"]), Decimal(quality["total"])
-    _refuse_if_loaded(cur, name, sha)
+    if known is None:
+        _refuse_if_loaded(cur, name, sha)
+    elif sha in known:
+        found = known[sha]
+        if found is None:  # landed earlier in this transaction: its time as written
+            _refuse_if_loaded(cur, name, sha)
+        else:
+            raise AlreadyLoaded(name, *found)
     if kind == "spend" and not checked.allow_overlap:
-        repeat = cur.execute(repeated_lines_sql(parsed, [(f, t) for f, t, _ in waiting or ()])).fetchone()
+        repeat = (repeated() if repeated is not None else
+                  cur.execute(repeated_lines_sql(parsed, [(f, c.parsed) for f, c, _ in waiting or ()])).fetchone())
         if repeat is not None and int(repeat[3]) >= REPEAT_SHARE * rows:
             raise RepeatsLoaded(name, str(repeat[1]), str(repeat[2]), int(repeat[3]), rows)
     file_id = int(cur.execute(NEXT_FILE_ID).fetchone()[0])  # type: ignore[index]
@@ -933,13 +1151,15 @@ def _land(cur: duckdb.DuckDBPyConnection, checked: _Checked,
          "sheet": src.sheet, "quality": json.dumps(quality)},
     )
     if kind == "spend" and waiting is not None:
-        waiting.append((file_id, parsed, quality.get("undated_fy")))
+        waiting.append((file_id, checked, quality.get("undated_fy")))
     else:
         insert = spend_sql.insert_payments_sql(parsed) if kind == "spend" else contract_sql.insert_contracts_sql(parsed)
         cur.execute(insert, {"file_id": file_id, "undated_fy": quality.get("undated_fy")} if kind == "spend"
                     else {"file_id": file_id})
         if kind == "spend":
             cur.execute(MARK_SPEND_FACTS_STALE)
+    if known is not None:
+        known[sha] = None
     if checked.save_profile:
         cur.execute(
             SAVE_MAPPING,

@@ -456,11 +456,17 @@ def materialise(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource) ->
     """The source as its temp table, with line numbers that count line breaks inside quoted cells."""
     if src.relation == src.table:
         return src
+    return materialise_counted(cur, name, src)[0]
+
+
+def materialise_counted(cur: duckdb.DuckDBPyConnection, name: str, src: StagedSource) -> tuple[StagedSource, int]:
+    """As `materialise`, with how many records the table holds (a CSV not yet in its table)."""
+    assert src.relation != src.table
     read_into(cur, name, src, f"CREATE TEMP TABLE {src.table} AS SELECT * FROM {src.relation}", {})
     records = scalar_int(cur, f"SELECT count(*) FROM {src.table}")
     if not src.lines_are_exact(records):
         cur.execute(_renumber_sql(src.table, src.width))
-    return replace(src, relation=src.table, params={}, physical_lines=None)
+    return replace(src, relation=src.table, params={}, physical_lines=None), records
 
 
 def _best_delimiter(head: str, kind: Kind) -> tuple[str, list[list[str]], HeaderMatch | None]:

@@ -8,6 +8,7 @@ a date or an amount but cannot be read refuses the whole file, naming the line.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sp_analysis.ingest.source import StagedSource
 from sp_analysis.sql_macros import DATE_FORMATS
@@ -174,6 +175,14 @@ SELECT {", ".join(f"count(try_strptime(d, '{fmt}'))" for fmt in DATE_FORMATS)}
 FROM (SELECT sp_clean(d) AS d FROM unnest($dates::VARCHAR[]) AS t(d))
 WHERE d IS NOT NULL
 """
+# The same for several files in one statement: $files and $dates are parallel lists (file number, date as
+# published); one row per file number with at least one date, the number first.
+DATE_FORMAT_COUNTS_BY_FILE = f"""
+SELECT f, {", ".join(f"count(try_strptime(d, '{fmt}'))" for fmt in DATE_FORMATS)}
+FROM (SELECT f, sp_clean(d) AS d FROM (SELECT unnest($files::INTEGER[]) AS f, unnest($dates::VARCHAR[]) AS d))
+WHERE d IS NOT NULL
+GROUP BY f
+"""
 
 
 PROBLEM_KINDS = {
@@ -251,6 +260,82 @@ def quality_sql(parsed: str) -> str:
     """
 
 
+def quality_by_file_sql(parsed: str) -> str:
+    """`quality_sql`'s figures for each file of a table typed from several (`sp_file` first, one row per file
+    with at least one row; a file with none is measured on its own by `quality_sql`)."""
+    return f"""
+    WITH pay AS (SELECT * FROM {parsed} WHERE row_kind = 'payment'),
+    dupes AS (
+        SELECT sp_file, count(*) - count(DISTINCT (payment_date, amount, supplier_name, supplier_id,
+               transaction_ref, department, expense_type, expense_code, invoice_ref)) AS repeated
+        FROM pay GROUP BY sp_file
+    ),
+    refs AS (
+        SELECT sp_file, count(*) AS repeated_refs FROM (
+            SELECT sp_file, transaction_ref FROM pay WHERE transaction_ref IS NOT NULL
+            GROUP BY sp_file, transaction_ref HAVING count(*) > 1)
+        GROUP BY sp_file
+    ),
+    skipped_totals AS (
+        SELECT sp_file, map(list(row_kind ORDER BY row_kind), list(t ORDER BY row_kind)) AS m FROM (
+            SELECT sp_file, row_kind, sum(amount::DECIMAL(38, 2)) AS t FROM {parsed}
+            WHERE row_kind NOT IN ('payment', 'totals') AND amount IS NOT NULL
+            GROUP BY sp_file, row_kind)
+        GROUP BY sp_file
+    ),
+    skipped_lines AS (
+        SELECT sp_file, map(list(row_kind ORDER BY row_kind), list(lines ORDER BY row_kind)) AS m FROM (
+            SELECT sp_file, row_kind, list(line ORDER BY line)[1:200] AS lines FROM {parsed}
+            WHERE row_kind NOT IN ('payment', 'blank') GROUP BY sp_file, row_kind)
+        GROUP BY sp_file
+    ),
+    skipped AS (
+        SELECT sp_file, map(list(row_kind ORDER BY row_kind), list(n ORDER BY row_kind)) AS m FROM (
+            SELECT sp_file, row_kind, count(*) AS n FROM {parsed} WHERE row_kind <> 'payment'
+            GROUP BY sp_file, row_kind)
+        GROUP BY sp_file
+    ),
+    figures AS (
+        SELECT
+            sp_file,
+            count(*) AS rows_read,
+            count(*) FILTER (WHERE row_kind = 'payment') AS payments,
+            coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind <> 'totals'), 0) AS all_money,
+            coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind NOT IN ('payment', 'totals')), 0)
+                AS not_loaded_total,
+            count(*) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated,
+            coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none'), 0) AS undated_total,
+            list(line ORDER BY line) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated_lines,
+            list(DISTINCT date_precision ORDER BY date_precision)
+                FILTER (WHERE row_kind = 'payment' AND date_precision <> 'none') AS precisions,
+            min(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS first_fy,
+            max(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS last_fy,
+            coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind = 'payment'), 0) AS total,
+            count(*) FILTER (WHERE row_kind = 'payment' AND amount < 0) AS credit_notes,
+            coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND amount < 0), 0) AS credit_total,
+            count(*) FILTER (WHERE row_kind = 'payment' AND sp_is_redacted(supplier_name)) AS redacted,
+            min(payment_date) FILTER (WHERE row_kind = 'payment') AS first_date,
+            max(date_end) FILTER (WHERE row_kind = 'payment') AS last_date,
+            list(amount ORDER BY line) FILTER (WHERE row_kind = 'totals') AS published_totals,
+            count(*) FILTER (WHERE {_IS_PROBLEM}) AS problems
+        FROM {parsed}
+        GROUP BY sp_file
+    )
+    SELECT
+        f.sp_file, f.rows_read, f.payments, f.all_money, f.not_loaded_total, f.undated, f.undated_total,
+        f.undated_lines, f.precisions, f.first_fy, f.last_fy, st.m AS skipped_totals, sl.m AS skipped_lines,
+        f.total, f.credit_notes, f.credit_total, f.redacted, f.first_date, f.last_date,
+        coalesce(d.repeated, 0) AS repeated_lines, coalesce(r.repeated_refs, 0) AS repeated_transaction_refs,
+        f.published_totals, f.problems, sk.m AS skipped
+    FROM figures f
+    LEFT JOIN dupes d USING (sp_file)
+    LEFT JOIN refs r USING (sp_file)
+    LEFT JOIN skipped_totals st USING (sp_file)
+    LEFT JOIN skipped_lines sl USING (sp_file)
+    LEFT JOIN skipped sk USING (sp_file)
+    """
+
+
 def insert_payments_sql(parsed: str) -> str:
     """Append the payments of a parsed file to the workspace (binds $file_id and $undated_fy)."""
     return f"""
@@ -267,12 +352,24 @@ def insert_payments_sql(parsed: str) -> str:
     """
 
 
-def insert_many_payments_sql(files: list[tuple[int, str]]) -> str:
-    """Append the payments of several parsed files (file id, parsed table) in one statement, in order (binds
-    $undated_fy_0, $undated_fy_1, ... for each file's undated year)."""
-    parts = " UNION ALL BY NAME ".join(
+def insert_many_payments_sql(files: Sequence[tuple[int, str]],
+                             groups: Sequence[tuple[str, Sequence[tuple[int, int, int | None]]]] = ()) -> str:
+    """Append the payments of several parsed files in one statement, in order of file id.
+
+    `files` are (file id, parsed table), binding $undated_fy_0, $undated_fy_1, ... for each file's undated
+    year. `groups` are tables typed from several files (each row's file in `sp_file`) with the files of each
+    to insert: (sp_file, file id, undated year); the table's other files are left out.
+    """
+    parts = [
         f"SELECT {int(file_id)} AS sp_file_id, *, coalesce(sp_fy_start(payment_date), $undated_fy_{n}) AS fy "
-        f"FROM {table} WHERE row_kind = 'payment'" for n, (file_id, table) in enumerate(files))
+        f"FROM {table} WHERE row_kind = 'payment'" for n, (file_id, table) in enumerate(files)]
+    for table, members in groups:
+        ids = ", ".join(f"({int(number)}, {int(file_id)}, CAST({'NULL' if fy is None else int(fy)} AS SMALLINT))"
+                        for number, file_id, fy in members)
+        parts.append(
+            f"SELECT f.sp_file_id, t.* EXCLUDE (sp_file), coalesce(sp_fy_start(t.payment_date), f.undated_fy) AS fy "
+            f"FROM {table} t JOIN (VALUES {ids}) AS f(sp_file, sp_file_id, undated_fy) ON t.sp_file = f.sp_file "
+            f"WHERE t.row_kind = 'payment'")
     return f"""
     INSERT INTO payments (file_id, source_row, payment_date, financial_year, fy_start, month, amount, supplier_name,
                           supplier_id, is_redacted, department, expense_type, expense_code, transaction_ref, body,
@@ -282,7 +379,7 @@ def insert_many_payments_sql(files: list[tuple[int, str]]) -> str:
            supplier_id, sp_is_redacted(supplier_name), department, expense_type, expense_code,
            transaction_ref, body, creditor_type, vat_number, invoice_ref, extra, date_precision, date_end, sheet,
            invoice_date, received_date, expense_category, proclass_code, proclass_label
-    FROM ({parts})
+    FROM ({" UNION ALL BY NAME ".join(parts)})
     ORDER BY sp_file_id, line
     """
 
