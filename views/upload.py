@@ -242,8 +242,9 @@ for number, outcome in enumerate(results):
 
 if len(landed) > QUALITY_BESIDE_EACH:
     with st.expander(f"Quality reports of the {len(landed)} files just loaded"):
-        chosen = st.selectbox("File", range(len(landed)), format_func=lambda i: landed[i]["name"], key="quality_new_pick")
-        ui.quality_report(landed[chosen]["quality"], landed[chosen]["kind"], landed[chosen]["name"], key="quality_new")
+        just_loaded = landed[st.selectbox("File", range(len(landed)), format_func=lambda i: landed[i]["name"],
+                                          key="quality_new_pick") or 0]
+        ui.quality_report(just_loaded["quality"], just_loaded["kind"], just_loaded["name"], key="quality_new")
 
 # Column choices saved against a header's shape: each applies, unasked, to every later file of that shape.
 choices = ui.query_as_loaded(saved_choices)

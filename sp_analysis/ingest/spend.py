@@ -210,53 +210,20 @@ def problems_sql(parsed: str) -> str:
 
 def quality_sql(parsed: str) -> str:
     """One row of figures for the quality report (and `problems`: how many rows refuse the file)."""
+    # One home for the figures: `quality_by_file_sql` over the file as the only file of its table, joined to one
+    # row so that a file with no rows still gets its figures (counts and sums of nothing are 0).
     return f"""
-    WITH pay AS (SELECT * FROM {parsed} WHERE row_kind = 'payment'),
-    dupes AS (
-        SELECT count(*) - count(DISTINCT (payment_date, amount, supplier_name, supplier_id,
-               transaction_ref, department, expense_type, expense_code, invoice_ref)) AS repeated
-        FROM pay
-    ),
-    refs AS (
-        SELECT count(*) AS repeated_refs FROM (
-            SELECT transaction_ref FROM pay WHERE transaction_ref IS NOT NULL
-            GROUP BY transaction_ref HAVING count(*) > 1)
-    )
-    SELECT
-        count(*) AS rows_read,
-        count(*) FILTER (WHERE row_kind = 'payment') AS payments,
-        -- Every readable amount in the file, loaded or not: loaded + not loaded = all the money it holds.
-        -- A totals row repeats money the lines hold, so it is compared (published_totals), not added.
-        coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind <> 'totals'), 0) AS all_money,
-        coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind NOT IN ('payment', 'totals')), 0)
-            AS not_loaded_total,
-        count(*) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated,
-        coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none'), 0) AS undated_total,
-        list(line ORDER BY line) FILTER (WHERE row_kind = 'payment' AND date_precision = 'none') AS undated_lines,
-        list(DISTINCT date_precision) FILTER (WHERE row_kind = 'payment' AND date_precision <> 'none') AS precisions,
-        min(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS first_fy,
-        max(sp_fy_start(payment_date)) FILTER (WHERE row_kind = 'payment') AS last_fy,
-        (SELECT map(list(row_kind), list(t)) FROM (
-            SELECT row_kind, sum(amount::DECIMAL(38, 2)) AS t FROM {parsed}
-            WHERE row_kind NOT IN ('payment', 'totals') AND amount IS NOT NULL
-            GROUP BY row_kind ORDER BY row_kind)) AS skipped_totals,
-        (SELECT map(list(row_kind), list(lines)) FROM (
-            SELECT row_kind, list(line ORDER BY line)[1:200] AS lines FROM {parsed}
-            WHERE row_kind NOT IN ('payment', 'blank') GROUP BY row_kind ORDER BY row_kind)) AS skipped_lines,
-        coalesce(sum(amount::DECIMAL(38, 2)) FILTER (WHERE row_kind = 'payment'), 0) AS total,
-        count(*) FILTER (WHERE row_kind = 'payment' AND amount < 0) AS credit_notes,
-        coalesce(sum(amount) FILTER (WHERE row_kind = 'payment' AND amount < 0), 0) AS credit_total,
-        count(*) FILTER (WHERE row_kind = 'payment' AND sp_is_redacted(supplier_name)) AS redacted,
-        min(payment_date) FILTER (WHERE row_kind = 'payment') AS first_date,
-        max(date_end) FILTER (WHERE row_kind = 'payment') AS last_date,
-        (SELECT repeated FROM dupes) AS repeated_lines,
-        (SELECT repeated_refs FROM refs) AS repeated_transaction_refs,
-        list(amount ORDER BY line) FILTER (WHERE row_kind = 'totals') AS published_totals,
-        count(*) FILTER (WHERE {_IS_PROBLEM}) AS problems,
-        (SELECT map(list(row_kind), list(n)) FROM (
-            SELECT row_kind, count(*) AS n FROM {parsed} WHERE row_kind <> 'payment'
-            GROUP BY row_kind ORDER BY row_kind)) AS skipped
-    FROM {parsed}
+    SELECT q.* EXCLUDE (sp_file) REPLACE (
+        coalesce(q.rows_read, 0) AS rows_read, coalesce(q.payments, 0) AS payments,
+        coalesce(q.all_money, 0) AS all_money, coalesce(q.not_loaded_total, 0) AS not_loaded_total,
+        coalesce(q.undated, 0) AS undated, coalesce(q.undated_total, 0) AS undated_total,
+        coalesce(q.total, 0) AS total, coalesce(q.credit_notes, 0) AS credit_notes,
+        coalesce(q.credit_total, 0) AS credit_total, coalesce(q.redacted, 0) AS redacted,
+        coalesce(q.repeated_lines, 0) AS repeated_lines,
+        coalesce(q.repeated_transaction_refs, 0) AS repeated_transaction_refs,
+        coalesce(q.problems, 0) AS problems)
+    FROM (SELECT 0 AS sp_file) one
+    LEFT JOIN ({quality_by_file_sql(f"(SELECT 0 AS sp_file, * FROM {parsed})")}) q USING (sp_file)
     """
 
 
