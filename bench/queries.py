@@ -457,7 +457,7 @@ class QueryResult:
         return all(v["median"] <= TARGET_QUERY_S for v in (self.plain, self.typical) if v is not None)
 
 
-def queries(largest_key: str, mid_key: str, typical_year: str) -> list[Query]:
+def page_queries(largest_key: str, mid_key: str, typical_year: str) -> list[Query]:
     """Every query behind the Overview, Impact areas and Suppliers pages, and the Classification page's."""
     from sp_analysis.spend import classify, queries, suppliers
     from sp_analysis.spend.filters import SpendFilters
@@ -561,7 +561,7 @@ def time_queries(ws: Any, typical_year: str) -> list[QueryResult]:
     ranked = queries.top_suppliers(ws, SpendFilters(), 100)
     largest_key, mid_key = str(ranked.at[0, "supplier_key"]), str(ranked.iloc[-1]["supplier_key"])
     results = []
-    for query in queries(largest_key, mid_key, typical_year):
+    for query in page_queries(largest_key, mid_key, typical_year):
         plain = timed(lambda q=query: q.plain(ws))  # type: ignore[misc]
         typical = timed(lambda q=query: q.typical(ws)) if query.typical else None  # type: ignore[misc]
         result = QueryResult(query.name, query.pages, query.counts,
