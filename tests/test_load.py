@@ -188,6 +188,21 @@ def test_unmapped_columns_are_kept(ws: Workspace) -> None:
         assert cur.execute("SELECT extra['Costcuk'], body FROM payments").fetchone() == ("P039", "18")
 
 
+@pytest.mark.parametrize(("names", "keys"), [
+    # Names that differ only in case are two columns, each kept under its own name.
+    (["Ward Name", "WARD NAME"], ["Ward Name", "WARD NAME"]),
+    # A name the header repeats keeps its later cell as 'Name (2)'.
+    (["Ward", "Ward"], ["Ward", "Ward (2)"]),
+    (["it's \"quoted\"", "Ward"], ["it's \"quoted\"", "Ward"]),
+])
+def test_unmapped_columns_keep_every_name_in_order(ws: Workspace, names: list[str], keys: list[str]) -> None:
+    header = ",".join('"' + n.replace('"', '""') + '"' for n in names)
+    text = f"Date,Supplier Name,Amount,{header}\n01/04/2024,Acme,1.00,a,b\n"
+    load_file(ws, "cased.csv", text.encode(), "spend")
+    with ws.read() as cur:
+        assert cur.execute("SELECT map_keys(extra), map_values(extra) FROM payments").fetchone() == (keys, ["a", "b"])
+
+
 @pytest.mark.parametrize("delimiter", [";", "\t", "|"])
 def test_other_delimiters(ws: Workspace, delimiter: str) -> None:
     text = f"Date{delimiter}Supplier{delimiter}Amount\n01/04/2024{delimiter}Acme, Ltd{delimiter}1234.50\n"

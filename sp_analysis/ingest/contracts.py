@@ -7,6 +7,7 @@ registers leave them blank), but text in them that cannot be read refuses the fi
 from __future__ import annotations
 
 from sp_analysis.ingest.source import StagedSource
+from sp_analysis.sql import text_map_sql
 
 MONEY_FIELDS = ("value_whole_life", "value_annual")
 DATE_FIELDS = ("start_date", "end_date", "review_date")
@@ -39,12 +40,7 @@ def parse_contracts_sql(src: StagedSource, parsed: str, *, in_block: bool = Fals
     flags = ",\n".join(f"sp_parse_flag({col(f)}) AS {f}" for f in FLAG_FIELDS)
     named = [f"c{i}" for i in range(src.width) if i not in src.unnamed()]
     any_named = " OR ".join(f"sp_clean({c}) IS NOT NULL" for c in named) or "false"
-    extra = src.unmapped()
-    if extra:
-        values = ", ".join(f"sp_clean(c{pos})" for _, pos in extra)
-        extra_sql = f"map($extra_keys, [{values}])"
-    else:
-        extra_sql = "NULL::MAP(VARCHAR, VARCHAR)"
+    extra_sql = text_map_sql([(name, f"sp_clean(c{pos})") for name, pos in src.unmapped()])
     # A row whose mapped cells repeat the header's (a page header of a printed register) is skipped.
     positions = sorted(set(src.mapping.values()))
     repeated = "[" + ", ".join(f"lower(coalesce(sp_clean(c{i}), ''))" for i in positions) + "] = $header_cells"

@@ -880,8 +880,6 @@ def _parse_params(cur: duckdb.DuckDBPyConnection, src: StagedSource, kind: Kind,
                   date_format: str | None = None) -> dict[str, Any]:
     """The values a block's parse statement binds (a spend file's date format chosen here unless given)."""
     params: dict[str, Any] = {}
-    if src.unmapped():
-        params["extra_keys"] = [n for n, _ in src.unmapped()]
     if kind == "contracts":
         params["header_cells"] = contract_sql.header_cells(src)
     if kind == "spend":

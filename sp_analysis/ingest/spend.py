@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sp_analysis.ingest.source import StagedSource
+from sp_analysis.sql import text_map_sql
 from sp_analysis.sql_macros import DATE_FORMATS
 
 # Dates outside this window are taken as typing errors, not payments.
@@ -35,9 +36,8 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file
     the block typed and given a kind (payment or skip reason).
 
     Binds $date_format (the file's own: see DATE_FORMAT_COUNTS), $earliest, $latest, $not_delimiter,
-    $row_cells, $first_line, $last_line, $header_lines and, when the block has columns we do not map,
-    $extra_keys. With `file_column`, `src.relation` holds several files of one header shape, each row
-    with its file's number in `sp_file`, which the typed rows keep.
+    $row_cells, $first_line, $last_line and $header_lines. With `file_column`, `src.relation` holds several
+    files of one header shape, each row with its file's number in `sp_file`, which the typed rows keep.
     """
     carried = "sp_file, " if file_column else ""
     all_cells = ", ".join(f"c{i}" for i in range(src.width))
@@ -50,9 +50,8 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file
         position = src.mapping.get(canonical)
         return "NULL::VARCHAR" if position is None or position not in named else f"k{position}"
 
-    extra = src.unmapped()
-    # Header names are bound as $extra_keys, never written into the SQL.
-    extra_sql = f"map($extra_keys, [{', '.join(f'k{pos}' for _, pos in extra)}])" if extra else "NULL::MAP(VARCHAR, VARCHAR)"
+    # The columns we do not map, kept under their header names (quoted as SQL literals).
+    extra_sql = text_map_sql([(name, f"k{pos}") for name, pos in src.unmapped()])
     named_cells = ", ".join(f"k{i}" for i in named) or "NULL"
     has_any = f"coalesce({named_cells}) IS NOT NULL" if named else "false"
     # Cells past the header's last column mean a row was split (an unquoted comma, say).

@@ -46,7 +46,7 @@ import duckdb
 
 from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.spend.filters import SpendFilters
-from sp_analysis.sql import scalar_int
+from sp_analysis.sql import quote_literal, scalar_int
 from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 if TYPE_CHECKING:
@@ -275,18 +275,13 @@ ExtraKeys = dict[str, tuple[str, ...]]
 NO_EXTRA_KEYS: ExtraKeys = {"extra_words": (), "service_words": ()}
 
 
-def _sql_text(value: str) -> str:
-    """A header name as an SQL string literal (quotes doubled): header names are the council's text."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _words_sql(source: str, keys: tuple[str, ...], column: str) -> str:
     """The text of a payment's description (or service) columns, joined with ' | ' in header order: one map
     lookup per column a workspace has of that kind; blank cells (and, for services, links) left out."""
     if not keys:
         return "NULL::VARCHAR"
     keep = "trim({v}) <> ''" + (" AND NOT starts_with(lower(trim({v})), 'http')" if source == "service_words" else "")
-    cells = [f"CASE WHEN {keep.format(v=f'{column}[{_sql_text(k)}]')} THEN {column}[{_sql_text(k)}] END" for k in keys]
+    cells = [f"CASE WHEN {keep.format(v=f'{column}[{quote_literal(k)}]')} THEN {column}[{quote_literal(k)}] END" for k in keys]
     return f"nullif(concat_ws(' | ', {', '.join(cells)}), '')"
 
 
