@@ -237,6 +237,13 @@ def load_path(ws: Workspace, path: Path, kind: Kind, **options: Any) -> LoadResu
 # Files loaded together (load_paths with batch_rows) land in one transaction of about this many payments: more
 # than one of DuckDB's row groups (122,880 rows), so that the batch is written to the workspace as whole groups.
 BATCH_ROWS = 130_000
+# How many files `load_many` reads and prepares ahead of the one it is staging (one at least, more while the
+# files prepared hold less than PREPARE_AHEAD_BYTES).
+PREPARE_AHEAD = 4
+PREPARE_AHEAD_BYTES = 64 << 20
+# A prepared file: its bytes (None when read from disk in chunks), its staged copy (None for OCDS notices)
+# and the fingerprint of its bytes (None when there are none, or no copy).
+_Prepared = tuple[bytes | None, PreparedFile | None, str | None]
 # Called as each file of a batch is read (when it is typed later with its batch's files of its shape) and as it is
 # checked: (position in the batch from 0, file name, what happened: "read", "checked", "refused", ...).
 FileProgress = Callable[[int, str, str], None]
@@ -278,8 +285,9 @@ def load_many(
     before it too. A file refused there adds nothing; if the write itself fails, no file of the batch lands
     and each says so. Outcomes of a batch are yielded once it has landed.
 
-    While one file's lines are typed (DuckDB lets go of Python as it works), the next file is read, decoded
-    and its header found in a second thread. Stopping early leaves no copies behind.
+    While one file's lines are staged or a batch is typed and written (DuckDB lets go of Python as it works),
+    the next files are read, decoded, fingerprinted and their headers found in a second thread. Stopping early
+    leaves no copies behind.
     """
     with ws.read() as cur:
         saved = _saved_mappings(cur, kind)
@@ -288,7 +296,12 @@ def load_many(
         loaded = _loaded_by_sha(cur, None) if batch_rows else {}
     tell = progress or (lambda _i, _n, _m: None)
 
-    def prepare(position: int) -> tuple[bytes | None, PreparedFile | None]:
+    def prepare(position: int) -> _Prepared:
+        data, prepared = _read_and_prepare(position)
+        # The fingerprint is taken here too, off the thread that stages and types (hashlib lets go of Python).
+        return data, prepared, (sha256_of(data) if data is not None and prepared is not None else None)
+
+    def _read_and_prepare(position: int) -> tuple[bytes | None, PreparedFile | None]:
         name, source = items[position]
         try:
             if isinstance(source, Path):
@@ -312,27 +325,28 @@ def load_many(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-prepare") as pool, ws.read() as cur:
         # The file being checked stays first in `pending` until it is done, so that however the
         # batch ends (finished, closed, interrupted) every prepared copy is discarded below.
-        pending: deque[Future[tuple[bytes | None, PreparedFile | None]]] = deque()
+        pending: deque[Future[_Prepared]] = deque()
         batch: list[tuple[int, _Staged | _Checked | LoadError | LoadResult]] = []
         # The batch's tables typed from several files (see `_type_together`), dropped once the batch has landed.
         shared: list[str] = []
         rows = 0
         try:
             for index, (name, _read) in enumerate(items):
-                if not pending:
-                    pending.append(pool.submit(prepare, index))
-                if index + 1 < len(items):
-                    pending.append(pool.submit(prepare, index + 1))
+                # Up to PREPARE_AHEAD files are read and prepared ahead, so that the second thread keeps working
+                # while a batch is typed and written.
+                while (index + len(pending) < len(items) and len(pending) <= PREPARE_AHEAD
+                       and (len(pending) < 2 or _bytes_held(pending) < PREPARE_AHEAD_BYTES)):
+                    pending.append(pool.submit(prepare, index + len(pending)))
                 item: _Staged | _Checked | LoadError | LoadResult
                 try:
-                    data, prepared = pending[0].result()
+                    data, prepared, sha = pending[0].result()
                     if prepared is None:  # OCDS notices: loaded whole by load_file, in a transaction of their own
                         assert data is not None
                         item = _load_notices(ws, name, data, kind, None)
                         tell(index, name, "loaded")
                     elif batch_rows and _typed_with_its_shape(kind, prepared):
                         # Read into its stage table now; typed with the batch's files of its shape below.
-                        staged_file = _failure_in_words(name, _stage, cur, name, data, prepared, allow_overlap,
+                        staged_file = _failure_in_words(name, _stage, cur, name, data, sha, prepared, allow_overlap,
                                                         loaded)
                         rows += staged_file.records
                         item = staged_file
@@ -415,15 +429,14 @@ class _Staged:
         return sql, tuple((k, str(v)) for k, v in sorted(self.params.items()) if k not in ("first_line", "last_line"))
 
 
-def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, prepared: PreparedFile,
+def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, sha: str | None, prepared: PreparedFile,
            allow_overlap: bool, loaded: dict[str, tuple[str, str]]) -> _Staged:
     """A CSV of a batch into its stage table (its lines numbered as published), or LoadError.
 
     `loaded` are the files loaded already, by fingerprint. The file's date format is chosen later, with
     the batch's other files (see `_with_date_formats`)."""
-    assert data is not None
+    assert data is not None and sha is not None
     try:
-        sha = sha256_of(data)
         if sha in loaded:
             raise AlreadyLoaded(name, *loaded[sha])
         src, records = materialise_counted(cur, name, prepared.source)
@@ -640,7 +653,12 @@ def _drop(cur: duckdb.DuckDBPyConnection, table: str) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _discard(future: Future[tuple[bytes | None, PreparedFile | None]]) -> None:
+def _bytes_held(pending: Sequence[Future[_Prepared]]) -> int:
+    """The bytes of the files prepared so far (the ones still being prepared are not counted)."""
+    return sum(len(f.result()[0] or b"") for f in pending if f.done() and f.exception() is None)
+
+
+def _discard(future: Future[_Prepared]) -> None:
     """Remove the copy a preparation made (waiting for it if it is still running)."""
     if not future.cancel() and future.exception() is None:
         prepared = future.result()[1]
