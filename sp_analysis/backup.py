@@ -23,11 +23,9 @@ from typing import Any
 import duckdb
 
 from sp_analysis.sql import quote_identifier, quote_literal
-from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, SCHEMA_VERSION, Workspace, WorkspaceError
+from sp_analysis.workspace import DERIVED_TABLES, MARK_SPEND_FACTS_STALE, SCHEMA_VERSION, Workspace, WorkspaceError
 
 MANIFEST = "manifest.json"
-# Tables rebuilt from the others (sp_analysis/spend/facts.py) are not backed up.
-DERIVED_TABLES = {"spend_facts", "spend_cells", "supplier_spellings"}
 USER_TABLES = """
 SELECT table_name FROM duckdb_tables()
 WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary

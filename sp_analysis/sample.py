@@ -28,7 +28,7 @@ from sp_analysis.plan.framework import SAMPLE_ASSESSMENT, SAMPLE_TARGETS, instal
 from sp_analysis.plan.plan_files import read_plan_file
 from sp_analysis.settings import get_setting, set_setting
 from sp_analysis.spend.classify import ensure_classified
-from sp_analysis.workspace import Workspace
+from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
 
 WRITE_MARK = "INSERT OR REPLACE INTO workspace_meta VALUES ($key, $value)"
 DELETE_META = "DELETE FROM workspace_meta WHERE key = $key"
@@ -37,7 +37,6 @@ DELETE_SAMPLE_PAYMENTS = "DELETE FROM payments WHERE list_contains($ids, file_id
 DELETE_SAMPLE_CLASSES = "DELETE FROM payment_classes WHERE list_contains($ids, file_id)"
 DELETE_SAMPLE_CONTRACTS = "DELETE FROM contracts WHERE list_contains($ids, file_id)"
 DELETE_SAMPLE_FILES = "DELETE FROM loaded_files WHERE list_contains($ids, file_id)"
-MARK_SPEND_FACTS_STALE = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '1')"
 SAMPLE_ACTIONS = "SELECT action_id FROM plan_actions WHERE list_contains($titles, title)"
 DELETE_ACTION_ROWS = ("DELETE FROM plan_milestones WHERE list_contains($ids, action_id)",
                       "DELETE FROM plan_action_status WHERE list_contains($ids, action_id)",

@@ -402,6 +402,8 @@ CURRENT_SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
 RECORD_SCHEMA_VERSION = "INSERT INTO schema_version VALUES ($version, current_localtimestamp())"
 # What the analysis table (sp_analysis/spend/facts.py) rests on has changed: it is rebuilt before the next read.
 MARK_SPEND_FACTS_STALE = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '1')"
+# The tables sp_analysis/spend/facts.py rebuilds from the others (never backed up: rebuilt after an import).
+DERIVED_TABLES = ("spend_facts", "spend_cells", "supplier_spellings", "category_evidence")
 READ_DATA_VERSION = "SELECT CAST(value AS BIGINT) FROM workspace_meta WHERE key = 'data_version'"
 BUMP_DATA_VERSION = """
 UPDATE workspace_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'

@@ -23,10 +23,10 @@ from sp_analysis.spend.classify import (
     rule_from_expense_type,
     rule_from_value,
     save_rule,
-    suggest_categories,
 )
 from sp_analysis.spend.facts import ensure_current
 from sp_analysis.spend.filters import SpendFilters
+from sp_analysis.spend.suggest import suggest_categories
 from sp_analysis.workspace import Workspace
 from tests.conftest import RULE_LINES, rule_spend_csv
 
@@ -125,6 +125,28 @@ def test_suggestions_follow_the_evidence(small: Workspace) -> None:
     assert quarterly.sentence().startswith("Health and social care: 100% of the same payees'")
     # Zqx has no evidence; Widget sundry's only evidence is a tie (Supplies and Services, half and half); 'absent' has no lines.
     assert set(found) == {"Bulky item rounds", "Quarterly invoice"}
+
+
+def test_category_evidence_sums_the_classified_spend_three_ways(small: Workspace) -> None:
+    ensure_current(small)
+    placed = categories_now(small)
+    # Independently, from the fixture's lines and the category each landed in: absolute amounts of the
+    # classified lines, by expense type (as published), by payee id and by broad heading.
+    expected: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for row, (_name, payee_id, amount, _area, expense_type, heading) in enumerate(RULE_LINES, start=2):
+        category = placed[row][0]
+        if category == "Unclassified":
+            continue
+        for kind, key in (("type", expense_type), ("payee", payee_id), ("heading", heading)):
+            if key:
+                expected[(kind, key, category)] += abs(Decimal(amount))
+    with small.read() as cur:
+        rows = cur.execute("SELECT expense_type, payee, expense_category, category, weight FROM category_evidence").fetchall()
+    found = {("type" if t is not None else "payee" if p is not None else "heading", t or p or h, c): w
+             for t, p, h, c, w in rows}
+    assert len(found) == len(rows)  # each row belongs to one of the three
+    assert found == dict(expected)
+    assert found[("payee", "D1", "Waste")] == Decimal("620.00")
 
 
 def test_suggestions_by_supplier_and_for_nothing(small: Workspace) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from sp_analysis import exports, ui
 from sp_analysis.ingest.report import loaded_files
-from sp_analysis.spend import classify, queries
+from sp_analysis.spend import classify, queries, suggest
 from sp_analysis.spend.facts import refresh_spend_facts
 from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.words import pounds
@@ -60,7 +60,7 @@ by = st.radio("Group by", ["expense_type", "supplier_name", "department", "expen
               format_func=heading, key="unclassified_by")
 unclassified = ui.query(queries.largest_unclassified, by, 25)
 values = tuple(v for v in unclassified[by] if isinstance(v, str) and v.strip())
-suggestions = ui.query(classify.suggest_categories, values, by)
+suggestions = ui.query(suggest.suggest_categories, values, by)
 shown = ui.money_columns(unclassified, "total")
 shown["suggested"] = [suggestions[v].category if v in suggestions else "" for v in unclassified[by]]
 shown["why"] = ["; ".join(suggestions[v].evidence) if v in suggestions else "" for v in unclassified[by]]

@@ -13,7 +13,7 @@ loaded or removed, rules re-run, suppliers merged or split): `ensure_current` do
 from __future__ import annotations
 
 from sp_analysis.spend.classify import SUPPLIER_SPELLING_KEYS, ensure_classified
-from sp_analysis.workspace import Workspace
+from sp_analysis.workspace import DERIVED_TABLES, Workspace
 
 REFRESH_SPEND_FACTS = f"""
 CREATE OR REPLACE TABLE spend_facts AS
@@ -39,8 +39,8 @@ display AS MATERIALIZED (
 ),
 facts AS (
     SELECT p.file_id, p.source_row, p.payment_date, p.date_end, p.financial_year, p.fy_start, p.month, p.amount,
-           p.supplier_name, p.supplier_id, p.is_redacted, p.department, p.expense_type, p.expense_code,
-           p.creditor_type, p.transaction_ref,
+           p.supplier_name, p.supplier_id, p.is_redacted, p.department, p.expense_type, p.expense_category,
+           p.expense_code, p.creditor_type, p.transaction_ref,
            CASE WHEN p.is_redacted THEN 'redacted:' || p.file_id || ':' || p.source_row ELSE s.auto_key END AS auto_key,
            CASE WHEN p.is_redacted THEN coalesce(r.supplier_key, 'redacted:' || p.file_id || ':' || p.source_row)
                 ELSE s.supplier_key END AS supplier_key,
@@ -64,8 +64,8 @@ years AS MATERIALIZED (
 )
 SELECT
     f.file_id, f.source_row, f.payment_date, f.date_end, f.financial_year, f.fy_start, f.month, f.amount,
-    f.supplier_name, f.supplier_id, f.is_redacted, f.department, f.expense_type, f.expense_code,
-    f.creditor_type, f.transaction_ref, f.auto_key, f.supplier_key,
+    f.supplier_name, f.supplier_id, f.is_redacted, f.department, f.expense_type, f.expense_category,
+    f.expense_code, f.creditor_type, f.transaction_ref, f.auto_key, f.supplier_key,
     CASE WHEN d.supplier_key IS NULL THEN 'Redacted payee' ELSE d.supplier END AS supplier,
     f.category, f.rule_id, coalesce(k.impact, 'Unclassified') AS impact,
     f.category <> 'Unclassified' AND coalesce(k.influenceable, false) AS influenceable,
@@ -98,14 +98,27 @@ FROM spend_facts WHERE NOT is_redacted
 GROUP BY supplier_key, supplier_name, supplier_id
 """
 
+# The classified spend by expense type, by payee (as published: id, else name; not redacted payees) and by
+# broad heading, each with its category: the evidence a suggested category rests on (`suggest`), a few
+# tens of thousands of rows read instead of every classified payment.
+REFRESH_CATEGORY_EVIDENCE = """
+CREATE OR REPLACE TABLE category_evidence AS
+SELECT expense_type, payee, expense_category, category, sum(abs(amount)) AS weight
+FROM (SELECT expense_type, expense_category, category, amount,
+             CASE WHEN is_redacted THEN NULL ELSE coalesce(supplier_id, supplier_name) END AS payee
+      FROM spend_facts WHERE category <> 'Unclassified')
+GROUP BY GROUPING SETS ((expense_type, category), (payee, category), (expense_category, category))
+HAVING coalesce(expense_type, payee, expense_category) IS NOT NULL
+"""
+
 MARK_FRESH = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '0')"
-IS_STALE = """
+IS_STALE = f"""
 SELECT coalesce((SELECT value FROM workspace_meta WHERE key = 'spend_facts_stale'), '1') = '1'
-       OR (SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('spend_facts', 'spend_cells', 'supplier_spellings')
-                                                 AND NOT temporary) < 3
-       -- a table built before it carried each line's last day (a line dated by month runs to its month's end)
-       OR NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'spend_facts' AND column_name = 'date_end'
-                      AND schema_name = 'main')
+       OR (SELECT count(*) FROM duckdb_tables() WHERE list_contains({list(DERIVED_TABLES)}, table_name)
+                                                 AND NOT temporary AND schema_name = 'main') < {len(DERIVED_TABLES)}
+       -- a table built before it carried each payment's broad heading
+       OR NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'spend_facts'
+                      AND column_name = 'expense_category' AND schema_name = 'main')
 """
 
 
@@ -115,6 +128,7 @@ def refresh_spend_facts(ws: Workspace) -> None:
         cur.execute(REFRESH_SPEND_FACTS)
         cur.execute(REFRESH_SPEND_CELLS)
         cur.execute(REFRESH_SUPPLIER_SPELLINGS)
+        cur.execute(REFRESH_CATEGORY_EVIDENCE)
         cur.execute(MARK_FRESH)
 
 
