@@ -403,7 +403,16 @@ RECORD_SCHEMA_VERSION = "INSERT INTO schema_version VALUES ($version, current_lo
 # What the analysis table (sp_analysis/spend/facts.py) rests on has changed: it is rebuilt before the next read.
 MARK_SPEND_FACTS_STALE = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '1')"
 # The tables sp_analysis/spend/facts.py rebuilds from the others (never backed up: rebuilt after an import).
-DERIVED_TABLES = ("spend_facts", "spend_cells", "supplier_spellings", "category_evidence")
+DERIVED_TABLES = ("spend_facts", "spend_cells", "supplier_spellings", "category_evidence", "spelling_placements")
+# True when they must be rebuilt before they are read: marked stale, one missing, or built by an earlier version.
+SPEND_FACTS_STALE = f"""
+SELECT coalesce((SELECT value FROM workspace_meta WHERE key = 'spend_facts_stale'), '1') = '1'
+       OR (SELECT count(*) FROM duckdb_tables() WHERE list_contains({list(DERIVED_TABLES)}, table_name)
+                                                 AND NOT temporary AND schema_name = 'main') < {len(DERIVED_TABLES)}
+       -- a table built before it carried each payment's broad heading
+       OR NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'spend_facts'
+                      AND column_name = 'expense_category' AND schema_name = 'main')
+"""
 READ_DATA_VERSION = "SELECT CAST(value AS BIGINT) FROM workspace_meta WHERE key = 'data_version'"
 BUMP_DATA_VERSION = """
 UPDATE workspace_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'

@@ -393,6 +393,33 @@ def test_the_usual_category_counts_a_supplier_as_the_suppliers_page_does(ws: Wor
     assert explanation is not None and explanation.usual == "2 of 3 lines"
 
 
+def test_a_name_whose_ids_tie_joins_the_same_one_every_time(ws: Workspace) -> None:
+    """A spelling without an id joins the id its name carries on most lines; when two ids carry it on as many
+    lines, the first in order, in every run (the supplier's usual category depends on which)."""
+    install_default_taxonomy(ws)
+    rows = [
+        ("Harbour Works Ltd", "H2", "", "Highways Maintenance", "", "", "100.00"),
+        ("Harbour Works Ltd", "H2", "", "Highways Maintenance", "", "", "200.00"),
+        ("HARBOUR WORKS LIMITED", "H1", "", "Quarterly invoice", "", "", "300.00"),
+        ("HARBOUR WORKS LIMITED", "H1", "", "Quarterly invoice", "", "", "400.00"),
+        ("Harbour Works Ltd", "", "", "Quarterly invoice", "", "", "500.00"),
+    ]
+    loaded = load_file(ws, "tie.csv", spend_csv(rows), "spend")
+    for _run in range(4):
+        classify_spend(ws)
+        ensure_current(ws)
+        # Independently: H1 and H2 are on two lines each, so the line without an id joins H1 (first in order):
+        # H1's three lines have nothing placed, so no usual category; joining H2 would have made it Construction.
+        assert classes(ws, loaded.file_id) == [
+            (2, "Construction", "K255"), (3, "Construction", "K255"),
+            (4, "Unclassified", None), (5, "Unclassified", None), (6, "Unclassified", None)]
+        with ws.read() as cur:
+            keys = cur.execute("SELECT source_row, supplier_key, supplier FROM spend_facts ORDER BY source_row").fetchall()
+        assert keys == [(2, "id:H2", "Harbour Works Ltd"), (3, "id:H2", "Harbour Works Ltd"),
+                        (4, "id:H1", "HARBOUR WORKS LIMITED"), (5, "id:H1", "HARBOUR WORKS LIMITED"),
+                        (6, "id:H1", "HARBOUR WORKS LIMITED")]
+
+
 def test_payments_loaded_after_classifying_wait_as_unclassified(ws: Workspace, hand_checked: int) -> None:
     second = load_file(ws, "later.csv", spend_csv([("Oakview Care Homes Ltd", "S1", "", "Home Care", "", "", "100.00")]), "spend")
     coverage = classification_coverage(ws, second.file_id)

@@ -27,7 +27,7 @@ from sp_analysis.spend.classify import (
 from sp_analysis.spend.facts import ensure_current
 from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.spend.suggest import suggest_categories
-from sp_analysis.workspace import Workspace
+from sp_analysis.workspace import SPEND_FACTS_STALE, Workspace
 from tests.conftest import RULE_LINES, rule_spend_csv
 
 
@@ -215,9 +215,15 @@ def test_coverage_beside_a_view_that_leaves_unclassified_spend_out(small: Worksp
     Rule("X-early", "keyword", "expense_type", "regex", r"^(bulky|clinical)\b", "Unclassified", 0, ""),
     Rule("X-prefix", "supplier", "supplier_name", "prefix", "grove", "Waste", 5, ""),
 ], ids=lambda rule: rule.rule_id)
+@pytest.mark.parametrize("tables", ["current", "stale"])
 def test_rule_effect_trying_one_rule_matches_classifying_everything_again(
-        small: Workspace, rule: Rule, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The quick way (only the new rule tried, counted per spelling) gives what re-running every rule gives."""
+        small: Workspace, rule: Rule, tables: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick way (only the new rule tried, counted per spelling) gives what re-running every rule gives,
+    whether it counts from the analysis tables (current) or from the payments and their classes (stale)."""
+    if tables == "current":
+        ensure_current(small)
+    with small.read() as cur:
+        assert cur.execute(SPEND_FACTS_STALE).fetchone() == ((tables == "stale"),)
     tried: list[Rule] = []
     one_rule = classify._rule_effect_of_one_rule
     monkeypatch.setattr(classify, "_rule_effect_of_one_rule", lambda cur, r: tried.append(r) or one_rule(cur, r))

@@ -47,7 +47,7 @@ import duckdb
 from sp_analysis.config import PACKAGE_DATA_DIR
 from sp_analysis.spend.filters import SpendFilters
 from sp_analysis.sql import quote_literal, scalar_int
-from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, Workspace
+from sp_analysis.workspace import MARK_SPEND_FACTS_STALE, SPEND_FACTS_STALE, Workspace
 
 if TYPE_CHECKING:
     from sp_analysis.spend.queries import Headline
@@ -337,7 +337,7 @@ LEFT JOIN ranked_rules r ON r.rank = least({ranks})
 NO_REGEX_HITS = "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT WHERE false"
 REGEX_RULES = f"SELECT rank, field, pattern FROM ({RANKED_RULES}) WHERE match = 'regex' ORDER BY rank"
 # One supplier as the pages count it: one row per published (name, id) spelling with its supplier key (the
-# supplier id; else the id the same name carries elsewhere; else the name's key, `sp_supplier_name_key`), the
+# supplier id; else the id the same name carries on most lines elsewhere; else the name's key, `sp_supplier_name_key`), the
 # analyst's merges and splits applied. The caller defines `spellings` (supplier_name, supplier_id, n). The
 # analysis table (facts.py) and the supplier's usual category below both read suppliers through it.
 SUPPLIER_SPELLING_KEYS = """
@@ -345,7 +345,8 @@ named AS (
     SELECT s.*, sp_supplier_name_key(s.supplier_name) AS name_key FROM spellings s
 ),
 id_for_name AS (
-    SELECT name_key, arg_max(supplier_id, n) AS supplier_id
+    -- the id on most lines; of ids on as many lines, the first in order, so that every run chooses the same
+    SELECT name_key, first(supplier_id ORDER BY n DESC, supplier_id) AS supplier_id
     FROM (SELECT name_key, supplier_id, sum(n) AS n FROM named WHERE supplier_id IS NOT NULL GROUP BY ALL)
     GROUP BY name_key
 ),
@@ -774,26 +775,51 @@ WHERE CASE $match WHEN 'exact' THEN norm = {NORMALISE_TEXT.format(x="$pattern")}
                   WHEN 'contains' THEN contains(norm, {NORMALISE_TEXT.format(x="$pattern")})
                   ELSE regexp_matches(norm, $pattern, 'i') END
 """
+# The payments the new rule takes (those it matches that no rule before it places) are found among the few
+# it matches; the payments counted by published spelling and current placement come from `{placed}`
+# (spelling_placements, built with the analysis table, when that is current: no pass over every payment),
+# and those taken are moved to the rule.
 EFFECT_GROUPS = f"""
 CREATE OR REPLACE TEMP TABLE effect_groups AS
 WITH rule_order AS (SELECT rule_id, {LAYER_ORDER_SQL} AS layer_order, priority FROM classification_rules),
 new_rule AS (SELECT {LAYER_ORDER_SQL.replace("CASE layer", "CASE $layer")} AS layer_order),
-lines AS (
+placements AS (
+    SELECT supplier_name, supplier_id, is_redacted, category AS now_category,
+           CASE WHEN rule_id IS NOT NULL AND rule_id <> '{USUAL_RULE_ID}' THEN category END AS now_placed,
+           sum(n) AS n, sum(total) AS total
+    FROM {{placed}} GROUP BY ALL
+),
+matched AS MATERIALIZED (
+    SELECT p.file_id, p.source_row, p.supplier_name, p.supplier_id, p.is_redacted, p.amount
+    FROM (SELECT *, {{derived}} FROM payments) p WHERE {{hit}}
+),
+taken AS MATERIALIZED (
     SELECT p.supplier_name, p.supplier_id, p.is_redacted, p.amount, c.category AS now_category,
-           CASE WHEN c.rule_id IS NOT NULL AND c.rule_id <> '{USUAL_RULE_ID}' THEN c.category END AS now_placed,
-           ({{hit}}) AND (r.rule_id IS NULL OR n.layer_order < r.layer_order
-                        OR (n.layer_order = r.layer_order AND ($priority < r.priority
-                            OR ($priority = r.priority AND $rule_id < r.rule_id)))) AS by_rule
-    FROM (SELECT *, {{derived}} FROM payments) p
+           CASE WHEN c.rule_id IS NOT NULL AND c.rule_id <> '{USUAL_RULE_ID}' THEN c.category END AS now_placed
+    FROM matched p
     JOIN payment_classes c USING (file_id, source_row)
     LEFT JOIN rule_order r ON r.rule_id = c.rule_id
     CROSS JOIN new_rule n
+    WHERE (r.rule_id IS NULL OR n.layer_order < r.layer_order
+                       OR (n.layer_order = r.layer_order AND ($priority < r.priority
+                           OR ($priority = r.priority AND $rule_id < r.rule_id))))
+),
+counted AS (
+    SELECT supplier_name, supplier_id, is_redacted, now_category, false AS by_rule, now_placed AS category, n, total
+    FROM placements
+    UNION ALL
+    SELECT supplier_name, supplier_id, is_redacted, now_category, false, now_placed, -1, -amount FROM taken
+    UNION ALL
+    SELECT supplier_name, supplier_id, is_redacted, now_category, true, $category, 1, amount FROM taken
 )
-SELECT supplier_name, supplier_id, is_redacted, now_category, coalesce(by_rule, false) AS by_rule,
-       CASE WHEN by_rule THEN $category ELSE now_placed END AS category,
-       count(*) AS n, sum(amount) AS total
-FROM lines GROUP BY ALL
+SELECT supplier_name, supplier_id, is_redacted, now_category, by_rule, category, sum(n) AS n, sum(total) AS total
+FROM counted GROUP BY ALL HAVING sum(n) <> 0
 """
+# The payments counted by spelling and placement (as in spelling_placements), when the analysis tables are
+# not current.
+EFFECT_PLACED_BY_JOIN = """(SELECT p.supplier_name, p.supplier_id, p.is_redacted, c.category, c.rule_id, count(*) AS n,
+           sum(p.amount) AS total
+    FROM payments p JOIN payment_classes c USING (file_id, source_row) GROUP BY ALL)"""
 EFFECT_GROUP_CLASSES = f"""
 CREATE OR REPLACE TEMP TABLE effect_group_classes AS
 WITH usual AS MATERIALIZED ({USUAL_CATEGORIES_FROM.format(lines="sum(n)", placed="effect_groups")})
@@ -898,7 +924,8 @@ def rule_effect(ws: Workspace, rule: Rule) -> RuleEffect:
 
 def _rule_effect_of_one_rule(cur: duckdb.DuckDBPyConnection, rule: Rule) -> RuleEffect:
     """`rule_effect` when payment_classes is current and no saved rule has the rule's id: only the new rule
-    is tried (EFFECT_GROUPS), in a few bulk statements over the payments rather than every rule again."""
+    is tried (EFFECT_GROUPS), in a few bulk statements over the payments rather than every rule again: on the
+    few payments it matches, and on the counts by spelling built with the analysis table when it is current."""
     present = {row[0] for row in cur.execute(PAYMENT_COLUMNS).fetchall()}
     keys = extra_keys(cur, present)
     sources = [s for s in (rule.field, *ALSO_READS.get(rule.field, ())) if s in present or keys.get(s)]
@@ -909,7 +936,9 @@ def _rule_effect_of_one_rule(cur: duckdb.DuckDBPyConnection, rule: Rule) -> Rule
         missing = [f"NULL::VARCHAR AS {field}" for field in get_args(Field) if field not in present]
         derived = ", ".join([*(f"{_source_sql(s, present, keys=keys)} AS {s}" for s in ("extra_words", "service_words")),
                              *missing])
-        cur.execute(EFFECT_GROUPS.format(hit=hit, derived=derived),
+        stale = bool(cur.execute(SPEND_FACTS_STALE).fetchone()[0])  # type: ignore[index]
+        placed = EFFECT_PLACED_BY_JOIN if stale else "spelling_placements"
+        cur.execute(EFFECT_GROUPS.format(hit=hit, derived=derived, placed=placed),
                     {"rule_id": rule.rule_id, "layer": rule.layer, "priority": rule.priority,
                      "category": rule.category})
         cur.execute(EFFECT_GROUP_CLASSES)

@@ -13,7 +13,7 @@ loaded or removed, rules re-run, suppliers merged or split): `ensure_current` do
 from __future__ import annotations
 
 from sp_analysis.spend.classify import SUPPLIER_SPELLING_KEYS, ensure_classified
-from sp_analysis.workspace import DERIVED_TABLES, Workspace
+from sp_analysis.workspace import SPEND_FACTS_STALE, Workspace
 
 REFRESH_SPEND_FACTS = f"""
 CREATE OR REPLACE TABLE spend_facts AS
@@ -30,7 +30,9 @@ merged_redacted AS MATERIALIZED (
     WHERE p.is_redacted
 ),
 display AS MATERIALIZED (
-    SELECT supplier_key, CASE WHEN bool_and(is_redacted) THEN 'Redacted payee' ELSE arg_max(supplier_name, n) END AS supplier
+    -- the spelling on most lines (of spellings on as many lines, the first in order: every run shows the same)
+    SELECT supplier_key, CASE WHEN bool_and(is_redacted) THEN 'Redacted payee'
+                              ELSE first(supplier_name ORDER BY n DESC, supplier_name) END AS supplier
     FROM (SELECT supplier_key, supplier_name, bool_and(is_redacted) AS is_redacted, sum(n) AS n
           FROM (SELECT supplier_key, supplier_name, false AS is_redacted, n FROM spelling_keys
                 UNION ALL SELECT supplier_key, supplier_name, true, 1 FROM merged_redacted)
@@ -111,15 +113,15 @@ GROUP BY GROUPING SETS ((expense_type, category), (payee, category), (expense_ca
 HAVING coalesce(expense_type, payee, expense_category) IS NOT NULL
 """
 
-MARK_FRESH = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '0')"
-IS_STALE = f"""
-SELECT coalesce((SELECT value FROM workspace_meta WHERE key = 'spend_facts_stale'), '1') = '1'
-       OR (SELECT count(*) FROM duckdb_tables() WHERE list_contains({list(DERIVED_TABLES)}, table_name)
-                                                 AND NOT temporary AND schema_name = 'main') < {len(DERIVED_TABLES)}
-       -- a table built before it carried each payment's broad heading
-       OR NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'spend_facts'
-                      AND column_name = 'expense_category' AND schema_name = 'main')
+# Payments counted by published spelling and placement (category and rule, a few tens of thousands of rows):
+# what a rule's effect before it is saved (`classify.rule_effect`) starts from.
+REFRESH_SPELLING_PLACEMENTS = """
+CREATE OR REPLACE TABLE spelling_placements AS
+SELECT supplier_name, supplier_id, is_redacted, category, rule_id, count(*) AS n, sum(amount) AS total
+FROM spend_facts GROUP BY ALL
 """
+
+MARK_FRESH = "INSERT OR REPLACE INTO workspace_meta VALUES ('spend_facts_stale', '0')"
 
 
 def refresh_spend_facts(ws: Workspace) -> None:
@@ -129,6 +131,7 @@ def refresh_spend_facts(ws: Workspace) -> None:
         cur.execute(REFRESH_SPEND_CELLS)
         cur.execute(REFRESH_SUPPLIER_SPELLINGS)
         cur.execute(REFRESH_CATEGORY_EVIDENCE)
+        cur.execute(REFRESH_SPELLING_PLACEMENTS)
         cur.execute(MARK_FRESH)
 
 
@@ -136,7 +139,7 @@ def ensure_current(ws: Workspace) -> bool:
     """Classify new payments and rebuild the analysis table if anything it rests on changed."""
     classified = ensure_classified(ws)
     with ws.read() as cur:
-        stale = bool(cur.execute(IS_STALE).fetchone()[0])  # type: ignore[index]
+        stale = bool(cur.execute(SPEND_FACTS_STALE).fetchone()[0])  # type: ignore[index]
     if classified or stale:
         refresh_spend_facts(ws)
         return True

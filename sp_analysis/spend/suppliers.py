@@ -27,7 +27,7 @@ ranked AS (
 ),
 details AS (
     SELECT supplier_key, any_value(supplier) AS supplier,
-           list(DISTINCT supplier_name ORDER BY supplier_name)[:8] AS spellings, any_value(supplier_id) AS supplier_id
+           list(DISTINCT supplier_name ORDER BY supplier_name)[:8] AS spellings, min(supplier_id) AS supplier_id
     FROM supplier_spellings WHERE supplier_key IN (SELECT supplier_key FROM ranked) GROUP BY supplier_key
 )
 SELECT r.supplier_key, d.supplier, r.total, r.payments, d.spellings, d.supplier_id
