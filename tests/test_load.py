@@ -14,7 +14,7 @@ from sp_analysis.ingest.errors import AlreadyLoaded, LoadError, NeedsMapping, Ne
 from sp_analysis.ingest.load import BATCH_ROWS, LoadResult, load_file, load_paths, remove_file
 from sp_analysis.ingest.report import describe, loaded_files, loaded_files_table
 from sp_analysis.ingest.source import ColumnChoice
-from sp_analysis.workspace import Workspace
+from sp_analysis.workspace import Workspace, close_workspace, open_workspace
 from tests.conftest import table_state
 
 HEADER = "Date,Supplier Name,Amount,Expense Area,Expense Type,Transaction Number\n"
@@ -536,3 +536,43 @@ def test_a_big_csv_read_in_chunks_loads_as_when_read_whole(tmp_path: Path, monke
     assert chunked == whole
     assert any("Windows-1252" in str(row) for row in whole)
     assert any("read as Windows-1252" in str(row) for row in whole)
+
+
+def test_files_typed_together_keep_their_published_line_numbers(tmp_path: Path) -> None:
+    """Files of one shape in a batch are read and typed by one statement; a file whose quoted cells hold line
+    breaks has fewer records than lines, and each payment still carries the line its record starts on, the
+    same as when the file is loaded on its own."""
+    def month(n: int, breaks_at: set[int]) -> tuple[str, list[int]]:
+        text, starts, line = "Wrenford Council payments\n" + HEADER, [], 3  # a title line, then the header
+        for d in range(1, 13):
+            payee = f"\"Supplier {n}-{d}\nTrading as {d}\"" if d in breaks_at else f"Supplier {n}-{d}"
+            detail = "\"Works\nand\nrepairs\"" if d == 7 and breaks_at else "Works"
+            text += f"{d:02d}/0{n}/2024,{payee},{d}.{n:02d},Highways,{detail},T{n}-{d}\n"
+            starts.append(line)
+            line += 1 + payee.count("\n") + detail.count("\n")
+        return text, starts
+
+    layouts = {1: set(), 2: {1, 5}, 3: {12}, 4: set(), 5: {2, 3, 4}}
+    paths, expected = [], {}
+    for n, breaks_at in layouts.items():
+        text, starts = month(n, breaks_at)
+        path = tmp_path / f"2024-0{n}.csv"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+        expected[path.name] = starts
+
+    def lines(batch_rows: int) -> dict[str, list[int]]:
+        ws_path = tmp_path / f"ws-{batch_rows}.duckdb"
+        ws = open_workspace(ws_path)
+        try:
+            outcomes = list(load_paths(ws, paths, "spend", batch_rows=batch_rows))
+            assert all(isinstance(o, LoadResult) for _, o in outcomes), outcomes
+            with ws.read() as cur:
+                rows = cur.execute("SELECT f.name, list(p.source_row ORDER BY p.source_row) FROM payments p "
+                                   "JOIN loaded_files f USING (file_id) GROUP BY f.name").fetchall()
+            return {name: list(found) for name, found in rows}
+        finally:
+            close_workspace(ws_path)
+
+    assert lines(BATCH_ROWS) == expected
+    assert lines(0) == expected

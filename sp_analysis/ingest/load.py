@@ -37,7 +37,6 @@ from sp_analysis.ingest.source import (
     PreparedFile,
     StagedSource,
     materialise,
-    materialise_counted,
     prepare_file,
     prepare_path,
     read_into,
@@ -238,8 +237,9 @@ def load_path(ws: Workspace, path: Path, kind: Kind, **options: Any) -> LoadResu
 # than one of DuckDB's row groups (122,880 rows), so that the batch is written to the workspace as whole groups.
 BATCH_ROWS = 130_000
 # How many files `load_many` reads and prepares ahead of the one it is staging (one at least, more while the
-# files prepared hold less than PREPARE_AHEAD_BYTES).
-PREPARE_AHEAD = 4
+# files prepared hold less than PREPARE_AHEAD_BYTES): enough for a batch, so that the next batch's files are
+# prepared while one is typed and written.
+PREPARE_AHEAD = 32
 PREPARE_AHEAD_BYTES = 64 << 20
 # A prepared file: its bytes (None when read from disk in chunks), its staged copy (None for OCDS notices)
 # and the fingerprint of its bytes (None when there are none, or no copy).
@@ -348,7 +348,7 @@ def load_many(
                         # Read into its stage table now; typed with the batch's files of its shape below.
                         staged_file = _failure_in_words(name, _stage, cur, name, data, sha, prepared, allow_overlap,
                                                         loaded)
-                        rows += staged_file.records
+                        rows += staged_file.lines
                         item = staged_file
                         tell(index, name, "read")
                     else:
@@ -360,7 +360,9 @@ def load_many(
                 except LoadError as exc:
                     item = exc
                     tell(index, name, "refused")
-                _discard(pending.popleft())
+                done_reading = pending.popleft()
+                if not isinstance(item, _Staged):  # a staged file's copy is its own to remove, once typed
+                    _discard(done_reading)
                 batch.append((index, item))
                 if rows >= batch_rows or index + 1 == len(items):
                     batch = _type_staged(cur, batch, tell, shared)
@@ -382,7 +384,7 @@ def load_many(
                 if isinstance(left, _Checked):
                     _drop_checked(cur, left)
                 elif isinstance(left, _Staged):
-                    _drop(cur, left.src.table)
+                    left.discard(cur)
             for table in shared:
                 _drop(cur, table)
 
@@ -408,20 +410,32 @@ def _typed_with_its_shape(kind: Kind, prepared: PreparedFile) -> bool:
     a spend CSV read whole, in one block (a workbook, a big CSV read in chunks or a file of several tables
     is typed on its own)."""
     src = prepared.source
-    return (kind == "spend" and TYPE_BY_SHAPE and STAGE_FIRST and prepared.cells is None and prepared.sha256 is None
-            and len(prepared.all_blocks()) == 1 and src.relation != src.table)
+    return (kind == "spend" and TYPE_BY_SHAPE and prepared.cells is None and prepared.sha256 is None
+            and len(prepared.all_blocks()) == 1 and src.relation != src.table and _whole_file(src))
+
+
+def _whole_file(src: StagedSource) -> bool:
+    """Whether a block is every line under the file's header (no header below the data, none repeated)."""
+    return src.first_line == 0 and src.last_line == 2**62 and not src.header_lines
 
 
 @dataclass(frozen=True, eq=False)
 class _Staged:
-    """A spend CSV of a batch read into its stage table (`src.table`), waiting to be typed with its shape."""
+    """A spend CSV of a batch waiting to be typed with its shape: `src` reads its cleaned copy, which
+    `copy` removes (see `discard`); `lines` are its lines under the header."""
 
     name: str
     sha: str
     src: StagedSource
     params: dict[str, Any]
-    records: int
+    lines: int
     allow_overlap: bool
+    copy: PreparedFile
+
+    def discard(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Drop the file's stage table, if it was read into one (typed on its own), and remove its copy."""
+        _drop(cur, self.src.table)
+        self.copy.discard()
 
     def shape(self) -> tuple[object, ...]:
         """Files with the same shape are typed by one statement: the same SQL and the same bound values."""
@@ -431,21 +445,20 @@ class _Staged:
 
 def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, sha: str | None, prepared: PreparedFile,
            allow_overlap: bool, loaded: dict[str, tuple[str, str]]) -> _Staged:
-    """A CSV of a batch into its stage table (its lines numbered as published), or LoadError.
+    """A CSV of a batch, waiting to be read and typed with the batch's files of its shape, or LoadError.
 
     `loaded` are the files loaded already, by fingerprint. The file's date format is chosen later, with
     the batch's other files (see `_with_date_formats`)."""
     assert data is not None and sha is not None
+    src = prepared.source
     try:
         if sha in loaded:
             raise AlreadyLoaded(name, *loaded[sha])
-        src, records = materialise_counted(cur, name, prepared.source)
-        return _Staged(name, sha, src, _parse_params(cur, src, "spend", date_format=""), records, allow_overlap)
+        lines = (src.physical_lines or 0) - src.header_line
+        return _Staged(name, sha, src, _parse_params(cur, src, "spend", date_format=""), lines, allow_overlap, prepared)
     except BaseException:
-        _drop(cur, prepared.source.table)
-        raise
-    finally:
         prepared.discard()
+        raise
 
 
 def _type_staged(
@@ -483,7 +496,7 @@ def _type_staged(
             checked = together.pop(index, None)
             if checked is None:
                 try:
-                    checked = _failure_in_words(item.name, _check_staged, cur, item, None)
+                    checked = _failure_in_words(item.name, _check_alone, cur, item)
                 except LoadError as exc:
                     checked = exc
             tell(index, item.name, "refused" if isinstance(checked, LoadError) else "checked")
@@ -496,7 +509,7 @@ def _type_staged(
         raise
     finally:
         for _, entry in staged:
-            _drop(cur, entry.src.table)
+            entry.discard(cur)
 
 
 def _with_date_formats(cur: duckdb.DuckDBPyConnection, staged: list[tuple[int, _Staged]]) -> list[tuple[int, _Staged]]:
@@ -516,18 +529,24 @@ def _with_date_formats(cur: duckdb.DuckDBPyConnection, staged: list[tuple[int, _
 
 
 def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]]) -> str | None:
-    """Files of one shape typed by one statement into one temp table, each row's file (its batch position) in
-    `sp_file`; the table's name.
+    """Files of one shape read and typed by one statement into one temp table, each row's file (its batch
+    position) in `sp_file`; the table's name.
 
+    Each file is read by its own reader (one thread each, which numbers its lines in order); DuckDB reads
+    and types several files at once. A file's reader binds its own values, named after its position.
     Should that statement fail, None is returned: each file is then typed on its own, and its own error said.
     """
     first = members[0][1]
-    union = " UNION ALL ".join(
-        f"SELECT {int(index)} AS sp_file, * FROM {entry.src.table} WHERE line BETWEEN {int(entry.params['first_line'])} "
-        f"AND {int(entry.params['last_line'])}" for index, entry in members)
+    parts: list[str] = []
+    bound: dict[str, object] = {}
+    for index, entry in members:
+        prefix = f"f{int(index)}_"
+        relation = _STAGE_PARAM.sub(rf"${prefix}\1", entry.src.relation)
+        parts.append(f"SELECT {int(index)} AS sp_file, * FROM {relation}")
+        bound |= {prefix + key: value for key, value in entry.src.params.items()}
     together = f"parsed_{uuid.uuid4().hex[:12]}"
-    src = replace(first.src, relation=f"({union})", params={})
-    params = first.params | {"first_line": 0, "last_line": 2**62}
+    src = replace(first.src, relation=f"({' UNION ALL '.join(parts)})", params={})
+    params = first.params | {"first_line": 0, "last_line": 2**62} | bound
     try:
         cur.execute(spend_sql.parse_spend_sql(src, together, file_column=True), params)
     except duckdb.Error:
@@ -536,17 +555,38 @@ def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, 
     return together
 
 
+# A bound value of a file's reader ($stage_path ...), renamed for each file read in one statement with others.
+_STAGE_PARAM = re.compile(r"\$(stage_\w+)")
+
+
+def _number_by_lines(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]], together: str) -> None:
+    """The files typed together into `together`, their rows numbered by published lines there: a file whose
+    quoted cells hold line breaks has fewer records than lines, and each record's line is moved down by the
+    breaks above it (as `materialise` numbers a stage table)."""
+    counts = dict(cur.execute(f"SELECT sp_file, count(*) FROM {together} GROUP BY sp_file").fetchall())
+    short = [int(index) for index, entry in members if not entry.src.lines_are_exact(int(counts.get(index, 0)))]
+    if short:
+        cur.execute(f"""
+            UPDATE {together} AS t SET line = r.new_line
+            FROM (SELECT sp_file, line, line + coalesce(sum(sp_breaks) OVER (PARTITION BY sp_file ORDER BY line
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS new_line
+                  FROM {together} WHERE list_contains($short, sp_file)) AS r
+            WHERE t.sp_file = r.sp_file AND t.line = r.line""", {"short": short})
+
+
 def _check_group(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]],
                  together: str) -> dict[int, _Checked | LoadError]:
-    """The files typed together into `together`, checked there as `_check_staged` checks one: the candidate
-    header rows and the quality figures of all of them by one statement each. A file with a second table
-    lower down is left out (typed and checked again on its own, block by block, by the caller); so is every
-    file when a statement for them all fails."""
+    """The files typed together into `together`, numbered by their published lines there (see
+    `_number_by_lines`) and checked as `_check_alone` checks one: the candidate header rows and the quality
+    figures of all of them by one statement each. A file with a second table lower down is left out (typed
+    and checked again on its own, block by block, by the caller); so is every file when a statement for them
+    all fails."""
     def own(index: int) -> str:
         return f"(SELECT * EXCLUDE (sp_file) FROM {together} WHERE sp_file = {int(index)})"
 
     out: dict[int, _Checked | LoadError] = {}
     try:
+        _number_by_lines(cur, members, together)
         candidates: dict[int, list[int]] = {}
         for number, line in cur.execute(
                 f"SELECT sp_file, line FROM {together} WHERE maybe_header "
@@ -574,13 +614,13 @@ def _check_group(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _S
     return out
 
 
-def _check_staged(cur: duckdb.DuckDBPyConnection, entry: _Staged, parsed: str | None) -> _Checked:
-    """A staged file, typed already into `parsed` (or typed here when None), checked as `_check` does."""
-    table = parsed or f"parsed_{uuid.uuid4().hex[:12]}"
+def _check_alone(cur: duckdb.DuckDBPyConnection, entry: _Staged) -> _Checked:
+    """A file of a batch typed and checked on its own, as `_check` does: read into its stage table first
+    (its lines numbered as published), then typed from there."""
+    table = f"parsed_{uuid.uuid4().hex[:12]}"
     try:
-        blocks: tuple[StagedSource, ...] = (entry.src,)
-        if parsed is None:
-            _parse_blocks(cur, entry.name, blocks, table)
+        blocks: tuple[StagedSource, ...] = (materialise(cur, entry.name, entry.src),)
+        _parse_blocks(cur, entry.name, blocks, table)
         split = _split_at_headers(cur, entry.name, blocks, table)
         if split != blocks:
             cur.execute(f"DROP TABLE {table}")

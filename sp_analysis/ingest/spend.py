@@ -37,10 +37,15 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file
 
     Binds $date_format (the file's own: see DATE_FORMAT_COUNTS), $earliest, $latest, $not_delimiter,
     $row_cells, $first_line, $last_line and $header_lines. With `file_column`, `src.relation` holds several
-    files of one header shape, each row with its file's number in `sp_file`, which the typed rows keep.
+    files of one header shape, each row with its file's number in `sp_file`, which the typed rows keep, with
+    the line breaks inside their quoted cells in `sp_breaks`.
     """
-    carried = "sp_file, " if file_column else ""
+    carried = "sp_file, sp_breaks, " if file_column else ""
     all_cells = ", ".join(f"c{i}" for i in range(src.width))
+    # With several files, each row's line breaks inside quoted cells are counted, so that a file whose records
+    # are fewer than its lines can be numbered by its published lines afterwards (see load._number_by_lines).
+    breaks = (f"sp_file, CASE WHEN contains(concat({all_cells}), chr(10)) THEN length(concat({all_cells})) - "
+              f"length(replace(concat({all_cells}), chr(10), '')) ELSE 0 END AS sp_breaks, " if file_column else "")
     unnamed = set(src.unnamed())
     named = [i for i in range(src.width) if i not in unnamed]
     # Each named cell is cleaned once, as k<position>; every later use reads that.
@@ -70,7 +75,7 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file
     {head}
     WITH raw AS (
         SELECT
-            {carried}line,
+            {breaks}line,
             {sheet_sql} AS sheet,
             {cleaned}
             ({overflow}) AS overflow,
