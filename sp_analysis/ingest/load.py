@@ -241,7 +241,7 @@ BATCH_ROWS = 500_000
 # How many files `load_many` reads and prepares ahead of the one it is staging (one at least, more while the
 # files prepared hold less than PREPARE_AHEAD_BYTES): enough for a batch, so that the next batch's files are
 # prepared while one is typed and written.
-PREPARE_AHEAD = 32
+PREPARE_AHEAD = 64
 PREPARE_AHEAD_BYTES = 64 << 20
 # A prepared file: its bytes (None when read from disk in chunks), its staged copy (None for OCDS notices)
 # and the fingerprint of its bytes (None when there are none, or no copy).
@@ -301,7 +301,10 @@ def load_many(
     def prepare(position: int) -> _Prepared:
         data, prepared = _read_and_prepare(position)
         # The fingerprint is taken here too, off the thread that stages and types (hashlib lets go of Python).
-        return data, prepared, (sha256_of(data) if data is not None and prepared is not None else None)
+        sha = sha256_of(data) if data is not None and prepared is not None else None
+        if batch_rows and prepared is not None and _typed_with_its_shape(kind, prepared):
+            return None, prepared, sha  # read from its copy from now on: the bytes are not held meanwhile
+        return data, prepared, sha
 
     def _read_and_prepare(position: int) -> tuple[bytes | None, PreparedFile | None]:
         name, source = items[position]
@@ -451,7 +454,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, sha: s
 
     `loaded` are the files loaded already, by fingerprint. The file's date format is chosen later, with
     the batch's other files (see `_with_date_formats`)."""
-    assert data is not None and sha is not None
+    assert sha is not None
     src = prepared.source
     try:
         if sha in loaded:

@@ -42,9 +42,11 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file
     """
     carried = "sp_file, sp_breaks, " if file_column else ""
     all_cells = ", ".join(f"c{i}" for i in range(src.width))
+    # Whether any cell holds a line break, asked cell by cell (joining the cells first costs a string a row).
+    any_break = "(" + " OR ".join(f"contains(c{i}, chr(10))" for i in range(src.width)) + ")"
     # With several files, each row's line breaks inside quoted cells are counted, so that a file whose records
     # are fewer than its lines can be numbered by its published lines afterwards (see load._number_by_lines).
-    breaks = (f"sp_file, CASE WHEN contains(concat({all_cells}), chr(10)) THEN length(concat({all_cells})) - "
+    breaks = (f"sp_file, CASE WHEN {any_break} THEN length(concat({all_cells})) - "
               f"length(replace(concat({all_cells}), chr(10), '')) ELSE 0 END AS sp_breaks, " if file_column else "")
     unnamed = set(src.unnamed())
     named = [i for i in range(src.width) if i not in unnamed]
@@ -81,7 +83,7 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file
             ({overflow}) AS overflow,
             -- A quote that never closes swallows the lines after it into one cell: a line break
             -- followed by what looks like whole rows (many delimiters) means broken quoting.
-            CASE WHEN contains(concat({all_cells}), chr(10))
+            CASE WHEN {any_break}
                  THEN length(regexp_replace(regexp_extract(concat_ws(' ', {all_cells}), '(?s)\\n(.*)$', 1),
                                             $not_delimiter, '', 'g')) >= $row_cells
                  ELSE false END AS broken_quote,
