@@ -70,13 +70,25 @@ def text_map_sql(entries: Sequence[tuple[str, str]]) -> str:
     (2 million rows of four keys: 0.39 s against 2.09 s). Struct field names ignore case, so keys that
     differ only in case ('Ward Name', 'WARD NAME') go through map() instead.
     """
+    return as_text_map(text_struct_sql(entries)) if entries else "NULL::MAP(VARCHAR, VARCHAR)"
+
+
+def text_struct_sql(entries: Sequence[tuple[str, str]]) -> str:
+    """`text_map_sql`'s value before its cast to a map (see `as_text_map`): a struct of the pairs, or a map
+    already where keys differ only in case, or a NULL map when there are none. Kept in a temp table, a
+    struct costs what its columns cost; a map is built once, as the rows go into the workspace."""
     if not entries:
         return "NULL::MAP(VARCHAR, VARCHAR)"
     keys = [quote_literal(key) for key, _ in entries]
     values = [value for _, value in entries]
     if len({key.casefold() for key, _ in entries}) == len(entries):
-        return "CAST({" + ", ".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True)) + "} AS MAP(VARCHAR, VARCHAR))"
+        return "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True)) + "}"
     return f"map([{', '.join(keys)}], [{', '.join(values)}])"
+
+
+def as_text_map(expression: str) -> str:
+    """A `text_struct_sql` value (or a column of them) as MAP(VARCHAR, VARCHAR)."""
+    return f"CAST({expression} AS MAP(VARCHAR, VARCHAR))"
 
 
 def named_params(sql: str, params: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sp_analysis.ingest.source import StagedSource
-from sp_analysis.sql import text_map_sql
+from sp_analysis.sql import as_text_map, text_struct_sql
 from sp_analysis.sql_macros import DATE_FORMATS
 
 # Dates outside this window are taken as typing errors, not payments.
@@ -58,7 +58,8 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file
         return "NULL::VARCHAR" if position is None or position not in named else f"k{position}"
 
     # The columns we do not map, kept under their header names (quoted as SQL literals).
-    extra_sql = text_map_sql([(name, f"k{pos}") for name, pos in src.unmapped()])
+    # (a struct here, made a map as the payments are inserted: see `as_text_map`)
+    extra_sql = text_struct_sql([(name, f"k{pos}") for name, pos in src.unmapped()])
     named_cells = ", ".join(f"k{i}" for i in named) or "NULL"
     has_any = f"coalesce({named_cells}) IS NOT NULL" if named else "false"
     # Cells past the header's last column mean a row was split (an unquoted comma, say).
@@ -318,8 +319,8 @@ def insert_payments_sql(parsed: str) -> str:
                           invoice_date, received_date, expense_category, proclass_code, proclass_label)
     SELECT $file_id, line, payment_date, {FY_LABEL_SQL}, fy, date_trunc('month', payment_date), amount, supplier_name,
            supplier_id, sp_is_redacted(supplier_name), department, expense_type, expense_code,
-           transaction_ref, body, creditor_type, vat_number, invoice_ref, extra, date_precision, date_end, sheet,
-           invoice_date, received_date, expense_category, proclass_code, proclass_label
+           transaction_ref, body, creditor_type, vat_number, invoice_ref, {as_text_map("extra")}, date_precision,
+           date_end, sheet, invoice_date, received_date, expense_category, proclass_code, proclass_label
     FROM (SELECT *, coalesce(sp_fy_start(payment_date), $undated_fy) AS fy FROM {parsed} WHERE row_kind = 'payment')
     ORDER BY line
     """
@@ -333,14 +334,17 @@ def insert_many_payments_sql(files: Sequence[tuple[int, str]],
     year. `groups` are tables typed from several files (each row's file in `sp_file`) with the files of each
     to insert: (sp_file, file id, undated year); the table's other files are left out.
     """
+    extra = as_text_map("extra")  # each table's own struct of the columns it does not map, as a map
     parts = [
-        f"SELECT {int(file_id)} AS sp_file_id, *, coalesce(sp_fy_start(payment_date), $undated_fy_{n}) AS fy "
+        f"SELECT {int(file_id)} AS sp_file_id, * REPLACE ({extra} AS extra), "
+        f"coalesce(sp_fy_start(payment_date), $undated_fy_{n}) AS fy "
         f"FROM {table} WHERE row_kind = 'payment'" for n, (file_id, table) in enumerate(files)]
     for table, members in groups:
         ids = ", ".join(f"({int(number)}, {int(file_id)}, CAST({'NULL' if fy is None else int(fy)} AS SMALLINT))"
                         for number, file_id, fy in members)
         parts.append(
-            f"SELECT f.sp_file_id, t.* EXCLUDE (sp_file), coalesce(sp_fy_start(t.payment_date), f.undated_fy) AS fy "
+            f"SELECT f.sp_file_id, t.* EXCLUDE (sp_file) REPLACE ({extra} AS extra), "
+            f"coalesce(sp_fy_start(t.payment_date), f.undated_fy) AS fy "
             f"FROM {table} t JOIN (VALUES {ids}) AS f(sp_file, sp_file_id, undated_fy) ON t.sp_file = f.sp_file "
             f"WHERE t.row_kind = 'payment'")
     return f"""
