@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sp_analysis.ingest.columns import find_header, header_signature, map_header, normalise_header
-from sp_analysis.ingest.text import decode_bytes, normalise_lines
+from sp_analysis.ingest.text import decode_bytes, iter_lines, normalise_lines
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,13 @@ def test_decode_reports_what_it_did() -> None:
 
 def test_blank_lines_become_empty_rows_so_line_numbers_hold() -> None:
     assert normalise_lines("a,b\r\n\r\n1,2\r\n", ",") == "a,b\n,\n1,2\n"
+    # Runs of empty lines, at the start, in the middle and at the end; a file without a last line end.
+    assert normalise_lines("\n\na;b\n\n\n\n1;2\n\n", ";") == ";\n;\na;b\n;\n;\n;\n1;2\n;\n"
+    assert normalise_lines("a,b\n1,2", ",") == "a,b\n1,2\n"
+    assert normalise_lines("a,b\r1,2\r\r", ",") == "a,b\n1,2\n\n"  # a last empty line is no row
+
+
+def test_lines_are_taken_one_at_a_time_with_their_ends() -> None:
+    assert list(iter_lines("a\nb\r\n\nc")) == ["a\n", "b\r\n", "\n", "c"]
+    assert list(iter_lines("")) == []
+    assert list(iter_lines("a\n")) == ["a\n"]

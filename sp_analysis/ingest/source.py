@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import io
 import os
 import re
 import tempfile
@@ -37,7 +36,16 @@ from sp_analysis.ingest.columns import (
     missing_required,
 )
 from sp_analysis.ingest.errors import LoadError, NeedsMapping, NeedsSheet
-from sp_analysis.ingest.text import DELIMITERS, DecodedText, decode_bytes, normalise_lines, plain_spaces, split_rows
+from sp_analysis.ingest.text import (
+    DELIMITERS,
+    DecodedText,
+    decode_bytes,
+    iter_lines,
+    lf_line_ends,
+    normalise_lines,
+    plain_spaces,
+    split_rows,
+)
 from sp_analysis.sql import scalar_int
 
 PREVIEW_ROWS = 8
@@ -290,12 +298,12 @@ def prepare_path(
             text = carry + plain_spaces(decoder.decode(chunk[len(codecs.BOM_UTF8):] if index == 0 and bom else chunk))
             carry = "\r" if text.endswith("\r") else ""
             text = text[:-1] if carry else text
-            yield text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+            yield lf_line_ends(text)
         last = carry + plain_spaces(decoder.decode(b"", final=True))
-        yield last.replace("\r\n", "\n").replace("\r", "\n")
+        yield lf_line_ends(last)
 
     head_text = plain_spaces(codecs.getincrementaldecoder(codec)(errors).decode(head[len(codecs.BOM_UTF8):] if bom else head))
-    head_text = head_text.replace("\r\n", "\n").replace("\r", "\n")
+    head_text = lf_line_ends(head_text)
     head_text = head_text[: head_text.rfind("\n") + 1]
     table = f"stage_{uuid.uuid4().hex[:12]}"
     delimiter, rows, top_match = _best_delimiter(head_text[: 512 * 1024], kind)
@@ -555,8 +563,7 @@ def _stage_csv(
         decoded = decode_bytes(data)
     full_text = plain_spaces(decoded.text)
     # Old Mac exports end lines with CR alone: every line end becomes LF before anything is split.
-    if "\r" in full_text:
-        full_text = full_text.replace("\r\n", "\n").replace("\r", "\n")
+    full_text = lf_line_ends(full_text)
     head = full_text[: 512 * 1024]
     delimiter, rows, top_match = _best_delimiter(head, kind)
     text = normalise_lines(full_text, delimiter)
@@ -665,7 +672,7 @@ def _lines_through_record(text: str, delimiter: str, record_index: int) -> int:
     """How many physical lines the first `record_index + 1` CSV records occupy."""
     import csv
 
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', strict=False)
+    reader = csv.reader(iter_lines(text), delimiter=delimiter, quotechar='"', strict=False)
     for index, _row in enumerate(reader):
         if index == record_index:
             return reader.line_num

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-_EMPTY_LINE = re.compile(r"(?m)^$")
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -64,25 +62,60 @@ def plain_spaces(text: str) -> str:
     return text
 
 
+def lf_line_ends(text: str) -> str:
+    """Every line end LF (Windows' CRLF, old Macs' CR alone), copying the text only where one is not."""
+    if "\r" not in text:
+        return text
+    text = text.replace("\r\n", "\n")
+    return text.replace("\r", "\n") if "\r" in text else text
+
+
 def normalise_lines(text: str, delimiter: str) -> str:
     """LF line ends, and each blank line turned into a lone delimiter.
 
     The CSV reader drops blank lines, which would shift every later line number; a lone delimiter
     is an empty row instead, so record N is always line N (bar line breaks inside quoted cells).
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = lf_line_ends(text)
+    if "\n\n" not in text and not text.startswith("\n"):  # most files: no empty line (and no copy of the text)
+        return text if text.endswith("\n") else text + "\n"
     # The empty string after the last line end is not a line.
     body = text[:-1] if text.endswith("\n") else text
     # Only empty lines vanish in the reader (a line of spaces is a row), and most files have none.
     if "\n\n" in body or body.startswith("\n"):
-        body = _EMPTY_LINE.sub(delimiter, body)
+        body = _lone_delimiters(body, delimiter)
     return body + "\n"
+
+
+def _lone_delimiters(body: str, delimiter: str) -> str:
+    """Each empty line of `body` (lines joined by LF, no line end after the last) made a lone delimiter, by
+    plain replacing (a regular expression over a whole file is many times slower). A run of empty lines is
+    "\n" repeated: each pass fills every other one, so two passes fill any run."""
+    if body.startswith("\n"):
+        body = delimiter + body
+    while "\n\n" in body:
+        body = body.replace("\n\n", f"\n{delimiter}\n")
+    if body.endswith("\n"):
+        body += delimiter
+    return body
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The text's lines, each with its line end, taken one at a time as they are asked for (a CSV reader over
+    the first few records of a big text reads no further)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def split_rows(text: str, delimiter: str, limit: int) -> list[list[str]]:
     """The first `limit` records of the text, split as CSV (for header detection and previews)."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', strict=False)
+    reader = csv.reader(iter_lines(text), delimiter=delimiter, quotechar='"', strict=False)
     rows: list[list[str]] = []
     try:
         for row in reader:
