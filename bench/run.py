@@ -6,8 +6,8 @@ The loader (`python -m sp_analysis load`) does much more than read a CSV: it dec
 Python (BOM, Windows-1252), finds the header below title lines, writes a normalised UTF-8 copy,
 reads it with DuckDB's read_csv as text and parses money and dates in SQL in the same statement (the
 files of a batch sharing a header shape together), measures quality, checks each file against what is
-loaded, and inserts typed rows, files landing together in transactions of about 500,000 payments. The targets for a realistic archive (180 monthly files, at
-least 1.5 million payment lines):
+loaded, and inserts typed rows, files landing together in transactions of about 500,000 payments.
+The targets for a realistic archive (180 monthly files, at least 1.5 million payment lines):
 
 * loading takes at most 1.5x as long as the fastest bare DuckDB way to read the same files: one
   multi-file read_csv per header shape over clean UTF-8 copies (every column as text,

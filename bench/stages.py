@@ -6,8 +6,9 @@ Run bench/run.py first (it generates bench/out/files/), then:
 
 The loader is not changed: its Python steps are wrapped where they are looked up (module
 globals), and every SQL statement is timed through a cursor proxy and put in a stage by what it
-does (read and parse, problems, quality, insert, commit, drop). A CSV is read by its parse
-statement; only files with line breaks in quoted cells are first read into a stage table. The
+does (read and parse, problems, quality, insert, commit, drop). A CSV loaded on its own is read
+into a stage table first, then typed from there; in batches, the files of a header shape are read and
+typed by one statement (a file typed on its own is staged first). The
 staging step's remaining Python (writing the temp UTF-8 copy, sampling rows) is what is left of
 `_stage_csv` once its timed parts are taken away. Files are loaded one after another here; the
 CLI (`load_paths`) prepares the next file in a second thread meanwhile, so its Python steps mostly
@@ -39,11 +40,11 @@ FILES_DIR = BENCH / "out" / "files"
 WORKSPACE = BENCH / "out" / "stages.duckdb"
 
 SQL_STAGES: tuple[tuple[str, str], ...] = (
-    (r"CREATE TEMP TABLE stage_", "sql: stage table (batched: every file; alone: quoted line breaks)"),
+    (r"CREATE TEMP TABLE stage_", "sql: stage table (alone: every CSV; batched: a file typed on its own)"),
     (r"SELECT count\(\*\) FROM stage_", "sql: count staged rows"),
     (r"UPDATE stage_", "sql: renumber lines"),
     (r"CREATE TEMP TABLE parsed_\w+ AS SELECT \* EXCLUDE \(sp_file\)", "sql: split a shape group back into files"),
-    (r"CREATE TEMP TABLE parsed_", "sql: read_csv and parse (types, row kinds)"),
+    (r"CREATE TEMP TABLE parsed_", "sql: parse (batched: read_csv too), types, row kinds"),
     (r"SELECT line, row_kind", "sql: problems query"),
     (r"WITH pay AS", "sql: quality report"),
     (r"SELECT count\(\*\) FROM parsed_", "sql: count parsed rows"),
