@@ -8,6 +8,7 @@ import errno
 import functools
 import hashlib
 import json
+import os
 import re
 import uuid
 from collections import deque
@@ -239,10 +240,10 @@ def load_path(ws: Workspace, path: Path, kind: Kind, **options: Any) -> LoadResu
 # process: 17.3 and 18.7 s (load and close) against 23.5 and 25.9 s at 130,000 lines; peak about 1 GB.
 BATCH_ROWS = 500_000
 # How many files `load_many` reads and prepares ahead of the one it is staging (one at least, more while the
-# files prepared hold less than PREPARE_AHEAD_BYTES): enough for a batch, so that the next batch's files are
-# prepared while one is typed and written.
+# files prepared hold less than PREPARE_AHEAD_BYTES, in memory or in their cleaned copies on disk): enough for a
+# batch, so that the next batch's files are prepared while one is typed and written.
 PREPARE_AHEAD = 64
-PREPARE_AHEAD_BYTES = 64 << 20
+PREPARE_AHEAD_BYTES = 128 << 20
 # A prepared file: its bytes (None when read from disk in chunks), its staged copy (None for OCDS notices)
 # and the fingerprint of its bytes (None when there are none, or no copy).
 _Prepared = tuple[bytes | None, PreparedFile | None, str | None]
@@ -699,8 +700,23 @@ def _drop(cur: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def _bytes_held(pending: Sequence[Future[_Prepared]]) -> int:
-    """The bytes of the files prepared so far (the ones still being prepared are not counted)."""
-    return sum(len(f.result()[0] or b"") for f in pending if f.done() and f.exception() is None)
+    """What the files prepared so far hold: their bytes in memory, or else the size of their cleaned copy on
+    disk (the ones still being prepared are not counted)."""
+    held = 0
+    for future in pending:
+        if future.done() and future.exception() is None:
+            data, prepared, _ = future.result()
+            held += len(data) if data is not None else _copy_size(prepared)
+    return held
+
+
+def _copy_size(prepared: PreparedFile | None) -> int:
+    if prepared is None or prepared.temp_path is None:
+        return 0
+    try:
+        return os.path.getsize(prepared.temp_path)
+    except OSError:
+        return 0
 
 
 def _discard(future: Future[_Prepared]) -> None:
