@@ -351,9 +351,8 @@ def load_many(
                         item = _load_notices(ws, name, data, kind, None)
                         tell(index, name, "loaded")
                     elif batch_rows and _typed_with_its_shape(kind, prepared):
-                        # Read into its stage table now; typed with the batch's files of its shape below.
-                        staged_file = _failure_in_words(name, _stage, cur, name, data, sha, prepared, allow_overlap,
-                                                        loaded)
+                        # Waits, its copy on disk, to be read and typed with the batch's files of its shape below.
+                        staged_file = _failure_in_words(name, _stage, cur, name, sha, prepared, allow_overlap, loaded)
                         rows += staged_file.lines
                         item = staged_file
                         tell(index, name, "read")
@@ -449,8 +448,8 @@ class _Staged:
         return sql, tuple((k, str(v)) for k, v in sorted(self.params.items()) if k not in ("first_line", "last_line"))
 
 
-def _stage(cur: duckdb.DuckDBPyConnection, name: str, data: bytes | None, sha: str | None, prepared: PreparedFile,
-           allow_overlap: bool, loaded: dict[str, tuple[str, str]]) -> _Staged:
+def _stage(cur: duckdb.DuckDBPyConnection, name: str, sha: str | None, prepared: PreparedFile, allow_overlap: bool,
+           loaded: dict[str, tuple[str, str]]) -> _Staged:
     """A CSV of a batch, waiting to be read and typed with the batch's files of its shape, or LoadError.
 
     `loaded` are the files loaded already, by fingerprint. The file's date format is chosen later, with
