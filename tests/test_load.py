@@ -576,3 +576,27 @@ def test_files_typed_together_keep_their_published_line_numbers(tmp_path: Path) 
 
     assert lines(BATCH_ROWS) == expected
     assert lines(0) == expected
+
+
+def test_a_second_table_lower_down_keeps_its_own_unmapped_columns(tmp_path: Path) -> None:
+    """A file holding two tables whose headers differ in the columns this tool does not map: every payment
+    lands with its own table's extra cells, loaded alone or in a batch beside a file of the first shape."""
+    first = "Date,Supplier Name,Amount,Ward\n01/04/2024,Acme Ltd,10.00,North\n02/04/2024,Beta plc,20.00,South\n"
+    second = "Date,Supplier Name,Amount,Polling District,Ward Name,WARD NAME\n03/04/2024,Cobb Ltd,30.00,PD1,East,E\n"
+    (tmp_path / "two-tables.csv").write_text(first + "\n" + second, encoding="utf-8")
+    (tmp_path / "plain.csv").write_text(first.replace("Acme", "Alder"), encoding="utf-8")
+    for batch_rows in (0, BATCH_ROWS):
+        ws_path = tmp_path / f"ws-{batch_rows}.duckdb"
+        ws = open_workspace(ws_path)
+        try:
+            outcomes = list(load_paths(ws, [tmp_path / "plain.csv", tmp_path / "two-tables.csv"], "spend",
+                                       batch_rows=batch_rows))
+            assert all(isinstance(o, LoadResult) for _, o in outcomes), outcomes
+            with ws.read() as cur:
+                rows = cur.execute("SELECT supplier_name, amount, extra FROM payments p JOIN loaded_files f "
+                                   "USING (file_id) WHERE f.name = 'two-tables.csv' ORDER BY source_row").fetchall()
+        finally:
+            close_workspace(ws_path)
+        assert rows == [("Acme Ltd", Decimal("10.00"), {"Ward": "North"}),
+                        ("Beta plc", Decimal("20.00"), {"Ward": "South"}),
+                        ("Cobb Ltd", Decimal("30.00"), {"Polling District": "PD1", "Ward Name": "East", "WARD NAME": "E"})]

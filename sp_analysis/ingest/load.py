@@ -564,10 +564,10 @@ def _type_together(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, 
 _STAGE_PARAM = re.compile(r"\$(stage_\w+)")
 
 
-def _number_by_lines(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]], together: str) -> None:
+def _number_by_lines(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]], together: str) -> set[int]:
     """The files typed together into `together`, their rows numbered by published lines there: a file whose
     quoted cells hold line breaks has fewer records than lines, and each record's line is moved down by the
-    breaks above it (as `materialise` numbers a stage table)."""
+    breaks above it (as `materialise` numbers a stage table). Returns the positions of the files renumbered."""
     counts = dict(cur.execute(f"SELECT sp_file, count(*) FROM {together} GROUP BY sp_file").fetchall())
     short = [int(index) for index, entry in members if not entry.src.lines_are_exact(int(counts.get(index, 0)))]
     if short:
@@ -577,6 +577,7 @@ def _number_by_lines(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int
                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS new_line
                   FROM {together} WHERE list_contains($short, sp_file)) AS r
             WHERE t.sp_file = r.sp_file AND t.line = r.line""", {"short": short})
+    return set(short)
 
 
 def _check_group(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _Staged]],
@@ -591,7 +592,7 @@ def _check_group(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _S
 
     out: dict[int, _Checked | LoadError] = {}
     try:
-        _number_by_lines(cur, members, together)
+        renumbered = _number_by_lines(cur, members, together)
         candidates: dict[int, list[int]] = {}
         for number, line in cur.execute(
                 f"SELECT sp_file, line FROM {together} WHERE maybe_header "
@@ -605,6 +606,9 @@ def _check_group(cur: duckdb.DuckDBPyConnection, members: Sequence[tuple[int, _S
         return out
     for index, entry in members:
         blocks: tuple[StagedSource, ...] = (entry.src,)
+        if index in candidates and index in renumbered:
+            # Its reader numbers records, not lines, so a header lower down is looked for on its own (staged).
+            continue
         try:
             if index in candidates and _failure_in_words(
                     entry.name, _split_at_headers, cur, entry.name, blocks, own(index), candidates[index]) != blocks:

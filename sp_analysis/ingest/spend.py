@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sp_analysis.ingest.source import StagedSource
-from sp_analysis.sql import as_text_map, text_struct_sql
+from sp_analysis.sql import as_text_map, text_map_sql, text_struct_sql
 from sp_analysis.sql_macros import DATE_FORMATS
 
 # Dates outside this window are taken as typing errors, not payments.
@@ -58,8 +58,10 @@ def parse_spend_sql(src: StagedSource, parsed: str, *, create: bool = True, file
         return "NULL::VARCHAR" if position is None or position not in named else f"k{position}"
 
     # The columns we do not map, kept under their header names (quoted as SQL literals).
-    # (a struct here, made a map as the payments are inserted: see `as_text_map`)
-    extra_sql = text_struct_sql([(name, f"k{pos}") for name, pos in src.unmapped()])
+    # Files typed together share one header shape, so a struct (made a map as the payments are inserted: see
+    # `as_text_map`); a file typed on its own may add blocks of other columns to its table, so a map at once.
+    unmapped = [(name, f"k{pos}") for name, pos in src.unmapped()]
+    extra_sql = text_struct_sql(unmapped) if file_column else text_map_sql(unmapped)
     named_cells = ", ".join(f"k{i}" for i in named) or "NULL"
     has_any = f"coalesce({named_cells}) IS NOT NULL" if named else "false"
     # Cells past the header's last column mean a row was split (an unquoted comma, say).
