@@ -600,3 +600,30 @@ def test_a_second_table_lower_down_keeps_its_own_unmapped_columns(tmp_path: Path
         assert rows == [("Acme Ltd", Decimal("10.00"), {"Ward": "North"}),
                         ("Beta plc", Decimal("20.00"), {"Ward": "South"}),
                         ("Cobb Ltd", Decimal("30.00"), {"Polling District": "PD1", "Ward Name": "East", "WARD NAME": "E"})]
+
+
+def test_a_file_with_line_breaks_and_a_header_repeated_lower_down_loads_as_it_does_alone(tmp_path: Path) -> None:
+    """In a batch, a file whose quoted cells hold line breaks above a header repeated lower down (a report
+    printed page by page) lands with the same lines, payments and figures as when it is loaded on its own."""
+    page = "".join(f"0{d}/04/2024,Supplier {d},{d}0.00,Highways,Works,T{d}\n" for d in range(1, 5))
+    broken = page.replace("Supplier 2", "\"Supplier 2\nTrading as Two\"")
+    (tmp_path / "a-paged.csv").write_text(HEADER + broken + "\n" + HEADER + page.replace("T", "U"), encoding="utf-8")
+    (tmp_path / "b-plain.csv").write_text(HEADER + page.replace("T", "V"), encoding="utf-8")
+
+    def loaded(batch_rows: int) -> list[tuple[object, ...]]:
+        ws_path = tmp_path / f"ws-{batch_rows}.duckdb"
+        ws = open_workspace(ws_path)
+        try:
+            outcomes = list(load_paths(ws, [tmp_path / "a-paged.csv", tmp_path / "b-plain.csv"], "spend",
+                                       batch_rows=batch_rows))
+            assert all(isinstance(o, LoadResult) for _, o in outcomes), outcomes
+            with ws.read() as cur:
+                return cur.execute("SELECT f.name, f.rows, f.total, p.source_row, p.supplier_name, p.amount "
+                                   "FROM payments p JOIN loaded_files f USING (file_id) "
+                                   "ORDER BY f.name, p.source_row").fetchall()
+        finally:
+            close_workspace(ws_path)
+
+    alone = loaded(0)
+    assert loaded(BATCH_ROWS) == alone
+    assert [row[3] for row in alone if row[0] == "a-paged.csv"] == [2, 3, 5, 6, 9, 10, 11, 12]
