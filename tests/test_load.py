@@ -586,17 +586,9 @@ def test_a_second_table_lower_down_keeps_its_own_unmapped_columns(tmp_path: Path
     (tmp_path / "two-tables.csv").write_text(first + "\n" + second, encoding="utf-8")
     (tmp_path / "plain.csv").write_text(first.replace("Acme", "Alder"), encoding="utf-8")
     for batch_rows in (0, BATCH_ROWS):
-        ws_path = tmp_path / f"ws-{batch_rows}.duckdb"
-        ws = open_workspace(ws_path)
-        try:
-            outcomes = list(load_paths(ws, [tmp_path / "plain.csv", tmp_path / "two-tables.csv"], "spend",
-                                       batch_rows=batch_rows))
-            assert all(isinstance(o, LoadResult) for _, o in outcomes), outcomes
-            with ws.read() as cur:
-                rows = cur.execute("SELECT supplier_name, amount, extra FROM payments p JOIN loaded_files f "
-                                   "USING (file_id) WHERE f.name = 'two-tables.csv' ORDER BY source_row").fetchall()
-        finally:
-            close_workspace(ws_path)
+        rows = _loaded_then(tmp_path / f"ws-{batch_rows}.duckdb", [tmp_path / "plain.csv", tmp_path / "two-tables.csv"],
+                            batch_rows, "SELECT supplier_name, amount, extra FROM payments p JOIN loaded_files f "
+                            "USING (file_id) WHERE f.name = 'two-tables.csv' ORDER BY source_row")
         assert rows == [("Acme Ltd", Decimal("10.00"), {"Ward": "North"}),
                         ("Beta plc", Decimal("20.00"), {"Ward": "South"}),
                         ("Cobb Ltd", Decimal("30.00"), {"Polling District": "PD1", "Ward Name": "East", "WARD NAME": "E"})]
@@ -611,19 +603,22 @@ def test_a_file_with_line_breaks_and_a_header_repeated_lower_down_loads_as_it_do
     (tmp_path / "b-plain.csv").write_text(HEADER + page.replace("T", "V"), encoding="utf-8")
 
     def loaded(batch_rows: int) -> list[tuple[object, ...]]:
-        ws_path = tmp_path / f"ws-{batch_rows}.duckdb"
-        ws = open_workspace(ws_path)
-        try:
-            outcomes = list(load_paths(ws, [tmp_path / "a-paged.csv", tmp_path / "b-plain.csv"], "spend",
-                                       batch_rows=batch_rows))
-            assert all(isinstance(o, LoadResult) for _, o in outcomes), outcomes
-            with ws.read() as cur:
-                return cur.execute("SELECT f.name, f.rows, f.total, p.source_row, p.supplier_name, p.amount "
-                                   "FROM payments p JOIN loaded_files f USING (file_id) "
-                                   "ORDER BY f.name, p.source_row").fetchall()
-        finally:
-            close_workspace(ws_path)
+        return _loaded_then(tmp_path / f"ws-{batch_rows}.duckdb", [tmp_path / "a-paged.csv", tmp_path / "b-plain.csv"],
+                            batch_rows, "SELECT f.name, f.rows, f.total, p.source_row, p.supplier_name, p.amount "
+                            "FROM payments p JOIN loaded_files f USING (file_id) ORDER BY f.name, p.source_row")
 
     alone = loaded(0)
     assert loaded(BATCH_ROWS) == alone
     assert [row[3] for row in alone if row[0] == "a-paged.csv"] == [2, 3, 5, 6, 9, 10, 11, 12]
+
+
+def _loaded_then(ws_path: Path, paths: list[Path], batch_rows: int, sql: str) -> list[tuple[object, ...]]:
+    """The files loaded into a new workspace (every one must land), then `sql`'s rows there."""
+    ws = open_workspace(ws_path)
+    try:
+        outcomes = list(load_paths(ws, paths, "spend", batch_rows=batch_rows))
+        assert all(isinstance(o, LoadResult) for _, o in outcomes), outcomes
+        with ws.read() as cur:
+            return cur.execute(sql).fetchall()
+    finally:
+        close_workspace(ws_path)
